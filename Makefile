@@ -1,0 +1,55 @@
+# newsflow: the README's commands. Everything installs itself on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+NF     := $(BIN)/newsflow
+
+.PHONY: help install up up-detached down status test lint unit bench clean-data
+
+help:
+	@echo "make up           run the whole system in the foreground (Ctrl-C stops it)"
+	@echo "make up-detached  run it in the background (same as: make up DETACH=1)"
+	@echo "make down         stop everything (data kept)"
+	@echo "make status       show each component, its port, pid and health"
+	@echo "make test         install everything, lint, type-check and run all tests"
+	@echo "make bench        print throughput and latency figures"
+	@echo "make clean-data   after 'make down': delete Kafka, Elasticsearch and state data"
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsflow needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+	$(NF) fetch
+
+up: install
+	$(NF) up $(if $(DETACH),--detach)
+
+up-detached: install
+	$(NF) up --detach
+
+down:
+	@if [ -x $(NF) ]; then $(NF) down; else echo "nothing was running"; fi
+
+status: install
+	$(NF) status
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+unit: install
+	$(BIN)/pytest tests/unit
+
+test: install lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench
+
+clean-data:
+	@if [ -x $(NF) ]; then $(NF) clean-data; else rm -rf .newsflow/data; fi

@@ -1,0 +1,1 @@
+"""The search API and web page (Elasticsearch -> people)."""

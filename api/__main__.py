@@ -1,0 +1,11 @@
+"""Run the API: ``python -m api`` (host and port from the settings)."""
+
+import uvicorn
+
+from api.app import create_app
+from newsflow.logs import configure_logging
+from newsflow.settings import get_settings
+
+settings = get_settings()
+configure_logging(settings.log_format, settings.log_level)
+uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_config=None)

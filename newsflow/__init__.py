@@ -1,0 +1,1 @@
+"""newsflow: the application shell (settings, logging, the command line)."""

@@ -1,0 +1,125 @@
+"""The ``newsflow`` command: one entry point, a subcommand per job."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from newsflow.logs import configure_logging
+from newsflow.settings import get_settings, settings_markdown_table
+from stack.errors import StackError
+
+app = typer.Typer(help="newsflow: streaming news ingest and search.", no_args_is_help=True, add_completion=False)
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _setup() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {exc}")
+    return typer.Exit(code=1)
+
+
+@app.command()
+def up(
+    detach: bool = typer.Option(False, "--detach", "-d", help="Return once everything is healthy."),
+    services_only: bool = typer.Option(
+        False, "--services-only", help="Start only Kafka and Elasticsearch (with topics and index), not the pipeline."
+    ),
+) -> None:
+    """Start Kafka, Elasticsearch, the pipeline and the API; stay in the foreground unless --detach."""
+    from stack.stack import LocalStack
+
+    local = LocalStack(get_settings())
+    try:
+        started = local.up(with_pipeline=not services_only)
+    except StackError as exc:
+        raise _fail(exc) from exc
+    _print_status(local)
+    console.print(f"started: {', '.join(started) or 'nothing (all were running)'}")
+    if detach:
+        return
+    console.print("running in the foreground; Ctrl-C stops everything")
+    local.wait_foreground()
+
+
+@app.command()
+def down() -> None:
+    """Stop every process of the local stack gracefully (data is kept)."""
+    from stack.stack import LocalStack
+
+    stopped = LocalStack(get_settings()).down()
+    console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+
+
+@app.command()
+def status() -> None:
+    """Each component with its port, pid and health. Exit code 1 if any is unhealthy."""
+    from stack.stack import LocalStack
+
+    local = LocalStack(get_settings())
+    if not _print_status(local):
+        raise typer.Exit(code=1)
+
+
+def _print_status(local: object) -> bool:
+    from stack.stack import LocalStack
+
+    assert isinstance(local, LocalStack)
+    table = Table("component", "port", "pid", "health", "detail")
+    healthy = True
+    for row in local.status():
+        healthy &= row.healthy
+        colour = "green" if row.healthy else "red"
+        table.add_row(row.name, str(row.port or ""), str(row.pid or ""), f"[{colour}]{row.state}[/]", row.detail)
+    console.print(table)
+    return healthy
+
+
+@app.command()
+def fetch() -> None:
+    """Download the Kafka and Elasticsearch jars from Maven Central (once; later runs are instant)."""
+    from stack.artifacts import ensure_jars
+
+    settings = get_settings()
+    try:
+        for service in ("kafka", "elasticsearch"):
+            path = ensure_jars(service, settings.lib_dir, settings.log_dir)
+            console.print(f"{service}: {path}")
+    except StackError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command("clean-data")
+def clean_data() -> None:
+    """Delete the local Kafka, Elasticsearch and state data (only while the stack is down)."""
+    from stack.stack import LocalStack
+
+    try:
+        removed = LocalStack(get_settings()).clean_data()
+    except StackError as exc:
+        raise _fail(exc) from exc
+    console.print(f"removed {removed}" if removed else "no data to remove")
+
+
+@app.command()
+def config(markdown: bool = typer.Option(False, "--markdown", help="Print the README's configuration table.")) -> None:
+    """Show the effective configuration (or the documented table)."""
+    if markdown:
+        print(settings_markdown_table())
+        return
+    for name, value in get_settings().model_dump().items():
+        print(f"{name} = {value}")
+
+
+def main() -> None:
+    """Entry point for ``python -m newsflow``."""
+    sys.exit(app())

@@ -1,0 +1,75 @@
+"""Raw article -> normalised article: clean text, language, exact fingerprint, MinHash signature."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from processors.similarity import minhash_signature, shingles
+from schemas.articles import NormalizedArticle, RawArticle
+
+# Zero-width and other invisible format characters that differ between copies of one text.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_DERIVED_TITLE = 120
+
+
+def clean_text(text: str) -> str:
+    """NFC, no invisible characters, single spaces, paragraphs separated by one blank line at most."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def fingerprint_text(title: str, body: str) -> str:
+    """Canonical form for the exact fingerprint: case, quotes, dashes and layout don't matter."""
+    joined = f"{title}\n{body}".translate(_QUOTES).casefold()
+    return " ".join(_WORD.findall(joined))
+
+
+def article_id(title: str, body: str) -> str:
+    """128-bit hex id of the text: the same text gets the same id, whatever file it came in."""
+    return hashlib.sha256(fingerprint_text(title, body).encode()).hexdigest()[:32]
+
+
+def derive_title(body: str) -> str:
+    """A title for an article that has none: its first sentence, shortened at a word boundary."""
+    first_line = body.split("\n", 1)[0]
+    sentence = re.split(r"(?<=[.!?])\s", first_line, maxsplit=1)[0]
+    if len(sentence) <= MAX_DERIVED_TITLE:
+        return sentence
+    return sentence[:MAX_DERIVED_TITLE].rsplit(" ", 1)[0] + "\u2026"
+
+
+def detect_language(text: str, declared: str | None) -> str:
+    """ISO 639-1 code; the source's declaration wins when it is a plausible code."""
+    if declared and re.fullmatch(r"[A-Za-z]{2}([-_][A-Za-z]{2})?", declared.strip()):
+        return declared.strip()[:2].lower()
+    import py3langid
+
+    code, _score = py3langid.classify(text[:5000])
+    return str(code)
+
+
+def normalize(raw: RawArticle) -> NormalizedArticle:
+    """The pure normalisation step (no I/O)."""
+    body = clean_text(raw.body)
+    title = clean_text(raw.title) if raw.title and raw.title.strip() else derive_title(body)
+    # The exact id covers the body only: a changed headline alone makes a near-duplicate, not a new text.
+    return NormalizedArticle(
+        article_id=article_id("", body),
+        title=title,
+        body=body,
+        outlet=raw.outlet.strip() if raw.outlet else None,
+        url=raw.url,
+        published_at=raw.published_at,
+        language=detect_language(body, raw.language),
+        word_count=len(_WORD.findall(body)),
+        minhash=minhash_signature(shingles(body)),
+        source=raw.source,
+    )

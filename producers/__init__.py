@@ -1,0 +1,1 @@
+"""Producers: article files -> Kafka."""

@@ -1,0 +1,36 @@
+"""Bytes to text: UTF-8 when it is, a detected charset when it is not, a rejection otherwise."""
+
+from __future__ import annotations
+
+from producers.formats.base import FileRejected
+
+# Share of control characters above which a file is taken to be binary.
+_MAX_CONTROL_SHARE = 0.01
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a file's bytes, or raise :class:`FileRejected` saying why it can't be text."""
+    if not data.strip():
+        raise FileRejected("EmptyFile", "the file is empty (or only whitespace); nothing to ingest")
+    if b"\x00" in data[:8192]:
+        raise FileRejected("BinaryFile", "the file contains NUL bytes: it is binary, not an article")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = _decode_detected(data)
+    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > _MAX_CONTROL_SHARE * min(len(text), 65536):
+        raise FileRejected("BinaryFile", "the file is mostly control characters: it is binary, not an article")
+    return text
+
+
+def _decode_detected(data: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise FileRejected(
+            "UndecodableText",
+            "the file is not valid UTF-8 and no other text encoding fits it; re-save it as UTF-8",
+        )
+    return str(best)

@@ -1,0 +1,106 @@
+"""Watch the ingest folder and hand each completely written file to the ingestor.
+
+Polling, not inotify: it works the same on every filesystem (network mounts,
+bind mounts in containers) and sees files that arrived while we were down.
+A file is complete when its size and mtime have not changed for
+``settle_seconds``; dot-files and editors' temporary names are ignored, so
+writers can write ``.name.part`` and rename it into place.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsflow.settings import Settings
+from producers.files import FileIngestor, FileReport
+from producers.publisher import PublishError
+
+log = logging.getLogger("newsflow.watcher")
+
+_TEMPORARY_SUFFIXES = (".part", ".tmp", ".crdownload", ".swp", "~")
+
+
+@dataclass
+class _Seen:
+    size: int
+    mtime_ns: int
+    stable_since: float
+
+
+def candidate_files(root: Path, skip: tuple[Path, ...]) -> list[Path]:
+    """Files under ``root`` that may be articles, oldest first, excluding ``skip`` folders."""
+    skipped = {p.absolute() for p in skip}
+    found: list[tuple[float, Path]] = []
+    for path in root.rglob("*"):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        if path.name.endswith(_TEMPORARY_SUFFIXES) or any(s in path.absolute().parents for s in skipped):
+            continue
+        try:
+            if path.is_file() or path.is_symlink():
+                found.append((path.lstat().st_mtime, path))
+        except FileNotFoundError:
+            continue
+    return [p for _, p in sorted(found)]
+
+
+class DirectoryWatcher:
+    """Polls the ingest folder until :meth:`stop` is called."""
+
+    def __init__(self, settings: Settings, ingestor: FileIngestor, poll_seconds: float = 0.5) -> None:
+        self.settings = settings
+        self.ingestor = ingestor
+        self.poll_seconds = poll_seconds
+        self._seen: dict[Path, _Seen] = {}
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        """Loop until stopped; Kafka outages are waited out, the file is retried."""
+        root = self.settings.ingest_dir
+        root.mkdir(parents=True, exist_ok=True)
+        log.info("watching", extra={"folder": str(root)})
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except PublishError as exc:
+                log.error("Kafka unavailable; retrying the file shortly", extra={"error": str(exc)})
+                self._stop.wait(5.0)
+            self._stop.wait(self.poll_seconds)
+
+    def poll_once(self) -> list[FileReport]:
+        """Ingest every file that has settled since the last poll."""
+        now = time.monotonic()
+        files = candidate_files(
+            self.settings.ingest_dir, (self.settings.processed_path, self.settings.rejected_path)
+        )
+        present = set(files)
+        for gone in set(self._seen) - present:
+            del self._seen[gone]
+        reports = []
+        for path in files:
+            if self._stop.is_set():
+                break
+            if self._settled(path, now):
+                reports.append(self.ingestor.ingest(path))
+                self._seen.pop(path, None)
+        return reports
+
+    def _settled(self, path: Path, now: float) -> bool:
+        try:
+            stat = path.lstat()
+        except FileNotFoundError:
+            self._seen.pop(path, None)
+            return False
+        seen = self._seen.get(path)
+        if seen is None or (seen.size, seen.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
+            self._seen[path] = _Seen(stat.st_size, stat.st_mtime_ns, now)
+            # A file already older than the settle time (e.g. there before we started) is complete.
+            return time.time() - stat.st_mtime >= self.settings.settle_seconds and seen is None
+        return now - seen.stable_since >= self.settings.settle_seconds

@@ -1,0 +1,1 @@
+"""Contracts shared by every stage: message models, topic definitions, the index mapping."""

@@ -1,0 +1,120 @@
+"""The article as it travels: raw (from a producer), normalised, enriched (the indexed document).
+
+Every model carries ``schema_version``; a consumer rejects (to the dead-letter
+topic) a version it does not know rather than guessing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ARTICLE_SCHEMA_VERSION = 1
+
+
+class _Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    NDJSON = "ndjson"
+    FEED = "feed"  # RSS or Atom
+    HTML = "html"
+
+
+class SourceInfo(_Contract):
+    """Where one article came from: which file, which record in it, when."""
+
+    path: str = Field(description="File name as dropped, relative to the ingest folder.")
+    file_sha256: str = Field(description="Digest of the whole file's bytes.")
+    format: SourceFormat
+    record_index: int = Field(ge=0, description="Position of the article within its file.")
+    received_at: datetime = Field(description="When the producer read the file (UTC).")
+
+    @property
+    def source_id(self) -> str:
+        """Stable id of this copy: the same file re-sent after a crash gives the same id."""
+        return f"{self.file_sha256[:32]}:{self.record_index}"
+
+
+class RawArticle(_Contract):
+    """What a producer publishes for each article it parsed (topic ``articles.raw``)."""
+
+    schema_version: Literal[1] = ARTICLE_SCHEMA_VERSION
+    title: str | None = None
+    body: str
+    outlet: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None
+    language: str | None = Field(None, description="Language the source declared, if any.")
+    source: SourceInfo
+
+
+class NormalizedArticle(_Contract):
+    """A raw article with clean text, language and fingerprints (topic ``articles.normalized``)."""
+
+    schema_version: Literal[1] = ARTICLE_SCHEMA_VERSION
+    article_id: str = Field(description="Exact-content fingerprint: equal ids mean equal normalised title and body.")
+    title: str
+    body: str
+    outlet: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None
+    language: str
+    word_count: int = Field(ge=0)
+    minhash: list[int] = Field(description="MinHash signature of the body's word shingles (near-duplicate detection).")
+    source: SourceInfo
+
+
+class EntityType(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    PLACE = "place"
+
+
+class Entity(_Contract):
+    """One named entity of an article, canonicalised across articles."""
+
+    type: EntityType
+    canonical: str = Field(description="Canonical name shared by all articles, e.g. 'Volodymyr Zelensky'.")
+    surface_forms: list[str] = Field(description="The spellings found in this article.")
+    mentions: int = Field(ge=1)
+
+
+class CopyRecord(_Contract):
+    """An additional copy of an already indexed text (syndication, re-upload)."""
+
+    source_id: str
+    path: str
+    format: SourceFormat
+    outlet: str | None = None
+    received_at: datetime
+
+
+class ArticleDocument(_Contract):
+    """The enriched article as indexed in Elasticsearch (topic ``articles.enriched``); id = ``article_id``."""
+
+    schema_version: Literal[1] = ARTICLE_SCHEMA_VERSION
+    article_id: str
+    title: str
+    body: str
+    outlet: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None
+    ingested_at: datetime
+    language: str
+    word_count: int
+    entities: list[Entity] = []
+    people: list[str] = Field([], description="Canonical names of the people (facet).")
+    organizations: list[str] = Field([], description="Canonical names of the organisations (facet).")
+    places: list[str] = Field([], description="Canonical names of the places (facet).")
+    source: SourceInfo
+    copies: list[CopyRecord] = []
+    copy_count: int = 0
+    near_duplicate_of: str | None = None
+    dedup_group: str = Field(description="Id shared by an original and its near-duplicates (collapse key).")

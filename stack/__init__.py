@@ -1,0 +1,1 @@
+"""The local stack: real Kafka and Elasticsearch from Maven Central, and the pipeline processes."""

@@ -1,0 +1,67 @@
+"""Create the pipeline's topics and the article index (template, first version, alias).
+
+Both steps are idempotent: existing topics and indices are left untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from newsflow.settings import Settings
+from schemas.index import index_name, template_body
+from schemas.topics import ALL_TOPICS
+from stack.errors import StackError
+
+log = logging.getLogger("newsflow.bootstrap")
+
+
+def create_topics(settings: Settings) -> list[str]:
+    """Create missing pipeline topics; return the names created."""
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+    from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="newsflow-bootstrap")
+    try:
+        existing = set(admin.list_topics())
+        wanted = [
+            NewTopic(
+                name=spec.name(settings.topic_prefix),
+                num_partitions=settings.topic_partitions,
+                replication_factor=settings.topic_replication_factor,
+                topic_configs=spec.config,
+            )
+            for spec in ALL_TOPICS
+            if spec.name(settings.topic_prefix) not in existing
+        ]
+        if wanted:
+            try:
+                admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass  # another process created them between our list and create: fine
+            except KafkaError as exc:
+                raise StackError(f"creating Kafka topics failed: {exc}") from exc
+    finally:
+        admin.close()
+    return [t.name for t in wanted]
+
+
+def create_index(settings: Settings) -> str | None:
+    """Install the index template and create the first index behind the alias if none exists."""
+    from elasticsearch import Elasticsearch
+
+    es = Elasticsearch(settings.elasticsearch_url)
+    alias = settings.index_alias
+    es.indices.put_template(name=alias, body=template_body(alias))
+    if es.indices.exists_alias(name=alias):
+        return None
+    index = index_name(alias)
+    es.indices.create(index=index, body={"aliases": {alias: {"is_write_index": True}}})
+    return index
+
+
+def bootstrap(settings: Settings) -> None:
+    """Topics and index, ready for the pipeline."""
+    topics = create_topics(settings)
+    index = create_index(settings)
+    log.info("bootstrap done", extra={"topics_created": len(topics), "index_created": index or "-"})

@@ -1,0 +1,301 @@
+"""What the local stack runs: each service's command, configuration and health probe.
+
+The Java services come from Maven Central (see ``stack/maven``); their config
+files are rendered into ``<home>/config`` on every start from the templates
+in ``stack/config``, so a settings change takes effect on the next ``up``.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from newsflow.settings import Settings
+from stack.artifacts import classpath, ensure_jars
+from stack.errors import StackError
+from stack.health import Health, elasticsearch_health, http_health, kafka_health
+
+CONFIG_TEMPLATES = Path(__file__).parent / "config"
+LAUNCHER_SOURCE = Path(__file__).parent / "java" / "NewsflowElasticsearch.java"
+
+
+class Service(ABC):
+    """One process of the stack."""
+
+    name: str
+    port_setting: str = ""
+    stop_timeout_s: float = 30.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @property
+    def host(self) -> str:
+        return "127.0.0.1"
+
+    @property
+    def port(self) -> int | None:
+        return None
+
+    @property
+    def extra_ports(self) -> list[int]:
+        """Other ports the service binds (checked free before start)."""
+        return []
+
+    @property
+    def log_file(self) -> Path:
+        """Where the process's stdout and stderr go."""
+        return self.settings.log_dir / f"{self.name}.log"
+
+    @property
+    def diagnostic_log(self) -> Path:
+        """The log to read when the service fails (its own log file if it keeps one)."""
+        return self.log_file
+
+    def prepare(self) -> None:
+        """Anything to do before the first start (fetch jars, write config, format storage)."""
+
+    @abstractmethod
+    def argv(self) -> list[str]: ...
+
+    def env(self) -> dict[str, str]:
+        return {}
+
+    @abstractmethod
+    def health(self) -> Health: ...
+
+
+def java_binary(settings: Settings) -> str:
+    """The ``java`` to run, or a StackError telling how to get one."""
+    if settings.java_home is not None:
+        candidate = settings.java_home / "bin" / "java"
+        if not candidate.is_file():
+            raise StackError(f"NEWSFLOW_JAVA_HOME={settings.java_home} has no bin/java; point it at a JDK 17+")
+        return str(candidate)
+    found = shutil.which("java")
+    if found is None:
+        raise StackError("Java is not installed (no `java` on PATH): install a JDK 17+ or set NEWSFLOW_JAVA_HOME")
+    return found
+
+
+def _render(template: str, dest: Path, values: dict[str, str]) -> Path:
+    text = (CONFIG_TEMPLATES / template).read_text()
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", value)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(text)
+    return dest
+
+
+class KafkaService(Service):
+    """A single-node Apache Kafka broker in KRaft mode (broker and controller in one process)."""
+
+    name = "kafka"
+    port_setting = "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS"
+
+    @property
+    def host(self) -> str:
+        return self.settings.kafka_address[0]
+
+    @property
+    def port(self) -> int:
+        return self.settings.kafka_address[1]
+
+    @property
+    def extra_ports(self) -> list[int]:
+        return [self.settings.kafka_controller_port]
+
+    @property
+    def diagnostic_log(self) -> Path:
+        return self.settings.log_dir / "kafka" / "server.log"
+
+    @property
+    def _data(self) -> Path:
+        return self.settings.data_dir / "kafka"
+
+    @property
+    def _config(self) -> Path:
+        return self.settings.home / "config" / "kafka.properties"
+
+    def _jvm(self) -> list[str]:
+        jars = self.settings.lib_dir / "kafka"
+        return [
+            java_binary(self.settings),
+            f"-Xms{self.settings.kafka_heap}",
+            f"-Xmx{self.settings.kafka_heap}",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile=file:{CONFIG_TEMPLATES / 'kafka-log4j2.properties'}",
+            f"-Dkafka.logs.dir={self.settings.log_dir / 'kafka'}",
+            "-cp",
+            classpath(jars),
+        ]
+
+    def prepare(self) -> None:
+        ensure_jars("kafka", self.settings.lib_dir, self.settings.log_dir)
+        _render(
+            "kafka.properties",
+            self._config,
+            {
+                "HOST": self.host,
+                "PORT": str(self.port),
+                "CONTROLLER_PORT": str(self.settings.kafka_controller_port),
+                "DATA_DIR": str(self._data.absolute()),
+                "PARTITIONS": str(self.settings.topic_partitions),
+            },
+        )
+        if (self._data / "meta.properties").is_file():
+            return
+        # KRaft storage must be formatted once with a cluster id before the first start.
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        result = subprocess.run(
+            [*self._jvm(), "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(self._config)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            self.log_file.write_text(result.stdout + result.stderr)
+            raise StackError("formatting the Kafka storage failed", self.log_file)
+
+    def argv(self) -> list[str]:
+        return [*self._jvm(), "kafka.Kafka", str(self._config.absolute())]
+
+    def health(self) -> Health:
+        return kafka_health(self.settings.kafka_bootstrap_servers)
+
+
+class ElasticsearchService(Service):
+    """A single-node Elasticsearch, assembled from Maven Central (see docs/decisions)."""
+
+    name = "elasticsearch"
+    port_setting = "NEWSFLOW_ELASTICSEARCH_URL"
+
+    @property
+    def host(self) -> str:
+        return self.settings.elasticsearch_address[0]
+
+    @property
+    def port(self) -> int:
+        return self.settings.elasticsearch_address[1]
+
+    @property
+    def _base(self) -> Path:
+        return (self.settings.data_dir / "elasticsearch").absolute()
+
+    @property
+    def diagnostic_log(self) -> Path:
+        return self.settings.log_dir / "elasticsearch" / "newsflow.log"
+
+    @property
+    def _launcher_dir(self) -> Path:
+        return (self.settings.lib_dir / "launcher").absolute()
+
+    def prepare(self) -> None:
+        jars = ensure_jars("elasticsearch", self.settings.lib_dir, self.settings.log_dir)
+        for sub in ("home", "data"):
+            (self._base / sub).mkdir(parents=True, exist_ok=True)
+        compiled = self._launcher_dir / "NewsflowElasticsearch.class"
+        if compiled.is_file() and compiled.stat().st_mtime >= LAUNCHER_SOURCE.stat().st_mtime:
+            return
+        javac = Path(java_binary(self.settings)).resolve().with_name("javac")
+        if not javac.is_file():
+            raise StackError(f"no javac beside {java_binary(self.settings)}: install a JDK 17+, not only a JRE")
+        result = subprocess.run(
+            [str(javac), "-d", str(self._launcher_dir), "-cp", classpath(jars), str(LAUNCHER_SOURCE)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            self.log_file.write_text(result.stdout + result.stderr)
+            raise StackError("compiling the Elasticsearch launcher failed", self.log_file)
+
+    def argv(self) -> list[str]:
+        if self.port < 1:
+            raise StackError(f"NEWSFLOW_ELASTICSEARCH_URL has no usable port: {self.settings.elasticsearch_url}")
+        heap = self.settings.elasticsearch_heap
+        return [
+            java_binary(self.settings),
+            f"-Xms{heap}",
+            f"-Xmx{heap}",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            "-Dfile.encoding=UTF-8",
+            "-Dio.netty.noUnsafe=true",
+            "-Dio.netty.noKeySetOptimization=true",
+            "-Dio.netty.recycler.maxCapacityPerThread=0",
+            "-Dlog4j.shutdownHookEnabled=false",
+            "-Dlog4j2.disable.jmx=true",
+            "-Dlog4j2.formatMsgNoLookups=true",
+            f"-Djava.io.tmpdir={self._base / 'home'}",
+            # The label Elastic's own start script sets; the 7.14+ Python client's product check requires it.
+            "-Des.distribution.flavor=default",
+            "-Des.distribution.type=tar",
+            "-cp",
+            f"{self._launcher_dir}:{classpath(self.settings.lib_dir / 'elasticsearch')}",
+            "NewsflowElasticsearch",
+            "-numOfNode", "1",
+            # The runner gives node N the HTTP port base+N.
+            "-baseHttpPort", str(self.port - 1),
+            "-clusterName", "newsflow",
+            "-basePath", str(self._base / "home"),
+            "-confPath", str(CONFIG_TEMPLATES / "elasticsearch"),
+            "-dataPath", str(self._base / "data"),
+            "-logsPath", str((self.settings.log_dir / "elasticsearch").absolute()),
+        ]  # fmt: skip
+
+    def health(self) -> Health:
+        return elasticsearch_health(self.settings.elasticsearch_url)
+
+
+class PythonService(Service):
+    """A newsflow process: ``python -m <module>`` with the same settings as this one."""
+
+    module: str
+
+    def argv(self) -> list[str]:
+        return [sys.executable, "-m", self.module]
+
+    def env(self) -> dict[str, str]:
+        # Children resolve relative paths against the same folder as `up`.
+        return {"PYTHONUNBUFFERED": "1", "NEWSFLOW_HOME": str(self.settings.home.absolute()), **_passthrough()}
+
+
+def _passthrough() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith("NEWSFLOW_")}
+
+
+class ApiService(PythonService):
+    name = "api"
+    module = "api"
+    port_setting = "NEWSFLOW_API_PORT"
+
+    @property
+    def host(self) -> str:
+        return self.settings.api_host
+
+    @property
+    def port(self) -> int:
+        return self.settings.api_port
+
+    def health(self) -> Health:
+        return http_health(f"http://{self.host}:{self.port}/livez")
+
+
+def infrastructure_services(settings: Settings) -> list[Service]:
+    """Kafka and Elasticsearch, in start order."""
+    return [KafkaService(settings), ElasticsearchService(settings)]
+
+
+def pipeline_services(settings: Settings) -> list[Service]:
+    """The newsflow processes, in start order."""
+    return [ApiService(settings)]
