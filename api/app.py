@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/health", response_model=HealthReport, responses={503: {"model": HealthReport}})
     async def health() -> JSONResponse:
         """Kafka and Elasticsearch reachability. 503 when either is down."""
-        results: list[Health] = await asyncio.gather(
+        results: tuple[Health, Health] = await asyncio.gather(
             asyncio.to_thread(kafka_health, cfg.kafka_bootstrap_servers),
             asyncio.to_thread(elasticsearch_health, cfg.elasticsearch_url),
         )

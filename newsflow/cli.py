@@ -98,6 +98,18 @@ def fetch() -> None:
         raise _fail(exc) from exc
 
 
+@app.command("bootstrap")
+def bootstrap_command() -> None:
+    """Create the topics and the index template/alias on the configured Kafka and Elasticsearch."""
+    from stack.bootstrap import bootstrap
+
+    try:
+        bootstrap(get_settings())
+    except StackError as exc:
+        raise _fail(exc) from exc
+    console.print("topics and index ready")
+
+
 @app.command("clean-data")
 def clean_data() -> None:
     """Delete the local Kafka, Elasticsearch and state data (only while the stack is down)."""

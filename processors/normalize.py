@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from processors.similarity import minhash_signature, shingles
+
 from schemas.articles import NormalizedArticle, RawArticle
 
 # Zero-width and other invisible format characters that differ between copies of one text.

@@ -77,9 +77,7 @@ class DirectoryWatcher:
     def poll_once(self) -> list[FileReport]:
         """Ingest every file that has settled since the last poll."""
         now = time.monotonic()
-        files = candidate_files(
-            self.settings.ingest_dir, (self.settings.processed_path, self.settings.rejected_path)
-        )
+        files = candidate_files(self.settings.ingest_dir, (self.settings.processed_path, self.settings.rejected_path))
         present = set(files)
         for gone in set(self._seen) - present:
             del self._seen[gone]

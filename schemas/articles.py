@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ARTICLE_SCHEMA_VERSION = 1
+ARTICLE_SCHEMA_VERSION: Literal[1] = 1
 
 
 class _Contract(BaseModel):

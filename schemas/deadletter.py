@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DEADLETTER_SCHEMA_VERSION = 1
+DEADLETTER_SCHEMA_VERSION: Literal[1] = 1
 
 MAX_PAYLOAD_CHARS = 10_000
 

@@ -18,7 +18,7 @@ INDEX_VERSION = 1
 _KEYWORD = {"type": "keyword"}
 _DATE = {"type": "date"}
 # English analysis for recall (stemming, stop words), an ``exact`` sub-field for quoted phrases.
-_ENGLISH_TEXT = {
+_ENGLISH_TEXT: dict[str, Any] = {
     "type": "text",
     "analyzer": "english",
     "fields": {"exact": {"type": "text", "analyzer": "standard"}},

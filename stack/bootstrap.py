@@ -56,7 +56,7 @@ def create_index(settings: Settings) -> str | None:
     if es.indices.exists_alias(name=alias):
         return None
     index = index_name(alias)
-    es.indices.create(index=index, body={"aliases": {alias: {"is_write_index": True}}})
+    es.indices.create(index=index, aliases={alias: {"is_write_index": True}})
     return index
 
 

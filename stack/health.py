@@ -32,7 +32,7 @@ def kafka_health(bootstrap_servers: str, timeout_s: float = 3.0) -> Health:
     from kafka.errors import KafkaError
 
     # A plain TCP connect first: the client would log every refused connection while the broker starts.
-    host, _, port = bootstrap_servers.split(",")[0].strip().rpartition(":")
+    host, _, port = bootstrap_servers.split(",", maxsplit=1)[0].strip().rpartition(":")
     try:
         socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s).close()
     except (OSError, ValueError) as exc:

@@ -58,7 +58,7 @@ class Service(ABC):
         """The log to read when the service fails (its own log file if it keeps one)."""
         return self.log_file
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 - an optional hook, most services need nothing
         """Anything to do before the first start (fetch jars, write config, format storage)."""
 
     @abstractmethod

@@ -20,7 +20,7 @@ from types import FrameType
 from newsflow.settings import Settings
 from stack.errors import StackError
 from stack.process import ProcessTable, port_in_use, tail
-from stack.services import Service, infrastructure_services, pipeline_services
+from stack.services import Service, infrastructure_services, java_binary, pipeline_services
 
 log = logging.getLogger("newsflow.stack")
 
@@ -49,6 +49,7 @@ class LocalStack:
     # --- up -------------------------------------------------------------------
     def up(self, with_pipeline: bool = True) -> list[str]:
         """Start what is not running; return the names started by this call."""
+        java_binary(self.settings)  # fail before anything starts when there is no Java
         started: list[str] = []
         try:
             for service in self.services(with_pipeline=False):

@@ -24,13 +24,24 @@ def decode_text(data: bytes) -> str:
     return text
 
 
+# Among encodings that decode a file equally cleanly, the ones news files are most often in.
+# Short texts fit many DOS code pages too; picking those garbles accented letters.
+_COMMON_LEGACY = ("cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "cp1251", "koi8_r", "gb18030", "big5")
+
+
 def _decode_detected(data: bytes) -> str:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise FileRejected(
             "UndecodableText",
             "the file is not valid UTF-8 and no other text encoding fits it; re-save it as UTF-8",
         )
-    return str(best)
+    least_chaos = min(m.chaos for m in matches)
+    clean = [m for m in matches if m.chaos <= least_chaos + 0.01]
+    for encoding in _COMMON_LEGACY:
+        for match in clean:
+            if match.encoding == encoding:
+                return str(match)
+    return str(clean[0])

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from producers.formats.base import FileRejected, ParsedArticle, ParseResult, checked
 from producers.formats.record import parse_datetime
+
+# Fewer words than this is navigation or a stub ("Home", "Subscribe"), not an article.
+MIN_ARTICLE_WORDS = 5
 
 
 def html_to_text(html: str) -> str:
@@ -17,10 +22,15 @@ def parse_html(text: str) -> ParseResult:
     """One article per page, with the page's title, site name, date and canonical URL."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
-        text, include_comments=False, include_tables=False, with_metadata=True, favor_recall=True, as_dict=True
+    extracted = trafilatura.bare_extraction(
+        text, include_comments=False, include_tables=False, with_metadata=True, favor_recall=True
     )
-    if not isinstance(doc, dict) or not (doc.get("text") or "").strip():
+    doc: dict[str, Any] = {}
+    if isinstance(extracted, dict):
+        doc = extracted
+    elif extracted is not None:
+        doc = extracted.as_dict()
+    if len((doc.get("text") or "").split()) < MIN_ARTICLE_WORDS:
         raise FileRejected("NoArticleText", "no main article text could be extracted from this HTML page")
     article = ParsedArticle(
         body=doc["text"],

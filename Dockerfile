@@ -1,0 +1,18 @@
+# The newsflow application image (producer, worker, api, setup share it).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY newsflow ./newsflow
+COPY producers ./producers
+COPY processors ./processors
+COPY schemas ./schemas
+COPY api ./api
+COPY stack ./stack
+RUN pip install . && useradd --system --uid 10001 --home-dir /var/lib/newsflow --create-home newsflow \
+    && mkdir -p /ingest && chown newsflow /ingest
+
+USER newsflow
+CMD ["newsflow", "--help"]

@@ -1,0 +1,1 @@
+"""Stream processors: Kafka -> Kafka (normalise, dedup, entities) and Kafka -> Elasticsearch."""

@@ -1,0 +1,30 @@
+"""The producer daemon: ``python -m producers`` watches the ingest folder until SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+from newsflow.logs import configure_logging
+from newsflow.settings import get_settings
+from producers.files import FileIngestor
+from producers.publisher import Publisher
+from producers.watcher import DirectoryWatcher
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    with Publisher(settings) as publisher:
+        watcher = DirectoryWatcher(settings, FileIngestor(settings, publisher, move_files=True))
+
+        def _stop(signum: int, frame: FrameType | None) -> None:
+            watcher.stop()  # finish the current file, then leave
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        watcher.run()
+
+
+if __name__ == "__main__":
+    main()

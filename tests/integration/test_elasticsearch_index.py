@@ -1,0 +1,68 @@
+"""The article index on the real Elasticsearch: live mapping, English analysis, search through the alias."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from elasticsearch import Elasticsearch
+
+from newsflow.settings import Settings
+from schemas.articles import ArticleDocument, Entity, EntityType, SourceFormat, SourceInfo
+from schemas.index import INDEX_MAPPING, index_name
+
+
+def _document(article_id: str, title: str, body: str) -> ArticleDocument:
+    source = SourceInfo(
+        path=f"{article_id}.txt",
+        file_sha256="0" * 64,
+        format=SourceFormat.TEXT,
+        record_index=0,
+        received_at=datetime.now(UTC),
+    )
+    zelensky = Entity(type=EntityType.PERSON, canonical="Volodymyr Zelensky", surface_forms=["Zelensky"], mentions=2)
+    return ArticleDocument(
+        article_id=article_id,
+        title=title,
+        body=body,
+        ingested_at=datetime.now(UTC),
+        language="en",
+        word_count=len(body.split()),
+        entities=[zelensky],
+        people=["Volodymyr Zelensky"],
+        source=source,
+        dedup_group=article_id,
+    )
+
+
+def test_live_mapping_is_the_declared_one(isolated_settings: Settings) -> None:
+    es = Elasticsearch(isolated_settings.elasticsearch_url)
+    live = es.indices.get_mapping(index=isolated_settings.index_alias)
+    (mapping,) = (m["mappings"] for m in live.values())
+    assert mapping["properties"] == INDEX_MAPPING["properties"]
+    assert list(live) == [index_name(isolated_settings.index_alias)]
+
+
+def test_indexed_articles_are_found_with_english_stemming(isolated_settings: Settings) -> None:
+    es = Elasticsearch(isolated_settings.elasticsearch_url)
+    alias = isolated_settings.index_alias
+    docs = [
+        _document("a1", "Troops recapture towns", "Ukrainian troops recaptured dozens of towns near Kharkiv."),
+        _document("a2", "Budget vote", "Parliament voted on the budget on Tuesday."),
+    ]
+    for doc in docs:
+        es.index(index=alias, id=doc.article_id, document=doc.model_dump(mode="json"))
+    es.indices.refresh(index=alias)
+
+    # "recapturing" only matches "recaptured" through the English stemmer.
+    hits = es.search(index=alias, body={"query": {"match": {"body": "recapturing"}}})["hits"]["hits"]
+    assert [h["_id"] for h in hits] == ["a1"]
+
+    facet = es.search(
+        index=alias,
+        body={"size": 0, "aggs": {"people": {"terms": {"field": "people"}}}},
+    )["aggregations"]["people"]["buckets"]
+    assert facet == [{"key": "Volodymyr Zelensky", "doc_count": 2}]
+
+    # Same id again: replaced, not added (idempotent writes).
+    es.index(index=alias, id="a1", document=docs[0].model_dump(mode="json"), refresh=True)
+    assert es.count(index=alias)["count"] == 2
