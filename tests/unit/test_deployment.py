@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from compose_spec import PyCompose
+from compose_spec import PyOptions
 
 from newsflow.settings import Settings
 
@@ -24,7 +24,8 @@ def _pom_property(service: str, pattern: str) -> str:
 
 
 def test_compose_file_is_valid_compose_spec() -> None:
-    PyCompose.from_yaml(COMPOSE_TEXT).validate()
+    # apply_merge: the file shares settings between services with YAML merge keys (<<: *anchor).
+    PyOptions(apply_merge=True).from_yaml(COMPOSE_TEXT).validate()
 
 
 def test_images_pin_the_versions_the_local_stack_runs() -> None:
