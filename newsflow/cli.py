@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -48,7 +49,7 @@ def up(
     if detach:
         return
     console.print("running in the foreground; Ctrl-C stops everything")
-    local.wait_foreground()
+    local.wait_foreground(with_pipeline=not services_only)
 
 
 @app.command()
@@ -96,6 +97,47 @@ def fetch() -> None:
             console.print(f"{service}: {path}")
     except StackError as exc:
         raise _fail(exc) from exc
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files or folders (read recursively) to send."),  # noqa: B008
+) -> None:
+    """Send article files to Kafka once, in place (they are not moved); shows progress and a summary."""
+    from rich.progress import Progress
+
+    from producers.files import FileIngestor, Outcome
+    from producers.publisher import Publisher, PublishError
+    from producers.watcher import candidate_files
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += candidate_files(path, ())
+        elif path.exists() or path.is_symlink():
+            files.append(path)
+        else:
+            raise _fail(FileNotFoundError(f"{path}: no such file or folder"))
+    settings = get_settings()
+    counts: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
+    articles = 0
+    try:
+        with Publisher(settings) as publisher, Progress(console=err_console) as progress:
+            ingestor = FileIngestor(settings, publisher, move_files=False)
+            task = progress.add_task("sending", total=len(files))
+            for path in files:
+                report = ingestor.ingest(path)
+                counts[report.outcome] += 1
+                articles += report.articles
+                if report.outcome is Outcome.REJECTED:
+                    progress.console.print(f"[yellow]rejected[/] {path}: {report.error}: {report.reason}")
+                progress.advance(task)
+    except PublishError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"{len(files)} file(s): {counts[Outcome.PROCESSED]} sent ({articles} articles), "
+        f"{counts[Outcome.REJECTED]} rejected, {counts[Outcome.VANISHED]} vanished"
+    )
 
 
 @app.command("bootstrap")

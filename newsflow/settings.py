@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(4, ge=1, description="Partitions of the pipeline topics.")
     topic_replication_factor: int = Field(1, ge=1, description="Replication factor of the topics.")
 
+    # --- processing ----------------------------------------------------------
+    near_duplicate_threshold: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Estimated Jaccard similarity of 5-word shingles from which two bodies are near-duplicates.",
+    )
+    batch_size: int = Field(64, ge=1, description="Articles per NER batch and per Elasticsearch bulk request.")
+
     # --- Elasticsearch -------------------------------------------------------
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch HTTP endpoint.")
     index_alias: str = Field("newsflow-articles", description="Alias searched by the API; indices are <alias>-v<N>.")

@@ -96,6 +96,35 @@ class CopyRecord(_Contract):
     received_at: datetime
 
 
+class CopySeen(_Contract):
+    """Dedup -> sink (topic ``articles.copies``): record ``copy`` on the original ``article_id``."""
+
+    schema_version: Literal[1] = ARTICLE_SCHEMA_VERSION
+    article_id: str
+    copy_: CopyRecord = Field(alias="copy")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+
+class BandEntry(_Contract):
+    """Dedup -> band matcher (topic ``articles.bands``, keyed by ``band_key``): one LSH band of an article."""
+
+    schema_version: Literal[1] = ARTICLE_SCHEMA_VERSION
+    band_key: str
+    article_id: str
+    received_at: datetime
+    minhash: list[int]
+
+
+class NearDuplicateLink(_Contract):
+    """Band matcher -> sink (topic ``articles.links``): ``article_id`` republishes ``near_duplicate_of``."""
+
+    schema_version: Literal[1] = ARTICLE_SCHEMA_VERSION
+    article_id: str
+    near_duplicate_of: str
+    similarity: float = Field(ge=0, le=1, description="Estimated Jaccard similarity of the bodies' shingles.")
+
+
 class ArticleDocument(_Contract):
     """The enriched article as indexed in Elasticsearch (topic ``articles.enriched``); id = ``article_id``."""
 
@@ -117,4 +146,5 @@ class ArticleDocument(_Contract):
     copies: list[CopyRecord] = []
     copy_count: int = 0
     near_duplicate_of: str | None = None
+    near_duplicate_similarity: float | None = None
     dedup_group: str = Field(description="Id shared by an original and its near-duplicates (collapse key).")

@@ -72,6 +72,7 @@ INDEX_MAPPING: dict[str, Any] = {
         },
         "copy_count": {"type": "integer"},
         "near_duplicate_of": _KEYWORD,
+        "near_duplicate_similarity": {"type": "float"},
         "dedup_group": _KEYWORD,
     },
 }

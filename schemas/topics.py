@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from schemas.articles import ArticleDocument, CopyRecord, NormalizedArticle, RawArticle
+from schemas.articles import ArticleDocument, BandEntry, CopySeen, NearDuplicateLink, NormalizedArticle, RawArticle
 from schemas.deadletter import DeadLetter
 
 
@@ -30,10 +30,17 @@ RAW = TopicSpec(
 NORMALIZED = TopicSpec(
     "articles.normalized", NormalizedArticle, "Normalised articles keyed by article_id (exact fingerprint)."
 )
+UNIQUE = TopicSpec(
+    "articles.unique",
+    NormalizedArticle,
+    "Texts seen for the first time (or replayed), to be enriched; keyed by article_id.",
+)
 ENRICHED = TopicSpec("articles.enriched", ArticleDocument, "Enriched documents, ready for Elasticsearch.")
-COPIES = TopicSpec("articles.copies", CopyRecord, "Additional copies of already indexed texts, keyed by article_id.")
+COPIES = TopicSpec("articles.copies", CopySeen, "Additional copies of already indexed texts, keyed by article_id.")
+BANDS = TopicSpec("articles.bands", BandEntry, "LSH bands of new articles, keyed by band (near-duplicate candidates).")
+LINKS = TopicSpec("articles.links", NearDuplicateLink, "Verified near-duplicate links, keyed by the later article.")
 DEADLETTER = TopicSpec(
     "deadletter", DeadLetter, "Records that failed a stage, with the reason.", {"retention.ms": str(90 * 86_400_000)}
 )
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, ENRICHED, COPIES, DEADLETTER)
+ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, UNIQUE, ENRICHED, COPIES, BANDS, LINKS, DEADLETTER)

@@ -291,6 +291,34 @@ class ApiService(PythonService):
         return http_health(f"http://{self.host}:{self.port}/livez")
 
 
+class ProducerService(PythonService):
+    """Watches the ingest folder."""
+
+    name = "producer"
+    module = "producers"
+
+    def health(self) -> Health:
+        return Health(True, f"watching {self.settings.ingest_dir}")
+
+
+class WorkerService(PythonService):
+    """One Faust worker; ``NEWSFLOW_WORKERS`` of them share the partitions."""
+
+    module = "processors"
+    stop_timeout_s = 60.0  # a clean stop flushes RocksDB and commits offsets
+
+    def __init__(self, settings: Settings, worker_id: int) -> None:
+        super().__init__(settings)
+        self.worker_id = worker_id
+        self.name = f"worker-{worker_id}"
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), "NEWSFLOW_WORKER_ID": str(self.worker_id)}
+
+    def health(self) -> Health:
+        return Health(True, "stream processor")
+
+
 def infrastructure_services(settings: Settings) -> list[Service]:
     """Kafka and Elasticsearch, in start order."""
     return [KafkaService(settings), ElasticsearchService(settings)]
@@ -298,4 +326,5 @@ def infrastructure_services(settings: Settings) -> list[Service]:
 
 def pipeline_services(settings: Settings) -> list[Service]:
     """The newsflow processes, in start order."""
-    return [ApiService(settings)]
+    workers: list[Service] = [WorkerService(settings, i) for i in range(settings.workers)]
+    return [*workers, ProducerService(settings), ApiService(settings)]

@@ -19,6 +19,7 @@ from types import FrameType
 
 from newsflow.settings import Settings
 from stack.errors import StackError
+from stack.health import Health
 from stack.process import ProcessTable, port_in_use, tail
 from stack.services import Service, infrastructure_services, java_binary, pipeline_services
 
@@ -138,6 +139,9 @@ class LocalStack:
         for service in self.services():
             record = self.processes.get(service.name)
             health = service.health()
+            if record is None and service.port is None:
+                # No port to ask: a process of ours that is not running is down.
+                health = Health(False, "not running")
             if record is None and health.healthy:
                 state = "external"  # answered, but not started by this home (e.g. docker-compose)
             elif record is None:
@@ -156,7 +160,7 @@ class LocalStack:
             )
         return rows
 
-    def wait_foreground(self) -> None:
+    def wait_foreground(self, with_pipeline: bool = True) -> None:
         """Block until Ctrl-C or SIGTERM, or until a process dies, then stop everything."""
         stop = False
 
@@ -168,7 +172,7 @@ class LocalStack:
         signal.signal(signal.SIGTERM, _on_signal)
         try:
             while not stop:
-                dead = [s.name for s in self.services() if self.processes.get(s.name) is None]
+                dead = [s.name for s in self.services(with_pipeline) if self.processes.get(s.name) is None]
                 if dead:
                     log.error("process exited, stopping the stack", extra={"components": ",".join(dead)})
                     break

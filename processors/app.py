@@ -1,0 +1,311 @@
+"""The Faust application: one worker runs every stage; add workers to share the partitions.
+
+    articles.raw --normalize--> articles.normalized --dedup--> articles.unique --enrich--> articles.enriched
+                                        |                               |
+                                        +--> articles.copies            +--> articles.bands --match--> articles.links
+    articles.enriched + articles.copies + articles.links --index--> Elasticsearch
+
+State lives in RocksDB tables backed by Kafka changelog topics, so a worker
+that dies is replaced by another that restores the tables and resumes from the
+last committed offsets (at-least-once; every write downstream is idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+
+import faust
+from pydantic import BaseModel, ValidationError
+
+from newsflow.settings import Settings, get_settings
+from processors.dedup import ExactVerdict, exact_verdict, match_bucket
+from processors.entities import EntityExtractor
+from processors.normalize import normalize
+from processors.similarity import band_keys
+from processors.sink import ElasticsearchSink, SinkMessage
+from schemas.articles import (
+    ArticleDocument,
+    BandEntry,
+    CopyRecord,
+    CopySeen,
+    EntityType,
+    NearDuplicateLink,
+    NormalizedArticle,
+    RawArticle,
+)
+from schemas.deadletter import MAX_PAYLOAD_CHARS, DeadLetter, Stage
+from schemas.topics import BANDS, COPIES, DEADLETTER, ENRICHED, LINKS, NORMALIZED, RAW, UNIQUE, TopicSpec
+
+log = logging.getLogger("newsflow.processors")
+
+
+def create_app(settings: Settings) -> faust.App:
+    """A Faust app for ``settings``; the worker's state folder is per worker id."""
+    worker_id = os.environ.get("NEWSFLOW_WORKER_ID", "0")
+    datadir = (settings.data_dir / "faust" / f"worker-{worker_id}").absolute()
+    datadir.mkdir(parents=True, exist_ok=True)
+    brokers = [f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")]
+    return faust.App(
+        f"{settings.topic_prefix}-processors",
+        broker=brokers,
+        store="rocksdb://",
+        datadir=str(datadir),
+        topic_replication_factor=settings.topic_replication_factor,
+        topic_partitions=settings.topic_partitions,
+        processing_guarantee="at_least_once",
+        producer_acks=-1,
+        producer_max_request_size=8 * 1024 * 1024,
+        web_enabled=False,
+        # Recovery and rebalancing must outlast a long NER batch.
+        broker_session_timeout=60.0,
+        broker_heartbeat_interval=3.0,
+        stream_wait_empty=False,
+    )
+
+
+settings = get_settings()
+app = create_app(settings)
+
+
+def _topic(spec: TopicSpec) -> faust.TopicT:
+    return app.topic(spec.name(settings.topic_prefix), key_serializer="raw", value_serializer="raw")
+
+
+raw_topic = _topic(RAW)
+normalized_topic = _topic(NORMALIZED)
+unique_topic = _topic(UNIQUE)
+enriched_topic = _topic(ENRICHED)
+copies_topic = _topic(COPIES)
+bands_topic = _topic(BANDS)
+links_topic = _topic(LINKS)
+deadletter_topic = _topic(DEADLETTER)
+
+# article_id -> source_id of the copy that first brought the text.
+first_sources = app.Table("first-sources", default=None, partitions=settings.topic_partitions)
+# LSH band key -> earliest members of the bucket.
+buckets = app.Table("lsh-buckets", default=list, partitions=settings.topic_partitions)
+
+
+async def _send(topic: faust.TopicT, key: str, value: BaseModel) -> None:
+    await topic.send(key=key.encode(), value=value.model_dump_json(by_alias=True).encode())
+
+
+async def dead_letter(stage: Stage, error: str, reason: str, payload: object, **where: Any) -> None:
+    """Record a failed message on the dead-letter topic (the stream goes on)."""
+    text = payload.decode(errors="replace") if isinstance(payload, bytes) else str(payload)
+    letter = DeadLetter(
+        stage=stage, error=error, reason=reason, payload=text[:MAX_PAYLOAD_CHARS], failed_at=datetime.now(UTC), **where
+    )
+    log.warning("dead letter", extra={"stage": stage.value, "error": error, "reason": reason[:300]})
+    await _send(deadletter_topic, f"{stage.value}:{where.get('article_id') or where.get('path')}", letter)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(model: type[M], value: bytes) -> M | ValidationError:
+    try:
+        return model.model_validate_json(value)
+    except ValidationError as exc:
+        return exc
+
+
+async def set_aside(stage: Stage, exc: Exception, payload: object) -> None:
+    """A bug or unexpected input must not crash the agent (Faust would skip the message): log it, dead-letter it."""
+    log.exception("unexpected error; message sent to the dead-letter topic", extra={"stage": stage.value})
+    reason = f"{exc!r} while processing; fix the cause, then `newsflow replay` the message's topic"
+    await dead_letter(stage, type(exc).__name__, reason, payload)
+
+
+async def _normalize_one(value: bytes) -> None:
+    raw = _parse(RawArticle, value)
+    if isinstance(raw, ValidationError):
+        await dead_letter(Stage.NORMALIZE, "InvalidMessage", f"not a RawArticle v1: {raw}", value)
+        return
+    article = normalize(raw)
+    if not article.body:
+        await dead_letter(
+            Stage.NORMALIZE, "EmptyArticle", "no text left after cleaning", value,
+            path=raw.source.path, record_index=raw.source.record_index,
+        )  # fmt: skip
+        return
+    await _send(normalized_topic, article.article_id, article)
+
+
+@app.agent(raw_topic)
+async def normalize_articles(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    """Raw article -> clean text, language, fingerprints; re-keyed by article_id."""
+    async for value in stream:
+        try:
+            await _normalize_one(value)
+        except Exception as exc:
+            await set_aside(Stage.NORMALIZE, exc, value)
+        yield None
+
+
+_extractor: EntityExtractor | None = None
+
+
+def _extract_entities(texts: list[str]) -> list[list[Any]]:
+    global _extractor  # noqa: PLW0603 - one spaCy model per worker process, loaded on first use
+    if _extractor is None:
+        _extractor = EntityExtractor()
+    return _extractor.extract(texts)
+
+
+def _document(article: NormalizedArticle, entities: list[Any]) -> ArticleDocument:
+    def names(kind: EntityType) -> list[str]:
+        return [e.canonical for e in entities if e.type is kind]
+
+    return ArticleDocument(
+        article_id=article.article_id,
+        title=article.title,
+        body=article.body,
+        outlet=article.outlet,
+        url=article.url,
+        published_at=article.published_at,
+        ingested_at=datetime.now(UTC),
+        language=article.language,
+        word_count=article.word_count,
+        entities=entities,
+        people=names(EntityType.PERSON),
+        organizations=names(EntityType.ORGANIZATION),
+        places=names(EntityType.PLACE),
+        source=article.source,
+        dedup_group=article.article_id,
+    )
+
+
+async def _deduplicate_one(value: bytes) -> None:
+    article = _parse(NormalizedArticle, value)
+    if isinstance(article, ValidationError):
+        await dead_letter(Stage.DEDUP, "InvalidMessage", f"not a NormalizedArticle v1: {article}", value)
+        return
+    verdict = exact_verdict(first_sources.get(article.article_id), article)
+    if verdict is ExactVerdict.COPY:
+        copy = CopyRecord(
+            source_id=article.source.source_id, path=article.source.path, format=article.source.format,
+            outlet=article.outlet, received_at=article.source.received_at,
+        )  # fmt: skip
+        await _send(copies_topic, article.article_id, CopySeen(article_id=article.article_id, copy_=copy))
+        return
+    if verdict is ExactVerdict.NEW:
+        first_sources[article.article_id] = article.source.source_id
+    await _send(unique_topic, article.article_id, article)
+
+
+@app.agent(normalized_topic)
+async def deduplicate(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    """Exact duplicates become copy records on the original; first sightings (and replays) go on."""
+    async for value in stream:
+        try:
+            await _deduplicate_one(value)
+        except Exception as exc:
+            await set_aside(Stage.DEDUP, exc, value)
+        yield None
+
+
+async def _enrich_batch(values: list[bytes]) -> None:
+    articles: list[NormalizedArticle] = []
+    for value in values:
+        article = _parse(NormalizedArticle, value)
+        if isinstance(article, ValidationError):
+            await dead_letter(Stage.ENRICH, "InvalidMessage", f"not a NormalizedArticle v1: {article}", value)
+            continue
+        articles.append(article)
+    if not articles:
+        return
+    # spaCy is CPU-bound: run it off the event loop so heartbeats keep flowing.
+    all_entities = await asyncio.to_thread(_extract_entities, [a.body for a in articles])
+    for article, entities in zip(articles, all_entities, strict=True):
+        await _send(enriched_topic, article.article_id, _document(article, entities))
+        for key in band_keys(article.minhash):
+            entry = BandEntry(
+                band_key=key, article_id=article.article_id,
+                received_at=article.source.received_at, minhash=article.minhash,
+            )  # fmt: skip
+            await _send(bands_topic, key, entry)
+
+
+@app.agent(unique_topic)
+async def enrich(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    """Named entities for a batch of new texts (spaCy's nlp.pipe), then into the LSH buckets."""
+    async for values in stream.take(settings.batch_size, within=1.0):
+        try:
+            await _enrich_batch(values)
+        except Exception as exc:
+            for value in values:
+                await set_aside(Stage.ENRICH, exc, value)
+        yield None
+
+
+async def _match_one(value: bytes) -> None:
+    entry = _parse(BandEntry, value)
+    if isinstance(entry, ValidationError):
+        await dead_letter(Stage.DEDUP, "InvalidMessage", f"not a BandEntry v1: {entry}", value)
+        return
+    links, members = match_bucket(list(buckets[entry.band_key]), entry, settings.near_duplicate_threshold)
+    buckets[entry.band_key] = members
+    for link in links:
+        await _send(links_topic, link.article_id, link)
+
+
+@app.agent(bands_topic)
+async def match_near_duplicates(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    """Compare each new band member with its bucket; verified pairs become links."""
+    async for value in stream:
+        try:
+            await _match_one(value)
+        except Exception as exc:
+            await set_aside(Stage.DEDUP, exc, value)
+        yield None
+
+
+_SINK_MODELS: dict[str, type[SinkMessage]] = {
+    ENRICHED.name(settings.topic_prefix): ArticleDocument,
+    COPIES.name(settings.topic_prefix): CopySeen,
+    LINKS.name(settings.topic_prefix): NearDuplicateLink,
+}
+sink_channel = app.topic(*_SINK_MODELS, key_serializer="raw", value_serializer="raw")
+_sink: ElasticsearchSink | None = None
+
+
+def _write(messages: list[SinkMessage]) -> list[Any]:
+    global _sink  # noqa: PLW0603 - one client per worker process
+    if _sink is None:
+        _sink = ElasticsearchSink(settings.elasticsearch_url, settings.index_alias)
+    return _sink.write(messages)
+
+
+@app.agent(sink_channel)
+async def index_documents(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    """Bulk-apply articles, copies and links; offsets advance only after Elasticsearch acknowledged."""
+    # take_events (not take): the sink needs each event's topic to know its model.
+    events_stream = cast(faust.Stream[bytes], stream)
+    async for events in events_stream.take_events(settings.batch_size * 4, within=1.0):
+        messages: list[SinkMessage] = []
+        for event in events:
+            model = _SINK_MODELS[event.message.topic]
+            message = _parse(model, event.value)
+            if isinstance(message, ValidationError):
+                await dead_letter(Stage.SINK, "InvalidMessage", f"not a {model.__name__} v1: {message}", event.value)
+                continue
+            messages.append(message)
+        try:
+            failures = await asyncio.to_thread(_write, messages)
+        except Exception as exc:
+            # Elasticsearch refused the whole request (not a transient error): set the batch aside.
+            for message in messages:
+                await set_aside(Stage.SINK, exc, message.model_dump_json(by_alias=True))
+            continue
+        for failure in failures:
+            await dead_letter(
+                Stage.SINK, failure.error, failure.reason, failure.message.model_dump_json(by_alias=True),
+                article_id=failure.message.article_id,
+            )  # fmt: skip
+        yield None

@@ -1,0 +1,140 @@
+"""Kafka -> Elasticsearch: bulk writes that are idempotent and independent of arrival order.
+
+Every write is a scripted upsert keyed by ``article_id``, so replaying any
+message changes nothing, and the three kinds of message (enriched article,
+duplicate copy, near-duplicate link) may arrive in any order:
+- an article merges its fields and leaves copies and links alone;
+- a copy is added once per ``source_id``;
+- a link is kept when it is more similar than the one already recorded
+  (ties: the smaller original id), so the result does not depend on order.
+
+Transient failures (429, 5xx, connection errors) are retried with backoff
+for as long as it takes: the agent waits, lag grows, nothing is lost. Other
+failures (mapping, validation) are returned for the dead-letter topic.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.articles import ArticleDocument, CopySeen, NearDuplicateLink
+
+log = logging.getLogger("newsflow.sink")
+
+_MERGE_ARTICLE = """
+for (entry in params.doc.entrySet()) { ctx._source[entry.getKey()] = entry.getValue(); }
+if (ctx._source.dedup_group == null) { ctx._source.dedup_group = params.doc.article_id; }
+if (ctx._source.copies == null) { ctx._source.copies = []; ctx._source.copy_count = 0; }
+"""
+
+_ADD_COPY = """
+if (ctx._source.copies == null) { ctx._source.copies = []; }
+for (c in ctx._source.copies) { if (c.source_id == params.copy.source_id) { ctx.op = 'none'; return; } }
+ctx._source.copies.add(params.copy);
+ctx._source.copy_count = ctx._source.copies.size();
+if (ctx._source.article_id == null) { ctx._source.article_id = params.id; }
+"""
+
+_SET_LINK = """
+double current = ctx._source.near_duplicate_similarity == null ? -1.0 : ctx._source.near_duplicate_similarity;
+boolean better = params.similarity > current
+    || (params.similarity == current && params.original.compareTo(ctx._source.near_duplicate_of) < 0);
+if (!better) { ctx.op = 'none'; return; }
+ctx._source.near_duplicate_of = params.original;
+ctx._source.near_duplicate_similarity = params.similarity;
+ctx._source.dedup_group = params.original;
+if (ctx._source.article_id == null) { ctx._source.article_id = params.id; }
+"""
+
+# Fields an enriched article must not overwrite: they belong to the copy and link writes.
+_KEPT_FIELDS = {"copies", "copy_count", "near_duplicate_of", "near_duplicate_similarity", "dedup_group"}
+
+SinkMessage = ArticleDocument | CopySeen | NearDuplicateLink
+
+
+@dataclass(frozen=True)
+class SinkFailure:
+    """A message Elasticsearch refused for good (not a transient error)."""
+
+    message: SinkMessage
+    error: str
+    reason: str
+
+
+def bulk_operation(message: SinkMessage, index: str) -> list[dict[str, Any]]:
+    """The two bulk lines (action and body) that apply ``message``."""
+    if isinstance(message, ArticleDocument):
+        doc = message.model_dump(mode="json", exclude=_KEPT_FIELDS)
+        script = {"source": _MERGE_ARTICLE, "params": {"doc": doc}}
+    elif isinstance(message, CopySeen):
+        copy = message.copy_.model_dump(mode="json")
+        script = {"source": _ADD_COPY, "params": {"copy": copy, "id": message.article_id}}
+    else:
+        script = {
+            "source": _SET_LINK,
+            "params": {
+                "original": message.near_duplicate_of,
+                "similarity": message.similarity,
+                "id": message.article_id,
+            },
+        }
+    action = {"update": {"_index": index, "_id": message.article_id, "retry_on_conflict": 5}}
+    return [action, {"script": {"lang": "painless", **script}, "scripted_upsert": True, "upsert": {}}]
+
+
+class ElasticsearchSink:
+    """Bulk-applies sink messages to the index alias, retrying transient failures."""
+
+    def __init__(self, url: str, index: str, max_backoff_s: float = 30.0) -> None:
+        from elasticsearch import Elasticsearch
+
+        self.index = index
+        self.max_backoff_s = max_backoff_s
+        self._es = Elasticsearch(url, timeout=60, max_retries=0)
+
+    def write(self, messages: list[SinkMessage]) -> list[SinkFailure]:
+        """Apply all messages; return those refused permanently. Blocks while Elasticsearch is unavailable."""
+        from elasticsearch import ConnectionError as EsConnectionError
+        from elasticsearch import TransportError
+
+        pending = list(messages)
+        failures: list[SinkFailure] = []
+        backoff = 0.5
+        while pending:
+            body = [line for m in pending for line in bulk_operation(m, self.index)]
+            try:
+                response = self._es.bulk(body=body)
+            except (EsConnectionError, TransportError) as exc:
+                status = getattr(exc, "status_code", None)
+                if isinstance(status, int) and 400 <= status < 500 and status != 429:
+                    raise
+                log.warning("Elasticsearch unavailable; retrying", extra={"error": str(exc), "backoff_s": backoff})
+                time.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff_s)
+                continue
+            retry = []
+            for message, item in zip(pending, response["items"], strict=True):
+                result = item["update"]
+                status = result["status"]
+                if status < 300:
+                    continue
+                if status == 429 or status >= 500:
+                    retry.append(message)
+                    continue
+                error = result.get("error", {})
+                reason = error.get("reason", "unknown")
+                caused = error.get("caused_by", {}).get("reason")
+                kind = error.get("type", f"HTTP {status}")
+                failures.append(SinkFailure(message, kind, f"{reason}: {caused}" if caused else reason))
+            if retry:
+                log.warning("Elasticsearch refused part of a batch; retrying", extra={"items": len(retry)})
+                time.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff_s)
+            pending = retry
+        return failures
+
+    def close(self) -> None:
+        self._es.close()
