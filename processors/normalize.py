@@ -7,14 +7,12 @@ import re
 import unicodedata
 
 from processors.similarity import minhash_signature, shingles
-
 from schemas.articles import NormalizedArticle, RawArticle
 
 # Zero-width and other invisible format characters that differ between copies of one text.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_DERIVED_TITLE = 120
 
@@ -28,9 +26,13 @@ def clean_text(text: str) -> str:
 
 
 def fingerprint_text(title: str, body: str) -> str:
-    """Canonical form for the exact fingerprint: case, quotes, dashes and layout don't matter."""
-    joined = f"{title}\n{body}".translate(_QUOTES).casefold()
-    return " ".join(_WORD.findall(joined))
+    """Canonical form for the exact fingerprint: the cleaned words and punctuation, layout ignored.
+
+    Only encoding and whitespace differences are erased; any edit of the words
+    (even "$100m share" -> "$100m-share") makes another text, which near-duplicate
+    detection then links to the first.
+    """
+    return " ".join(f"{title}\n{body}".split())
 
 
 def article_id(title: str, body: str) -> str:
@@ -60,11 +62,11 @@ def detect_language(text: str, declared: str | None) -> str:
 def normalize(raw: RawArticle) -> NormalizedArticle:
     """The pure normalisation step (no I/O)."""
     body = clean_text(raw.body)
-    title = clean_text(raw.title) if raw.title and raw.title.strip() else derive_title(body)
-    # The exact id covers the body only: a changed headline alone makes a near-duplicate, not a new text.
+    given_title = clean_text(raw.title) if raw.title else ""
+    # The exact id covers headline and body; a changed headline makes a near-duplicate (same body shingles).
     return NormalizedArticle(
-        article_id=article_id("", body),
-        title=title,
+        article_id=article_id(given_title, body),
+        title=given_title or derive_title(body),
         body=body,
         outlet=raw.outlet.strip() if raw.outlet else None,
         url=raw.url,

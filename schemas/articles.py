@@ -6,6 +6,7 @@ topic) a version it does not know rather than guessing.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -38,8 +39,10 @@ class SourceInfo(_Contract):
 
     @property
     def source_id(self) -> str:
-        """Stable id of this copy: the same file re-sent after a crash gives the same id."""
-        return f"{self.file_sha256[:32]}:{self.record_index}"
+        """Stable id of this copy: the same file re-sent after a crash gives the same id,
+        the same bytes under another name are another copy."""
+        digest = hashlib.sha256(f"{self.path}\0{self.file_sha256}".encode()).hexdigest()[:32]
+        return f"{digest}:{self.record_index}"
 
 
 class RawArticle(_Contract):

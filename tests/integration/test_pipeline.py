@@ -1,0 +1,162 @@
+"""The whole pipeline on the real stack: files -> producer -> Kafka -> Faust worker -> Elasticsearch."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer, KafkaProducer
+
+from newsflow.settings import Settings
+from producers.files import FileIngestor, Outcome
+from producers.publisher import Publisher
+from schemas.deadletter import DeadLetter
+from schemas.topics import DEADLETTER, RAW
+from tests.conftest import BBC_DIR, SAMPLES_DIR
+
+REUTERS = SAMPLES_DIR / "000_9ba5c8d2ae63f718.txt"
+OTHER = SAMPLES_DIR / "002_265324bba9e778b9.txt"
+T = TypeVar("T")
+
+
+def wait_for(probe: Callable[[], T | None], timeout_s: float = 120.0, what: str = "condition") -> T:
+    """Poll ``probe`` until it returns something truthy; fail with ``what`` after the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = probe()
+        if result:
+            return result
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+def articles(settings: Settings, **query: Any) -> list[dict[str, Any]]:
+    """Indexed articles (documents with a title), optionally filtered by a term query."""
+    es = Elasticsearch(settings.elasticsearch_url)
+    es.indices.refresh(index=settings.index_alias)
+    filters: list[dict[str, Any]] = [{"exists": {"field": "title"}}]
+    filters += [{"term": {field: value}} for field, value in query.items()]
+    body = {"query": {"bool": {"filter": filters}}, "size": 2000}
+    return [hit["_source"] for hit in es.search(index=settings.index_alias, body=body)["hits"]["hits"]]
+
+
+def send_files(settings: Settings, *paths: Path, move: bool = False) -> None:
+    with Publisher(settings) as publisher:
+        ingestor = FileIngestor(settings, publisher, move_files=move)
+        for path in paths:
+            assert ingestor.ingest(path).outcome is Outcome.PROCESSED
+
+
+def by_outlet(docs: list[dict[str, Any]], outlet: str | None) -> dict[str, Any]:
+    (doc,) = [d for d in docs if d.get("outlet") == outlet]
+    return doc
+
+
+@pytest.fixture(scope="module")
+def indexed_samples(pipeline_settings: Settings) -> list[dict[str, Any]]:
+    """The two sample articles, sent and indexed."""
+    send_files(pipeline_settings, REUTERS, OTHER)
+    return wait_for(lambda: (docs := articles(pipeline_settings)) and len(docs) == 2 and docs, what="both samples")
+
+
+def test_samples_have_entity_facets_with_one_canonical_zelensky(indexed_samples: list[dict[str, Any]]) -> None:
+    reuters = by_outlet(indexed_samples, "Reuters")
+    assert {"Volodymyr Zelensky", "Antony Blinken", "Vladimir Putin"} <= set(reuters["people"])
+    assert {"Kharkiv", "Kyiv"} <= set(reuters["places"])
+    other = by_outlet(indexed_samples, None)
+    assert "Volodymyr Zelensky" in other["people"]  # spelled "Zelenskyy" in that article
+    assert "Zelenskyy" not in " ".join(other["people"])
+    assert reuters["language"] == other["language"] == "en"
+
+
+def test_samples_are_related_but_not_duplicates(indexed_samples: list[dict[str, Any]]) -> None:
+    assert all(d.get("near_duplicate_of") is None for d in indexed_samples)
+    assert len({d["dedup_group"] for d in indexed_samples}) == 2
+
+
+def test_same_text_under_another_name_is_recorded_as_a_copy(
+    pipeline_settings: Settings, indexed_samples: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    settings = pipeline_settings.model_copy(update={"ingest_dir": tmp_path / "ingest"})
+    settings.ingest_dir.mkdir()
+    renamed = settings.ingest_dir / "syndicated-copy.txt"
+    shutil.copy(REUTERS, renamed)
+    send_files(settings, renamed, move=True)
+    assert (settings.processed_path / "syndicated-copy.txt").is_file()
+
+    def copy_recorded() -> dict[str, Any] | None:
+        reuters = by_outlet(articles(pipeline_settings), "Reuters")
+        return reuters if reuters.get("copy_count") == 1 else None
+
+    reuters = wait_for(copy_recorded, what="the copy on the original")
+    assert [c["path"] for c in reuters["copies"]] == ["syndicated-copy.txt"]
+    assert len(articles(pipeline_settings)) == 2
+
+
+def test_edited_republication_is_linked_to_its_original(
+    pipeline_settings: Settings, indexed_samples: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    lines = REUTERS.read_text().splitlines()
+    edited = tmp_path / "republished.txt"
+    # A new headline, the last paragraph (and the outlet line) gone, a byline added.
+    edited.write_text("\n".join(["Zelensky urges faster arms deliveries", "By a staff writer", *lines[:-3]]))
+    send_files(pipeline_settings, edited)
+    original = by_outlet(indexed_samples, "Reuters")
+
+    def linked() -> dict[str, Any] | None:
+        docs = [d for d in articles(pipeline_settings) if d["title"] == "Zelensky urges faster arms deliveries"]
+        return docs[0] if docs and docs[0].get("near_duplicate_of") else None
+
+    copy = wait_for(linked, what="the near-duplicate link")
+    assert copy["near_duplicate_of"] == original["article_id"]
+    assert copy["dedup_group"] == original["article_id"]
+    (other,) = [d for d in articles(pipeline_settings) if d["source"]["path"] == str(OTHER)]
+    assert other.get("near_duplicate_of") is None
+
+
+def test_unreadable_message_goes_to_the_dead_letter_topic_and_the_stream_goes_on(
+    pipeline_settings: Settings, indexed_samples: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    producer = KafkaProducer(bootstrap_servers=pipeline_settings.kafka_bootstrap_servers, acks="all")
+    producer.send(RAW.name(pipeline_settings.topic_prefix), key=b"garbage", value=b"\x00not json")
+    producer.flush()
+    producer.close()
+    later = tmp_path / "later.txt"
+    later.write_text("Budget talks resume\nFinance ministers met in Brussels on Monday to resume budget talks.")
+    send_files(pipeline_settings, later)
+    wait_for(
+        lambda: articles(pipeline_settings, **{"title.keyword": "Budget talks resume"}),
+        what="the article sent after the bad message",
+    )
+
+    consumer = KafkaConsumer(
+        DEADLETTER.name(pipeline_settings.topic_prefix),
+        bootstrap_servers=pipeline_settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=10_000,
+    )
+    letters = [DeadLetter.model_validate_json(m.value) for m in consumer]
+    consumer.close()
+    assert any(l.stage == "normalize" and l.error == "InvalidMessage" and "not json" in l.payload for l in letters)
+
+
+def test_bbc_corpus_gives_one_document_per_distinct_text(pipeline_settings: Settings) -> None:
+    files = sorted(p for p in BBC_DIR.rglob("*.txt") if p.parent != BBC_DIR)
+    assert len(files) == 1313
+    send_files(pipeline_settings, *files)
+    expected_bbc = 1275
+
+    def all_indexed() -> list[dict[str, Any]] | None:
+        docs = [d for d in articles(pipeline_settings) if d["source"]["path"].startswith(str(BBC_DIR))]
+        return docs if len(docs) >= expected_bbc else None
+
+    docs = wait_for(all_indexed, timeout_s=900, what=f"{expected_bbc} BBC documents")
+    time.sleep(3)  # let the copy records that trail the articles land
+    docs = [d for d in articles(pipeline_settings) if d["source"]["path"].startswith(str(BBC_DIR))]
+    assert len(docs) == expected_bbc
+    assert sum(d.get("copy_count", 0) for d in docs) == len(files) - expected_bbc
