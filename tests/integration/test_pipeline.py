@@ -61,7 +61,11 @@ def by_outlet(docs: list[dict[str, Any]], outlet: str | None) -> dict[str, Any]:
 def indexed_samples(pipeline_settings: Settings) -> list[dict[str, Any]]:
     """The two sample articles, sent and indexed."""
     send_files(pipeline_settings, REUTERS, OTHER)
-    return wait_for(lambda: (docs := articles(pipeline_settings)) and len(docs) == 2 and docs, what="both samples")
+    def both() -> list[dict[str, Any]] | None:
+        docs = articles(pipeline_settings)
+        return docs if len(docs) == 2 else None
+
+    return wait_for(both, what="both samples")
 
 
 def test_samples_have_entity_facets_with_one_canonical_zelensky(indexed_samples: list[dict[str, Any]]) -> None:
@@ -142,7 +146,10 @@ def test_unreadable_message_goes_to_the_dead_letter_topic_and_the_stream_goes_on
     )
     letters = [DeadLetter.model_validate_json(m.value) for m in consumer]
     consumer.close()
-    assert any(l.stage == "normalize" and l.error == "InvalidMessage" and "not json" in l.payload for l in letters)
+    assert any(
+        letter.stage == "normalize" and letter.error == "InvalidMessage" and "not json" in letter.payload
+        for letter in letters
+    )
 
 
 def test_bbc_corpus_gives_one_document_per_distinct_text(pipeline_settings: Settings) -> None:
