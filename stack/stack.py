@@ -69,7 +69,13 @@ class LocalStack:
         return started
 
     def _start(self, service: Service) -> bool:
-        if self.processes.get(service.name) is not None:
+        running = self.processes.get(service.name)
+        if running is not None:
+            if running.port != service.port:
+                raise StackError(
+                    f"{service.name} is already running (pid {running.pid}) on port {running.port}, "
+                    f"not {service.port} as configured now; run `make down` first"
+                )
             if not self._wait_healthy(service, started_now=False):
                 raise StackError(f"{service.name} is running but not healthy", service.diagnostic_log)
             return False
