@@ -61,6 +61,7 @@ def by_outlet(docs: list[dict[str, Any]], outlet: str | None) -> dict[str, Any]:
 def indexed_samples(pipeline_settings: Settings) -> list[dict[str, Any]]:
     """The two sample articles, sent and indexed."""
     send_files(pipeline_settings, REUTERS, OTHER)
+
     def both() -> list[dict[str, Any]] | None:
         docs = articles(pipeline_settings)
         return docs if len(docs) == 2 else None

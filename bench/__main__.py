@@ -1,0 +1,192 @@
+"""``make bench``: throughput and freshness of the whole pipeline on the BBC corpus, and the NER ceiling.
+
+Runs against the real stack (reused if it answers, else started and stopped
+again), in a sandbox (own topics, index and worker), so it never touches the
+user's data. Prints a table and writes ``bench/results/latest.json``.
+
+    end-to-end   first file sent -> last distinct article searchable, one worker
+    freshness    single new files sent at a steady rate; send -> searchable, p50/p99
+    NER ceiling  spaCy alone (same model, same pipeline components) on the same texts
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from newsflow.settings import Settings
+from processors.entities import EntityExtractor
+from processors.normalize import article_id, clean_text
+from producers.files import FileIngestor
+from producers.formats import ParsedArticle, parse_file
+from producers.publisher import Publisher
+from stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
+from stack.services import infrastructure_services
+from stack.stack import LocalStack
+
+BBC_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc"
+RESULTS = Path(__file__).parent / "results"
+
+
+def corpus_files() -> list[Path]:
+    return sorted(p for p in BBC_DIR.rglob("*.txt") if p.parent != BBC_DIR)
+
+
+def expected_id(data: bytes, name: str) -> str:
+    """The article_id the pipeline will give this single-article file."""
+    (parsed,) = parse_file(name, data)[1]
+    assert isinstance(parsed, ParsedArticle)
+    return article_id(clean_text(parsed.title) if parsed.title else "", clean_text(parsed.body))
+
+
+def indexed_count(es: Elasticsearch, alias: str) -> int:
+    return int(es.count(index=alias, body={"query": {"exists": {"field": "title"}}})["count"])
+
+
+def ner_ceiling(files: list[Path]) -> dict[str, float]:
+    """spaCy alone on the corpus bodies: the upper bound of the enrichment stage."""
+    texts = []
+    for path in files:
+        (parsed,) = parse_file(path.name, path.read_bytes())[1]
+        assert isinstance(parsed, ParsedArticle)
+        texts.append(clean_text(parsed.body))
+    extractor = EntityExtractor()
+    extractor.extract(texts[:32])  # warm-up
+    started = time.perf_counter()
+    extractor.extract(texts)
+    seconds = time.perf_counter() - started
+    return {"articles": len(texts), "seconds": round(seconds, 2), "articles_per_s": round(len(texts) / seconds, 1)}
+
+
+def wait_until(probe: Any, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not probe():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+        time.sleep(0.2)
+
+
+def end_to_end(settings: Settings, files: list[Path], es: Elasticsearch) -> dict[str, float]:
+    expected = len({expected_id(p.read_bytes(), p.name) for p in files})
+    with Publisher(settings) as publisher:
+        ingestor = FileIngestor(settings, publisher, move_files=False)
+        started = time.perf_counter()
+        for path in files:
+            ingestor.ingest(path)
+        produced = time.perf_counter() - started
+    wait_until(lambda: indexed_count(es, settings.index_alias) >= expected, 1800, f"{expected} documents")
+    seconds = time.perf_counter() - started
+    return {
+        "files": len(files),
+        "distinct_articles": expected,
+        "producer_seconds": round(produced, 2),
+        "seconds": round(seconds, 2),
+        "articles_per_s": round(expected / seconds, 1),
+    }
+
+
+def freshness(settings: Settings, files: list[Path], es: Elasticsearch, count: int, rate: float) -> dict[str, float]:
+    """Send ``count`` new single-article files at ``rate``/s; time each until it is searchable."""
+    folder = Path(tempfile.mkdtemp(prefix="newsflow-bench-"))
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    with Publisher(settings) as publisher:
+        ingestor = FileIngestor(settings, publisher, move_files=False)
+        for n, source in enumerate(files[:count]):
+            lines = source.read_text().splitlines()
+            # A new headline makes a new text (it is then a near-duplicate of the corpus article, as in real feeds).
+            path = folder / f"fresh-{n}.txt"
+            path.write_text("\n".join([f"Freshness probe {n}: {lines[0]}", *lines[1:]]))
+            sent[expected_id(path.read_bytes(), path.name)] = time.perf_counter()
+            ingestor.ingest(path)
+            _collect_seen(es, settings.index_alias, sent, seen)
+            time.sleep(max(0.0, 1.0 / rate))
+    wait_until(lambda: _collect_seen(es, settings.index_alias, sent, seen) >= len(sent), 600, "fresh documents")
+    latencies = sorted(seen[i] - sent[i] for i in sent)
+    return {
+        "files": len(latencies),
+        "rate_per_s": rate,
+        "p50_s": round(statistics.median(latencies), 2),
+        "p99_s": round(latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))], 2),
+        "max_s": round(latencies[-1], 2),
+    }
+
+
+def _collect_seen(es: Elasticsearch, alias: str, sent: dict[str, float], seen: dict[str, float]) -> int:
+    pending = [i for i in sent if i not in seen]
+    if pending:
+        es.indices.refresh(index=alias)
+        hits = es.search(index=alias, body={"query": {"ids": {"values": pending}}, "size": len(pending)})
+        now = time.perf_counter()
+        for hit in hits["hits"]["hits"]:
+            if "title" in hit["_source"]:
+                seen.setdefault(hit["_id"], now)
+    return len(seen)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fresh-files", type=int, default=60, help="files in the freshness run")
+    parser.add_argument("--fresh-rate", type=float, default=2.0, help="files per second in the freshness run")
+    args = parser.parse_args()
+
+    base = Settings()
+    local = LocalStack(base)
+    started = [] if all(s.health().healthy for s in infrastructure_services(base)) else local.up(with_pipeline=False)
+    files = corpus_files()
+    results: dict[str, Any] = {"corpus": str(BBC_DIR), "cpus": os.cpu_count()}
+    try:
+        print(f"NER ceiling on {len(files)} files ...", flush=True)
+        results["ner_ceiling"] = ner_ceiling(files)
+        settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
+        es = Elasticsearch(settings.elasticsearch_url)
+        worker = start_worker(settings)
+        try:
+            # Wait for the worker to be up (one article through the whole pipeline) before timing.
+            warmup = settings.home / "warmup.txt"
+            warmup.write_text("Bench warm-up\nThe pipeline is warming up before the measured run starts.")
+            with Publisher(settings) as publisher:
+                FileIngestor(settings, publisher, move_files=False).ingest(warmup)
+            wait_until(lambda: indexed_count(es, settings.index_alias) >= 1, 300, "the warm-up article")
+            print("end-to-end on the corpus ...", flush=True)
+            results["end_to_end"] = end_to_end(settings, files, es)
+            print("freshness ...", flush=True)
+            results["freshness"] = freshness(settings, files, es, args.fresh_files, args.fresh_rate)
+        finally:
+            stop_process(worker)
+            drop_sandbox(settings)
+    finally:
+        for name in reversed(started):
+            local.processes.stop(name)
+
+    ceiling = results["ner_ceiling"]["articles_per_s"]
+    results["end_to_end"]["share_of_ner_ceiling"] = round(results["end_to_end"]["articles_per_s"] / ceiling, 2)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    print()
+    print(f"{'measure':42} value")
+    print(f"{'NER ceiling (spaCy only), articles/s':42} {ceiling}")
+    print(f"{'end-to-end, 1 worker, articles/s':42} {results['end_to_end']['articles_per_s']}")
+    print(f"{'  share of the NER ceiling':42} {results['end_to_end']['share_of_ner_ceiling']}")
+    print(
+        f"{'  distinct articles / seconds':42} {results['end_to_end']['distinct_articles']} / "
+        f"{results['end_to_end']['seconds']}"
+    )
+    fresh = results["freshness"]
+    print(
+        f"{'freshness p50 / p99 / max, s':42} {fresh['p50_s']} / {fresh['p99_s']} / {fresh['max_s']}"
+        f"  ({fresh['files']} files at {fresh['rate_per_s']}/s)"
+    )
+    print(f"\nwritten to {RESULTS / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()
