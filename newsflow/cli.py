@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -101,7 +102,7 @@ def fetch() -> None:
 
 @app.command()
 def ingest(
-    paths: list[Path] = typer.Argument(..., help="Files or folders (read recursively) to send."),  # noqa: B008
+    paths: list[Path] = typer.Argument(..., help="Files or folders (read recursively) to send."),
 ) -> None:
     """Send article files to Kafka once, in place (they are not moved); shows progress and a summary."""
     from rich.progress import Progress
@@ -137,6 +138,44 @@ def ingest(
     console.print(
         f"{len(files)} file(s): {counts[Outcome.PROCESSED]} sent ({articles} articles), "
         f"{counts[Outcome.REJECTED]} rejected, {counts[Outcome.VANISHED]} vanished"
+    )
+
+
+@app.command()
+def replay(
+    from_offset: int | None = typer.Option(None, "--from-offset", help="Replay every partition from this offset."),
+    since: datetime | None = typer.Option(None, "--since", help="Replay records written at or after this time."),
+) -> None:
+    """Run articles.raw through the pipeline again from an offset or a time (documents are rewritten in place)."""
+    from rich.progress import Progress
+
+    from processors.replay import replay as run_replay
+
+    if (from_offset is None) == (since is None):
+        raise _fail(ValueError("give exactly one of --from-offset and --since"))
+    when = since.replace(tzinfo=since.tzinfo or UTC) if since else None
+    with Progress(console=err_console) as progress:
+        task = progress.add_task("replaying", total=None)
+        try:
+            report = run_replay(
+                get_settings(), from_offset=from_offset, since=when, on_record=lambda: progress.advance(task)
+            )
+        except ValueError as exc:
+            raise _fail(exc) from exc
+    console.print(f"re-published {report.records} record(s) of {report.topic}: {report.partitions}")
+
+
+@app.command()
+def reindex() -> None:
+    """Build the next version of the index from the current one and move the alias to it (no downtime)."""
+    from processors.reindex import reindex as run_reindex
+
+    try:
+        report = run_reindex(get_settings())
+    except ValueError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"{report.old_index} -> {report.new_index}: {report.copied} copied, {report.caught_up} caught up; alias moved"
     )
 
 

@@ -62,7 +62,7 @@ def create_app(settings: Settings) -> faust.App:
         producer_max_request_size=8 * 1024 * 1024,
         web_enabled=False,
         # Recovery and rebalancing must outlast a long NER batch.
-        broker_session_timeout=60.0,
+        broker_session_timeout=30.0,
         broker_heartbeat_interval=3.0,
         stream_wait_empty=False,
     )

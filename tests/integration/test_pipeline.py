@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer, KafkaProducer
 
 from newsflow.settings import Settings
@@ -18,31 +16,10 @@ from producers.publisher import Publisher
 from schemas.deadletter import DeadLetter
 from schemas.topics import DEADLETTER, RAW
 from tests.conftest import BBC_DIR, SAMPLES_DIR
+from tests.integration.index_queries import articles, wait_for
 
 REUTERS = SAMPLES_DIR / "000_9ba5c8d2ae63f718.txt"
 OTHER = SAMPLES_DIR / "002_265324bba9e778b9.txt"
-T = TypeVar("T")
-
-
-def wait_for(probe: Callable[[], T | None], timeout_s: float = 120.0, what: str = "condition") -> T:
-    """Poll ``probe`` until it returns something truthy; fail with ``what`` after the timeout."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        result = probe()
-        if result:
-            return result
-        time.sleep(0.5)
-    pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}")
-
-
-def articles(settings: Settings, **query: Any) -> list[dict[str, Any]]:
-    """Indexed articles (documents with a title), optionally filtered by a term query."""
-    es = Elasticsearch(settings.elasticsearch_url)
-    es.indices.refresh(index=settings.index_alias)
-    filters: list[dict[str, Any]] = [{"exists": {"field": "title"}}]
-    filters += [{"term": {field: value}} for field, value in query.items()]
-    body = {"query": {"bool": {"filter": filters}}, "size": 2000}
-    return [hit["_source"] for hit in es.search(index=settings.index_alias, body=body)["hits"]["hits"]]
 
 
 def send_files(settings: Settings, *paths: Path, move: bool = False) -> None:

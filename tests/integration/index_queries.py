@@ -1,0 +1,35 @@
+"""Waiting for, and reading, what the pipeline indexed (shared by the pipeline tests)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from newsflow.settings import Settings
+
+T = TypeVar("T")
+
+
+def wait_for(probe: Callable[[], T | None], timeout_s: float = 120.0, what: str = "condition") -> T:
+    """Poll ``probe`` until it returns something truthy; fail with ``what`` after the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = probe()
+        if result:
+            return result
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+def articles(settings: Settings, **query: Any) -> list[dict[str, Any]]:
+    """Indexed articles (documents with a title), optionally filtered by a term query."""
+    es = Elasticsearch(settings.elasticsearch_url)
+    es.indices.refresh(index=settings.index_alias)
+    filters: list[dict[str, Any]] = [{"exists": {"field": "title"}}]
+    filters += [{"term": {field: value}} for field, value in query.items()]
+    body = {"query": {"bool": {"filter": filters}}, "size": 2000}
+    return [hit["_source"] for hit in es.search(index=settings.index_alias, body=body)["hits"]["hits"]]

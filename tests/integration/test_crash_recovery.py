@@ -1,0 +1,87 @@
+"""SIGKILL of the producer and the worker in the middle of the BBC corpus: restart, same index."""
+
+from __future__ import annotations
+
+import collections
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from newsflow.settings import Settings
+from processors.normalize import article_id, clean_text
+from producers.formats import ParsedArticle, parse_file
+from stack.sandbox import drop_sandbox, sandbox_settings, settings_env, start_worker, stop_process
+from tests.conftest import BBC_DIR
+from tests.integration.index_queries import articles, wait_for
+
+
+def expected_ids(files: list[Path]) -> collections.Counter[str]:
+    ids: collections.Counter[str] = collections.Counter()
+    for path in files:
+        (parsed,) = parse_file(path.name, path.read_bytes())[1]
+        assert isinstance(parsed, ParsedArticle)
+        ids[article_id(clean_text(parsed.title) if parsed.title else "", clean_text(parsed.body))] += 1
+    return ids
+
+
+def start_producer(settings: Settings) -> subprocess.Popen[bytes]:
+    log = (settings.home / "producer.log").open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "producers"], env=settings_env(settings), stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+@pytest.fixture
+def crash_sandbox(stack_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """A sandbox whose ingest folder holds the whole BBC corpus."""
+    settings = sandbox_settings(stack_settings, tmp_path, partitions=4).model_copy(update={"settle_seconds": 0.2})
+    settings.ingest_dir.mkdir(parents=True)
+    for path in sorted(p for p in BBC_DIR.rglob("*.txt") if p.parent != BBC_DIR):
+        shutil.copy(path, settings.ingest_dir / f"{path.parent.name}-{path.name}")
+    yield settings
+    drop_sandbox(settings)
+
+
+def test_sigkill_mid_corpus_then_restart_gives_the_same_index(crash_sandbox: Settings) -> None:
+    settings = crash_sandbox
+    files = sorted(settings.ingest_dir.iterdir())
+    expected = expected_ids(files)
+    es = Elasticsearch(settings.elasticsearch_url)
+
+    worker, producer = start_worker(settings), start_producer(settings)
+    try:
+        wait_for(lambda: len(articles(settings)) >= 300, timeout_s=600, what="300 documents before the crash")
+        for process in (producer, worker):
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        assert any(settings.ingest_dir.glob("*.txt")), "the crash should come before the producer finished"
+    finally:
+        for process in (producer, worker):
+            if process.poll() is None:
+                process.kill()
+
+    worker, producer = start_worker(settings, worker_id=0), start_producer(settings)
+    try:
+        wait_for(lambda: len(articles(settings)) >= len(expected), timeout_s=900, what=f"{len(expected)} documents")
+        wait_for(
+            lambda: sum(d.get("copy_count", 0) for d in articles(settings)) >= len(files) - len(expected),
+            timeout_s=120,
+            what="every copy recorded",
+        )
+    finally:
+        stop_process(producer)
+        stop_process(worker)
+
+    docs = articles(settings)
+    assert sorted(d["article_id"] for d in docs) == sorted(expected)  # none missing, none twice
+    assert es.count(index=settings.index_alias)["count"] == len(expected)  # no stub left behind
+    copies = {d["article_id"]: len({c["source_id"] for c in d.get("copies", [])}) for d in docs}
+    assert copies == {i: n - 1 for i, n in expected.items()}
+    assert not list(settings.ingest_dir.glob("*.txt")), "every file ends in processed/"
+    assert len(list(settings.processed_path.iterdir())) == len(files)
