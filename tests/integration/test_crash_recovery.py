@@ -54,13 +54,20 @@ def test_sigkill_mid_corpus_then_restart_gives_the_same_index(crash_sandbox: Set
     expected = expected_ids(files)
     es = Elasticsearch(settings.elasticsearch_url)
 
+    def processed() -> int:
+        return len(list(settings.processed_path.glob("*.txt"))) if settings.processed_path.is_dir() else 0
+
     worker, producer = start_worker(settings), start_producer(settings)
     try:
-        wait_for(lambda: len(articles(settings)) >= 300, timeout_s=600, what="300 documents before the crash")
-        for process in (producer, worker):
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-        assert any(settings.ingest_dir.glob("*.txt")), "the crash should come before the producer finished"
+        # The producer is much faster than the worker: kill each in the middle of its own work.
+        wait_for(lambda: processed() >= 200, timeout_s=300, what="200 files sent before the producer crash")
+        producer.send_signal(signal.SIGKILL)
+        producer.wait()
+        assert any(settings.ingest_dir.glob("*.txt")), "the producer crash should come before it finished"
+        wait_for(lambda: len(articles(settings)) >= 100, timeout_s=600, what="100 documents before the worker crash")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        assert len(articles(settings)) < processed(), "the worker crash should come before it caught up"
     finally:
         for process in (producer, worker):
             if process.poll() is None:
