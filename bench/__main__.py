@@ -48,7 +48,8 @@ def expected_id(data: bytes, name: str) -> str:
 
 
 def indexed_count(es: Elasticsearch, alias: str) -> int:
-    return int(es.count(index=alias, body={"query": {"exists": {"field": "title"}}})["count"])
+    hits = es.search(index=alias, query={"exists": {"field": "title"}}, size=0, track_total_hits=True)
+    return int(hits["hits"]["total"]["value"])
 
 
 def ner_ceiling(files: list[Path]) -> dict[str, float]:
@@ -124,7 +125,7 @@ def _collect_seen(es: Elasticsearch, alias: str, sent: dict[str, float], seen: d
     pending = [i for i in sent if i not in seen]
     if pending:
         es.indices.refresh(index=alias)
-        hits = es.search(index=alias, body={"query": {"ids": {"values": pending}}, "size": len(pending)})
+        hits = es.search(index=alias, query={"ids": {"values": pending}}, size=len(pending))
         now = time.perf_counter()
         for hit in hits["hits"]["hits"]:
             if "title" in hit["_source"]:

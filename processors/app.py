@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -108,11 +108,25 @@ async def dead_letter(stage: Stage, error: str, reason: str, payload: object, **
 M = TypeVar("M", bound=BaseModel)
 
 
-def _parse(model: type[M], value: bytes) -> M | ValidationError:
+async def parse_or_dead_letter(model: type[M], value: bytes, stage: Stage) -> M | None:
+    """The message as ``model``, or None after dead-lettering a message that is not one."""
     try:
         return model.model_validate_json(value)
     except ValidationError as exc:
-        return exc
+        await dead_letter(stage, "InvalidMessage", f"not a {model.__name__} v1: {exc}", value)
+        return None
+
+
+async def each_message(
+    stream: faust.StreamT[bytes], stage: Stage, handle: Callable[[bytes], Awaitable[None]]
+) -> AsyncIterator[None]:
+    """Apply ``handle`` to every message; an unexpected error sets that message aside, the stream goes on."""
+    async for value in stream:
+        try:
+            await handle(value)
+        except Exception as exc:
+            await set_aside(stage, exc, value)
+        yield None
 
 
 async def set_aside(stage: Stage, exc: Exception, payload: object) -> None:
@@ -123,9 +137,8 @@ async def set_aside(stage: Stage, exc: Exception, payload: object) -> None:
 
 
 async def _normalize_one(value: bytes) -> None:
-    raw = _parse(RawArticle, value)
-    if isinstance(raw, ValidationError):
-        await dead_letter(Stage.NORMALIZE, "InvalidMessage", f"not a RawArticle v1: {raw}", value)
+    raw = await parse_or_dead_letter(RawArticle, value, Stage.NORMALIZE)
+    if raw is None:
         return
     article = normalize(raw)
     if not article.body:
@@ -140,11 +153,7 @@ async def _normalize_one(value: bytes) -> None:
 @app.agent(raw_topic)
 async def normalize_articles(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
     """Raw article -> clean text, language, fingerprints; re-keyed by article_id."""
-    async for value in stream:
-        try:
-            await _normalize_one(value)
-        except Exception as exc:
-            await set_aside(Stage.NORMALIZE, exc, value)
+    async for _ in each_message(stream, Stage.NORMALIZE, _normalize_one):
         yield None
 
 
@@ -182,9 +191,8 @@ def _document(article: NormalizedArticle, entities: list[Any]) -> ArticleDocumen
 
 
 async def _deduplicate_one(value: bytes) -> None:
-    article = _parse(NormalizedArticle, value)
-    if isinstance(article, ValidationError):
-        await dead_letter(Stage.DEDUP, "InvalidMessage", f"not a NormalizedArticle v1: {article}", value)
+    article = await parse_or_dead_letter(NormalizedArticle, value, Stage.DEDUP)
+    if article is None:
         return
     verdict = exact_verdict(first_sources.get(article.article_id), article)
     if verdict is ExactVerdict.COPY:
@@ -202,20 +210,15 @@ async def _deduplicate_one(value: bytes) -> None:
 @app.agent(normalized_topic)
 async def deduplicate(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
     """Exact duplicates become copy records on the original; first sightings (and replays) go on."""
-    async for value in stream:
-        try:
-            await _deduplicate_one(value)
-        except Exception as exc:
-            await set_aside(Stage.DEDUP, exc, value)
+    async for _ in each_message(stream, Stage.DEDUP, _deduplicate_one):
         yield None
 
 
 async def _enrich_batch(values: list[bytes]) -> None:
     articles: list[NormalizedArticle] = []
     for value in values:
-        article = _parse(NormalizedArticle, value)
-        if isinstance(article, ValidationError):
-            await dead_letter(Stage.ENRICH, "InvalidMessage", f"not a NormalizedArticle v1: {article}", value)
+        article = await parse_or_dead_letter(NormalizedArticle, value, Stage.ENRICH)
+        if article is None:
             continue
         articles.append(article)
     if not articles:
@@ -245,9 +248,8 @@ async def enrich(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
 
 
 async def _match_one(value: bytes) -> None:
-    entry = _parse(BandEntry, value)
-    if isinstance(entry, ValidationError):
-        await dead_letter(Stage.DEDUP, "InvalidMessage", f"not a BandEntry v1: {entry}", value)
+    entry = await parse_or_dead_letter(BandEntry, value, Stage.DEDUP)
+    if entry is None:
         return
     links, members = match_bucket(list(buckets[entry.band_key]), entry, settings.near_duplicate_threshold)
     buckets[entry.band_key] = members
@@ -258,11 +260,7 @@ async def _match_one(value: bytes) -> None:
 @app.agent(bands_topic)
 async def match_near_duplicates(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
     """Compare each new band member with its bucket; verified pairs become links."""
-    async for value in stream:
-        try:
-            await _match_one(value)
-        except Exception as exc:
-            await set_aside(Stage.DEDUP, exc, value)
+    async for _ in each_message(stream, Stage.DEDUP, _match_one):
         yield None
 
 
@@ -291,9 +289,8 @@ async def index_documents(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
         messages: list[SinkMessage] = []
         for event in events:
             model = _SINK_MODELS[event.message.topic]
-            message = _parse(model, event.value)
-            if isinstance(message, ValidationError):
-                await dead_letter(Stage.SINK, "InvalidMessage", f"not a {model.__name__} v1: {message}", event.value)
+            message = await parse_or_dead_letter(model, event.value, Stage.SINK)
+            if message is None:
                 continue
             messages.append(message)
         try:
