@@ -24,7 +24,7 @@ from elasticsearch import Elasticsearch
 
 from newsflow.settings import Settings
 from processors.entities import EntityExtractor
-from processors.normalize import article_id, clean_text
+from processors.normalize import clean_text, raw_article_id
 from producers.files import FileIngestor
 from producers.formats import ParsedArticle, parse_file
 from producers.publisher import Publisher
@@ -44,7 +44,7 @@ def expected_id(data: bytes, name: str) -> str:
     """The article_id the pipeline will give this single-article file."""
     (parsed,) = parse_file(name, data)[1]
     assert isinstance(parsed, ParsedArticle)
-    return article_id(clean_text(parsed.title) if parsed.title else "", clean_text(parsed.body))
+    return raw_article_id(parsed.title, parsed.body)
 
 
 def indexed_count(es: Elasticsearch, alias: str) -> int:

@@ -33,6 +33,7 @@ from schemas.articles import (
     BandEntry,
     CopyRecord,
     CopySeen,
+    Entity,
     EntityType,
     NearDuplicateLink,
     NormalizedArticle,
@@ -160,14 +161,14 @@ async def normalize_articles(stream: faust.StreamT[bytes]) -> AsyncIterator[None
 _extractor: EntityExtractor | None = None
 
 
-def _extract_entities(texts: list[str]) -> list[list[Any]]:
+def _extract_entities(texts: list[str]) -> list[list[Entity]]:
     global _extractor  # noqa: PLW0603 - one spaCy model per worker process, loaded on first use
     if _extractor is None:
         _extractor = EntityExtractor()
     return _extractor.extract(texts)
 
 
-def _document(article: NormalizedArticle, entities: list[Any]) -> ArticleDocument:
+def _document(article: NormalizedArticle, entities: list[Entity]) -> ArticleDocument:
     def names(kind: EntityType) -> list[str]:
         return [e.canonical for e in entities if e.type is kind]
 

@@ -36,8 +36,13 @@ def fingerprint_text(title: str, body: str) -> str:
 
 
 def article_id(title: str, body: str) -> str:
-    """128-bit hex id of the text: the same text gets the same id, whatever file it came in."""
+    """128-bit hex id of a cleaned title and body: the same text gets the same id, whatever file it came in."""
     return hashlib.sha256(fingerprint_text(title, body).encode()).hexdigest()[:32]
+
+
+def raw_article_id(title: str | None, body: str) -> str:
+    """The id :func:`normalize` will give an article with this raw title and body."""
+    return article_id(clean_text(title) if title else "", clean_text(body))
 
 
 def derive_title(body: str) -> str:

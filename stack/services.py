@@ -8,7 +8,6 @@ in ``stack/config``, so a settings change takes effect on the next ``up``.
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 import subprocess
 import sys
@@ -267,11 +266,7 @@ class PythonService(Service):
 
     def env(self) -> dict[str, str]:
         # Children resolve relative paths against the same folder as `up`.
-        return {"PYTHONUNBUFFERED": "1", "NEWSFLOW_HOME": str(self.settings.home.absolute()), **_passthrough()}
-
-
-def _passthrough() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k.startswith("NEWSFLOW_")}
+        return {"PYTHONUNBUFFERED": "1", "NEWSFLOW_HOME": str(self.settings.home.absolute())}
 
 
 class ApiService(PythonService):
