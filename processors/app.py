@@ -180,6 +180,7 @@ def _document(article: NormalizedArticle, entities: list[Entity]) -> ArticleDocu
         url=article.url,
         published_at=article.published_at,
         ingested_at=datetime.now(UTC),
+        dated_at=article.published_at or article.source.received_at,
         language=article.language,
         word_count=article.word_count,
         entities=entities,

@@ -139,6 +139,10 @@ class ArticleDocument(_Contract):
     url: str | None = None
     published_at: datetime | None = None
     ingested_at: datetime
+    dated_at: datetime = Field(
+        description="``published_at`` when the source gave one, else when the file was received: "
+        "the date that search filters, sorts and charts on."
+    )
     language: str
     word_count: int
     entities: list[Entity] = []

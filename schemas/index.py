@@ -46,6 +46,7 @@ INDEX_MAPPING: dict[str, Any] = {
         "url": {"type": "keyword", "index": False},
         "published_at": _DATE,
         "ingested_at": _DATE,
+        "dated_at": _DATE,
         "language": _KEYWORD,
         "word_count": {"type": "integer"},
         "entities": {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from newsflow.settings import Settings
-from schemas.index import index_name, template_body
+from schemas.index import INDEX_MAPPING, index_name, template_body
 from schemas.topics import ALL_TOPICS
 from stack.errors import StackError
 
@@ -47,13 +47,24 @@ def create_topics(settings: Settings) -> list[str]:
 
 
 def create_index(settings: Settings) -> str | None:
-    """Install the index template and create the first index behind the alias if none exists."""
-    from elasticsearch import Elasticsearch
+    """Install the index template and create the first index behind the alias if none exists.
+
+    An existing index gets the mapping's new fields (additive changes apply in
+    place); a change Elasticsearch refuses needs ``newsflow reindex``.
+    """
+    from elasticsearch import Elasticsearch, TransportError
 
     es = Elasticsearch(settings.elasticsearch_url)
     alias = settings.index_alias
     es.indices.put_template(name=alias, body=template_body(alias))
     if es.indices.exists_alias(name=alias):
+        try:
+            es.indices.put_mapping(index=alias, body=INDEX_MAPPING)
+        except TransportError as exc:
+            raise StackError(
+                f"the index behind {alias!r} has a mapping that can't be updated in place ({exc.error}); "
+                "run `newsflow reindex` to build a new index version"
+            ) from exc
         return None
     index = index_name(alias)
     es.indices.create(index=index, aliases={alias: {"is_write_index": True}})

@@ -25,6 +25,7 @@ def _document(article_id: str, title: str, body: str) -> ArticleDocument:
         title=title,
         body=body,
         ingested_at=datetime.now(UTC),
+        dated_at=source.received_at,
         language="en",
         word_count=len(body.split()),
         entities=[zelensky],
