@@ -22,7 +22,8 @@ from producers.formats import FileRejected, ParsedArticle, RecordError, parse_fi
 from producers.publisher import OutgoingRecord, Publisher
 from schemas.articles import RawArticle, SourceInfo
 from schemas.deadletter import MAX_PAYLOAD_CHARS, DeadLetter, Stage
-from schemas.topics import DEADLETTER, RAW
+from schemas.files import FileOutcome, FileReceipt
+from schemas.topics import DEADLETTER, FILES, RAW
 
 log = logging.getLogger("newsflow.producer")
 
@@ -52,6 +53,7 @@ class FileIngestor:
         self.move_files = move_files
         self.raw_topic = RAW.name(settings.topic_prefix)
         self.deadletter_topic = DEADLETTER.name(settings.topic_prefix)
+        self.files_topic = FILES.name(settings.topic_prefix)
 
     def _display_name(self, path: Path) -> str:
         try:
@@ -88,7 +90,16 @@ class FileIngestor:
         if articles == 0:
             first = errors[0]
             return self._reject(path, name, FileRejected(first.error, f"no usable article in the file: {first.reason}"))
-        self.publisher.send_all(records)
+        receipt = FileReceipt(
+            path=name,
+            file_sha256=digest,
+            format=fmt,
+            outcome=FileOutcome.PROCESSED,
+            articles=articles,
+            record_errors=len(errors),
+            handled_at=received_at,
+        )
+        self.publisher.send_all([*records, OutgoingRecord(self.files_topic, name, receipt)])
         if self.move_files:
             _move(path, self.settings.processed_path / name)
         log.info("file sent", extra={"file": name, "format": fmt.value, "articles": articles, "errors": len(errors)})
@@ -131,7 +142,15 @@ class FileIngestor:
 
     def _reject(self, path: Path, name: str, rejected: FileRejected) -> FileReport:
         log.warning("file rejected", extra={"file": name, "error": rejected.error, "reason": rejected.reason})
-        self.publisher.send_all([self._deadletter(name, rejected.error, rejected.reason, None)])
+        receipt = FileReceipt(
+            path=name, outcome=FileOutcome.REJECTED, error=rejected.error, handled_at=datetime.now(UTC)
+        )
+        self.publisher.send_all(
+            [
+                self._deadletter(name, rejected.error, rejected.reason, None),
+                OutgoingRecord(self.files_topic, name, receipt),
+            ]
+        )
         if self.move_files and (path.exists() or path.is_symlink()):
             dest = _move(path, self.settings.rejected_path / name)
             note = {"file": name, "error": rejected.error, "reason": rejected.reason, "rejected_at": _now()}

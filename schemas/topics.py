@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from schemas.articles import ArticleDocument, BandEntry, CopySeen, NearDuplicateLink, NormalizedArticle, RawArticle
 from schemas.deadletter import DeadLetter
+from schemas.files import FileReceipt
 
 
 @dataclass(frozen=True)
@@ -42,5 +43,11 @@ LINKS = TopicSpec("articles.links", NearDuplicateLink, "Verified near-duplicate 
 DEADLETTER = TopicSpec(
     "deadletter", DeadLetter, "Records that failed a stage, with the reason.", {"retention.ms": str(90 * 86_400_000)}
 )
+FILES = TopicSpec(
+    "files",
+    FileReceipt,
+    "One receipt per file the producers handled (processed or rejected), keyed by path.",
+    {"retention.ms": str(90 * 86_400_000)},
+)
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, UNIQUE, ENRICHED, COPIES, BANDS, LINKS, DEADLETTER)
+ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, UNIQUE, ENRICHED, COPIES, BANDS, LINKS, DEADLETTER, FILES)

@@ -11,22 +11,11 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from newsflow.settings import Settings
-from producers.files import FileIngestor, Outcome
-from producers.publisher import Publisher
 from schemas.deadletter import DeadLetter
 from schemas.topics import DEADLETTER, RAW
-from tests.conftest import BBC_DIR, SAMPLES_DIR
+from tests.conftest import BBC_DIR
+from tests.integration.corpus import OTHER, REPUBLISHED_TITLE, REUTERS, send_files, write_republication
 from tests.integration.index_queries import articles, wait_for
-
-REUTERS = SAMPLES_DIR / "000_9ba5c8d2ae63f718.txt"
-OTHER = SAMPLES_DIR / "002_265324bba9e778b9.txt"
-
-
-def send_files(settings: Settings, *paths: Path, move: bool = False) -> None:
-    with Publisher(settings) as publisher:
-        ingestor = FileIngestor(settings, publisher, move_files=move)
-        for path in paths:
-            assert ingestor.ingest(path).outcome is Outcome.PROCESSED
 
 
 def by_outlet(docs: list[dict[str, Any]], outlet: str | None) -> dict[str, Any]:
@@ -83,15 +72,11 @@ def test_same_text_under_another_name_is_recorded_as_a_copy(
 def test_edited_republication_is_linked_to_its_original(
     pipeline_settings: Settings, indexed_samples: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    lines = REUTERS.read_text().splitlines()
-    edited = tmp_path / "republished.txt"
-    # A new headline, the last paragraph (and the outlet line) gone, a byline added.
-    edited.write_text("\n".join(["Zelensky urges faster arms deliveries", "By a staff writer", *lines[:-3]]))
-    send_files(pipeline_settings, edited)
+    send_files(pipeline_settings, write_republication(tmp_path / "republished.txt"))
     original = by_outlet(indexed_samples, "Reuters")
 
     def linked() -> dict[str, Any] | None:
-        docs = [d for d in articles(pipeline_settings) if d["title"] == "Zelensky urges faster arms deliveries"]
+        docs = [d for d in articles(pipeline_settings) if d["title"] == REPUBLISHED_TITLE]
         return docs[0] if docs and docs[0].get("near_duplicate_of") else None
 
     copy = wait_for(linked, what="the near-duplicate link")

@@ -1,0 +1,238 @@
+"""``GET /search``: turn typed parameters into one Elasticsearch request, and its answer into a page.
+
+Users never send query DSL: their words go through ``simple_query_string``
+with a fixed set of operators, and every filter is built here from validated
+values. Near-duplicates are collapsed onto their original by keeping only
+originals in the query (Elasticsearch 7 cannot page with ``search_after``
+over a ``collapse``), then counting each page's republications in a second,
+small request; so ``total`` and deep pages stay exact and fast.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from datetime import date, datetime, time
+from typing import Any
+
+from schemas.articles import EntityType
+from schemas.search import (
+    DateBucket,
+    FacetBucket,
+    Facets,
+    SearchHit,
+    SearchParams,
+    SearchResponse,
+    SortOrder,
+)
+
+ENTITY_FIELDS: dict[EntityType, str] = {
+    EntityType.PERSON: "people",
+    EntityType.ORGANIZATION: "organizations",
+    EntityType.PLACE: "places",
+}
+# Operators a user may type; fuzzy, slop and near are left out (costly, rarely meant).
+_QUERY_FLAGS = "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE"
+_SORTS: dict[SortOrder, list[dict[str, Any]]] = {
+    SortOrder.RELEVANCE: [{"_score": "desc"}, {"dated_at": "desc"}, {"article_id": "asc"}],
+    SortOrder.NEWEST: [{"dated_at": "desc"}, {"article_id": "asc"}],
+    SortOrder.OLDEST: [{"dated_at": "asc"}, {"article_id": "asc"}],
+}
+_HIT_FIELDS = [
+    "article_id",
+    "title",
+    "outlet",
+    "url",
+    "published_at",
+    "dated_at",
+    "language",
+    "people",
+    "organizations",
+    "places",
+    "copy_count",
+    "near_duplicate_of",
+]
+
+
+class InvalidCursorError(ValueError):
+    """A ``cursor`` this API did not issue for this query."""
+
+
+def _date_bound(value: datetime | date, end: bool) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return datetime.combine(value, time.max if end else time.min).isoformat()
+
+
+def filters(params: SearchParams) -> list[dict[str, Any]]:
+    """The non-scoring clauses for ``params`` (stub documents without a title never match)."""
+    clauses: list[dict[str, Any]] = [{"exists": {"field": "title"}}]
+    type_fields = [ENTITY_FIELDS[params.entity_type]] if params.entity_type else list(ENTITY_FIELDS.values())
+    for name in params.entity:
+        clauses.append(
+            {"bool": {"should": [{"term": {field: name}} for field in type_fields], "minimum_should_match": 1}}
+        )
+    if params.entity_type and not params.entity:
+        clauses.append({"exists": {"field": ENTITY_FIELDS[params.entity_type]}})
+    if params.outlet:
+        clauses.append({"terms": {"outlet": params.outlet}})
+    if params.language:
+        clauses.append({"terms": {"language": params.language}})
+    if params.since or params.until:
+        bounds: dict[str, str] = {}
+        if params.since:
+            bounds["gte"] = _date_bound(params.since, end=False)
+        if params.until:
+            bounds["lte"] = _date_bound(params.until, end=True)
+        clauses.append({"range": {"dated_at": bounds}})
+    return clauses
+
+
+def query(params: SearchParams) -> dict[str, Any]:
+    """The whole ``query`` clause: words (scoring), filters, and collapsing."""
+    must: list[dict[str, Any]] = []
+    if params.q and params.q.strip():
+        must.append(
+            {
+                "simple_query_string": {
+                    "query": params.q,
+                    "fields": ["title^3", "body"],
+                    "quote_field_suffix": ".exact",
+                    "default_operator": "and",
+                    "flags": _QUERY_FLAGS,
+                    "lenient": True,
+                }
+            }
+        )
+    must_not = [] if params.expand_duplicates else [{"exists": {"field": "near_duplicate_of"}}]
+    return {"bool": {"must": must or [{"match_all": {}}], "filter": filters(params), "must_not": must_not}}
+
+
+def _query_key(params: SearchParams) -> str:
+    """Digest of everything that shapes the result list, so a cursor can't be reused on another query."""
+    shape = params.model_dump(mode="json", exclude={"cursor", "size", "facet_size"})
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def encode_cursor(params: SearchParams, sort_values: list[Any]) -> str:
+    """An opaque token for the page after the hit with ``sort_values``."""
+    token = json.dumps({"k": _query_key(params), "a": sort_values}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+
+
+def decode_cursor(params: SearchParams) -> list[Any] | None:
+    """The ``search_after`` values in ``params.cursor``; raises :class:`InvalidCursorError` when unusable."""
+    if params.cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(params.cursor + "=" * (-len(params.cursor) % 4))
+        token = json.loads(raw)
+        key, after = token["k"], token["a"]
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise InvalidCursorError("cursor is not one this API issued; start again without it") from exc
+    if key != _query_key(params):
+        raise InvalidCursorError("cursor belongs to a different query or sort; start again without it")
+    if not isinstance(after, list) or len(after) != len(_SORTS[params.sort]):
+        raise InvalidCursorError("cursor is malformed; start again without it")
+    return after
+
+
+def request_body(params: SearchParams) -> dict[str, Any]:
+    """The Elasticsearch search body for one page with its facets."""
+    facet_size = params.facet_size
+    body: dict[str, Any] = {
+        "query": query(params),
+        "size": params.size,
+        "sort": _SORTS[params.sort],
+        "track_total_hits": True,
+        "_source": _HIT_FIELDS,
+        "highlight": {
+            "encoder": "html",
+            "pre_tags": ["<mark>"],
+            "post_tags": ["</mark>"],
+            "fields": {
+                "title": {"number_of_fragments": 0},
+                "body": {"fragment_size": 180, "number_of_fragments": 2, "no_match_size": 180},
+            },
+        },
+        "aggs": {
+            "people": {"terms": {"field": "people", "size": facet_size}},
+            "organizations": {"terms": {"field": "organizations", "size": facet_size}},
+            "places": {"terms": {"field": "places", "size": facet_size}},
+            "outlets": {"terms": {"field": "outlet", "size": facet_size}},
+            "languages": {"terms": {"field": "language", "size": facet_size}},
+            "dates": {"auto_date_histogram": {"field": "dated_at", "buckets": 20}},
+        },
+    }
+    after = decode_cursor(params)
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
+def near_duplicate_counts_body(article_ids: list[str]) -> dict[str, Any]:
+    """A size-0 search counting the republications of each of ``article_ids``."""
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": [{"terms": {"near_duplicate_of": article_ids}}, {"exists": {"field": "title"}}]}},
+        "aggs": {"originals": {"terms": {"field": "near_duplicate_of", "size": max(len(article_ids), 1)}}},
+    }
+
+
+def _buckets(aggregation: dict[str, Any]) -> list[FacetBucket]:
+    return [FacetBucket(value=str(b["key"]), count=b["doc_count"]) for b in aggregation["buckets"]]
+
+
+def _html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def parse_response(
+    params: SearchParams, response: dict[str, Any], near_duplicates: dict[str, int], took_ms: int
+) -> SearchResponse:
+    """The API's page from Elasticsearch's answer and the republication counts."""
+    raw_hits = response["hits"]["hits"]
+    hits = []
+    for raw in raw_hits:
+        source = raw["_source"]
+        highlight = raw.get("highlight", {})
+        hits.append(
+            SearchHit(
+                article_id=source["article_id"],
+                title=source["title"],
+                title_html=highlight.get("title", [_html_escape(source["title"])])[0],
+                snippets=highlight.get("body", []),
+                outlet=source.get("outlet"),
+                url=source.get("url"),
+                published_at=source.get("published_at"),
+                dated_at=source["dated_at"],
+                language=source["language"],
+                people=source.get("people", []),
+                organizations=source.get("organizations", []),
+                places=source.get("places", []),
+                copy_count=source.get("copy_count", 0),
+                near_duplicate_count=near_duplicates.get(source["article_id"], 0),
+                near_duplicate_of=source.get("near_duplicate_of"),
+                score=raw.get("_score"),
+            )
+        )
+    aggs = response["aggregations"]
+    total = response["hits"]["total"]["value"]
+    last_page = len(raw_hits) < params.size
+    return SearchResponse(
+        total=total,
+        hits=hits,
+        facets=Facets(
+            people=_buckets(aggs["people"]),
+            organizations=_buckets(aggs["organizations"]),
+            places=_buckets(aggs["places"]),
+            outlets=_buckets(aggs["outlets"]),
+            languages=_buckets(aggs["languages"]),
+            dates=[DateBucket(start=b["key_as_string"], count=b["doc_count"]) for b in aggs["dates"]["buckets"]],
+            date_interval=aggs["dates"].get("interval"),
+        ),
+        next_cursor=None if last_page or not raw_hits else encode_cursor(params, raw_hits[-1]["sort"]),
+        took_ms=took_ms,
+    )

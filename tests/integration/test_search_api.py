@@ -1,0 +1,221 @@
+"""The search API against the real index the pipeline filled: the two samples and a republication."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from newsflow.settings import Settings
+from tests.integration.corpus import OTHER, REPUBLISHED_TITLE, REUTERS, send_files, write_republication
+from tests.integration.index_queries import articles, wait_for
+from tests.integration.tcp_proxy import TcpProxy
+
+ZELENSKY = "Volodymyr Zelensky"
+
+
+@pytest.fixture(scope="module")
+def indexed_corpus(pipeline_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of a sandbox holding both samples and an edited republication of the Reuters one."""
+    republication = write_republication(tmp_path_factory.mktemp("republication") / "republished.txt")
+    send_files(pipeline_settings, REUTERS, OTHER, republication)
+
+    def all_linked() -> list[dict[str, Any]] | None:
+        docs = articles(pipeline_settings)
+        return docs if len(docs) == 3 and any(d.get("near_duplicate_of") for d in docs) else None
+
+    wait_for(all_linked, what="three articles with the near-duplicate link")
+    return pipeline_settings
+
+
+@pytest.fixture(scope="module")
+def api_client(indexed_corpus: Settings) -> Iterator[TestClient]:
+    """An HTTP client of the API, reading the sandbox index."""
+    with TestClient(create_app(indexed_corpus)) as client:
+        yield client
+
+
+def search(client: TestClient, **params: Any) -> dict[str, Any]:
+    response = client.get("/search", params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def by_outlet(hits: list[dict[str, Any]], outlet: str | None) -> dict[str, Any]:
+    (hit,) = [h for h in hits if h["outlet"] == outlet]
+    return hit
+
+
+def test_himars_finds_both_samples_with_highlights(api_client: TestClient) -> None:
+    result = search(api_client, q="HIMARS")
+    assert result["total"] == 2
+    assert {h["outlet"] for h in result["hits"]} == {"Reuters", None}
+    for hit in result["hits"]:
+        assert any("<mark>HIMARS</mark>" in s for s in hit["snippets"]), hit["snippets"]
+
+
+def test_near_duplicate_is_collapsed_onto_its_original_unless_expanded(api_client: TestClient) -> None:
+    collapsed = search(api_client, q="HIMARS")
+    assert by_outlet(collapsed["hits"], "Reuters")["near_duplicate_count"] == 1
+    assert REPUBLISHED_TITLE not in {h["title"] for h in collapsed["hits"]}
+    expanded = search(api_client, q="HIMARS", expand_duplicates=True)
+    assert expanded["total"] == 3
+    (republished,) = [h for h in expanded["hits"] if h["title"] == REPUBLISHED_TITLE]
+    assert republished["near_duplicate_of"] == by_outlet(collapsed["hits"], "Reuters")["article_id"]
+
+
+def test_entity_filter_keeps_both_and_outlet_filter_keeps_one(api_client: TestClient) -> None:
+    assert search(api_client, entity=ZELENSKY)["total"] == 2
+    assert search(api_client, entity=ZELENSKY, entity_type="person")["total"] == 2
+    assert search(api_client, entity=ZELENSKY, entity_type="place")["total"] == 0
+    reuters = search(api_client, entity=ZELENSKY, outlet="Reuters")
+    assert reuters["total"] == 1
+    assert reuters["hits"][0]["outlet"] == "Reuters"
+
+
+def test_facets_count_matching_articles(api_client: TestClient) -> None:
+    facets = search(api_client, q="Ukraine", facet_size=50)["facets"]
+    people = {b["value"]: b["count"] for b in facets["people"]}
+    assert people[ZELENSKY] == 2
+    assert {b["value"]: b["count"] for b in facets["outlets"]} == {"Reuters": 1}
+    assert {b["value"]: b["count"] for b in facets["languages"]} == {"en": 2}
+    assert sum(b["count"] for b in facets["dates"]) == 2
+    assert {"Kharkiv", "Kyiv"} <= {b["value"] for b in facets["places"]}
+
+
+def test_cursor_pages_through_every_article_once(api_client: TestClient) -> None:
+    seen: list[str] = []
+    params: dict[str, Any] = {"sort": "newest", "size": 1, "expand_duplicates": True}
+    while True:
+        page = search(api_client, **params)
+        seen += [h["article_id"] for h in page["hits"]]
+        if page["next_cursor"] is None:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert len(seen) == len(set(seen)) == 3
+
+
+def test_cursor_from_another_query_is_refused(api_client: TestClient) -> None:
+    cursor = search(api_client, q="HIMARS", size=1)["next_cursor"]
+    response = api_client.get("/search", params={"q": "Kharkiv", "size": 1, "cursor": cursor})
+    assert response.status_code == 400
+    assert "different query" in response.json()["detail"]
+    garbage = api_client.get("/search", params={"cursor": "not-a-cursor!"})
+    assert garbage.status_code == 400
+    assert garbage.json()["error"] == "invalid cursor"
+
+
+@pytest.mark.parametrize(
+    ("params", "mentions"),
+    [
+        ({"size": 1_000_000}, "size"),
+        ({"since": "last tuesday"}, "since"),
+        ({"sort": "popularity"}, "sort"),
+        ({"entity_type": "animal"}, "entity_type"),
+        ({"since": "2024-02-01", "until": "2024-01-01"}, "since must not be after until"),
+        ({"q": "x" * 501}, "q"),
+        ({"pretty": "true"}, "pretty"),
+    ],
+)
+def test_invalid_parameters_get_a_clear_4xx(api_client: TestClient, params: dict[str, Any], mentions: str) -> None:
+    response = api_client.get("/search", params=params)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "invalid parameter"
+    assert mentions in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '{"query": {"script": {"script": "System.exit(0)"}}}',
+        "title:HIMARS AND _exists_:body",
+        "HIMARS~2 /reg.*ex/ [1 TO 5]",
+        '"unbalanced quote ((( -',
+        "\\",
+    ],
+)
+def test_query_syntax_is_never_an_error(api_client: TestClient, q: str) -> None:
+    result = search(api_client, q=q)
+    assert result["total"] >= 0
+
+
+def test_dates_filter_on_received_date(api_client: TestClient) -> None:
+    assert search(api_client, since="2000-01-01")["total"] == 2
+    assert search(api_client, until="2000-01-01")["total"] == 0
+
+
+def test_article_view_lists_entities_and_near_duplicates(api_client: TestClient) -> None:
+    reuters = by_outlet(search(api_client, q="HIMARS")["hits"], "Reuters")
+    view = api_client.get(f"/articles/{reuters['article_id']}").json()
+    assert view["title"] == reuters["title"]
+    assert ZELENSKY in {e["canonical"] for e in view["entities"] if e["type"] == "person"}
+    (republication,) = view["near_duplicates"]
+    assert republication["title"] == REPUBLISHED_TITLE
+    assert republication["similarity"] > 0.5
+    back = api_client.get(f"/articles/{republication['article_id']}").json()
+    assert back["near_duplicate_of"]["article_id"] == reuters["article_id"]
+
+
+def test_unknown_and_malformed_article_ids(api_client: TestClient) -> None:
+    missing = api_client.get("/articles/" + "0" * 32)
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "not found"
+    assert api_client.get("/articles/..%2f..%2fetc").status_code in (404, 422)
+    assert api_client.get("/articles/NOT-AN-ID").status_code == 422
+
+
+def test_entities_autocomplete_by_word_prefix(api_client: TestClient) -> None:
+    for prefix in ("zel", "Volodymyr", "ZELENSKY"):
+        found = api_client.get("/entities", params={"prefix": prefix}).json()["entities"]
+        assert {"canonical": ZELENSKY, "type": "person", "articles": 3} in found, (prefix, found)
+    places = api_client.get("/entities", params={"prefix": "k", "type": "place"}).json()["entities"]
+    assert {"Kharkiv", "Kyiv"} <= {e["canonical"] for e in places}
+    assert all(e["type"] == "place" for e in places)
+    assert api_client.get("/entities", params={"prefix": ".*"}).status_code == 200
+
+
+def test_metrics_count_files_articles_and_index(api_client: TestClient) -> None:
+    text = api_client.get("/metrics").text
+    lines = dict(line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
+    assert float(lines["newsflow_files_seen_total"]) == 3
+    assert float(lines["newsflow_articles_produced_total"]) == 3
+    assert float(lines["newsflow_indexed_articles"]) == 3
+    assert float(lines["newsflow_indexed_near_duplicates"]) == 1
+    assert float(lines["newsflow_kafka_up"]) == 1
+    assert 'newsflow_processing_seconds{quantile="0.5"}' in lines
+    assert any(name.startswith("newsflow_consumer_lag{") for name in lines)
+
+
+def test_health_reports_consumer_lag(api_client: TestClient) -> None:
+    response = api_client.get("/health")
+    assert response.status_code == 200
+    report = response.json()
+    assert report["healthy"] is True
+    assert isinstance(report["consumer_lag"], int)
+
+
+def test_elasticsearch_outage_gives_503_then_the_api_recovers(indexed_corpus: Settings) -> None:
+    es = urlparse(indexed_corpus.elasticsearch_url)
+    with TcpProxy(es.hostname or "127.0.0.1", es.port or 9200) as proxy:
+        settings = indexed_corpus.model_copy(update={"elasticsearch_url": proxy.url})
+        with TestClient(create_app(settings)) as client:
+            assert search(client, q="HIMARS")["total"] == 2
+            proxy.cut()
+            down = client.get("/search", params={"q": "HIMARS"})
+            assert down.status_code == 503
+            assert down.json()["error"] == "search unavailable"
+            assert client.get("/health").status_code == 503
+            proxy.restore()
+            assert search(client, q="HIMARS")["total"] == 2
+
+
+def test_web_page_is_served_without_external_assets(api_client: TestClient) -> None:
+    page = api_client.get("/")
+    assert page.status_code == 200
+    assert "http://" not in page.text and "https://" not in page.text
