@@ -14,5 +14,8 @@ COPY stack ./stack
 RUN pip install . && useradd --system --uid 10001 --home-dir /var/lib/newsflow --create-home newsflow \
     && mkdir -p /ingest && chown newsflow /ingest
 
+# Kibana's saved objects (for the compose service kibana-setup); after the install so that
+# editing them does not re-run pip.
+COPY kibana ./kibana
 USER newsflow
 CMD ["newsflow", "--help"]

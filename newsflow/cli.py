@@ -213,6 +213,27 @@ def config(markdown: bool = typer.Option(False, "--markdown", help="Print the RE
         print(f"{name} = {value}")
 
 
+@app.command("kibana-setup")
+def kibana_setup(
+    file: Path | None = typer.Option(
+        None, "--file", help="Saved objects to import (default: kibana/saved_objects.ndjson of the project)."
+    ),
+    timeout: float = typer.Option(120.0, "--timeout", help="Seconds to wait for Kibana to answer."),
+) -> None:
+    """Import the data view, saved search, visualizations and dashboard into Kibana (overwriting them)."""
+    from stack.kibana import SAVED_OBJECTS_PATH, import_saved_objects
+
+    settings = get_settings()
+    try:
+        # The data view follows NEWSFLOW_INDEX_ALIAS, whatever alias the file names.
+        count = import_saved_objects(
+            settings.kibana_url, file or SAVED_OBJECTS_PATH, index_alias=settings.index_alias, timeout_s=timeout
+        )
+    except (StackError, OSError, ValueError) as exc:
+        raise _fail(exc) from exc
+    console.print(f"{count} saved object(s) imported into Kibana at {settings.kibana_url}")
+
+
 def main() -> None:
     """Entry point for ``python -m newsflow``."""
     sys.exit(app())

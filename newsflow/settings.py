@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # --- Elasticsearch -------------------------------------------------------
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch HTTP endpoint.")
     index_alias: str = Field("newsflow-articles", description="Alias searched by the API; indices are <alias>-v<N>.")
+    kibana_url: str = Field(
+        "http://127.0.0.1:5601", description="Kibana that `newsflow kibana-setup` imports the saved objects into."
+    )
 
     # --- API -----------------------------------------------------------------
     api_host: str = Field("127.0.0.1", description="Address the API binds to.")

@@ -57,3 +57,19 @@ def test_environment_uses_only_documented_settings() -> None:
     known = {f"NEWSFLOW_{name.upper()}" for name in Settings.model_fields}
     used = set(re.findall(r"\b(NEWSFLOW_[A-Z_]+):", COMPOSE_TEXT))
     assert used and used <= known, used - known
+
+
+def test_kibana_setup_imports_the_saved_objects_baked_into_the_image() -> None:
+    service = COMPOSE["services"]["kibana-setup"]
+    command = service["command"]
+    assert command[:2] == ["newsflow", "kibana-setup"]
+    assert service["restart"] == "no"
+    assert service["depends_on"]["kibana"]["condition"] == "service_healthy"
+    assert service["depends_on"]["setup"]["condition"] == "service_completed_successfully"
+    assert service["environment"]["NEWSFLOW_KIBANA_URL"] == "http://kibana:5601"
+    # The file it imports must be the project's, copied into the image at that path.
+    in_image = Path(command[command.index("--file") + 1])
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "WORKDIR /app" in dockerfile
+    assert "COPY kibana ./kibana" in dockerfile
+    assert (ROOT / in_image.relative_to("/app")).is_file()
