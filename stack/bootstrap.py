@@ -6,6 +6,7 @@ Both steps are idempotent: existing topics and indices are left untouched.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from newsflow.settings import Settings
 from schemas.index import INDEX_MAPPING, index_name, template_body
@@ -65,10 +66,32 @@ def create_index(settings: Settings) -> str | None:
                 f"the index behind {alias!r} has a mapping that can't be updated in place ({exc.error}); "
                 "run `newsflow reindex` to build a new index version"
             ) from exc
+        _backfill_dated_at(es, alias)
         return None
     index = index_name(alias)
     es.indices.create(index=index, aliases={alias: {"is_write_index": True}})
     return index
+
+
+def _backfill_dated_at(es: Any, alias: str) -> None:
+    """Give documents indexed before ``dated_at`` existed their date (published, else received)."""
+    result = es.update_by_query(
+        index=alias,
+        body={
+            "query": {
+                "bool": {"filter": [{"exists": {"field": "title"}}], "must_not": [{"exists": {"field": "dated_at"}}]}
+            },
+            "script": {
+                "lang": "painless",
+                "source": "ctx._source.dated_at = ctx._source.published_at != null"
+                " ? ctx._source.published_at : ctx._source.source.received_at",
+            },
+        },
+        conflicts="proceed",
+        refresh=True,
+    )
+    if result.get("updated"):
+        log.info("dated_at filled in", extra={"documents": result["updated"]})
 
 
 def bootstrap(settings: Settings) -> None:
