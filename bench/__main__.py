@@ -6,6 +6,7 @@ user's data. Prints a table and writes ``bench/results/latest.json``.
 
     end-to-end   first file sent -> last distinct article searchable, one worker
     freshness    single new files sent at a steady rate; send -> searchable, p50/p99
+    search       typical searches through the API (HTTP on loopback) on the indexed corpus, p50/p99
     NER ceiling  spaCy alone (same model, same pipeline components) on the same texts
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from bench.search_latency import search_latency
 from newsflow.settings import Settings
 from processors.entities import EntityExtractor
 from processors.normalize import clean_text, raw_article_id
@@ -161,6 +163,8 @@ def main() -> None:
             results["end_to_end"] = end_to_end(settings, files, es)
             print("freshness ...", flush=True)
             results["freshness"] = freshness(settings, files, es, args.fresh_files, args.fresh_rate)
+            print("search latency ...", flush=True)
+            results["search"] = search_latency(settings)
         finally:
             stop_process(worker)
             drop_sandbox(settings)
@@ -185,6 +189,15 @@ def main() -> None:
     print(
         f"{'freshness p50 / p99 / max, s':42} {fresh['p50_s']} / {fresh['p99_s']} / {fresh['max_s']}"
         f"  ({fresh['files']} files at {fresh['rate_per_s']}/s)"
+    )
+    search = results["search"]
+    print(
+        f"{'search p50 / p99 / max, ms':42} {search['p50_ms']} / {search['p99_ms']} / {search['max_ms']}"
+        f"  ({search['requests']} requests)"
+    )
+    print(
+        f"{'deep pages (cursor) p50 / last, ms':42} {search['deep_page_p50_ms']} / {search['deep_page_last_ms']}"
+        f"  ({search['deep_pages']} pages)"
     )
     print(f"\nwritten to {RESULTS / 'latest.json'}")
 

@@ -55,6 +55,17 @@ def start_worker(settings: Settings, worker_id: int = 0) -> subprocess.Popen[byt
         )
 
 
+def start_api(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    """The API on ``settings`` and 127.0.0.1:``port``, logging to ``<home>/api.log``."""
+    with (settings.home / "api.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "api"],
+            env=settings_env(settings, NEWSFLOW_API_HOST="127.0.0.1", NEWSFLOW_API_PORT=str(port)),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
     """SIGTERM, then SIGKILL if it does not exit in time."""
     process.send_signal(signal.SIGTERM)
