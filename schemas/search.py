@@ -122,8 +122,51 @@ class Facets(BaseModel):
     date_interval: str | None = Field(description="Width of the date buckets, e.g. '1d' or '7d'.")
 
 
+_HIT_EXAMPLE = {
+    "article_id": "5f0c2a9e1d7b4c3a8e6f1a2b3c4d5e6f",
+    "title": "Ukraine's Zelensky calls for faster arms deliveries",
+    "title_html": "Ukraine&#x27;s Zelensky calls for faster arms deliveries",
+    "snippets": ["The <mark>HIMARS</mark> rocket systems supplied by the United States have been decisive"],
+    "outlet": "Reuters",
+    "url": None,
+    "published_at": None,
+    "dated_at": "2022-09-13T08:00:00Z",
+    "language": "en",
+    "people": ["Volodymyr Zelensky", "Antony Blinken"],
+    "organizations": ["NATO"],
+    "places": ["Kharkiv", "Kyiv"],
+    "copy_count": 1,
+    "near_duplicate_count": 1,
+    "near_duplicate_of": None,
+    "score": 7.31,
+}
+
+
 class SearchResponse(BaseModel):
     """A page of results."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "api_version": 1,
+                    "total": 2,
+                    "hits": [_HIT_EXAMPLE],
+                    "facets": {
+                        "people": [{"value": "Volodymyr Zelensky", "count": 2}],
+                        "organizations": [{"value": "NATO", "count": 1}],
+                        "places": [{"value": "Kharkiv", "count": 2}],
+                        "outlets": [{"value": "Reuters", "count": 1}],
+                        "languages": [{"value": "en", "count": 2}],
+                        "dates": [{"start": "2022-09-13T00:00:00Z", "count": 2}],
+                        "date_interval": "1d",
+                    },
+                    "next_cursor": "eyJrIjoiMWEyYjNjIiwiYSI6WzcuMzFdfQ",
+                    "took_ms": 12,
+                }
+            ]
+        }
+    )
 
     api_version: int = SEARCH_API_VERSION
     total: int = Field(description="Matching articles after collapsing near-duplicates (exact).")
@@ -172,6 +215,14 @@ class EntitySuggestion(BaseModel):
 
 class EntitySuggestions(BaseModel):
     """``GET /entities``: canonical entities whose name (or a word of it) starts with the prefix."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"api_version": 1, "entities": [{"canonical": "Volodymyr Zelensky", "type": "person", "articles": 2}]}
+            ]
+        }
+    )
 
     api_version: int = SEARCH_API_VERSION
     entities: list[EntitySuggestion]
