@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from schemas.articles import CopyRecord, Entity, EntityType, SourceInfo
 
@@ -122,7 +122,7 @@ class Facets(BaseModel):
     date_interval: str | None = Field(description="Width of the date buckets, e.g. '1d' or '7d'.")
 
 
-_HIT_EXAMPLE = {
+_HIT_EXAMPLE: dict[str, JsonValue] = {
     "article_id": "5f0c2a9e1d7b4c3a8e6f1a2b3c4d5e6f",
     "title": "Ukraine's Zelensky calls for faster arms deliveries",
     "title_html": "Ukraine&#x27;s Zelensky calls for faster arms deliveries",
