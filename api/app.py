@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
+from api.admin import admin_router
 from api.monitoring import PipelineMonitor
 from api.service import ApiFailureError, SearchService
 from newsflow.settings import Settings, get_settings
@@ -23,6 +26,10 @@ from stack.health import Health, elasticsearch_health
 
 log = logging.getLogger("newsflow.api")
 WEB_DIR = Path(__file__).resolve().parent / "web"
+_PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 ARTICLE_ID_PATTERN = r"^[0-9a-f]{16,64}$"
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ApiError, "description": "A parameter is unusable (e.g. a cursor from another query)."},
@@ -146,6 +153,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         consumer lag, processing time."""
         body, content_type = monitor.exposition()
         return Response(body, media_type=content_type)
+
+    app.include_router(admin_router(cfg))
+    if cfg.cors_origins:
+        # Closed by default: only listed origins may read answers from a browser, and only GETs.
+        app.add_middleware(CORSMiddleware, allow_origins=cfg.cors_origins, allow_methods=["GET"])
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.url.path == "/" or request.url.path.startswith("/static/"):
+            # The page loads nothing from elsewhere; a CSP makes any injected markup inert.
+            response.headers.setdefault("Content-Security-Policy", _PAGE_CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
 
     if WEB_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "NEWSFLOW_"
@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     # --- API -----------------------------------------------------------------
     api_host: str = Field("127.0.0.1", description="Address the API binds to.")
     api_port: int = Field(8000, description="Port of the API and web page.")
+    admin_key: SecretStr | None = Field(
+        None,
+        description="Key the API's admin actions (`/admin/replay`, `/admin/reindex`) require in the "
+        "`X-Admin-Key` header; unset, they are disabled.",
+    )
+    cors_origins: list[str] = Field(
+        [],
+        description="Origins allowed to call the API from a browser (JSON list); empty: only the API's own page.",
+    )
 
     # --- local stack JVMs ----------------------------------------------------
     java_home: Path | None = Field(None, description="JDK to run Kafka and Elasticsearch (default: java on PATH).")
@@ -79,6 +88,12 @@ class Settings(BaseSettings):
     # --- logging -------------------------------------------------------------
     log_format: Literal["text", "json"] = Field("text", description="`text` for people, `json` for production.")
     log_level: str = Field("INFO", description="Python log level.")
+
+    @field_validator("admin_key", mode="before")
+    @classmethod
+    def _empty_key_is_no_key(cls, value: object) -> object:
+        # Compose passes an unset variable as "": that must disable admin actions, not allow an empty key.
+        return None if value == "" else value
 
     @property
     def kafka_address(self) -> tuple[str, int]:

@@ -6,12 +6,15 @@ the user's data nor each other's.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+
+from pydantic import SecretStr
 
 from newsflow.settings import Settings
 from stack.bootstrap import bootstrap
@@ -39,8 +42,16 @@ def settings_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
     for name, value in settings.model_dump().items():
         if value is not None:
-            env[f"NEWSFLOW_{name.upper()}"] = str(value)
+            env[f"NEWSFLOW_{name.upper()}"] = _env_value(value)
     return {**env, **extra}
+
+
+def _env_value(value: object) -> str:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, list | dict):
+        return json.dumps(value)  # pydantic-settings reads complex values as JSON
+    return str(value)
 
 
 def start_worker(settings: Settings, worker_id: int = 0) -> subprocess.Popen[bytes]:
