@@ -106,14 +106,16 @@ class FileIngestor:
         return FileReport(path, Outcome.PROCESSED, articles=articles, record_errors=errors)
 
     def _read(self, path: Path) -> bytes:
-        if path.is_symlink():
-            target = path.resolve()
-            root = self.settings.ingest_dir.resolve()
-            if not target.is_relative_to(root):
-                raise FileRejected(
-                    "SymlinkOutsideIngest",
-                    f"the symlink points outside the ingest folder ({target}); copy the file in instead",
-                )
+        # Resolve every file, not only symlinks: a symlinked folder on the way out counts too.
+        target = path.resolve()
+        root = self.settings.ingest_dir.resolve()
+        if not target.is_relative_to(root) and path.absolute().is_relative_to(self.settings.ingest_dir.absolute()):
+            raise FileRejected(
+                "SymlinkOutsideIngest",
+                f"the path leads outside the ingest folder ({target}); copy the file in instead",
+            )
+        if target.exists() and not target.is_file():
+            raise FileRejected("NotAFile", f"{target} is not a regular file (a folder, device or pipe); remove it")
         size = path.stat().st_size
         if size > self.settings.max_file_bytes:
             raise FileRejected(

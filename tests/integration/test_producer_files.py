@@ -106,6 +106,31 @@ def test_symlink_out_of_the_ingest_folder_is_rejected(
     assert consume(isolated_settings, RAW.name(isolated_settings.topic_prefix)) == []
 
 
+def test_symlinked_folders_and_special_files_never_leak_or_hang(
+    isolated_settings: Settings, ingest_dir: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Not for ingest\nThis file lives outside the ingest folder.")
+    (ingest_dir / "escape").symlink_to(outside)  # a folder link: its files must not be read
+    os.mkfifo(tmp_path / "pipe")
+    (ingest_dir / "pipe.txt").symlink_to(tmp_path / "pipe")  # opening a FIFO would block forever
+    (ingest_dir / "sub").mkdir()
+    (ingest_dir / "folder-link").symlink_to(ingest_dir / "sub")
+    run_watcher_once(isolated_settings)
+
+    rejected = {
+        p.name: json.loads(p.read_text())["error"] for p in isolated_settings.rejected_path.glob("*.error.json")
+    }
+    assert rejected == {
+        "escape.error.json": "SymlinkOutsideIngest",
+        "pipe.txt.error.json": "SymlinkOutsideIngest",
+        "folder-link.error.json": "NotAFile",
+    }
+    assert (outside / "secret.txt").exists()
+    assert consume(isolated_settings, RAW.name(isolated_settings.topic_prefix)) == []
+
+
 def test_file_deleted_before_it_is_read_is_reported_not_fatal(isolated_settings: Settings, ingest_dir: Path) -> None:
     path = ingest_dir / "gone.txt"
     path.write_text("Gone\nThis file disappears.")
