@@ -1,0 +1,904 @@
+// The newsflow search page: plain ES module, no framework, no build step, no external asset.
+//
+// The URL's query string is the single source of truth (q, sort, filters, open article), so reload,
+// back/forward and shared links all show the same page. Every user action computes the next state,
+// pushes it into the history and calls render(), which fetches only what changed.
+//
+// Safety rule: the only strings inserted as HTML are title_html and snippets, which the API has
+// HTML-escaped itself (with <mark> around matches). Everything else goes through textContent.
+
+const LIST_PARAMS = ["entity", "outlet", "language"];
+const SORTS = ["relevance", "newest", "oldest"];
+const CHIPS_PER_TYPE = 4;
+const SUGGESTIONS = 8;
+const SUGGEST_DELAY_MS = 150;
+const ENTITY_TYPES = [
+  { field: "people", type: "person", label: "People" },
+  { field: "organizations", type: "organization", label: "Organisations" },
+  { field: "places", type: "place", label: "Places" },
+];
+// The short lists first, so that every group starts within the first screen.
+const FACETS = [
+  { field: "outlets", label: "Outlets", param: "outlet", testid: "facet-outlets" },
+  { field: "languages", label: "Languages", param: "language", testid: "facet-languages" },
+  { field: "people", label: "People", param: "entity", testid: "facet-people", chip: "person" },
+  { field: "organizations", label: "Organisations", param: "entity", testid: "facet-organisations", chip: "organization" },
+  { field: "places", label: "Places", param: "entity", testid: "facet-places", chip: "place" },
+];
+const FACET_VALUES_SHOWN = 5; // per group until "Show more"
+const FILTER_LABELS = { entity: "Entity", outlet: "Outlet", language: "Language" };
+
+const $ = (selector, root = document) => root.querySelector(selector);
+
+const ui = {
+  searchForm: $("[data-testid=search-form]"),
+  q: $("#q"),
+  sort: $("#sort"),
+  expand: $("#expand"),
+  entityForm: $("[data-testid=entity-form]"),
+  entityInput: $("#entity-input"),
+  entityOptions: $("#entity-options"),
+  facetGroups: $("#facet-groups"),
+  main: $("#main"),
+  total: $("[data-testid=total]"),
+  message: $("[data-testid=error]"),
+  activeFilters: $("[data-testid=active-filters]"),
+  resultsView: $("#results-view"),
+  results: $("[data-testid=results]"),
+  empty: $("[data-testid=empty]"),
+  loadMore: $("[data-testid=load-more]"),
+  chartFigure: $("[data-testid=date-chart-figure]"),
+  chart: $("[data-testid=date-chart]"),
+  chartAxis: $(".chart-axis"),
+  articleView: $("#article-view"),
+  resultTemplate: $("#result-template"),
+};
+
+const numberFormat = new Intl.NumberFormat();
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+const languageNames = makeLanguageNames();
+
+let current = readState(location.search);
+let lastSearchKey = null; // the /search query the results on screen answer
+let nextCursor = null;
+let searchController = null;
+let articleController = null;
+let suggestController = null;
+let suggestTimer = 0;
+const suggestions = new Map(); // canonical name -> suggestion, for the datalist's current options
+const expandedFacets = new Set(); // facet groups showing all their values
+
+// ---------------------------------------------------------------- state <-> URL
+
+function readState(search) {
+  const params = new URLSearchParams(search);
+  const sort = params.get("sort");
+  return {
+    q: params.get("q") ?? "",
+    sort: SORTS.includes(sort) ? sort : "relevance",
+    expand: params.get("expand_duplicates") === "true",
+    entity: params.getAll("entity"),
+    outlet: params.getAll("outlet"),
+    language: params.getAll("language"),
+    since: params.get("since") ?? "",
+    until: params.get("until") ?? "",
+    article: params.get("article") ?? "",
+  };
+}
+
+/** The /search parameters of a state (everything but the open article). */
+function searchParams(state) {
+  const params = new URLSearchParams();
+  if (state.q) params.set("q", state.q);
+  if (state.sort !== "relevance") params.set("sort", state.sort);
+  if (state.expand) params.set("expand_duplicates", "true");
+  for (const name of LIST_PARAMS) {
+    for (const value of state[name]) params.append(name, value);
+  }
+  if (state.since) params.set("since", state.since);
+  if (state.until) params.set("until", state.until);
+  return params;
+}
+
+function pageUrl(state) {
+  const params = searchParams(state);
+  if (state.article) params.set("article", state.article);
+  const query = params.toString();
+  return query ? `?${query}` : location.pathname;
+}
+
+function navigate(changes) {
+  const next = { ...current, ...changes };
+  // Remember whether the article view was opened from the results, so "back" can simply go back.
+  const historyState = { fromResults: Boolean(next.article && !current.article) };
+  history.pushState(historyState, "", pageUrl(next));
+  render(next);
+}
+
+function render(state) {
+  current = state;
+  syncControls(state);
+  renderActiveFilters(state);
+  runSearch(state);
+  if (state.article) {
+    openArticle(state.article);
+  } else {
+    closeArticle();
+  }
+}
+
+function syncControls(state) {
+  ui.q.value = state.q;
+  ui.sort.value = state.sort;
+  ui.expand.checked = state.expand;
+  document.title = state.q ? `${state.q} – newsflow search` : "newsflow search";
+}
+
+// ---------------------------------------------------------------- filters
+
+function toggleFilter(param, value) {
+  const values = current[param];
+  const next = values.includes(value) ? values.filter((v) => v !== value) : [...values, value];
+  filter({ [param]: next });
+}
+
+function addFilter(param, value) {
+  const values = current[param].includes(value) ? current[param] : [...current[param], value];
+  filter({ [param]: values });
+}
+
+function clearFilters() {
+  filter({ entity: [], outlet: [], language: [], since: "", until: "" });
+}
+
+/** Apply new filters, back on the results, scrolled up to them if the click came from further down. */
+function filter(changes) {
+  navigate({ ...changes, article: "" });
+  if (ui.main.getBoundingClientRect().top < 0) window.scrollTo({ top: 0 });
+}
+
+function renderActiveFilters(state) {
+  const chips = [];
+  for (const param of LIST_PARAMS) {
+    for (const value of state[param]) {
+      chips.push(filterChip(FILTER_LABELS[param], displayValue(param, value), () => toggleFilter(param, value)));
+    }
+  }
+  if (state.since || state.until) {
+    chips.push(filterChip("Date", dateRangeLabel(state.since, state.until), () => filter({ since: "", until: "" })));
+  }
+  if (chips.length > 1) {
+    const clear = button("Clear all", "clear-filters", clearFilters);
+    clear.className = "link-button";
+    chips.push(clear);
+  }
+  ui.activeFilters.replaceChildren(...chips);
+  ui.activeFilters.hidden = chips.length === 0;
+}
+
+function filterChip(kind, value, onRemove) {
+  const chip = button("", "active-filter", onRemove);
+  chip.className = "filter-chip";
+  chip.setAttribute("aria-label", `Remove filter ${kind}: ${value}`);
+  chip.append(span("kind", kind), span("value", value), span("remove", "×"));
+  chip.lastChild.setAttribute("aria-hidden", "true");
+  return chip;
+}
+
+function displayValue(param, value) {
+  return param === "language" ? languageName(value) : value;
+}
+
+// ---------------------------------------------------------------- API access
+
+class ApiError extends Error {
+  constructor(status, error, detail) {
+    super(`${error}: ${detail}`);
+    this.status = status;
+    this.error = error;
+    this.detail = detail;
+  }
+}
+
+/** GET a JSON document of the API; failures become an ApiError carrying the API's {error, detail}. */
+async function getJson(path, signal) {
+  let response;
+  try {
+    response = await fetch(path, { signal, headers: { Accept: "application/json" } });
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError(0, "API unreachable", "the newsflow API did not answer; is it running?");
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON (e.g. a proxy's error page): the status line is all there is to show.
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, body?.error ?? `HTTP ${response.status}`, body?.detail ?? response.statusText);
+  }
+  return body;
+}
+
+function showError(err) {
+  if (err.name === "AbortError") return;
+  const known = err instanceof ApiError;
+  $(".message-title", ui.message).textContent = known ? err.error : "Something went wrong";
+  $(".message-detail", ui.message).textContent = known ? err.detail : String(err);
+  ui.message.hidden = false;
+  if (!known) console.error(err);
+}
+
+function clearError() {
+  ui.message.hidden = true;
+}
+
+function retry() {
+  clearError();
+  lastSearchKey = null;
+  ui.articleView.dataset.articleId = "";
+  render(current);
+}
+
+// ---------------------------------------------------------------- search results
+
+async function runSearch(state) {
+  const params = searchParams(state);
+  const key = params.toString();
+  if (key === lastSearchKey) return;
+  lastSearchKey = key;
+  searchController?.abort();
+  const controller = new AbortController();
+  searchController = controller;
+  setBusy(true);
+  try {
+    const page = await getJson(`/search?${key}`, controller.signal);
+    clearError();
+    renderPage(page, { append: false });
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    lastSearchKey = null; // so that Retry, or the same search again, asks the API again
+    showFailedSearch();
+    showError(err);
+  } finally {
+    if (searchController === controller) setBusy(false);
+  }
+}
+
+async function loadMore() {
+  if (!nextCursor) return;
+  const params = searchParams(current);
+  params.set("cursor", nextCursor);
+  ui.loadMore.disabled = true;
+  try {
+    renderPage(await getJson(`/search?${params}`), { append: true });
+  } catch (err) {
+    showError(err);
+  } finally {
+    ui.loadMore.disabled = false;
+  }
+}
+
+function setBusy(busy) {
+  ui.results.setAttribute("aria-busy", String(busy));
+  ui.resultsView.classList.toggle("busy", busy);
+}
+
+function showFailedSearch() {
+  ui.total.textContent = "";
+  ui.results.replaceChildren();
+  ui.loadMore.hidden = true;
+  ui.empty.hidden = true;
+}
+
+function renderPage(page, { append }) {
+  const hits = page.hits.map(renderHit);
+  if (append) {
+    ui.results.append(...hits);
+  } else {
+    ui.results.replaceChildren(...hits);
+    renderTotal(page);
+    renderFacets(page.facets);
+    renderChart(page.facets.dates, page.facets.date_interval);
+  }
+  nextCursor = page.next_cursor;
+  ui.loadMore.hidden = !nextCursor;
+  ui.empty.hidden = page.total > 0;
+}
+
+function renderTotal(page) {
+  const noun = page.total === 1 ? "article" : "articles";
+  ui.total.textContent = `${numberFormat.format(page.total)} ${noun}`;
+  ui.total.title = `found in ${page.took_ms} ms`;
+}
+
+function renderHit(hit) {
+  const item = ui.resultTemplate.content.firstElementChild.cloneNode(true);
+  item.dataset.articleId = hit.article_id;
+
+  const title = $("[data-testid=result-title]", item);
+  title.innerHTML = hit.title_html; // escaped by the API, matches in <mark>
+  title.href = pageUrl({ ...current, article: hit.article_id });
+  title.addEventListener("click", (event) => followLink(event, hit.article_id));
+
+  renderCopiesBadge($("[data-testid=copies-badge]", item), hit);
+  const republication = $("[data-testid=republication-badge]", item);
+  if (hit.near_duplicate_of) {
+    republication.hidden = false;
+    republication.title = "A near-duplicate republication; shown because near-duplicates are expanded";
+  }
+
+  const outlet = $("[data-testid=result-outlet]", item);
+  outlet.textContent = hit.outlet ?? "Unknown outlet";
+  outlet.classList.toggle("unknown", !hit.outlet);
+  renderDate($("[data-testid=result-date]", item), hit.published_at, hit.dated_at);
+
+  $("[data-testid=snippets]", item).append(...hit.snippets.map(renderSnippet));
+  $("[data-testid=result-entities]", item).append(...entityChips(hit));
+  return item;
+}
+
+function renderSnippet(html) {
+  const paragraph = document.createElement("p");
+  paragraph.className = "snippet";
+  paragraph.innerHTML = html; // escaped by the API, matches in <mark>
+  return paragraph;
+}
+
+function renderCopiesBadge(badge, hit) {
+  const copies = hit.copy_count + hit.near_duplicate_count;
+  if (copies === 0) return;
+  badge.hidden = false;
+  badge.textContent = `+${copies} ${copies === 1 ? "copy" : "copies"}`;
+  const parts = [];
+  if (hit.copy_count) parts.push(plural(hit.copy_count, "exact copy", "exact copies"));
+  if (hit.near_duplicate_count) parts.push(plural(hit.near_duplicate_count, "republication", "republications"));
+  badge.title = `${parts.join(" and ")} of this article`;
+}
+
+function renderDate(element, publishedAt, datedAt) {
+  element.dateTime = datedAt;
+  const shown = formatDay(datedAt);
+  element.textContent = publishedAt ? shown : `received ${shown}`;
+  element.title = publishedAt ? `published ${formatTime(publishedAt)}` : "no publication date given";
+}
+
+function entityChips(hit) {
+  const chips = [];
+  for (const { field, type, label } of ENTITY_TYPES) {
+    const names = hit[field];
+    for (const name of names.slice(0, CHIPS_PER_TYPE)) {
+      chips.push(listItem(entityButton(name, type)));
+    }
+    if (names.length > CHIPS_PER_TYPE) {
+      const more = listItem(span("more", `+${names.length - CHIPS_PER_TYPE}`));
+      more.title = `${label}: ${names.slice(CHIPS_PER_TYPE).join(", ")}`;
+      chips.push(more);
+    }
+  }
+  return chips;
+}
+
+function entityButton(name, type, extra = "") {
+  const chip = button(name, "entity-chip", () => addFilter("entity", name));
+  chip.className = `chip chip-${type}`;
+  chip.dataset.value = name;
+  chip.setAttribute("aria-pressed", String(current.entity.includes(name)));
+  chip.title = `Only articles mentioning ${name}`;
+  if (extra) chip.append(span("chip-count", extra));
+  return chip;
+}
+
+/** Open an article inside the page, unless the user asked for a new tab or window. */
+function followLink(event, articleId) {
+  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  navigate({ article: articleId });
+}
+
+// ---------------------------------------------------------------- facets
+
+function renderFacets(facets) {
+  const groups = FACETS.map((facet) => renderFacetGroup(facet, facets[facet.field]));
+  ui.facetGroups.replaceChildren(...groups);
+}
+
+function renderFacetGroup(facet, buckets) {
+  const section = document.createElement("section");
+  section.className = "facet";
+  section.dataset.testid = facet.testid;
+  const heading = document.createElement("h2");
+  heading.id = `${facet.testid}-heading`;
+  heading.textContent = facet.label;
+  section.setAttribute("aria-labelledby", heading.id);
+  section.append(heading);
+  if (buckets.length === 0) {
+    section.append(span("facet-none", "none in these results"));
+    return section;
+  }
+  const max = Math.max(...buckets.map((b) => b.count));
+  const items = buckets.map((bucket) => listItem(facetButton(facet, bucket, max)));
+  const list = document.createElement("ul");
+  list.append(...items);
+  section.append(list);
+  // Values past the first few fold away, except active ones: a filter in use stays visible.
+  const foldable = items.filter((item, index) => index >= FACET_VALUES_SHOWN && !isPressed(item.firstChild));
+  if (foldable.length) section.append(foldToggle(facet, foldable));
+  return section;
+}
+
+function isPressed(element) {
+  return element.getAttribute("aria-pressed") === "true";
+}
+
+function foldToggle(facet, foldable) {
+  const toggle = button("", "facet-more", () => {
+    if (expandedFacets.has(facet.field)) expandedFacets.delete(facet.field);
+    else expandedFacets.add(facet.field);
+    applyFold();
+  });
+  toggle.className = "link-button facet-more";
+  const applyFold = () => {
+    const expanded = expandedFacets.has(facet.field);
+    for (const item of foldable) item.hidden = !expanded;
+    toggle.textContent = expanded ? "Show fewer" : `Show ${foldable.length} more`;
+    toggle.setAttribute("aria-expanded", String(expanded));
+  };
+  applyFold();
+  return toggle;
+}
+
+function facetButton(facet, bucket, max) {
+  const active = current[facet.param].includes(bucket.value);
+  const label = displayValue(facet.param, bucket.value);
+  const item = button("", "facet-value", () => toggleFilter(facet.param, bucket.value));
+  item.className = `facet-value${facet.chip ? ` facet-${facet.chip}` : ""}`;
+  item.dataset.value = bucket.value;
+  item.setAttribute("aria-pressed", String(active));
+  item.style.setProperty("--share", `${Math.round((bucket.count / max) * 100)}%`);
+  item.title = active ? `Remove the filter ${label}` : `Only articles with ${label}`;
+  item.append(span("facet-name", label), span("facet-count", numberFormat.format(bucket.count)));
+  return item;
+}
+
+// ---------------------------------------------------------------- date chart
+
+function renderChart(buckets, interval) {
+  ui.chartFigure.hidden = buckets.length === 0;
+  if (buckets.length === 0) {
+    ui.chart.replaceChildren();
+    return;
+  }
+  // The svg element is parsed from the HTML, so it already has the SVG namespace to create bars in.
+  const svgNs = ui.chart.namespaceURI;
+  const [width, height] = [600, 80];
+  const slot = width / buckets.length;
+  const gap = Math.min(slot * 0.2, 6);
+  const barWidth = Math.min(slot - gap, 48); // a lone bucket is a bar, not a block
+  const max = Math.max(...buckets.map((b) => b.count), 1);
+  const ranges = bucketRanges(buckets, interval);
+  const withTime = /[smh]$/.test(interval ?? "");
+
+  const bars = buckets.map((bucket, index) => {
+    const { since, until } = ranges[index];
+    const label = `${formatBucket(since, withTime)}: ${plural(bucket.count, "article", "articles")}`;
+    const group = document.createElementNS(svgNs, "g");
+    group.classList.add("bar");
+    group.classList.toggle("active", current.since === since && current.until === until);
+    group.dataset.testid = "date-bar";
+    group.setAttribute("role", "button");
+    group.setAttribute("tabindex", "0");
+    group.setAttribute("aria-label", `${label}; keep only this period`);
+    const tooltip = document.createElementNS(svgNs, "title");
+    tooltip.textContent = label;
+    // A full-height transparent target, so even short bars are easy to click.
+    const target = svgRect(svgNs, "bar-target", index * slot, 0, slot, height);
+    const barHeight = bucket.count ? Math.max(2, (bucket.count / max) * (height - 4)) : 0;
+    const x = index * slot + (slot - barWidth) / 2;
+    const bar = svgRect(svgNs, "bar-fill", x, height - barHeight, barWidth, barHeight);
+    group.append(tooltip, target, bar);
+    const choose = () => filter({ since, until });
+    group.addEventListener("click", choose);
+    group.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        choose();
+      }
+    });
+    return group;
+  });
+  ui.chart.replaceChildren(...bars);
+  const [first, last] = ui.chartAxis.children;
+  // Label the first and the last bar by their start.
+  first.textContent = formatBucket(ranges[0].since, withTime);
+  last.textContent = buckets.length > 1 ? formatBucket(ranges.at(-1).since, withTime) : "";
+  ui.chartAxis.classList.toggle("single", buckets.length === 1);
+}
+
+function svgRect(svgNs, className, x, y, width, height) {
+  const rect = document.createElementNS(svgNs, "rect");
+  rect.classList.add(className);
+  for (const [name, value] of Object.entries({ x, y, width, height })) {
+    rect.setAttribute(name, String(Math.max(0, value)));
+  }
+  return rect;
+}
+
+/** Each bucket's since/until (inclusive, ISO): a bucket ends where the next one starts. */
+function bucketRanges(buckets, interval) {
+  return buckets.map((bucket, index) => {
+    const start = new Date(bucket.start);
+    const next = buckets[index + 1];
+    const end = next ? new Date(next.start) : addInterval(start, interval, buckets);
+    return { since: start.toISOString(), until: new Date(end.getTime() - 1).toISOString() };
+  });
+}
+
+/** ``start`` plus an Elasticsearch interval such as "1s", "30m", "7d", "3M" or "1y". */
+function addInterval(start, interval, buckets) {
+  const match = /^(\d+)([smhdwMy])$/.exec(interval ?? "");
+  const end = new Date(start);
+  if (!match) {
+    // Unknown width: use the spacing of the buckets, or a day for a single one.
+    const step = buckets.length > 1 ? new Date(buckets[1].start) - new Date(buckets[0].start) : 86_400_000;
+    return new Date(start.getTime() + step);
+  }
+  const amount = Number(match[1]);
+  const unitMs = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+  if (match[2] === "M") end.setUTCMonth(end.getUTCMonth() + amount);
+  else if (match[2] === "y") end.setUTCFullYear(end.getUTCFullYear() + amount);
+  else end.setTime(end.getTime() + amount * unitMs[match[2]]);
+  return end;
+}
+
+function formatBucket(iso, withTime) {
+  return withTime ? formatTime(iso) : formatDay(iso);
+}
+
+function dateRangeLabel(since, until) {
+  // A date-only bound (typed into the URL) shows as a day; the chart's bounds carry a time.
+  const format = (iso) => (iso.includes("T") ? formatTime(iso) : formatDay(iso));
+  if (since && until) {
+    // One chart bucket often reads the same at both ends (e.g. one day): say it once.
+    return format(since) === format(until) ? format(since) : `${format(since)} – ${format(until)}`;
+  }
+  return since ? `from ${format(since)}` : `until ${format(until)}`;
+}
+
+function formatDay(iso) {
+  return formatWith(dayFormat, iso);
+}
+
+function formatTime(iso) {
+  return formatWith(timeFormat, iso);
+}
+
+/** A date for people; a value that is no date (e.g. typed into the URL) is shown as it is. */
+function formatWith(format, iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : format.format(date);
+}
+
+// ---------------------------------------------------------------- article view
+
+async function openArticle(articleId) {
+  ui.resultsView.hidden = true;
+  ui.articleView.hidden = false;
+  if (ui.articleView.dataset.articleId === articleId) return;
+  ui.articleView.dataset.articleId = articleId;
+  articleController?.abort();
+  const controller = new AbortController();
+  articleController = controller;
+  renderArticleLoading();
+  try {
+    const article = await getJson(`/articles/${encodeURIComponent(articleId)}`, controller.signal);
+    clearError();
+    renderArticle(article);
+    window.scrollTo({ top: 0 });
+    ui.articleView.focus({ preventScroll: true });
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    ui.articleView.dataset.articleId = "";
+    $("[data-testid=article-title]", ui.articleView).textContent = "Article unavailable";
+    showError(err);
+  }
+}
+
+function closeArticle() {
+  const wasOpen = !ui.articleView.hidden;
+  articleController?.abort();
+  ui.articleView.hidden = true;
+  ui.articleView.dataset.articleId = "";
+  ui.resultsView.hidden = false;
+  if (wasOpen) ui.q.focus({ preventScroll: true });
+}
+
+function backToResults() {
+  if (history.state?.fromResults) history.back();
+  else navigate({ article: "" });
+}
+
+function renderArticleLoading() {
+  $("[data-testid=article-title]", ui.articleView).textContent = "Loading…";
+  for (const selector of ["[data-testid=article-meta]", "[data-testid=article-body]", ".entity-groups",
+    ".related-content", ".source-list"]) {
+    $(selector, ui.articleView).replaceChildren();
+  }
+}
+
+function renderArticle(article) {
+  const view = ui.articleView;
+  $("[data-testid=article-title]", view).textContent = article.title;
+  $("[data-testid=article-meta]", view).replaceChildren(...articleMeta(article));
+  $("[data-testid=article-body]", view).replaceChildren(...paragraphs(article.body));
+  $(".entity-groups", view).replaceChildren(...entityGroups(article.entities));
+  $(".related-content", view).replaceChildren(...relatedArticles(article));
+  $(".source-list", view).replaceChildren(...sourceDetails(article));
+}
+
+function articleMeta(article) {
+  const parts = [span(article.outlet ? "outlet" : "outlet unknown", article.outlet ?? "Unknown outlet")];
+  const date = document.createElement("time");
+  renderDate(date, article.published_at, article.dated_at);
+  parts.push(date, span("", languageName(article.language)), span("", plural(article.word_count, "word", "words")));
+  const link = externalLink(article.url);
+  if (link) parts.push(link);
+  return parts;
+}
+
+/** A link to the article's original address, only for web addresses (never javascript: and the like). */
+function externalLink(url) {
+  if (!url) return null;
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
+  const link = document.createElement("a");
+  link.href = parsed.href;
+  link.rel = "noopener noreferrer";
+  link.target = "_blank";
+  link.textContent = `${parsed.hostname} ↗`;
+  return link;
+}
+
+function paragraphs(body) {
+  return body
+    .split(/\n+/)
+    .map((text) => text.trim())
+    .filter(Boolean)
+    .map((text) => {
+      const paragraph = document.createElement("p");
+      paragraph.textContent = text;
+      return paragraph;
+    });
+}
+
+function entityGroups(entities) {
+  const groups = ENTITY_TYPES.map(({ type, label }) => {
+    const ofType = entities.filter((e) => e.type === type).sort((a, b) => b.mentions - a.mentions);
+    if (ofType.length === 0) return null;
+    const group = document.createElement("div");
+    group.className = "entity-group";
+    group.dataset.testid = `article-${type}`;
+    const heading = document.createElement("h3");
+    heading.textContent = label;
+    const list = document.createElement("ul");
+    list.className = "chips";
+    for (const entity of ofType) {
+      const chip = entityButton(entity.canonical, type, `×${entity.mentions}`);
+      chip.title = `Written as: ${entity.surface_forms.join(", ")}. Click for articles mentioning ${entity.canonical}.`;
+      list.append(listItem(chip));
+    }
+    group.append(heading, list);
+    return group;
+  }).filter(Boolean);
+  return groups.length ? groups : [span("muted", "No named entities recognised.")];
+}
+
+function relatedArticles(article) {
+  const parts = [];
+  if (article.near_duplicate_of) {
+    parts.push(relatedList("Republishes", [article.near_duplicate_of], "near-duplicate-of"));
+  }
+  if (article.near_duplicates.length) {
+    parts.push(relatedList("Republished as", article.near_duplicates, "near-duplicates"));
+  }
+  if (article.copies.length) {
+    parts.push(copiesList(article.copies));
+  }
+  return parts.length ? parts : [span("muted", "No copies or near-duplicates.")];
+}
+
+function relatedList(title, related, testid) {
+  const block = document.createElement("div");
+  block.dataset.testid = testid;
+  const heading = document.createElement("h3");
+  heading.textContent = title;
+  const list = document.createElement("ul");
+  list.className = "related-list";
+  for (const other of related) {
+    const link = document.createElement("a");
+    link.href = pageUrl({ ...current, article: other.article_id });
+    link.dataset.testid = "related-link";
+    link.textContent = other.title;
+    link.addEventListener("click", (event) => followLink(event, other.article_id));
+    const details = [other.outlet ?? "Unknown outlet", formatDay(other.dated_at)];
+    if (other.similarity != null) details.push(`${Math.round(other.similarity * 100)}% similar`);
+    list.append(listItem(link, span("meta", details.join(" · "))));
+  }
+  block.append(heading, list);
+  return block;
+}
+
+function copiesList(copies) {
+  const block = document.createElement("div");
+  block.dataset.testid = "copies";
+  const heading = document.createElement("h3");
+  heading.textContent = plural(copies.length, "exact copy", "exact copies");
+  const list = document.createElement("ul");
+  list.className = "related-list";
+  for (const copy of copies) {
+    const details = [copy.outlet ?? "Unknown outlet", copy.format, formatTime(copy.received_at)];
+    list.append(listItem(span("path", copy.path), span("meta", details.join(" · "))));
+  }
+  block.append(heading, list);
+  return block;
+}
+
+function sourceDetails(article) {
+  const { source } = article;
+  const rows = [
+    ["File", source.path],
+    ["Format", `${source.format}, record ${source.record_index + 1}`],
+    ["Received", formatTime(source.received_at)],
+    ["Indexed", formatTime(article.ingested_at)],
+    ["File SHA-256", `${source.file_sha256.slice(0, 16)}…`],
+    ["Article id", article.article_id],
+  ];
+  return rows.flatMap(([term, value]) => {
+    const dt = document.createElement("dt");
+    dt.textContent = term;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    if (term === "File SHA-256") dd.title = source.file_sha256;
+    return [dt, dd];
+  });
+}
+
+// ---------------------------------------------------------------- entity autocomplete
+
+function onEntityInput(event) {
+  const value = ui.entityInput.value.trim();
+  // Picking a datalist option fires an input event without typed text: take it as the choice.
+  const picked = !event.inputType || event.inputType === "insertReplacementText";
+  if (picked && suggestions.has(value)) {
+    chooseEntity(value);
+    return;
+  }
+  clearTimeout(suggestTimer);
+  suggestTimer = setTimeout(() => suggestEntities(value), SUGGEST_DELAY_MS);
+}
+
+async function suggestEntities(prefix) {
+  suggestController?.abort();
+  if (!prefix) {
+    fillSuggestions([]);
+    return;
+  }
+  const controller = new AbortController();
+  suggestController = controller;
+  const params = new URLSearchParams({ prefix, size: String(SUGGESTIONS) });
+  try {
+    const answer = await getJson(`/entities?${params}`, controller.signal);
+    fillSuggestions(answer.entities);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function fillSuggestions(entities) {
+  suggestions.clear();
+  const options = entities.map((entity) => {
+    suggestions.set(entity.canonical, entity);
+    const option = document.createElement("option");
+    option.value = entity.canonical;
+    const type = ENTITY_TYPES.find((t) => t.type === entity.type);
+    option.label = `${type?.label ?? entity.type} · ${plural(entity.articles, "article", "articles")}`;
+    return option;
+  });
+  ui.entityOptions.replaceChildren(...options);
+}
+
+/** The Add button or Enter: the suggestion matching what was typed (any case), else the first one. */
+function onEntitySubmit(event) {
+  event.preventDefault();
+  const typed = ui.entityInput.value.trim();
+  if (!typed) return;
+  const lower = typed.toLowerCase();
+  const match = [...suggestions.keys()].find((name) => name.toLowerCase() === lower);
+  chooseEntity(match ?? suggestions.keys().next().value ?? typed);
+}
+
+function chooseEntity(name) {
+  ui.entityInput.value = "";
+  fillSuggestions([]);
+  addFilter("entity", name);
+}
+
+// ---------------------------------------------------------------- small DOM helpers
+
+function button(text, testid, onClick) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = text;
+  element.dataset.testid = testid;
+  element.addEventListener("click", onClick);
+  return element;
+}
+
+function span(className, text) {
+  const element = document.createElement("span");
+  if (className) element.className = className;
+  element.textContent = text;
+  return element;
+}
+
+function listItem(...children) {
+  const item = document.createElement("li");
+  item.append(...children);
+  return item;
+}
+
+function plural(count, one, many) {
+  return `${numberFormat.format(count)} ${count === 1 ? one : many}`;
+}
+
+function makeLanguageNames() {
+  try {
+    return new Intl.DisplayNames(undefined, { type: "language" });
+  } catch {
+    return null; // very old browsers: show the code
+  }
+}
+
+function languageName(code) {
+  try {
+    return languageNames?.of(code) ?? code;
+  } catch {
+    return code; // not a valid language tag
+  }
+}
+
+// ---------------------------------------------------------------- wiring
+
+function focusSearchOnSlash(event) {
+  const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName);
+  if (event.key === "/" && !typing) {
+    event.preventDefault();
+    ui.q.focus();
+    ui.q.select();
+  } else if (event.key === "Escape" && !ui.articleView.hidden && !typing) {
+    backToResults();
+  }
+}
+
+ui.searchForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  navigate({ q: ui.q.value.trim(), article: "" });
+});
+ui.sort.addEventListener("change", () => navigate({ sort: ui.sort.value, article: "" }));
+ui.expand.addEventListener("change", () => navigate({ expand: ui.expand.checked, article: "" }));
+ui.loadMore.addEventListener("click", loadMore);
+$(".message-retry", ui.message).addEventListener("click", retry);
+$("[data-testid=article-back]", ui.articleView).addEventListener("click", backToResults);
+ui.entityInput.addEventListener("input", onEntityInput);
+ui.entityForm.addEventListener("submit", onEntitySubmit);
+document.addEventListener("keydown", focusSearchOnSlash);
+window.addEventListener("popstate", () => render(readState(location.search)));
+
+render(current);
