@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NF     := $(BIN)/newsflow
 
-.PHONY: help install up up-detached down status test lint unit bench clean-data
+.PHONY: help install browser up up-detached down status test lint unit bench clean-data
 
 help:
 	@echo "make up           run the whole system in the foreground (Ctrl-C stops it)"
@@ -12,6 +12,7 @@ help:
 	@echo "make down         stop everything (data kept)"
 	@echo "make status       show each component, its port, pid and health"
 	@echo "make test         install everything, lint, type-check and run all tests"
+	@echo "make browser      install Debian's chromium and chromedriver (the web page's browser test)"
 	@echo "make bench        print throughput and latency figures"
 	@echo "make clean-data   after 'make down': delete Kafka, Elasticsearch and state data"
 
@@ -45,7 +46,19 @@ lint: install
 unit: install
 	$(BIN)/pytest tests/unit
 
-test: install lint
+# The web page's test drives Debian's chromium through its chromedriver (no download by Selenium).
+# apt-get needs root: sudo is used when not root; the package lists are refreshed only if needed.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BROWSER_PACKAGES := chromium chromium-driver
+
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(SUDO) apt-get install -y $(BROWSER_PACKAGES) \
+		|| { $(SUDO) apt-get update && $(SUDO) apt-get install -y $(BROWSER_PACKAGES); }; \
+	fi
+
+test: install lint browser
 	$(BIN)/pytest
 
 bench: install
