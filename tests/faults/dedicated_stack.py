@@ -1,0 +1,91 @@
+"""A Kafka + Elasticsearch of the fault suite's own, which its scenarios may stop and restart.
+
+The shared stack on the default ports serves everyone else's tests; a scenario
+that stops the broker or Elasticsearch must never touch it. This stack runs
+the same code as ``newsflow up`` (``LocalStack``) with its own ``NEWSFLOW_HOME``
+under a temporary folder and on other ports. Its ``lib/`` is a symlink to the
+project's jar folder, so the jars Maven fetched once are reused, not fetched again.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsflow.settings import Settings
+from stack.process import port_in_use
+from stack.services import infrastructure_services
+from stack.stack import LocalStack
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# Kafka, its KRaft controller, Elasticsearch: the defaults plus 20000, when free.
+PREFERRED_PORTS = {"kafka": 29092, "controller": 29093, "elasticsearch": 29200}
+
+
+def _usable_port(preferred: int) -> int:
+    """``preferred`` if nothing uses it, else any free port (another run of this suite may hold it)."""
+    if not port_in_use("127.0.0.1", preferred):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", preferred))
+                return preferred
+            except OSError:
+                pass  # taken without listening (e.g. a client's local port): pick another
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def project_lib_dir(base: Settings) -> Path:
+    """The project's jar folder (``<NEWSFLOW_HOME>/lib`` of the checkout), absolute."""
+    lib = base.lib_dir
+    return lib if lib.is_absolute() else PROJECT_ROOT / lib
+
+
+@dataclass(frozen=True)
+class DedicatedStack:
+    """Kafka and Elasticsearch started for the fault suite only."""
+
+    settings: Settings
+    local: LocalStack
+
+    @classmethod
+    def create(cls, folder: Path) -> DedicatedStack:
+        """Settings and supervisor of a stack homed in ``folder``; nothing is started yet."""
+        base = Settings()  # keeps what the environment sets (a JDK, heap sizes), then moves home and ports
+        home = folder / "home"
+        home.mkdir(parents=True, exist_ok=True)
+        lib = project_lib_dir(base)
+        lib.mkdir(parents=True, exist_ok=True)  # on a fresh clone ensure_jars fills it through the link
+        (home / "lib").symlink_to(lib, target_is_directory=True)
+        settings = base.model_copy(
+            update={
+                "home": home,
+                "kafka_bootstrap_servers": f"127.0.0.1:{_usable_port(PREFERRED_PORTS['kafka'])}",
+                "kafka_controller_port": _usable_port(PREFERRED_PORTS["controller"]),
+                "elasticsearch_url": f"http://127.0.0.1:{_usable_port(PREFERRED_PORTS['elasticsearch'])}",
+                # A few hundred documents: half the default heap leaves room for the shared stack beside it.
+                "elasticsearch_heap": "512m",
+                # A 2-core machine shared with other test runs can start Elasticsearch slowly; not a performance bound.
+                "startup_timeout_s": 300.0,
+                "topic_partitions": 4,
+            }
+        )
+        return cls(settings, LocalStack(settings))
+
+    def ensure_up(self) -> list[str]:
+        """Start whichever of Kafka and Elasticsearch is not running and wait until both are healthy."""
+        return self.local.up(with_pipeline=False)
+
+    def stop(self, name: str) -> None:
+        """Stop one service (``kafka`` or ``elasticsearch``) the way ``make down`` does: SIGTERM, then SIGKILL."""
+        service = next(s for s in infrastructure_services(self.settings) if s.name == name)
+        if not self.local.processes.stop(name, timeout_s=service.stop_timeout_s):
+            raise RuntimeError(f"{name} of the dedicated stack was not running")
+
+    def down(self) -> None:
+        """Stop both services (Elasticsearch first, the reverse of the start order)."""
+        for service in reversed(infrastructure_services(self.settings)):
+            self.local.processes.stop(service.name, timeout_s=service.stop_timeout_s)

@@ -1,0 +1,50 @@
+"""Fault (a): the producer is SIGKILLed in the middle of the corpus, then restarted."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from newsflow.settings import Settings
+from tests.faults.scenario import (
+    Pipeline,
+    bbc_slice,
+    check_index,
+    dead_letters,
+    drop,
+    index_state,
+    pending_files,
+    processed_files,
+    record_recovery,
+    wait_for_index,
+    wait_until,
+)
+
+pytestmark = pytest.mark.faults
+
+
+def test_producer_killed_mid_corpus_loses_and_repeats_nothing(sandbox: Settings, pipeline: Pipeline) -> None:
+    """Files not yet moved to processed/ are sent (again) after the restart; their ids make repeats harmless."""
+    corpus = bbc_slice()
+    drop(corpus.files, sandbox.ingest_dir)
+    pipeline.start_worker()
+    pipeline.start_producer()
+    # Poll fast: the producer sends tens of files a second and must be caught early in the corpus.
+    wait_until(lambda: len(processed_files(sandbox)) >= 40, 300, "40 files sent", interval_s=0.02)
+    pipeline.kill("producer")
+    left = len(pending_files(sandbox))
+    assert left > 0, "the kill must come before the producer sent every file"
+
+    restarted = time.monotonic()
+    pipeline.start_producer()
+    recovery_s = wait_for_index(sandbox, corpus, since=restarted)
+
+    check_index(sandbox, corpus)
+    assert not pending_files(sandbox), "every file leaves the ingest folder"
+    assert len(processed_files(sandbox)) == len(corpus.files), "every file ends in processed/, none renamed twice"
+    assert dead_letters(sandbox) == []
+    record_recovery(
+        "producer_sigkill", recovery_s, files=len(corpus.files), files_left_at_kill=left,
+        documents=corpus.documents, copies=index_state(sandbox).copy_total,
+    )  # fmt: skip
