@@ -1,0 +1,42 @@
+"""``newsflow search``: the API's search from the terminal, on the sandbox index."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from newsflow.cli import app
+from newsflow.settings import Settings
+from stack.sandbox import settings_env
+
+
+def run_search(settings: Settings, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["search", *args], env=settings_env(settings, COLUMNS="200"))
+    return result.exit_code, result.output
+
+
+def test_search_prints_a_table_of_hits(indexed_corpus: Settings) -> None:
+    code, output = run_search(indexed_corpus, "HIMARS", "--entity", "Volodymyr Zelensky")
+    assert code == 0, output
+    assert "2 article(s)" in output
+    assert "Reuters" in output
+    assert "+1" in output  # the republication, collapsed onto the Reuters article
+    assert "top people:" in output
+
+
+def test_search_json_is_the_api_response(indexed_corpus: Settings) -> None:
+    code, output = run_search(indexed_corpus, "HIMARS", "--outlet", "Reuters", "--json")
+    assert code == 0, output
+    body = json.loads(output)
+    assert body["total"] == 1
+    assert body["hits"][0]["outlet"] == "Reuters"
+
+
+def test_search_explains_invalid_options(indexed_corpus: Settings) -> None:
+    code, output = run_search(indexed_corpus, "--since", "last tuesday")
+    assert code == 1
+    assert "since" in output
+    code, output = run_search(indexed_corpus, "--size", "1000")
+    assert code == 1
+    assert "size" in output and "100" in output
