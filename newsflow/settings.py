@@ -11,13 +11,42 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "NEWSFLOW_"
+
+
+class KafkaNode(NamedTuple):
+    """One node of the local Kafka stack: broker and KRaft controller in one process."""
+
+    node_id: int
+    host: str
+    port: int
+    controller_port: int
+
+
+def split_address(servers: str) -> tuple[str, int]:
+    """Host and port of the first ``host:port`` of a comma-separated list."""
+    first = servers.split(",", maxsplit=1)[0].strip()
+    host, _, port = first.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+def local_kafka_ports(broker_port: int, controller_port: int, count: int) -> list[tuple[int, int]]:
+    """Broker and controller port of each local Kafka node, derived from the first node's.
+
+    One node keeps the configured ports. Several count up from them
+    (39092-39094 and 39192-39194), except when the controller port directly
+    follows the broker port, as in the default 9092/9093: counting up would
+    give node 2 the controller port of node 1, so each node takes the next
+    pair instead (9092/9093, 9094/9095, 9096/9097).
+    """
+    step = 2 if controller_port == broker_port + 1 else 1
+    return [(broker_port + step * n, controller_port + step * n) for n in range(count)]
 
 
 class Settings(BaseSettings):
@@ -42,12 +71,21 @@ class Settings(BaseSettings):
 
     # --- Kafka ---------------------------------------------------------------
     kafka_bootstrap_servers: str = Field(
-        "127.0.0.1:9092", description="Kafka bootstrap servers (comma-separated host:port)."
+        "127.0.0.1:9092",
+        description="Kafka bootstrap servers (comma-separated host:port). With `NEWSFLOW_KAFKA_BROKERS=3` a single "
+        "address is the first local node's and the other nodes' addresses are added.",
     )
-    kafka_controller_port: int = Field(9093, description="Local stack only: KRaft controller port.")
+    kafka_controller_port: int = Field(9093, description="Local stack only: KRaft controller port (of the first node).")
+    kafka_brokers: int = Field(
+        1,
+        description="Local stack only: Kafka nodes `up` starts, 1 or 3 (each broker and controller; 3: a 3-voter "
+        "quorum, replication 3, min in-sync replicas 2, ports in docs/scaling.md).",
+    )
     topic_prefix: str = Field("newsflow", description="Prefix of every topic name.")
     topic_partitions: int = Field(4, ge=1, description="Partitions of the pipeline topics.")
-    topic_replication_factor: int = Field(1, ge=1, description="Replication factor of the topics.")
+    topic_replication_factor: int = Field(
+        1, ge=1, description="Replication factor of the topics (default 3 when `NEWSFLOW_KAFKA_BROKERS=3`)."
+    )
 
     # --- processing ----------------------------------------------------------
     near_duplicate_threshold: float = Field(
@@ -89,6 +127,56 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", description="`text` for people, `json` for production.")
     log_level: str = Field("INFO", description="Python log level.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _local_cluster_defaults(cls, data: Any) -> Any:
+        """With several local Kafka nodes: replication and the bootstrap list follow the node count.
+
+        Done before field validation because the model is frozen: the derived
+        values are then ordinary fields, and a child process given them
+        explicitly (``settings_env``) reads the same. Explicit values win.
+        """
+        if not isinstance(data, dict):
+            return data
+        try:
+            brokers = int(data.get("kafka_brokers", 1))
+            servers = str(data.get("kafka_bootstrap_servers", cls.model_fields["kafka_bootstrap_servers"].default))
+            controller_port = int(data.get("kafka_controller_port", cls.model_fields["kafka_controller_port"].default))
+            host, port = split_address(servers)
+        except (TypeError, ValueError):
+            return data  # the fields' own validation says what is wrong
+        if brokers <= 1:
+            return data
+        derived = dict(data)
+        derived.setdefault("topic_replication_factor", min(brokers, 3))
+        if "," not in servers:
+            ports = local_kafka_ports(port, controller_port, brokers)
+            derived["kafka_bootstrap_servers"] = ",".join(f"{host}:{broker}" for broker, _ in ports)
+        return derived
+
+    @field_validator("kafka_brokers")
+    @classmethod
+    def _one_or_three_brokers(cls, value: int) -> int:
+        # Two KRaft voters stop together when either stops, so 2 would be less available than 1.
+        if value not in (1, 3):
+            raise ValueError("must be 1 or 3 (a 3-voter quorum survives one node down; 2 voters would not)")
+        return value
+
+    @model_validator(mode="after")
+    def _local_ports_distinct(self) -> Settings:
+        if self.kafka_brokers == 1:
+            return self  # one node: its two ports are checked free when it starts, as they always were
+        ports = [port for pair in local_kafka_ports(*self._first_kafka_ports(), self.kafka_brokers) for port in pair]
+        if len(set(ports)) != len(ports):
+            raise ValueError(
+                f"the {self.kafka_brokers} local Kafka nodes' broker and controller ports overlap ({ports}): "
+                "choose NEWSFLOW_KAFKA_CONTROLLER_PORT apart from the broker ports, e.g. 100 above"
+            )
+        return self
+
+    def _first_kafka_ports(self) -> tuple[int, int]:
+        return self.kafka_address[1], self.kafka_controller_port
+
     @field_validator("admin_key", mode="before")
     @classmethod
     def _empty_key_is_no_key(cls, value: object) -> object:
@@ -98,9 +186,14 @@ class Settings(BaseSettings):
     @property
     def kafka_address(self) -> tuple[str, int]:
         """Host and port of the first bootstrap server (the local stack binds there)."""
-        first = self.kafka_bootstrap_servers.split(",")[0].strip()
-        host, _, port = first.rpartition(":")
-        return host or "127.0.0.1", int(port)
+        return split_address(self.kafka_bootstrap_servers)
+
+    @property
+    def kafka_nodes(self) -> list[KafkaNode]:
+        """Local stack only: where each of the ``kafka_brokers`` nodes listens (see :func:`local_kafka_ports`)."""
+        host = self.kafka_address[0]
+        ports = local_kafka_ports(*self._first_kafka_ports(), self.kafka_brokers)
+        return [KafkaNode(index + 1, host, broker, controller) for index, (broker, controller) in enumerate(ports)]
 
     @property
     def elasticsearch_address(self) -> tuple[str, int]:

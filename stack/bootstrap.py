@@ -22,6 +22,11 @@ def create_topics(settings: Settings) -> list[str]:
     from kafka.admin import NewTopic
     from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+    replication = settings.topic_replication_factor
+    # An acks=all write needs all but one copy (2 of 3): one broker may be down, and no
+    # acknowledged record lives on a single broker. Set per topic so it holds whatever the
+    # broker default of the cluster (docker-compose's, someone else's) is.
+    durability = {"min.insync.replicas": str(max(1, replication - 1))}
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="newsflow-bootstrap")
     try:
         existing = set(admin.list_topics())
@@ -29,8 +34,8 @@ def create_topics(settings: Settings) -> list[str]:
             NewTopic(
                 name=spec.name(settings.topic_prefix),
                 num_partitions=settings.topic_partitions,
-                replication_factor=settings.topic_replication_factor,
-                topic_configs=spec.config,
+                replication_factor=replication,
+                topic_configs={**durability, **spec.config},
             )
             for spec in ALL_TOPICS
             if spec.name(settings.topic_prefix) not in existing

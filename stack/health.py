@@ -26,8 +26,8 @@ def elasticsearch_health(url: str, timeout_s: float = 2.0) -> Health:
     return Health(status in ("green", "yellow"), f"Elasticsearch {version}, cluster {status}")
 
 
-def kafka_health(bootstrap_servers: str, timeout_s: float = 3.0) -> Health:
-    """Healthy when the broker answers a metadata request."""
+def kafka_health(bootstrap_servers: str, timeout_s: float = 3.0, node_id: int | None = None) -> Health:
+    """Healthy when the broker answers a metadata request (and, given ``node_id``, that broker is registered)."""
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
 
@@ -52,8 +52,13 @@ def kafka_health(bootstrap_servers: str, timeout_s: float = 3.0) -> Health:
         return Health(False, f"metadata request failed: {exc.__class__.__name__}")
     finally:
         admin.close()
-    brokers = len(cluster.get("brokers", []))
-    return Health(True, f"{brokers} broker(s), {len(topics)} topic(s)")
+    brokers = cluster.get("brokers", [])
+    if node_id is not None:
+        # A node that answers is not yet serving until the quorum has registered and unfenced it.
+        live = {b["broker_id"] for b in brokers if not b.get("is_fenced")}
+        if node_id not in live:
+            return Health(False, f"broker {node_id} not (yet) registered in the cluster; live brokers: {sorted(live)}")
+    return Health(True, f"{len(brokers)} broker(s), {len(topics)} topic(s)")
 
 
 def http_health(url: str, timeout_s: float = 2.0) -> Health:

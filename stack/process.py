@@ -84,6 +84,11 @@ class ProcessTable:
             return None
         return record
 
+    def records(self) -> list[ProcessRecord]:
+        """Every live process of this home, whatever the current settings say should run."""
+        names = sorted(path.stem for path in self.run_dir.glob("*.json"))
+        return [record for name in names if (record := self.get(name)) is not None]
+
     def start(
         self,
         name: str,
@@ -121,21 +126,30 @@ class ProcessTable:
 
     def stop(self, name: str, timeout_s: float = 30.0) -> bool:
         """SIGTERM the process group, SIGKILL after ``timeout_s``. False if nothing ran."""
-        record = self.get(name)
-        if record is None:
-            return False
-        _signal_group(record.pid, signal.SIGTERM)
+        return bool(self.stop_together([name], timeout_s))
+
+    def stop_together(self, names: list[str], timeout_s: float = 30.0) -> list[str]:
+        """Like :meth:`stop`, for several processes signalled at once; returns those that ran.
+
+        KRaft nodes need this: stopped one after another, the last one waits
+        for a controller quorum that is already gone until it is killed.
+        """
+        records = [record for name in names if (record := self.get(name)) is not None]
+        for record in records:
+            _signal_group(record.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and is_alive(record):
-            _reap(record.pid)
-            time.sleep(0.2)
-        if is_alive(record):
-            _signal_group(record.pid, signal.SIGKILL)
-            while is_alive(record):
+        while time.monotonic() < deadline and any(is_alive(r) for r in records):
+            for record in records:
                 _reap(record.pid)
-                time.sleep(0.1)
-        self._path(name).unlink(missing_ok=True)
-        return True
+            time.sleep(0.2)
+        for record in records:
+            if is_alive(record):
+                _signal_group(record.pid, signal.SIGKILL)
+                while is_alive(record):
+                    _reap(record.pid)
+                    time.sleep(0.1)
+            self._path(record.name).unlink(missing_ok=True)
+        return [record.name for record in records]
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

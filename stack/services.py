@@ -93,34 +93,54 @@ def _render(template: str, dest: Path, values: dict[str, str]) -> Path:
 
 
 class KafkaService(Service):
-    """A single-node Apache Kafka broker in KRaft mode (broker and controller in one process)."""
+    """One Apache Kafka node in KRaft combined mode (broker and controller in one process).
 
-    name = "kafka"
+    ``NEWSFLOW_KAFKA_BROKERS`` of them make the local cluster: one node is the
+    component ``kafka`` (the default, as it always was), three are ``kafka-1``
+    to ``kafka-3``, each with its own ports, config, data and log folders, all
+    formatted with one cluster id and voting in one controller quorum.
+    """
+
     port_setting = "NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS"
+
+    def __init__(self, settings: Settings, node_id: int = 1) -> None:
+        super().__init__(settings)
+        self.node = settings.kafka_nodes[node_id - 1]
+        self.name = "kafka" if settings.kafka_brokers == 1 else f"kafka-{node_id}"
 
     @property
     def host(self) -> str:
-        return self.settings.kafka_address[0]
+        return self.node.host
 
     @property
     def port(self) -> int:
-        return self.settings.kafka_address[1]
+        return self.node.port
 
     @property
     def extra_ports(self) -> list[int]:
-        return [self.settings.kafka_controller_port]
+        return [self.node.controller_port]
 
     @property
     def diagnostic_log(self) -> Path:
-        return self.settings.log_dir / "kafka" / "server.log"
+        return self.settings.log_dir / self.name / "server.log"
 
     @property
     def _data(self) -> Path:
-        return self.settings.data_dir / "kafka"
+        return self.settings.data_dir / self.name
 
     @property
     def _config(self) -> Path:
-        return self.settings.home / "config" / "kafka.properties"
+        return self.settings.home / "config" / f"{self.name}.properties"
+
+    @property
+    def replication(self) -> int:
+        """Replication of Kafka's own topics (offsets, transactions): one copy per node, at most 3."""
+        return min(self.settings.kafka_brokers, 3)
+
+    @property
+    def min_insync_replicas(self) -> int:
+        """With 3 copies, 2 must acknowledge an acks=all write: one node may be down, none lost."""
+        return max(1, self.replication - 1)
 
     def _jvm(self) -> list[str]:
         jars = self.settings.lib_dir / "kafka"
@@ -131,30 +151,34 @@ class KafkaService(Service):
             "-XX:+UseG1GC",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile=file:{CONFIG_TEMPLATES / 'kafka-log4j2.properties'}",
-            f"-Dkafka.logs.dir={self.settings.log_dir / 'kafka'}",
+            f"-Dkafka.logs.dir={self.settings.log_dir / self.name}",
             "-cp",
             classpath(jars),
         ]
 
     def prepare(self) -> None:
         ensure_jars("kafka", self.settings.lib_dir, self.settings.log_dir)
+        voters = ",".join(f"{n.node_id}@{n.host}:{n.controller_port}" for n in self.settings.kafka_nodes)
         _render(
             "kafka.properties",
             self._config,
             {
+                "NODE_ID": str(self.node.node_id),
+                "QUORUM_VOTERS": voters,
                 "HOST": self.host,
                 "PORT": str(self.port),
-                "CONTROLLER_PORT": str(self.settings.kafka_controller_port),
+                "CONTROLLER_PORT": str(self.node.controller_port),
                 "DATA_DIR": str(self._data.absolute()),
                 "PARTITIONS": str(self.settings.topic_partitions),
+                "REPLICATION": str(self.replication),
+                "MIN_ISR": str(self.min_insync_replicas),
             },
         )
         if (self._data / "meta.properties").is_file():
             return
-        # KRaft storage must be formatted once with a cluster id before the first start.
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        # KRaft storage must be formatted once before the first start, every node with the same cluster id.
         result = subprocess.run(
-            [*self._jvm(), "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(self._config)],
+            [*self._jvm(), "kafka.tools.StorageTool", "format", "-t", self._cluster_id(), "-c", str(self._config)],
             capture_output=True,
             text=True,
             check=False,
@@ -164,11 +188,24 @@ class KafkaService(Service):
             self.log_file.write_text(result.stdout + result.stderr)
             raise StackError("formatting the Kafka storage failed", self.log_file)
 
+    def _cluster_id(self) -> str:
+        """The id the nodes of this home are formatted with, made once and kept beside their data."""
+        path = self.settings.data_dir / "kafka-cluster-id"
+        if path.is_file():
+            return path.read_text().strip()
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(cluster_id + "\n")
+        return cluster_id
+
     def argv(self) -> list[str]:
         return [*self._jvm(), "kafka.Kafka", str(self._config.absolute())]
 
     def health(self) -> Health:
-        return kafka_health(self.settings.kafka_bootstrap_servers)
+        if self.settings.kafka_brokers == 1:
+            return kafka_health(self.settings.kafka_bootstrap_servers)
+        # Ask this node itself, and require it to be a registered, unfenced broker of the cluster.
+        return kafka_health(f"{self.host}:{self.port}", node_id=self.node.node_id)
 
 
 class ElasticsearchService(Service):
@@ -314,9 +351,14 @@ class WorkerService(PythonService):
         return Health(True, "stream processor")
 
 
+def kafka_services(settings: Settings) -> list[Service]:
+    """The local Kafka nodes (``NEWSFLOW_KAFKA_BROKERS``); they must start together to form a quorum."""
+    return [KafkaService(settings, node.node_id) for node in settings.kafka_nodes]
+
+
 def infrastructure_services(settings: Settings) -> list[Service]:
     """Kafka and Elasticsearch, in start order."""
-    return [KafkaService(settings), ElasticsearchService(settings)]
+    return [*kafka_services(settings), ElasticsearchService(settings)]
 
 
 def pipeline_services(settings: Settings) -> list[Service]:

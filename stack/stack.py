@@ -21,7 +21,7 @@ from newsflow.settings import Settings
 from stack.errors import StackError
 from stack.health import Health
 from stack.process import ProcessTable, port_in_use, tail
-from stack.services import Service, infrastructure_services, java_binary, pipeline_services
+from stack.services import Service, infrastructure_services, java_binary, kafka_services, pipeline_services
 
 log = logging.getLogger("newsflow.stack")
 
@@ -51,46 +51,87 @@ class LocalStack:
     def up(self, with_pipeline: bool = True) -> list[str]:
         """Start what is not running; return the names started by this call."""
         java_binary(self.settings)  # fail before anything starts when there is no Java
+        self._check_kafka_layout()
         started: list[str] = []
         try:
-            for service in self.services(with_pipeline=False):
-                if self._start(service):
-                    started.append(service.name)
+            kafka = kafka_services(self.settings)
+            # KRaft nodes start together: none is healthy before a majority of the voters runs.
+            self._start_together(kafka, started)
+            for service in self.services(with_pipeline=False)[len(kafka) :]:
+                self._start_together([service], started)
             self._bootstrap()
             if with_pipeline:
                 for service in pipeline_services(self.settings):
-                    if self._start(service):
-                        started.append(service.name)
+                    self._start_together([service], started)
         except BaseException:
             # Leave nothing half-started: undo this call's work, newest first.
-            for name in reversed(started):
-                self.processes.stop(name)
+            self._stop_in_order(list(reversed(started)))
             raise
         return started
 
-    def _start(self, service: Service) -> bool:
-        running = self.processes.get(service.name)
-        if running is not None:
-            if running.port != service.port:
-                raise StackError(
-                    f"{service.name} is already running (pid {running.pid}) on port {running.port}, "
-                    f"not {service.port} as configured now; run `make down` first"
+    def _stop_in_order(self, names: list[str]) -> list[str]:
+        """Stop ``names`` one by one, except the Kafka nodes: those last, together (see ``stop_together``)."""
+        timeouts = {service.name: service.stop_timeout_s for service in self.services()}
+        kafka = {service.name for service in kafka_services(self.settings)}
+        stopped = [n for n in names if n not in kafka and self.processes.stop(n, timeout_s=timeouts.get(n, 30.0))]
+        return stopped + self.processes.stop_together([n for n in names if n in kafka])
+
+    def _check_kafka_layout(self) -> None:
+        """Refuse settings the local Kafka nodes can't serve, before anything starts."""
+        brokers = self.settings.kafka_brokers
+        if self.settings.topic_replication_factor > brokers:
+            raise StackError(
+                f"NEWSFLOW_TOPIC_REPLICATION_FACTOR={self.settings.topic_replication_factor} needs as many brokers, "
+                f"but the local stack runs NEWSFLOW_KAFKA_BROKERS={brokers}"
+            )
+        if brokers == 1:
+            return  # as always: the first bootstrap address is the node's, others are not checked
+        nodes = {f"{n.host}:{n.port}" for n in self.settings.kafka_nodes}
+        foreign = [s.strip() for s in self.settings.kafka_bootstrap_servers.split(",") if s.strip() not in nodes]
+        if foreign:
+            raise StackError(
+                f"NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS lists {', '.join(foreign)}, which is not one of the local "
+                f"Kafka nodes ({', '.join(sorted(nodes))}); give only the first node's address and the others follow"
+            )
+
+    def _start_together(self, services: list[Service], started: list[str]) -> None:
+        """Start those of ``services`` not running (adding their names to ``started``), then wait for all."""
+        launched: dict[str, float] = {}
+        for service in services:
+            running = self.processes.get(service.name)
+            if running is not None:
+                if running.port != service.port:
+                    raise StackError(
+                        f"{service.name} is already running (pid {running.pid}) on port {running.port}, "
+                        f"not {service.port} as configured now; run `make down` first"
+                    )
+                continue
+            for port in [service.port, *service.extra_ports]:
+                if port is not None and port_in_use(service.host, port):
+                    holder = self._port_holder(port, service.port_setting)
+                    raise StackError(f"{service.name}: port {service.host}:{port} {holder}")
+            service.prepare()
+            launched[service.name] = time.monotonic()
+            self.processes.start(service.name, service.argv(), service.log_file, env=service.env(), port=service.port)
+            started.append(service.name)
+        for service in services:
+            if service.name not in launched:
+                if not self._wait_healthy(service, started_now=False):
+                    raise StackError(f"{service.name} is running but not healthy", service.diagnostic_log)
+                continue
+            self._wait_healthy(service, started_now=True)
+            seconds = round(time.monotonic() - launched[service.name], 1)
+            log.info("%s healthy", service.name, extra={"seconds": seconds})
+
+    def _port_holder(self, port: int, setting: str) -> str:
+        """Who holds a port we need: a process of this home started with other settings, or another program."""
+        for record in self.processes.records():
+            if record.port == port:
+                return (
+                    f"is held by {record.name} (pid {record.pid}) of this stack, started with other settings "
+                    "(e.g. another NEWSFLOW_KAFKA_BROKERS); run `make down` first"
                 )
-            if not self._wait_healthy(service, started_now=False):
-                raise StackError(f"{service.name} is running but not healthy", service.diagnostic_log)
-            return False
-        for port in [service.port, *service.extra_ports]:
-            if port is not None and port_in_use(service.host, port):
-                raise StackError(
-                    f"{service.name}: port {service.host}:{port} is already taken by another program; "
-                    f"stop it or choose another port ({service.port_setting})"
-                )
-        service.prepare()
-        started_at = time.monotonic()
-        self.processes.start(service.name, service.argv(), service.log_file, env=service.env(), port=service.port)
-        self._wait_healthy(service, started_now=True)
-        log.info("%s healthy", service.name, extra={"seconds": round(time.monotonic() - started_at, 1)})
-        return True
+        return f"is already taken by another program; stop it or choose another port ({setting})"
 
     def _wait_healthy(self, service: Service, started_now: bool) -> bool:
         deadline = time.monotonic() + self.settings.startup_timeout_s
@@ -123,15 +164,14 @@ class LocalStack:
     # --- down / status --------------------------------------------------------
     def down(self) -> list[str]:
         """Stop every process of this home, pipeline first, then the services."""
-        stopped = []
-        for service in reversed(self.services()):
-            if self.processes.stop(service.name, timeout_s=service.stop_timeout_s):
-                stopped.append(service.name)
-        return stopped
+        stopped = self._stop_in_order([service.name for service in reversed(self.services())])
+        # Processes this home started under other settings (another NEWSFLOW_KAFKA_BROKERS or WORKERS).
+        leftovers = [record.name for record in self.processes.records()]
+        return stopped + self.processes.stop_together(leftovers)
 
     def clean_data(self) -> Path | None:
         """Remove the data folder; refuses while any process of this home runs."""
-        running = [s.name for s in self.services() if self.processes.get(s.name) is not None]
+        running = [record.name for record in self.processes.records()]
         if running:
             raise StackError(f"stop the stack first (`make down`): still running: {', '.join(running)}")
         data = self.settings.data_dir
