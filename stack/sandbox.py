@@ -66,6 +66,14 @@ def start_worker(settings: Settings, worker_id: int = 0) -> subprocess.Popen[byt
         )
 
 
+def start_producer(settings: Settings) -> subprocess.Popen[bytes]:
+    """The producer daemon watching ``settings.ingest_dir``, logging to ``<home>/producer.log``."""
+    with (settings.home / "producer.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "producers"], env=settings_env(settings), stdout=log, stderr=subprocess.STDOUT
+        )
+
+
 def start_api(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     """The API on ``settings`` and 127.0.0.1:``port``, logging to ``<home>/api.log``."""
     with (settings.home / "api.log").open("ab") as log:
