@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NF     := $(BIN)/newsflow
 
-.PHONY: help install browser up up-detached down status test lint unit bench clean-data
+.PHONY: help install browser up up-detached down status test lint unit bench bench-sustained clean-data
 
 help:
 	@echo "make up           run the whole system in the foreground (Ctrl-C stops it)"
@@ -14,6 +14,7 @@ help:
 	@echo "make test         install everything, lint, type-check and run all tests"
 	@echo "make browser      install Debian's chromium and chromedriver (the web page's browser test)"
 	@echo "make bench        print throughput and latency figures"
+	@echo "make bench-sustained  only the sustained-load run and its plot (ARGS=\"--seconds 600 --rate 5\")"
 	@echo "make clean-data   after 'make down': delete Kafka, Elasticsearch and state data"
 
 $(BIN)/.installed: pyproject.toml
@@ -63,6 +64,9 @@ test: install lint browser
 
 bench: install
 	$(BIN)/python -m bench
+
+bench-sustained: install
+	$(BIN)/python -m bench.sustained $(ARGS)
 
 clean-data:
 	@if [ -x $(NF) ]; then $(NF) clean-data; else rm -rf .newsflow/data; fi

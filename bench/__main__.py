@@ -8,6 +8,8 @@ user's data. Prints a table and writes ``bench/results/latest.json``.
     freshness    single new files sent at a steady rate; send -> searchable, p50/p99
     search       typical searches through the API (HTTP on loopback) on the indexed corpus, p50/p99
     NER ceiling  spaCy alone (same model, same pipeline components) on the same texts
+    sustained    files dropped at a steady rate for minutes through the producer daemon: throughput,
+                 lag, freshness, memory over time (bench/sustained.py; ``--only sustained`` runs it alone)
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from bench.search_latency import search_latency
+from bench.sustained import run_alone, run_sustained, summary_lines
 from newsflow.settings import Settings
 from processors.entities import EntityExtractor
 from processors.normalize import clean_text, raw_article_id
@@ -135,12 +138,18 @@ def _collect_seen(es: Elasticsearch, alias: str, sent: dict[str, float], seen: d
     return len(seen)
 
 
-def main() -> None:
+def main() -> None:  # noqa: PLR0915 - one measure after another, each in its own function
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fresh-files", type=int, default=60, help="files in the freshness run")
     parser.add_argument("--fresh-rate", type=float, default=2.0, help="files per second in the freshness run")
     args = parser.parse_args()
+    parser.add_argument("--only", choices=["sustained"], help="run one measure alone (latest.json is left as is)")
+    parser.add_argument("--sustained-seconds", type=float, default=300.0, help="length of the sustained-load run")
+    parser.add_argument("--sustained-rate", type=float, help="files/s in it (default: 65%% of the measured capacity)")
 
+    if args.only == "sustained":
+        run_alone(args.sustained_seconds, args.sustained_rate)
+        return
     base = Settings()
     local = LocalStack(base)
     started = [] if all(s.health().healthy for s in infrastructure_services(base)) else local.up(with_pipeline=False)
@@ -169,6 +178,8 @@ def main() -> None:
             stop_process(worker)
             drop_sandbox(settings)
     finally:
+        print(f"sustained load, {args.sustained_seconds:.0f} s ...", flush=True)
+        results["sustained"] = run_sustained(base, args.sustained_seconds, args.sustained_rate)
         for name in reversed(started):
             local.processes.stop(name)
 
@@ -199,7 +210,8 @@ def main() -> None:
         f"{'deep pages (cursor) p50 / last, ms':42} {search['deep_page_p50_ms']} / {search['deep_page_last_ms']}"
         f"  ({search['deep_pages']} pages)"
     )
-    print(f"\nwritten to {RESULTS / 'latest.json'}")
+    print("\n".join(summary_lines(results["sustained"])))
+    print(f"\nwritten to {RESULTS / 'latest.json'} (sustained-load series and plot: sustained.json, sustained.png)")
 
 
 if __name__ == "__main__":
