@@ -378,12 +378,21 @@ def _pids(
 ) -> dict[str, int]:
     """The processes watched: the sandbox's own, this one, and the stack's JVMs from their pid files."""
     pids = {"producer": producer.pid, "worker": worker.pid, "api": api.pid, "bench": os.getpid()}
-    table = ProcessTable(base.run_dir)
-    for name in JVM_PROCESSES:
-        # A stack not started by `newsflow up` (docker-compose) has no pid files: its JVMs go unmeasured.
-        if (record := table.get(name)) is not None:
-            pids[name] = record.pid
+    # A stack not started by `newsflow up` (docker-compose) has no pid files: its JVMs go unmeasured.
+    for record in ProcessTable(base.run_dir).records():
+        if _is_jvm(record.name):  # kafka, or kafka-1..3 with NEWSFLOW_KAFKA_BROKERS=3
+            pids[record.name] = record.pid
     return pids
+
+
+def _is_jvm(name: str) -> bool:
+    return name.split("-", maxsplit=1)[0] in JVM_PROCESSES
+
+
+def _process_names(samples: list[dict[str, Any]]) -> list[str]:
+    """The pipeline's processes, then the JVMs, in a stable order."""
+    found = {n for s in samples for n in s["rss_mb"]}
+    return [n for n in PYTHON_PROCESSES if n in found] + sorted(n for n in found if _is_jvm(n))
 
 
 def _sample_until_drained(
@@ -478,7 +487,7 @@ def summarize(
                     "p99_s": round(percentile(values, 0.99), 2),
                 }
             )
-    names = sorted({n for s in samples for n in s["rss_mb"]})
+    names = [*_process_names(samples), *(["bench"] if any("bench" in s["rss_mb"] for s in samples) else [])]
     return {
         "dropped": len(articles),
         "searchable": len(latencies),
@@ -623,11 +632,16 @@ def _plot_freshness(fresh: Any, articles: list[dict[str, Any]], summary: dict[st
 
 
 def _plot_memory(rss_py: Any, rss_jvm: Any, samples: list[dict[str, Any]], minutes: list[float]) -> None:
-    for ax, names, title in (
-        (rss_py, PYTHON_PROCESSES, "Memory (RSS) of the pipeline's processes"),
-        (rss_jvm, JVM_PROCESSES, "Memory (RSS) of the JVMs (the shared stack; heap fixed by -Xms/-Xmx)"),
+    names = _process_names(samples)
+    for ax, group, title in (
+        (rss_py, [n for n in names if not _is_jvm(n)], "Memory (RSS) of the pipeline's processes"),
+        (
+            rss_jvm,
+            [n for n in names if _is_jvm(n)],
+            "Memory (RSS) of the JVMs (the shared stack; heap fixed by -Xms/-Xmx)",
+        ),
     ):
-        for name in names:
+        for name in group:
             if any(s["rss_mb"].get(name) is not None for s in samples):
                 ax.plot(minutes, [s["rss_mb"].get(name) for s in samples], label=name)
         ax.set_ylabel("MB")
@@ -636,9 +650,7 @@ def _plot_memory(rss_py: Any, rss_jvm: Any, samples: list[dict[str, Any]], minut
 
 
 def _plot_cpu(cpu: Any, samples: list[dict[str, Any]], minutes: list[float], cpus: int | None) -> None:
-    order = [
-        n for n in (*PYTHON_PROCESSES, *JVM_PROCESSES, "bench", "other") if any(n in s["cpu_pct"] for s in samples)
-    ]
+    order = [n for n in (*_process_names(samples), "bench", "other") if any(n in s["cpu_pct"] for s in samples)]
     labels = {"bench": "bench (load + probes)", "other": "rest of the machine"}
     cpu.stackplot(
         minutes,
@@ -670,8 +682,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"{'  freshness p50 / p99 / max, s':42} {summary['freshness_p50_s']} / {summary['freshness_p99_s']} / "
         f"{summary['freshness_max_s']}",
         f"{'  freshness p99 per minute, s':42} " + " ".join(str(m["p99_s"]) for m in summary["freshness_per_minute"]),
-        f"{'  peak RSS MB':42} "
-        + ", ".join(f"{n} {rss[n]:.0f}" for n in (*PYTHON_PROCESSES, *JVM_PROCESSES) if n in rss),
+        f"{'  peak RSS MB':42} " + ", ".join(f"{n} {v:.0f}" for n, v in rss.items() if n != "bench"),
         f"{'  not searchable at the end':42} {summary['not_searchable']}",
     ]
     other = summary["cpu_pct_mean"].get("other", 0.0)
