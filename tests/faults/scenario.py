@@ -34,7 +34,7 @@ from newsflow.settings import Settings
 from processors.normalize import raw_article_id
 from producers.formats import ParsedArticle, parse_file
 from schemas.deadletter import DeadLetter
-from schemas.topics import COPIES, DEADLETTER, ENRICHED, LINKS
+from schemas.topics import COPIES, DEADLETTER, ENRICHED, LINKS, NORMALIZED
 from stack.sandbox import settings_env, start_api, start_worker, stop_process
 from tests.conftest import BBC_DIR
 
@@ -344,36 +344,49 @@ def dead_letters(settings: Settings, timeout_s: float = 60) -> list[DeadLetter]:
         consumer.close()
 
 
-def sink_lag(settings: Settings) -> int | None:
-    """Messages on the sink's topics (enriched, copies, links) the workers have not committed yet.
+def consumer_lag(settings: Settings) -> dict[str, int] | None:
+    """Per topic, messages the workers have not committed yet; None while Kafka does not answer.
 
-    Read as the API's /health and /metrics read it (``PipelineMonitor``); None while Kafka does not answer.
+    Read as the API's /health and /metrics read it (``PipelineMonitor``). A topic
+    appears once the workers committed an offset on it.
     """
     from api.monitoring import PipelineMonitor
 
     figures = PipelineMonitor(settings, cache_s=0).figures()["kafka"]
-    if figures is None:
+    return None if figures is None else {str(topic): int(lag) for topic, lag in figures["lag"].items()}
+
+
+def sink_lag(settings: Settings) -> int | None:
+    """Messages on the sink's topics (enriched, copies, links) the workers have not committed yet."""
+    lag = consumer_lag(settings)
+    if lag is None:
         return None
-    sink_topics = {spec.name(settings.topic_prefix) for spec in (ENRICHED, COPIES, LINKS)}
-    return sum(int(lag) for topic, lag in figures["lag"].items() if topic in sink_topics)
+    return sum(lag.get(spec.name(settings.topic_prefix), 0) for spec in (ENRICHED, COPIES, LINKS))
 
 
 def group_members(settings: Settings) -> list[set[int]]:
-    """For each live member of the workers' consumer group, the partitions of ``articles.raw`` it holds."""
+    """For each live member of the workers' consumer group, the partitions of ``articles.normalized`` it holds (none
+    while the group has no coordinator yet).
+
+    ``articles.normalized`` is what the exact-dedup table is co-partitioned with: who holds a partition
+    of it holds that partition of the ``first-sources`` table.
+    """
     from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
 
     group = f"{settings.topic_prefix}-processors"
-    raw = f"{settings.topic_prefix}.articles.raw"
+    topic = NORMALIZED.name(settings.topic_prefix)
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     try:
-        (description,) = admin.describe_consumer_groups([group])
+        description = admin.describe_groups([group])[group]
+    except KafkaError:
+        return []  # no coordinator for the group yet: the workers have not joined
     finally:
         admin.close()
     members = []
-    for member in description.members:
-        assignment = member.member_assignment
-        topics = dict(assignment.assignment) if assignment is not None else {}
-        members.append(set(topics.get(raw, [])))
+    for member in description["members"]:
+        assigned = (member.get("member_assignment") or {}).get("assigned_partitions", [])
+        members.append({p for entry in assigned if entry["topic"] == topic for p in entry["partitions"]})
     return members
 
 
@@ -382,7 +395,7 @@ def group_members(settings: Settings) -> list[set[int]]:
 
 def record_recovery(scenario: str, recovery_s: float, **details: Any) -> None:
     """Print a scenario's recovery time and keep it in ``tests/artifacts/faults.json`` (one entry per scenario)."""
-    print(f"\n[faults] {scenario}: index complete {recovery_s:.1f}s after the fault ended; {details}")
+    print(f"\n[faults] {scenario}: recovered in {recovery_s:.1f}s; {details}")
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     try:
         results = json.loads(ARTIFACT.read_text())
