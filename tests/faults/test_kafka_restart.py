@@ -1,0 +1,64 @@
+"""Fault (d): the Kafka broker is stopped mid-stream for about 20 s, then started again."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from newsflow.settings import Settings
+from tests.faults.dedicated_stack import DedicatedStack
+from tests.faults.scenario import (
+    Pipeline,
+    bbc_slice,
+    check_index,
+    dead_letters,
+    drop,
+    indexed_count,
+    pending_files,
+    processed_files,
+    record_recovery,
+    wait_for_index,
+    wait_until,
+)
+
+pytestmark = pytest.mark.faults
+
+OUTAGE_S = 20.0
+
+
+def test_broker_outage_is_ridden_out_by_producer_and_worker(
+    dedicated_stack: DedicatedStack, sandbox: Settings, pipeline: Pipeline
+) -> None:
+    """Neither the producer nor the worker is restarted: both reconnect by themselves and finish the corpus.
+
+    Half the slice is dropped before the outage and half during it, so the
+    producer holds files it cannot send while the worker is mid-stream.
+    """
+    corpus = bbc_slice()
+    half = len(corpus.files) // 2
+    drop(corpus.files[:half], sandbox.ingest_dir)
+    pipeline.start_worker()
+    pipeline.start_producer()
+    wait_until(lambda: indexed_count(sandbox) >= corpus.documents // 4, 600, "a quarter of the documents indexed")
+
+    dedicated_stack.stop("kafka")  # SIGTERM, as `make down` stops it
+    drop(corpus.files[half:], sandbox.ingest_dir)
+    time.sleep(OUTAGE_S)  # the fault's length, not a wait for a result
+    waiting = len(pending_files(sandbox))
+    assert waiting > 0, "files dropped during the outage wait in the ingest folder"
+    assert pipeline.running("producer") and pipeline.running("worker-0"), "both ride out the outage"
+    dedicated_stack.ensure_up()
+    restarted = time.monotonic()
+
+    recovery_s = wait_for_index(sandbox, corpus, since=restarted)
+
+    check_index(sandbox, corpus)
+    assert pipeline.running("producer") and pipeline.running("worker-0"), "recovered without a restart"
+    assert not pending_files(sandbox)
+    assert len(processed_files(sandbox)) == len(corpus.files)
+    assert dead_letters(sandbox) == []
+    record_recovery(
+        "kafka_restart", recovery_s, meaning="broker healthy again -> index complete",
+        outage_s=OUTAGE_S, files_waiting_during_outage=waiting, documents=corpus.documents, copies=corpus.copies,
+    )  # fmt: skip
