@@ -10,6 +10,8 @@ user's data. Prints a table and writes ``bench/results/latest.json``.
     NER ceiling  spaCy alone (same model, same pipeline components) on the same texts
     sustained    files dropped at a steady rate for minutes through the producer daemon: throughput,
                  lag, freshness, memory over time (bench/sustained.py; ``--only sustained`` runs it alone)
+    scale-out    end-to-end with 1 and with 2 worker processes, 4 partitions (bench/scaleout.py;
+                 ``--only scaleout`` runs it alone)
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
+from bench import scaleout
 from bench.search_latency import search_latency
 from bench.sustained import run_alone, run_sustained, summary_lines
 from newsflow.settings import Settings
@@ -82,13 +85,14 @@ def wait_until(probe: Any, timeout_s: float, what: str) -> None:
 
 def end_to_end(settings: Settings, files: list[Path], es: Elasticsearch) -> dict[str, float]:
     expected = len({expected_id(p.read_bytes(), p.name) for p in files})
+    already = indexed_count(es, settings.index_alias)  # warm-up articles, not part of the measure
     with Publisher(settings) as publisher:
         ingestor = FileIngestor(settings, publisher, move_files=False)
         started = time.perf_counter()
         for path in files:
             ingestor.ingest(path)
         produced = time.perf_counter() - started
-    wait_until(lambda: indexed_count(es, settings.index_alias) >= expected, 1800, f"{expected} documents")
+    wait_until(lambda: indexed_count(es, settings.index_alias) >= already + expected, 1800, f"{expected} documents")
     seconds = time.perf_counter() - started
     return {
         "files": len(files),
@@ -142,14 +146,19 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fresh-files", type=int, default=60, help="files in the freshness run")
     parser.add_argument("--fresh-rate", type=float, default=2.0, help="files per second in the freshness run")
-    args = parser.parse_args()
-    parser.add_argument("--only", choices=["sustained"], help="run one measure alone (latest.json is left as is)")
+    parser.add_argument(
+        "--only", choices=["sustained", "scaleout"], help="run one measure alone (latest.json is left as is)"
+    )
     parser.add_argument("--sustained-seconds", type=float, default=300.0, help="length of the sustained-load run")
     parser.add_argument("--sustained-rate", type=float, help="files/s in it (default: 65%% of the measured capacity)")
-
+    args = parser.parse_args()
     if args.only == "sustained":
         run_alone(args.sustained_seconds, args.sustained_rate)
         return
+    if args.only == "scaleout":
+        scaleout.run_alone()
+        return
+
     base = Settings()
     local = LocalStack(base)
     started = [] if all(s.health().healthy for s in infrastructure_services(base)) else local.up(with_pipeline=False)
@@ -177,9 +186,10 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         finally:
             stop_process(worker)
             drop_sandbox(settings)
-    finally:
+        results["scaleout"] = scaleout.run_scaleout(base, files)
         print(f"sustained load, {args.sustained_seconds:.0f} s ...", flush=True)
         results["sustained"] = run_sustained(base, args.sustained_seconds, args.sustained_rate)
+    finally:
         for name in reversed(started):
             local.processes.stop(name)
 
@@ -210,6 +220,7 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         f"{'deep pages (cursor) p50 / last, ms':42} {search['deep_page_p50_ms']} / {search['deep_page_last_ms']}"
         f"  ({search['deep_pages']} pages)"
     )
+    print("\n".join(scaleout.summary_lines(results["scaleout"])))
     print("\n".join(summary_lines(results["sustained"])))
     print(f"\nwritten to {RESULTS / 'latest.json'} (sustained-load series and plot: sustained.json, sustained.png)")
 
