@@ -8,6 +8,7 @@ means the file is sent again on restart; its records carry the same ids
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -156,7 +157,7 @@ class FileIngestor:
         if self.move_files and (path.exists() or path.is_symlink()):
             dest = _move(path, self.settings.rejected_path / name)
             note = {"file": name, "error": rejected.error, "reason": rejected.reason, "rejected_at": _now()}
-            dest.with_name(dest.name + ".error.json").write_text(json.dumps(note, indent=2) + "\n")
+            _write_note(dest.with_name(dest.name + ".error.json"), note)
         return FileReport(path, Outcome.REJECTED, error=rejected.error, reason=rejected.reason)
 
 
@@ -170,6 +171,24 @@ def _raw_article(parsed: ParsedArticle, source: SourceInfo) -> RawArticle:
         language=parsed.language,
         source=source,
     )
+
+
+def _write_note(path: Path, note: dict[str, str]) -> None:
+    """Write the .error.json beside a rejected file; a failure (e.g. a full disk) is logged, not raised.
+
+    The file itself is already safe in rejected/ and the reason is on the dead-letter
+    and files topics: a missing note must not stop the producer (it would stop ingesting altogether).
+    """
+    try:
+        path.write_text(json.dumps(note, indent=2) + "\n")
+    except OSError as exc:
+        log.error(
+            "could not write the rejection note; the file is kept in the rejected folder, the reason is on the "
+            "dead-letter topic",
+            extra={"file": note["file"], "note": str(path), "error": str(exc)},
+        )
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)  # no half-written note that a reader would take for the whole reason
 
 
 def _now() -> str:

@@ -62,7 +62,7 @@ class DirectoryWatcher:
         self._stop.set()
 
     def run(self) -> None:
-        """Loop until stopped; Kafka outages are waited out, the file is retried."""
+        """Loop until stopped; Kafka outages and file system errors are waited out, the file is retried."""
         root = self.settings.ingest_dir
         root.mkdir(parents=True, exist_ok=True)
         log.info("watching", extra={"folder": str(root)})
@@ -71,6 +71,11 @@ class DirectoryWatcher:
                 self.poll_once()
             except PublishError as exc:
                 log.error("Kafka unavailable; retrying the file shortly", extra={"error": str(exc)})
+                self._stop.wait(5.0)
+            except OSError as exc:
+                # E.g. the ingest disk is full when moving a file: it stays in the folder and is tried again
+                # (re-sent records keep their ids), rather than the daemon dying with the file half-handled.
+                log.error("cannot handle a file in the ingest folder; retrying shortly", extra={"error": str(exc)})
                 self._stop.wait(5.0)
             self._stop.wait(self.poll_seconds)
 
