@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NF     := $(BIN)/newsflow
 
-.PHONY: help install browser up up-detached down status test lint unit bench bench-sustained clean-data
+.PHONY: help install browser up up-detached down status test test-faults lint unit bench bench-sustained clean-data
 
 help:
 	@echo "make up           run the whole system in the foreground (Ctrl-C stops it)"
@@ -12,6 +12,7 @@ help:
 	@echo "make down         stop everything (data kept)"
 	@echo "make status       show each component, its port, pid and health"
 	@echo "make test         install everything, lint, type-check and run all tests"
+	@echo "make test-faults  only the fault scenarios (kills, outages, full disk) on a stack of their own"
 	@echo "make browser      install Debian's chromium and chromedriver (the web page's browser test)"
 	@echo "make bench        print throughput and latency figures"
 	@echo "make bench-sustained  only the sustained-load run and its plot (ARGS=\"--seconds 600 --rate 5\")"
@@ -61,6 +62,10 @@ browser:
 
 test: install lint browser
 	$(BIN)/pytest
+
+# The fault scenarios start their own Kafka + Elasticsearch on other ports (`make test` runs them too).
+test-faults: install
+	$(BIN)/pytest -m faults tests/faults
 
 bench: install
 	$(BIN)/python -m bench
