@@ -19,9 +19,11 @@ from schemas.admin import ReindexResult, ReplayRequest, ReplayResult
 from schemas.search import ApiError
 
 _RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ApiError, "description": "The request body can't be read, or the action was refused."},
     401: {"model": ApiError, "description": "X-Admin-Key missing or wrong."},
     403: {"model": ApiError, "description": "Admin actions are disabled (no NEWSFLOW_ADMIN_KEY)."},
     409: {"model": ApiError, "description": "Another admin action is running."},
+    422: {"model": ApiError, "description": "The request body is invalid; `detail` says why."},
 }
 
 

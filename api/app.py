@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.admin import admin_router
 from api.monitoring import PipelineMonitor
@@ -60,7 +62,12 @@ def _error(status: int, error: str, detail: str) -> JSONResponse:
 def _validation_detail(exc: RequestValidationError) -> str:
     parts = []
     for problem in exc.errors():
-        where = ".".join(str(p) for p in problem.get("loc", ()) if p not in ("query", "path", "body"))
+        loc = [str(p) for p in problem.get("loc", ())]
+        if loc[:1] == ["body"]:
+            # A body that isn't valid JSON has positions, not field names, after "body".
+            where = "body" if len(loc) == 1 or loc[1].isdigit() else ".".join(loc[1:])
+        else:
+            where = ".".join(p for p in loc if p not in ("query", "path", "header"))
         parts.append(f"{where or 'request'}: {problem.get('msg', 'invalid')}")
     return "; ".join(parts)
 
@@ -86,6 +93,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         return _error(422, "invalid parameter", _validation_detail(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Starlette's own refusals (unknown route, wrong method, unreadable body) in the same shape.
+        try:
+            reason = HTTPStatus(exc.status_code).phrase.lower()
+        except ValueError:
+            reason = "error"
+        return _error(exc.status_code, reason, str(exc.detail))
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

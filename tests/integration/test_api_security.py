@@ -63,3 +63,15 @@ def test_the_page_forbids_scripts_from_elsewhere(isolated_settings: Settings) ->
     policy = page.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_refusals_outside_the_endpoints_have_the_same_error_shape(isolated_settings: Settings) -> None:
+    client = client_for(isolated_settings, admin_key=SecretStr(KEY))
+    unknown = client.get("/wp-admin.php")
+    assert unknown.status_code == 404
+    assert unknown.json() == {"error": "not found", "detail": "Not Found"}
+    unreadable = client.post(
+        "/admin/replay", content=b"\x80\xff", headers={"X-Admin-Key": KEY, "Content-Type": "application/json"}
+    )
+    assert unreadable.status_code in (400, 422)
+    assert set(unreadable.json()) == {"error", "detail"}
