@@ -85,7 +85,7 @@ def _series(rate: float, served: float, seconds: float = 120.0) -> dict[str, Any
 def test_a_pipeline_that_keeps_up_is_bounded_and_sustains_the_rate_fed() -> None:
     series = _series(rate=5.0, served=8.0)
     summary = summarize(series["config"], series["samples"], series["articles"], 0.0)
-    assert summary["lag_bounded"]
+    assert summary["backlog_bounded"]
     assert abs(summary["sustained_articles_per_s"] - 5.0) < 0.1
     assert summary["freshness_p50_s"] == summary["freshness_p99_s"] == 3.0
     assert [m["minute"] for m in summary["freshness_per_minute"]] == [1, 2]
@@ -95,7 +95,7 @@ def test_a_pipeline_that_keeps_up_is_bounded_and_sustains_the_rate_fed() -> None
 def test_a_pipeline_slower_than_the_feed_is_reported_growing(tmp_path: Path) -> None:
     series = _series(rate=5.0, served=3.0)
     summary = summarize(series["config"], series["samples"], series["articles"], 0.0)
-    assert not summary["lag_bounded"]
+    assert not summary["backlog_bounded"]
     assert abs(summary["sustained_articles_per_s"] - 3.0) < 0.1
     assert summary["in_flight_trend_per_min"] > 100
     assert any("contended figures" in line for line in summary_lines({"config": series["config"], "summary": summary}))
