@@ -63,8 +63,9 @@ CALIBRATION_FILES = 240
 SEARCH_POLL_S = 0.25
 THROUGHPUT_BIN_S = 10.0
 # The backlog counts as bounded when, over the steady window, neither its trend nor the step from the
-# first quarter to the last adds more than this much input (in seconds of the rate fed).
-BOUNDED_BACKLOG_SECONDS_OF_INPUT = 10.0
+# first quarter to the last adds more than this much input (in seconds of the rate fed): beyond it, the
+# newest article waits that much longer at the end than at the start, and freshness drifts.
+BOUNDED_BACKLOG_SECONDS_OF_INPUT = 5.0
 # Other processes using more than this (% of one core) on average make the figures say so.
 CONTENDED_CPU_PCT = 50.0
 PYTHON_PROCESSES = ("producer", "worker", "api")
