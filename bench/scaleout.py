@@ -10,8 +10,11 @@ and tables ready), so a rebalance or a model load is not measured.
 The workers are processes on this machine, sharing its cores with Kafka,
 Elasticsearch and this process. spaCy is CPU-bound, so a second worker helps
 only as far as there are idle cores: on 2 cores expect little or nothing.
-Also recorded: each worker's CPU seconds (did both work?) and the load
-average before each run (was the machine busy with something else?).
+Also recorded: each worker's CPU seconds (did both work?), and how many
+cores the whole machine and the workers kept busy during the run: the
+difference is Kafka, Elasticsearch, the producer (this process) and anything
+else running, such as other people's tests on a shared machine, which makes
+figures taken minutes apart differ.
 
     python -m bench.scaleout            # or: python -m bench --only scaleout
 """
@@ -48,6 +51,13 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
+def _machine_busy_seconds() -> float:
+    """CPU seconds all cores spent not idle since boot (from /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / _CLOCK_TICKS
+
+
 def _group_stable(settings: Settings, members: int) -> bool:
     """True when the workers' consumer group is Stable with ``members`` members."""
     from kafka import KafkaAdminClient
@@ -65,9 +75,15 @@ def _group_stable(settings: Settings, members: int) -> bool:
 
 
 def _warm_up(settings: Settings, es: Elasticsearch, workers: int) -> None:
-    """A few distinct articles through the pipeline (spread over the partitions), then a stable group."""
+    """A stable group of all workers, then a few distinct articles through the pipeline (spread over the partitions).
+
+    The group must be complete before anything is sent: a worker joining while
+    another has records in flight makes a rebalance, after which faust-streaming
+    0.15.3 once stopped processing altogether here (see docs/scaling.md).
+    """
     from bench.__main__ import indexed_count, wait_until
 
+    wait_until(lambda: _group_stable(settings, workers), 120, f"a stable group of {workers} worker(s)")
     folder = settings.home / "warmup"
     folder.mkdir(exist_ok=True)
     with Publisher(settings) as publisher:
@@ -90,9 +106,12 @@ def measure(base: Settings, files: list[Path], workers: int) -> dict[str, Any]:
     try:
         _warm_up(settings, es, workers)
         cpu_before = [_cpu_seconds(p.pid) for p in processes]
+        machine_before = _machine_busy_seconds()
         load_before = os.getloadavg()[0]
         result: dict[str, Any] = {"workers": workers, **end_to_end(settings, files, es)}
         result["worker_cpu_s"] = [round(_cpu_seconds(p.pid) - c, 1) for p, c in zip(processes, cpu_before, strict=True)]
+        result["workers_cores_busy"] = round(sum(result["worker_cpu_s"]) / result["seconds"], 2)
+        result["machine_cores_busy"] = round((_machine_busy_seconds() - machine_before) / result["seconds"], 2)
         result["load_avg_1min_before"] = round(load_before, 2)
         result["indexed"] = indexed_count(es, settings.index_alias)
     finally:
@@ -124,7 +143,8 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         cpu = ", ".join(f"{s:.0f}" for s in run["worker_cpu_s"])
         lines.append(
             f"{label:42} {run['articles_per_s']}  ({run['distinct_articles']} / {run['seconds']} s, "
-            f"worker CPU s {cpu}, load {run['load_avg_1min_before']} before)"
+            f"worker CPU s {cpu}; cores busy: workers {run['workers_cores_busy']}, "
+            f"machine {run['machine_cores_busy']})"
         )
     lines.append(
         f"{'  speed-up, 2 workers vs 1':42} {result['speedup_2_vs_1']}  "
