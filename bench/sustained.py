@@ -29,6 +29,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -358,9 +359,7 @@ def run_sustained(
         if dropper is not None:
             dropper.stopped.set()
         watcher.halt()
-        for process in processes:
-            stop_process(process)
-        drop_sandbox(settings)
+        _tear_down(settings, processes, keep_files=not samples)
 
     assert dropper is not None
     articles = [
@@ -373,6 +372,18 @@ def run_sustained(
     (RESULTS / "sustained.json").write_text(json.dumps(series, indent=1) + "\n")
     plot(series, RESULTS / "sustained.png")
     return {"config": config, "summary": summary}
+
+
+def _tear_down(settings: Settings, processes: list[subprocess.Popen[bytes]], *, keep_files: bool) -> None:
+    """Stop the sandbox's processes, delete its topics and index, and its folder unless ``keep_files``."""
+    for process in processes:
+        stop_process(process)
+    drop_sandbox(settings)
+    # Hundreds of megabytes of copies and worker state: kept only when the run failed, for its logs.
+    if keep_files:
+        print(f"sustained: the logs are kept in {settings.home}", flush=True)
+    else:
+        shutil.rmtree(settings.home.parent, ignore_errors=True)
 
 
 def _pids(
