@@ -142,12 +142,34 @@ def _collect_seen(es: Elasticsearch, alias: str, sent: dict[str, float], seen: d
     return len(seen)
 
 
+def search_alone() -> None:
+    """Index the corpus in a sandbox, then measure search latency through the API (``--only search``)."""
+    base = Settings()
+    local = LocalStack(base)
+    started = [] if all(s.health().healthy for s in infrastructure_services(base)) else local.up(with_pipeline=False)
+    settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
+    worker = start_worker(settings)
+    try:
+        print("indexing the corpus ...", flush=True)
+        indexed = end_to_end(settings, corpus_files(), Elasticsearch(settings.elasticsearch_url))
+        print("search latency ...", flush=True)
+        search = search_latency(settings)
+    finally:
+        stop_process(worker)
+        drop_sandbox(settings)
+        for name in reversed(started):
+            local.processes.stop(name)
+    print(f"{'articles in the index':42} {indexed['distinct_articles']}")
+    print(f"{'search p50 / p99 / max, ms':42} {search['p50_ms']} / {search['p99_ms']} / {search['max_ms']}")
+    print(f"{'deep pages (cursor) p50 / last, ms':42} {search['deep_page_p50_ms']} / {search['deep_page_last_ms']}")
+
+
 def main() -> None:  # noqa: PLR0915 - one measure after another, each in its own function
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fresh-files", type=int, default=60, help="files in the freshness run")
     parser.add_argument("--fresh-rate", type=float, default=2.0, help="files per second in the freshness run")
     parser.add_argument(
-        "--only", choices=["sustained", "scaleout"], help="run one measure alone (latest.json is left as is)"
+        "--only", choices=["sustained", "scaleout", "search"], help="run one measure alone (latest.json is left as is)"
     )
     parser.add_argument("--sustained-seconds", type=float, default=300.0, help="length of the sustained-load run")
     parser.add_argument("--sustained-rate", type=float, help="files/s in it (default: 65%% of the measured capacity)")
@@ -157,6 +179,9 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         return
     if args.only == "scaleout":
         scaleout.run_alone()
+        return
+    if args.only == "search":
+        search_alone()
         return
 
     base = Settings()
