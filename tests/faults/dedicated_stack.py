@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from newsflow.settings import Settings
 from stack.process import port_in_use
@@ -54,25 +55,28 @@ class DedicatedStack:
     @classmethod
     def create(cls, folder: Path) -> DedicatedStack:
         """Settings and supervisor of a stack homed in ``folder``; nothing is started yet."""
-        base = Settings()  # keeps what the environment sets (a JDK, heap sizes), then moves home and ports
         home = folder / "home"
         home.mkdir(parents=True, exist_ok=True)
-        lib = project_lib_dir(base)
+        lib = project_lib_dir(Settings())
         lib.mkdir(parents=True, exist_ok=True)  # on a fresh clone ensure_jars fills it through the link
         (home / "lib").symlink_to(lib, target_is_directory=True)
-        settings = base.model_copy(
-            update={
-                "home": home,
-                "kafka_bootstrap_servers": f"127.0.0.1:{_usable_port(PREFERRED_PORTS['kafka'])}",
-                "kafka_controller_port": _usable_port(PREFERRED_PORTS["controller"]),
-                "elasticsearch_url": f"http://127.0.0.1:{_usable_port(PREFERRED_PORTS['elasticsearch'])}",
-                # A few hundred documents: half the default heap leaves room for the shared stack beside it.
-                "elasticsearch_heap": "512m",
-                # A 2-core machine shared with other test runs can start Elasticsearch slowly; not a performance bound.
-                "startup_timeout_s": 300.0,
-                "topic_partitions": 4,
-            }
-        )
+        # Given to the constructor, these win over NEWSFLOW_* variables; the rest (a JDK, Kafka's heap) comes
+        # from the environment as for `newsflow up`.
+        overrides: dict[str, Any] = {
+            "home": home,
+            "kafka_bootstrap_servers": f"127.0.0.1:{_usable_port(PREFERRED_PORTS['kafka'])}",
+            "kafka_controller_port": _usable_port(PREFERRED_PORTS["controller"]),
+            # One broker whatever NEWSFLOW_KAFKA_BROKERS says: the broker scenario stops "the" broker.
+            "kafka_brokers": 1,
+            "topic_replication_factor": 1,
+            "topic_partitions": 4,
+            "elasticsearch_url": f"http://127.0.0.1:{_usable_port(PREFERRED_PORTS['elasticsearch'])}",
+            # A few hundred documents: half the default heap leaves room for the shared stack beside it.
+            "elasticsearch_heap": "512m",
+            # A 2-core machine shared with other test runs can start Elasticsearch slowly; not a performance bound.
+            "startup_timeout_s": 300.0,
+        }
+        settings = Settings(**overrides)
         return cls(settings, LocalStack(settings))
 
     def ensure_up(self) -> list[str]:

@@ -303,6 +303,16 @@ def wait_for_index(settings: Settings, corpus: CorpusSlice, since: float, timeou
     return time.monotonic() - since
 
 
+def wait_for_progress(settings: Settings, since: float, timeout_s: float = 600) -> float:
+    """Wait until the index holds more documents than now; return the seconds since ``since`` (monotonic).
+
+    After a fault, this is when indexing resumed, as opposed to when the backlog was worked off.
+    """
+    start = indexed_count(settings)
+    wait_until(lambda: indexed_count(settings) > start, timeout_s, f"more than {start} documents indexed")
+    return time.monotonic() - since
+
+
 def check_index(settings: Settings, corpus: CorpusSlice) -> None:
     """The index is exactly ``corpus``: nothing lost, nothing twice, every copy on its text, no stub."""
     state = index_state(settings)

@@ -19,6 +19,7 @@ from tests.faults.scenario import (
     record_recovery,
     sink_lag,
     wait_for_index,
+    wait_for_progress,
     wait_until,
 )
 
@@ -55,6 +56,7 @@ def test_elasticsearch_outage_is_waited_out_then_the_backlog_drains(
     dedicated_stack.ensure_up()
     restarted = time.monotonic()
 
+    resumed_s = wait_for_progress(sandbox, since=restarted)  # the sink's next retry after its backoff
     recovery_s = wait_for_index(sandbox, corpus, since=restarted)
     wait_until(lambda: sink_lag(sandbox) == 0, 300, "the sink's consumer lag back to 0", interval_s=2)
 
@@ -66,6 +68,7 @@ def test_elasticsearch_outage_is_waited_out_then_the_backlog_drains(
     assert pipeline.running("worker-0")
     record_recovery(
         "elasticsearch_outage", recovery_s, meaning="Elasticsearch healthy again -> index complete",
-        outage_s=OUTAGE_S, sink_lag_at_stop=lag_at_stop, sink_lag_peak=max(lags), sink_retries_logged=len(retries),
+        indexing_resumed_s=round(resumed_s, 1), outage_s=OUTAGE_S, sink_lag_at_stop=lag_at_stop,
+        sink_lag_peak=max(lags), sink_retries_logged=len(retries),
         documents=corpus.documents, copies=corpus.copies,
     )  # fmt: skip

@@ -19,6 +19,7 @@ from tests.faults.scenario import (
     processed_files,
     record_recovery,
     wait_for_index,
+    wait_for_progress,
     wait_until,
 )
 
@@ -51,6 +52,7 @@ def test_broker_outage_is_ridden_out_by_producer_and_worker(
     dedicated_stack.ensure_up()
     restarted = time.monotonic()
 
+    resumed_s = wait_for_progress(sandbox, since=restarted)
     recovery_s = wait_for_index(sandbox, corpus, since=restarted)
 
     check_index(sandbox, corpus)
@@ -60,5 +62,6 @@ def test_broker_outage_is_ridden_out_by_producer_and_worker(
     assert dead_letters(sandbox) == []
     record_recovery(
         "kafka_restart", recovery_s, meaning="broker healthy again -> index complete",
-        outage_s=OUTAGE_S, files_waiting_during_outage=waiting, documents=corpus.documents, copies=corpus.copies,
+        indexing_resumed_s=round(resumed_s, 1), outage_s=OUTAGE_S, files_waiting_during_outage=waiting,
+        documents=corpus.documents, copies=corpus.copies,
     )  # fmt: skip

@@ -17,6 +17,7 @@ from tests.faults.scenario import (
     indexed_count,
     record_recovery,
     wait_for_index,
+    wait_for_progress,
     wait_until,
 )
 
@@ -36,11 +37,13 @@ def test_worker_killed_mid_stream_resumes_without_loss_or_duplicates(sandbox: Se
 
     restarted = time.monotonic()
     pipeline.start_worker()  # same id: same state folder, as `newsflow up` would restart it
+    resumed_s = wait_for_progress(sandbox, since=restarted)
     recovery_s = wait_for_index(sandbox, corpus, since=restarted)
 
     check_index(sandbox, corpus)
     assert dead_letters(sandbox) == []
     record_recovery(
-        "worker_sigkill", recovery_s, documents=corpus.documents, copies=corpus.copies,
+        "worker_sigkill", recovery_s, meaning="restart -> index complete", indexing_resumed_s=round(resumed_s, 1),
+        documents=corpus.documents, copies=corpus.copies,
         documents_at_kill=len(at_kill.ids), copies_at_kill=at_kill.copy_total,
     )  # fmt: skip

@@ -62,14 +62,21 @@ def test_surviving_worker_takes_over_partitions_and_tables(sandbox: Settings, pi
     assert not at_kill.complete(corpus), "the kill must come before the workers caught up"
     drop(seconds, sandbox.ingest_dir)
 
+    def taken_over() -> bool:
+        return group_members(sandbox) == [set(range(sandbox.topic_partitions))]
+
+    # The dead worker never says goodbye: the group notices when its session times out.
+    wait_until(taken_over, 600, "the survivor holding every partition")
+    takeover_s = time.monotonic() - killed
     recovery_s = wait_for_index(sandbox, corpus, since=killed)
 
     check_index(sandbox, corpus)  # includes: every second file recorded as a copy, none a document
-    assert group_members(sandbox) == [set(range(sandbox.topic_partitions))], "the survivor holds every partition"
+    assert taken_over(), "the survivor still holds every partition"
     assert pipeline.running("worker-0")
     assert dead_letters(sandbox) == []
     record_recovery(
         "worker_takeover", recovery_s, meaning="kill -> index complete (no restart)",
+        partitions_taken_over_s=round(takeover_s, 1),
         documents=corpus.documents, copies=corpus.copies, documents_at_kill=len(at_kill.ids),
         dedup_partitions_before=[sorted(p) for p in before],
     )  # fmt: skip
