@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import faust
+from faust.exceptions import PartitionsMismatch
 from pydantic import BaseModel, ValidationError
 
 from newsflow.settings import Settings, get_settings
@@ -107,6 +108,7 @@ async def dead_letter(stage: Stage, error: str, reason: str, payload: object, **
 
 
 M = TypeVar("M", bound=BaseModel)
+_TABLE_WAIT_ATTEMPTS = 60
 
 
 async def parse_or_dead_letter(model: type[M], value: bytes, stage: Stage) -> M | None:
@@ -123,10 +125,23 @@ async def each_message(
 ) -> AsyncIterator[None]:
     """Apply ``handle`` to every message; an unexpected error sets that message aside, the stream goes on."""
     async for value in stream:
-        try:
-            await handle(value)
-        except Exception as exc:
-            await set_aside(stage, exc, value)
+        for attempt in range(1, _TABLE_WAIT_ATTEMPTS + 1):
+            try:
+                await handle(value)
+            except PartitionsMismatch:
+                # Right after start or a rebalance, a table's changelog topic can be missing from the
+                # client's metadata for a moment: the write is retried, not dead-lettered (nothing was
+                # sent yet, the handlers write their table before sending).
+                if attempt == _TABLE_WAIT_ATTEMPTS:
+                    await set_aside(stage, RuntimeError("table changelog still unknown after waiting"), value)
+                    break
+                log.warning("table changelog not known yet; retrying", extra={"stage": stage.value, "attempt": attempt})
+                await asyncio.sleep(1.0)
+            except Exception as exc:
+                await set_aside(stage, exc, value)
+                break
+            else:
+                break
         yield None
 
 
