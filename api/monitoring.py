@@ -21,7 +21,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from newsflow.settings import Settings
-from schemas.topics import ALL_TOPICS, COPIES, DEADLETTER, FILES, LINKS, RAW
+from schemas.topics import ALL_TOPICS, COPIES, DEADLETTER, FILES, LINKS, RAW, processors_group
 from stack.health import Health, kafka_health
 
 log = logging.getLogger("newsflow.monitoring")
@@ -36,7 +36,7 @@ class PipelineMonitor:
 
     def __init__(self, settings: Settings, cache_s: float = 2.0) -> None:
         self.settings = settings
-        self.group = f"{settings.topic_prefix}-processors"
+        self.group = processors_group(settings.topic_prefix)
         self.topics = [spec.name(settings.topic_prefix) for spec in ALL_TOPICS]
         self._cache_s = cache_s
         self._lock = threading.Lock()

@@ -41,7 +41,20 @@ from schemas.articles import (
     RawArticle,
 )
 from schemas.deadletter import MAX_PAYLOAD_CHARS, DeadLetter, Stage
-from schemas.topics import BANDS, COPIES, DEADLETTER, ENRICHED, LINKS, NORMALIZED, RAW, UNIQUE, TopicSpec
+from schemas.topics import (
+    BANDS,
+    COPIES,
+    DEADLETTER,
+    ENRICHED,
+    FIRST_SOURCES_TABLE,
+    LINKS,
+    LSH_BUCKETS_TABLE,
+    NORMALIZED,
+    RAW,
+    UNIQUE,
+    TopicSpec,
+    processors_group,
+)
 
 log = logging.getLogger("newsflow.processors")
 
@@ -53,7 +66,7 @@ def create_app(settings: Settings) -> faust.App:
     datadir.mkdir(parents=True, exist_ok=True)
     brokers = [f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")]
     return faust.App(
-        f"{settings.topic_prefix}-processors",
+        processors_group(settings.topic_prefix),
         broker=brokers,
         store="rocksdb://",
         datadir=str(datadir),
@@ -88,9 +101,9 @@ links_topic = _topic(LINKS)
 deadletter_topic = _topic(DEADLETTER)
 
 # article_id -> source_id of the copy that first brought the text.
-first_sources = app.Table("first-sources", default=None, partitions=settings.topic_partitions)
+first_sources = app.Table(FIRST_SOURCES_TABLE, default=None, partitions=settings.topic_partitions)
 # LSH band key -> earliest members of the bucket.
-buckets = app.Table("lsh-buckets", default=list, partitions=settings.topic_partitions)
+buckets = app.Table(LSH_BUCKETS_TABLE, default=list, partitions=settings.topic_partitions)
 
 
 async def _send(topic: faust.TopicT, key: str, value: BaseModel) -> None:

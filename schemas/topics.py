@@ -51,3 +51,26 @@ FILES = TopicSpec(
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, UNIQUE, ENRICHED, COPIES, BANDS, LINKS, DEADLETTER, FILES)
+
+
+# The stream processors' consumer group (also Faust's application id) and their tables.
+FIRST_SOURCES_TABLE = "first-sources"
+LSH_BUCKETS_TABLE = "lsh-buckets"
+TABLES: tuple[str, ...] = (FIRST_SOURCES_TABLE, LSH_BUCKETS_TABLE)
+# Changelogs keep only the latest value per key; they are the tables' backup.
+CHANGELOG_CONFIG = {"cleanup.policy": "compact"}
+
+
+def processors_group(prefix: str) -> str:
+    """Consumer group and Faust application id of the stream processors."""
+    return f"{prefix}-processors"
+
+
+def changelog_topic(prefix: str, table: str) -> str:
+    """The Kafka topic backing a Faust table (Faust's own naming).
+
+    Bootstrap creates these with the pipeline's topics: when Faust creates them
+    itself at a worker's start, its consumer may not see them in its metadata for
+    minutes, and table writes fail until it does.
+    """
+    return f"{processors_group(prefix)}-{table}-changelog"

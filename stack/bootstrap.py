@@ -10,7 +10,7 @@ from typing import Any
 
 from newsflow.settings import Settings
 from schemas.index import INDEX_MAPPING, index_name, template_body
-from schemas.topics import ALL_TOPICS
+from schemas.topics import ALL_TOPICS, CHANGELOG_CONFIG, TABLES, changelog_topic
 from stack.errors import StackError
 
 log = logging.getLogger("newsflow.bootstrap")
@@ -30,15 +30,17 @@ def create_topics(settings: Settings) -> list[str]:
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="newsflow-bootstrap")
     try:
         existing = set(admin.list_topics())
+        configs = {spec.name(settings.topic_prefix): spec.config for spec in ALL_TOPICS}
+        configs |= {changelog_topic(settings.topic_prefix, table): CHANGELOG_CONFIG for table in TABLES}
         wanted = [
             NewTopic(
-                name=spec.name(settings.topic_prefix),
+                name=name,
                 num_partitions=settings.topic_partitions,
                 replication_factor=replication,
-                topic_configs={**durability, **spec.config},
+                topic_configs={**durability, **config},
             )
-            for spec in ALL_TOPICS
-            if spec.name(settings.topic_prefix) not in existing
+            for name, config in configs.items()
+            if name not in existing
         ]
         if wanted:
             try:
