@@ -45,6 +45,7 @@ def test_producer_killed_mid_corpus_loses_and_repeats_nothing(sandbox: Settings,
     assert len(processed_files(sandbox)) == len(corpus.files), "every file ends in processed/, none renamed twice"
     assert dead_letters(sandbox) == []
     record_recovery(
-        "producer_sigkill", recovery_s, files=len(corpus.files), files_left_at_kill=left,
+        "producer_sigkill", recovery_s, meaning="restart -> index complete", files=len(corpus.files),
+        files_left_at_kill=left,
         documents=corpus.documents, copies=index_state(sandbox).copy_total,
     )  # fmt: skip
