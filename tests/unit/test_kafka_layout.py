@@ -16,6 +16,15 @@ from stack.services import KafkaService, kafka_services
 from stack.stack import LocalStack
 
 
+@pytest.fixture(autouse=True)
+def default_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No NEWSFLOW_ variable of the caller's shell: these tests pin the derivations from the defaults."""
+    import os
+
+    for name in [n for n in os.environ if n.startswith("NEWSFLOW_")]:
+        monkeypatch.delenv(name)
+
+
 def test_one_node_keeps_the_configured_ports_and_the_name_kafka() -> None:
     settings = Settings()
     assert settings.kafka_bootstrap_servers == "127.0.0.1:9092"
