@@ -21,7 +21,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from newsflow.settings import Settings
-from schemas.topics import ALL_TOPICS, COPIES, DEADLETTER, FILES, LINKS, RAW, processors_group
+from schemas.topics import ALL_TOPICS, COPIES, DEADLETTER, FILES, LINKS, PROCESSED_TOPICS, RAW, processors_group
 from stack.health import Health, kafka_health
 
 log = logging.getLogger("newsflow.monitoring")
@@ -38,6 +38,7 @@ class PipelineMonitor:
         self.settings = settings
         self.group = processors_group(settings.topic_prefix)
         self.topics = [spec.name(settings.topic_prefix) for spec in ALL_TOPICS]
+        self.processed = {spec.name(settings.topic_prefix) for spec in PROCESSED_TOPICS}
         self._cache_s = cache_s
         self._lock = threading.Lock()
         self._cached: tuple[float, dict[str, Any]] | None = None
@@ -66,13 +67,12 @@ class PipelineMonitor:
         finally:
             consumer.close()
             admin.close()
-        consumed = {tp.topic for tp in committed}
         end_by_topic: dict[str, int] = {}
         lag_by_topic: dict[str, int] = {}
         for tp, end in ends.items():
             end_by_topic[tp.topic] = end_by_topic.get(tp.topic, 0) + end
-            if tp.topic in consumed:
-                # A partition without a commit yet is read from its start.
+            if tp.topic in self.processed:
+                # A partition without a commit yet is read from its start (auto_offset_reset=earliest).
                 done = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else starts[tp]
                 lag_by_topic[tp.topic] = lag_by_topic.get(tp.topic, 0) + max(end - done, 0)
         return {"end": end_by_topic, "lag": lag_by_topic}

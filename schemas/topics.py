@@ -51,6 +51,8 @@ FILES = TopicSpec(
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, UNIQUE, ENRICHED, COPIES, BANDS, LINKS, DEADLETTER, FILES)
+# The topics the stream processors read (their consumer lag is the pipeline's backlog).
+PROCESSED_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, UNIQUE, ENRICHED, COPIES, BANDS, LINKS)
 
 
 # The stream processors' consumer group (also Faust's application id) and their tables.

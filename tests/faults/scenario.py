@@ -357,8 +357,8 @@ def dead_letters(settings: Settings, timeout_s: float = 60) -> list[DeadLetter]:
 def consumer_lag(settings: Settings) -> dict[str, int] | None:
     """Per topic, messages the workers have not committed yet; None while Kafka does not answer.
 
-    Read as the API's /health and /metrics read it (``PipelineMonitor``). A topic
-    appears once the workers committed an offset on it.
+    Read as the API's /health and /metrics read it (``PipelineMonitor``): every topic the
+    workers read appears, a partition without a commit counting from its start.
     """
     from api.monitoring import PipelineMonitor
 
