@@ -23,9 +23,11 @@ import faust
 from faust.exceptions import PartitionsMismatch
 from pydantic import BaseModel, ValidationError
 
+from newsflow.logs import logging_config
 from newsflow.settings import Settings, get_settings
 from processors.dedup import ExactVerdict, exact_verdict, match_bucket
 from processors.entities import EntityExtractor
+from processors.kafka_consumer import PipelineApp
 from processors.normalize import normalize
 from processors.similarity import band_keys
 from processors.sink import ElasticsearchSink, SinkMessage
@@ -65,7 +67,7 @@ def create_app(settings: Settings) -> faust.App:
     datadir = (settings.data_dir / "faust" / f"worker-{worker_id}").absolute()
     datadir.mkdir(parents=True, exist_ok=True)
     brokers = [f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")]
-    return faust.App(
+    return PipelineApp(
         processors_group(settings.topic_prefix),
         broker=brokers,
         store="rocksdb://",
@@ -73,9 +75,13 @@ def create_app(settings: Settings) -> faust.App:
         topic_replication_factor=settings.topic_replication_factor,
         topic_partitions=settings.topic_partitions,
         processing_guarantee="at_least_once",
+        # A partition the group never committed on is read from its start (the API's lag assumes so).
+        consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         producer_max_request_size=8 * 1024 * 1024,
         web_enabled=False,
+        # The worker replaces the root logger's handlers at start: it gets newsflow's format and limiter.
+        logging_config=logging_config(settings.log_format, settings.log_level),
         # Recovery and rebalancing must outlast a long NER batch.
         broker_session_timeout=30.0,
         broker_heartbeat_interval=3.0,

@@ -1,0 +1,113 @@
+"""The workers' Kafka consumer: Faust's, except that skipped records are read again, never passed over.
+
+faust-streaming treats a jump in a partition's offsets (a "gap") as records
+already done, and commits past it. That is right for compacted or
+transactional topics, where offsets really are missing, but the pipeline's
+topics are neither: a jump there means Faust's fetcher dropped records it had
+fetched (around a rebalance it leaves a fetched batch early when the flow
+stops, the generation changes or a partition is paused, without seeking back).
+Committing past them lost documents in the fault suite (docs/faults.md,
+"a worker takeover can lose documents").
+
+This consumer turns such a jump into a rewind: the record after the jump and
+those behind it are not handed to the streams, and before the next fetch the
+partition is sought back to the first skipped offset. A jump seen twice from
+the same offset is accepted (logged as an error): those records are no longer
+in the topic, e.g. removed by retention while the workers were behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
+
+import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP, Message, TransportT
+
+log = logging.getLogger("newsflow.processors.consumer")
+
+
+class RewindingConsumer(faust_aiokafka.Consumer):
+    """Faust's aiokafka consumer that re-reads skipped records instead of acknowledging them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # tp -> first offset not handed to the streams; applied before the next fetch.
+        self._rewinds: dict[TP, int] = {}
+        # tp -> offsets already rewound to once (a second jump from there is accepted).
+        self._rewound_from: dict[TP, int] = {}
+        self.callback = self._deliver_unless_rewinding(self.callback)
+
+    def _deliver_unless_rewinding(
+        self, deliver: Callable[[Message], Awaitable[None]]
+    ) -> Callable[[Message], Awaitable[None]]:
+        async def on_message(message: Message) -> None:
+            # Records of a partition waiting for its rewind come again after it.
+            if message.tp not in self._rewinds:
+                await deliver(message)
+
+        return on_message
+
+    async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
+        """Called by Faust's fetch loop when ``offset_to`` arrives after ``offset_from - 1``."""
+        if tp in self._rewinds:
+            return
+        if self._rewound_from.get(tp) == offset_from:
+            log.error(
+                "records skipped twice from the same offset: they are no longer in the topic, passing over them",
+                extra={"topic": tp.topic, "partition": tp.partition, "first": offset_from, "next": offset_to},
+            )
+            self._rewound_from.pop(tp, None)
+            await super()._add_gap(tp, offset_from, offset_to)
+            return
+        log.warning(
+            "records skipped by the fetcher; rewinding to read them",
+            extra={"topic": tp.topic, "partition": tp.partition, "first": offset_from, "next": offset_to},
+        )
+        self._rewinds[tp] = offset_from
+        self._rewound_from[tp] = offset_from
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
+        """Apply pending rewinds, then fetch as Faust does."""
+        await self._apply_rewinds()
+        async for tp, message in super().getmany(timeout):
+            yield tp, message
+
+    async def _apply_rewinds(self) -> None:
+        if not self._rewinds:
+            return
+        assigned = self.assignment()
+        for tp, offset in list(self._rewinds.items()):
+            del self._rewinds[tp]
+            if tp in assigned:
+                await self.seek(tp, offset)
+
+    async def perform_seek(self) -> None:
+        """Seeking to the committed offsets supersedes any pending rewind."""
+        self._rewinds.clear()
+        await super().perform_seek()
+
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        """A revoked partition's next owner reads it from the committed offset."""
+        self._forget(revoked)
+        await super().on_partitions_revoked(revoked)
+
+    def _forget(self, tps: Iterable[TP]) -> None:
+        for tp in tps:
+            self._rewinds.pop(tp, None)
+            self._rewound_from.pop(tp, None)
+
+
+class RewindingTransport(faust_aiokafka.Transport):
+    """The aiokafka transport with :class:`RewindingConsumer`."""
+
+    Consumer = RewindingConsumer
+
+
+class PipelineApp(faust.App):
+    """A Faust app whose consumer re-reads skipped records (see the module docstring)."""
+
+    def _new_transport(self) -> TransportT:
+        return RewindingTransport(self.conf.broker_consumer, self)

@@ -1,0 +1,80 @@
+"""The workers' consumer turns an offset jump into a rewind instead of an acknowledgement.
+
+Pure logic: the consumer is built but never connected (no broker at the address).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from faust.types import TP
+
+from processors.kafka_consumer import PipelineApp, RewindingConsumer
+
+PARTITION = TP("p.articles.enriched", 2)
+
+
+class FakeRecord:
+    """The two attributes the consumer's delivery filter reads."""
+
+    def __init__(self, offset: int) -> None:
+        self.tp = PARTITION
+        self.offset = offset
+
+
+@pytest.fixture
+def unconnected_consumer(tmp_path: Any) -> Iterator[RewindingConsumer]:
+    app = PipelineApp("rewind-test", broker="kafka://127.0.0.1:1", web_enabled=False, datadir=str(tmp_path))
+    consumer = app.consumer
+    assert isinstance(consumer, RewindingConsumer)
+    yield consumer
+
+
+@pytest.fixture
+def delivered(unconnected_consumer: RewindingConsumer) -> list[int]:
+    """Offsets the consumer hands on to the streams (its inner callback replaced by a recorder)."""
+    offsets: list[int] = []
+
+    async def record(message: Any) -> None:
+        offsets.append(message.offset)
+
+    unconnected_consumer.callback = unconnected_consumer._deliver_unless_rewinding(record)
+    return offsets
+
+
+def test_a_jump_is_not_acknowledged_and_holds_back_the_partition(
+    unconnected_consumer: RewindingConsumer, delivered: list[int]
+) -> None:
+    async def scenario() -> None:
+        await unconnected_consumer.callback(FakeRecord(27))  # type: ignore[arg-type]
+        await unconnected_consumer._add_gap(PARTITION, 28, 33)
+        for offset in (33, 34):
+            await unconnected_consumer.callback(FakeRecord(offset))  # type: ignore[arg-type]
+
+    asyncio.run(scenario())
+    assert delivered == [27]
+    assert unconnected_consumer._rewinds == {PARTITION: 28}
+    assert not unconnected_consumer._gap[PARTITION], "skipped offsets must never count as acknowledged"
+
+
+def test_a_second_jump_from_the_same_offset_is_accepted(unconnected_consumer: RewindingConsumer) -> None:
+    async def scenario() -> None:
+        await unconnected_consumer._add_gap(PARTITION, 28, 33)
+        unconnected_consumer._rewinds.clear()  # as after the seek back to 28
+        await unconnected_consumer._add_gap(PARTITION, 28, 40)
+
+    asyncio.run(scenario())
+    assert not unconnected_consumer._rewinds
+    assert unconnected_consumer._gap[PARTITION].overlaps(28, 40), "records gone from the topic are passed over"
+
+
+def test_a_revoked_partition_drops_its_pending_rewind(
+    unconnected_consumer: RewindingConsumer, delivered: list[int]
+) -> None:
+    unconnected_consumer._rewinds[PARTITION] = 28
+    unconnected_consumer._forget([PARTITION])
+    asyncio.run(unconnected_consumer.callback(FakeRecord(26)))  # type: ignore[arg-type]
+    assert delivered == [26]
