@@ -1,13 +1,16 @@
 """Structured logging: readable lines locally, one JSON object per line in production.
 
-Call sites pass context with ``extra={...}``; both formats show it.
+Call sites pass context with ``extra={...}``; both formats show it. Client
+libraries repeat themselves when a service is down (aiokafka logs thousands of
+identical connection errors a second during a broker outage), so their repeats
+are let through once per interval with a count of those held back.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sys
+import logging.config
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,13 +52,63 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+# Client libraries: chatty at INFO (their warnings still come through) and prone to floods.
+LIBRARY_LOGGERS = ("kafka", "aiokafka", "elasticsearch", "elastic_transport", "urllib3", "httpx", "faust", "mode")
+_NOISY_AT_INFO = ("kafka", "aiokafka", "elasticsearch", "elastic_transport", "urllib3", "httpx")
+
+
+class RepeatLimiter(logging.Filter):
+    """Lets a library's repeated message (same logger, level and template) through once per ``interval_s``.
+
+    The next line let through carries ``suppressed=N``: how many were held back
+    since the last one. The project's own loggers are never limited.
+    """
+
+    MAX_KEYS = 1000
+
+    def __init__(self, interval_s: float = 10.0, loggers: tuple[str, ...] = LIBRARY_LOGGERS) -> None:
+        super().__init__()
+        self.interval_s = interval_s
+        self.prefixes = tuple(loggers) + tuple(f"{name}." for name in loggers)
+        # (logger, level, template) -> [time last let through, count held back since]
+        self._seen: dict[tuple[str, int, str], list[float]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (record.name in self.prefixes or record.name.startswith(self.prefixes)):
+            return True
+        key = (record.name, record.levelno, str(record.msg))
+        seen = self._seen.get(key)
+        if seen is not None and record.created - seen[0] < self.interval_s:
+            seen[1] += 1
+            return False
+        if seen is not None and seen[1]:
+            record.suppressed = int(seen[1])
+        if len(self._seen) >= self.MAX_KEYS:
+            self._seen.clear()
+        self._seen[key] = [record.created, 0]
+        return True
+
+
+def logging_config(fmt: str = "text", level: str = "INFO") -> dict[str, Any]:
+    """The ``logging.config.dictConfig`` of every newsflow process (the Faust worker applies it too)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"newsflow": {"()": JsonFormatter if fmt == "json" else TextFormatter}},
+        "filters": {"repeats": {"()": RepeatLimiter}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "newsflow",
+                "filters": ["repeats"],
+            }
+        },
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
+        "loggers": {name: {"level": "WARNING"} for name in _NOISY_AT_INFO},
+    }
+
+
 def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
-    """Install the newsflow formatter on the root logger (idempotent)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    # Client libraries are chatty at INFO; their warnings still come through.
-    for noisy in ("kafka", "aiokafka", "elasticsearch", "elastic_transport", "urllib3", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    """Install the newsflow formatter and repeat limiter on the root logger (idempotent)."""
+    logging.config.dictConfig(logging_config(fmt, level))
