@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from schemas.articles import ArticleDocument, CopySeen, NearDuplicateLink
 
@@ -53,6 +56,7 @@ if (ctx._source.article_id == null) { ctx._source.article_id = params.id; }
 _KEPT_FIELDS = {"copies", "copy_count", "near_duplicate_of", "near_duplicate_similarity", "dedup_group"}
 
 SinkMessage = ArticleDocument | CopySeen | NearDuplicateLink
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,23 @@ def bulk_operation(message: SinkMessage, index: str) -> list[dict[str, Any]]:
     return [action, {"script": {"lang": "painless", **script}, "scripted_upsert": True, "upsert": {}}]
 
 
+def distinct(messages: Sequence[M]) -> list[M]:
+    """``messages`` without exact repeats, in order.
+
+    A near-duplicate pair is found once per LSH band the two texts share (up to
+    one link per band), and those links tend to reach the sink together; every
+    write is idempotent, so a repeat in one batch is only wasted work.
+    """
+    seen: set[tuple[str, str]] = set()
+    kept: list[M] = []
+    for message in messages:
+        key = (type(message).__name__, message.model_dump_json())
+        if key not in seen:
+            seen.add(key)
+            kept.append(message)
+    return kept
+
+
 class ElasticsearchSink:
     """Bulk-applies sink messages to the index alias, retrying transient failures."""
 
@@ -100,7 +121,7 @@ class ElasticsearchSink:
         from elasticsearch import ConnectionError as EsConnectionError
         from elasticsearch import TransportError
 
-        pending = list(messages)
+        pending = distinct(messages)
         failures: list[SinkFailure] = []
         backoff = 0.5
         while pending:
