@@ -28,6 +28,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from bench import scaleout
+from bench.polling import wait_until
 from bench.search_latency import search_latency
 from bench.sustained import run_alone, run_sustained, summary_lines
 from newsflow.settings import Settings
@@ -73,14 +74,6 @@ def ner_ceiling(files: list[Path]) -> dict[str, float]:
     extractor.extract(texts)
     seconds = time.perf_counter() - started
     return {"articles": len(texts), "seconds": round(seconds, 2), "articles_per_s": round(len(texts) / seconds, 1)}
-
-
-def wait_until(probe: Any, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not probe():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout_s:.0f}s waiting for {what}")
-        time.sleep(0.2)
 
 
 def end_to_end(settings: Settings, files: list[Path], es: Elasticsearch) -> dict[str, float]:

@@ -81,7 +81,8 @@ def _warm_up(settings: Settings, es: Elasticsearch, workers: int) -> None:
     another has records in flight makes a rebalance, after which faust-streaming
     0.15.3 once stopped processing altogether here (see docs/scaling.md).
     """
-    from bench.__main__ import indexed_count, wait_until
+    from bench.__main__ import indexed_count
+    from bench.polling import wait_until
 
     wait_until(lambda: _group_stable(settings, workers), 120, f"a stable group of {workers} worker(s)")
     folder = settings.home / "warmup"

@@ -45,6 +45,7 @@ import httpx
 from elasticsearch import Elasticsearch
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.polling import wait_until
 from newsflow.settings import Settings
 from processors.normalize import raw_article_id
 from producers.formats import ParsedArticle, parse_file
@@ -261,15 +262,6 @@ def scrape(client: httpx.Client) -> dict[str, Any] | None:
                 figures["produced"] = int(sample.value)
     figures["lag"] = sum(lag.values()) if "newsflow_consumer_lag" in response.text else None
     return figures
-
-
-def wait_until(probe: Any, timeout_s: float, what: str) -> None:
-    """Poll ``probe`` until it is true; TimeoutError naming ``what`` otherwise."""
-    deadline = time.monotonic() + timeout_s
-    while not probe():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout_s:.0f}s waiting for {what}")
-        time.sleep(0.2)
 
 
 def _git_revision() -> str:
