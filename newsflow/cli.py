@@ -51,8 +51,11 @@ def up(
     console.print(f"started: {', '.join(started) or 'nothing (all were running)'}")
     if detach:
         return
-    console.print("running in the foreground; Ctrl-C stops everything")
-    local.wait_foreground(with_pipeline=not services_only)
+    console.print("running in the foreground (processes that exit are restarted); Ctrl-C stops everything")
+    try:
+        local.wait_foreground(with_pipeline=not services_only)
+    except StackError as exc:
+        raise _fail(exc) from exc
 
 
 @app.command()

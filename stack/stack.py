@@ -22,6 +22,7 @@ from stack.errors import StackError
 from stack.health import Health
 from stack.process import ProcessTable, port_in_use, tail
 from stack.services import Service, infrastructure_services, java_binary, kafka_services, pipeline_services
+from stack.supervisor import Supervisor
 
 log = logging.getLogger("newsflow.stack")
 
@@ -207,7 +208,10 @@ class LocalStack:
         return rows
 
     def wait_foreground(self, with_pipeline: bool = True) -> None:
-        """Block until Ctrl-C or SIGTERM, or until a process dies, then stop everything."""
+        """Block until Ctrl-C or SIGTERM, restarting processes that exit (see ``stack.supervisor``); then stop all.
+
+        A process that keeps exiting (crash loop) stops the stack with a StackError naming it.
+        """
         stop = False
 
         def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -216,12 +220,12 @@ class LocalStack:
 
         signal.signal(signal.SIGINT, _on_signal)
         signal.signal(signal.SIGTERM, _on_signal)
+        supervisor = Supervisor(
+            self.processes, self.services(with_pipeline), lambda service: self._start_together([service], [])
+        )
         try:
             while not stop:
-                dead = [s.name for s in self.services(with_pipeline) if self.processes.get(s.name) is None]
-                if dead:
-                    log.error("process exited, stopping the stack", extra={"components": ",".join(dead)})
-                    break
+                supervisor.check()
                 time.sleep(1.0)
         finally:
             self.down()
