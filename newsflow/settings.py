@@ -95,6 +95,12 @@ class Settings(BaseSettings):
         description="Estimated Jaccard similarity of 5-word shingles from which two bodies are near-duplicates.",
     )
     batch_size: int = Field(64, ge=1, description="Articles per NER batch and per Elasticsearch bulk request.")
+    worker_stall_timeout_s: float = Field(
+        300.0,
+        ge=0,
+        description="A worker holding records but committing nothing this long (Kafka and Elasticsearch answering) "
+        "exits so that its supervisor restarts it; 0 disables the watchdog.",
+    )
 
     # --- Elasticsearch -------------------------------------------------------
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch HTTP endpoint.")

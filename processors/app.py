@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
@@ -31,6 +32,7 @@ from processors.kafka_consumer import PipelineApp
 from processors.normalize import normalize
 from processors.similarity import band_keys
 from processors.sink import ElasticsearchSink, SinkMessage
+from processors.watchdog import ProgressWatchdog, read_backlog
 from schemas.articles import (
     ArticleDocument,
     BandEntry,
@@ -342,3 +344,36 @@ async def index_documents(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
                 article_id=failure.message.article_id,
             )  # fmt: skip
         yield None
+
+
+_watchdog = ProgressWatchdog(settings.worker_stall_timeout_s)
+WATCHDOG_INTERVAL_S = 30.0
+EXIT_STALLED = 75  # EX_TEMPFAIL: try again (the supervisor restarts the worker)
+
+
+@app.timer(WATCHDOG_INTERVAL_S)  # type: ignore[untyped-decorator]  # faust's timer decorator is untyped
+async def watch_progress() -> None:
+    """Exit when this worker holds a backlog but has committed nothing for a while (processors/watchdog.py)."""
+    if settings.worker_stall_timeout_s <= 0:
+        return
+    changelogs = app.tables.changelog_topics
+    held = sorted((tp.topic, tp.partition) for tp in app.consumer.assignment() if tp.topic not in changelogs)
+    excused = app.rebalancing or (_sink is not None and _sink.waiting)
+    try:
+        committed, backlog = await asyncio.to_thread(
+            read_backlog, settings.kafka_bootstrap_servers, processors_group(settings.topic_prefix), held
+        )
+    except Exception as exc:  # Kafka unavailable: not a stall of this worker (the log says so)
+        log.warning("watchdog could not read offsets", extra={"error": repr(exc)})
+        committed, backlog, excused = {}, 0, True
+    stalled_s = _watchdog.observe(time.monotonic(), committed, backlog, excused)
+    if stalled_s is None:
+        return
+    log.error(
+        "worker stalled: records waiting but nothing committed; exiting to be restarted",
+        extra={"stalled_s": round(stalled_s), "backlog": backlog, "partitions": len(held)},
+    )
+    # A stalled Faust consumer does not stop cleanly (it waits for the stuck streams): leave at once,
+    # as a crash would. Offsets not committed are read again by whoever gets the partitions.
+    logging.shutdown()
+    os._exit(EXIT_STALLED)

@@ -114,6 +114,8 @@ class ElasticsearchSink:
 
         self.index = index
         self.max_backoff_s = max_backoff_s
+        # True while a write waits for Elasticsearch (the worker's stall watchdog excuses that).
+        self.waiting = False
         self._es = Elasticsearch(url, timeout=60, max_retries=0)
 
     def write(self, messages: list[SinkMessage]) -> list[SinkFailure]:
@@ -133,9 +135,11 @@ class ElasticsearchSink:
                 if isinstance(status, int) and 400 <= status < 500 and status != 429:
                     raise
                 log.warning("Elasticsearch unavailable; retrying", extra={"error": str(exc), "backoff_s": backoff})
+                self.waiting = True
                 time.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
                 continue
+            self.waiting = False
             retry = []
             for message, item in zip(pending, response["items"], strict=True):
                 result = item["update"]
@@ -152,6 +156,7 @@ class ElasticsearchSink:
                 failures.append(SinkFailure(message, kind, f"{reason}: {caused}" if caused else reason))
             if retry:
                 log.warning("Elasticsearch refused part of a batch; retrying", extra={"items": len(retry)})
+                self.waiting = True
                 time.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
             pending = retry
