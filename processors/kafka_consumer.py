@@ -11,9 +11,10 @@ Committing past them lost documents in the fault suite (docs/faults.md,
 
 This consumer turns such a jump into a rewind: the record after the jump and
 those behind it are not handed to the streams, and before the next fetch the
-partition is sought back to the first skipped offset. A jump seen twice from
-the same offset is accepted (logged as an error): those records are no longer
-in the topic, e.g. removed by retention while the workers were behind.
+partition is sought back to the first skipped offset. A jump over records no
+longer in the topic (removed by retention while the workers were behind:
+the partition's earliest offset is past them) is accepted and logged as an
+error, since they cannot be read again.
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ class RewindingConsumer(faust_aiokafka.Consumer):
         super().__init__(*args, **kwargs)
         # tp -> first offset not handed to the streams; applied before the next fetch.
         self._rewinds: dict[TP, int] = {}
-        # tp -> offsets already rewound to once (a second jump from there is accepted).
-        self._rewound_from: dict[TP, int] = {}
         self.callback = self._deliver_unless_rewinding(self.callback)
 
     def _deliver_unless_rewinding(
@@ -54,20 +53,18 @@ class RewindingConsumer(faust_aiokafka.Consumer):
         """Called by Faust's fetch loop when ``offset_to`` arrives after ``offset_from - 1``."""
         if tp in self._rewinds:
             return
-        if self._rewound_from.get(tp) == offset_from:
-            log.error(
-                "records skipped twice from the same offset: they are no longer in the topic, passing over them",
-                extra={"topic": tp.topic, "partition": tp.partition, "first": offset_from, "next": offset_to},
-            )
-            self._rewound_from.pop(tp, None)
+        where = {"topic": tp.topic, "partition": tp.partition, "first": offset_from, "next": offset_to}
+        try:
+            earliest = (await self.earliest_offsets(tp)).get(tp, 0)
+        except Exception as exc:  # Kafka unreachable: rewinding is the safe choice, the records may exist
+            log.warning("could not read the partition's earliest offset", extra={**where, "error": repr(exc)})
+            earliest = 0
+        if offset_from < earliest:
+            log.error("records gone from the topic (retention) were never processed; passing over them", extra=where)
             await super()._add_gap(tp, offset_from, offset_to)
             return
-        log.warning(
-            "records skipped by the fetcher; rewinding to read them",
-            extra={"topic": tp.topic, "partition": tp.partition, "first": offset_from, "next": offset_to},
-        )
+        log.warning("records skipped by the fetcher; rewinding to read them", extra=where)
         self._rewinds[tp] = offset_from
-        self._rewound_from[tp] = offset_from
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
         """Apply pending rewinds, then fetch as Faust does."""
@@ -97,7 +94,6 @@ class RewindingConsumer(faust_aiokafka.Consumer):
     def _forget(self, tps: Iterable[TP]) -> None:
         for tp in tps:
             self._rewinds.pop(tp, None)
-            self._rewound_from.pop(tp, None)
 
 
 class RewindingTransport(faust_aiokafka.Transport):

@@ -15,7 +15,7 @@ import pytest
 from newsflow.settings import Settings
 from stack.sandbox import drop_sandbox, sandbox_settings
 from tests.faults.dedicated_stack import DedicatedStack
-from tests.faults.scenario import Pipeline
+from tests.faults.scenario import CorpusSlice, Pipeline, bbc_slice, drop
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +46,13 @@ def pipeline(sandbox: Settings) -> Iterator[Pipeline]:
     """The scenario's producer, workers and API; all stopped after the test, before its sandbox is dropped."""
     with Pipeline(sandbox) as processes:
         yield processes
+
+
+@pytest.fixture
+def flowing_corpus(sandbox: Settings, pipeline: Pipeline) -> CorpusSlice:
+    """The BBC slice dropped into the ingest folder, with one worker and the producer started on it."""
+    corpus = bbc_slice()
+    drop(corpus.files, sandbox.ingest_dir)
+    pipeline.start_worker()
+    pipeline.start_producer()
+    return corpus

@@ -18,7 +18,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from processors.normalize import raw_article_id
 from producers.formats import ParsedArticle, parse_file
 from schemas.deadletter import DeadLetter
 from schemas.topics import COPIES, DEADLETTER, ENRICHED, LINKS, NORMALIZED
-from stack.sandbox import settings_env, start_api, start_worker, stop_process
+from stack.sandbox import start_api, start_producer, start_worker, stop_process
 from tests.conftest import BBC_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -172,14 +171,7 @@ class Pipeline:
 
     def start_producer(self) -> None:
         """The producer daemon (``python -m producers``) watching the ingest folder."""
-        with (self.settings.home / "producer.log").open("ab") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "producers"],
-                env=settings_env(self.settings),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self._add("producer", process)
+        self._add("producer", start_producer(self.settings))
 
     def start_api(self) -> str:
         """The API on this pipeline's port (the same after a restart); returns its base URL."""

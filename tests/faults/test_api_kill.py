@@ -11,11 +11,10 @@ import pytest
 
 from newsflow.settings import Settings
 from tests.faults.scenario import (
+    CorpusSlice,
     Pipeline,
-    bbc_slice,
     check_index,
     dead_letters,
-    drop,
     indexed_count,
     record_recovery,
     wait_for_index,
@@ -51,12 +50,11 @@ class Client:
         return [at for at, success in list(self.answers) if at > moment and success is ok]
 
 
-def test_api_killed_while_queried_comes_back_and_the_index_is_untouched(sandbox: Settings, pipeline: Pipeline) -> None:
+def test_api_killed_while_queried_comes_back_and_the_index_is_untouched(
+    sandbox: Settings, pipeline: Pipeline, flowing_corpus: CorpusSlice
+) -> None:
     """Queries fail while the API is dead, all succeed again after the restart; indexing never notices."""
-    corpus = bbc_slice()
-    drop(corpus.files, sandbox.ingest_dir)
-    pipeline.start_worker()
-    pipeline.start_producer()
+    corpus = flowing_corpus
     client = Client(pipeline.start_api())
     thread = threading.Thread(target=client.run, daemon=True)
     thread.start()

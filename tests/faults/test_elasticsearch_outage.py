@@ -9,11 +9,10 @@ import pytest
 from newsflow.settings import Settings
 from tests.faults.dedicated_stack import DedicatedStack
 from tests.faults.scenario import (
+    CorpusSlice,
     Pipeline,
-    bbc_slice,
     check_index,
     dead_letters,
-    drop,
     indexed_count,
     log_lines,
     record_recovery,
@@ -29,13 +28,10 @@ OUTAGE_S = 60.0
 
 
 def test_elasticsearch_outage_is_waited_out_then_the_backlog_drains(
-    dedicated_stack: DedicatedStack, sandbox: Settings, pipeline: Pipeline
+    dedicated_stack: DedicatedStack, sandbox: Settings, pipeline: Pipeline, flowing_corpus: CorpusSlice
 ) -> None:
     """The sink backs off and retries; its consumer lag grows, then drains; nothing is dead-lettered."""
-    corpus = bbc_slice()
-    drop(corpus.files, sandbox.ingest_dir)
-    pipeline.start_worker()
-    pipeline.start_producer()
+    corpus = flowing_corpus
     wait_until(lambda: indexed_count(sandbox) >= corpus.documents // 4, 600, "a quarter of the documents indexed")
 
     def readable_lag() -> list[int] | None:

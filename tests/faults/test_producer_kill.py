@@ -8,11 +8,10 @@ import pytest
 
 from newsflow.settings import Settings
 from tests.faults.scenario import (
+    CorpusSlice,
     Pipeline,
-    bbc_slice,
     check_index,
     dead_letters,
-    drop,
     index_state,
     pending_files,
     processed_files,
@@ -24,12 +23,11 @@ from tests.faults.scenario import (
 pytestmark = pytest.mark.faults
 
 
-def test_producer_killed_mid_corpus_loses_and_repeats_nothing(sandbox: Settings, pipeline: Pipeline) -> None:
+def test_producer_killed_mid_corpus_loses_and_repeats_nothing(
+    sandbox: Settings, pipeline: Pipeline, flowing_corpus: CorpusSlice
+) -> None:
     """Files not yet moved to processed/ are sent (again) after the restart; their ids make repeats harmless."""
-    corpus = bbc_slice()
-    drop(corpus.files, sandbox.ingest_dir)
-    pipeline.start_worker()
-    pipeline.start_producer()
+    corpus = flowing_corpus
     # Poll fast: the producer sends tens of files a second and must be caught early in the corpus.
     wait_until(lambda: len(processed_files(sandbox)) >= 40, 300, "40 files sent", interval_s=0.02)
     pipeline.kill("producer")

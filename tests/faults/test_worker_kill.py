@@ -8,11 +8,10 @@ import pytest
 
 from newsflow.settings import Settings
 from tests.faults.scenario import (
+    CorpusSlice,
     Pipeline,
-    bbc_slice,
     check_index,
     dead_letters,
-    drop,
     index_state,
     indexed_count,
     record_recovery,
@@ -24,12 +23,11 @@ from tests.faults.scenario import (
 pytestmark = pytest.mark.faults
 
 
-def test_worker_killed_mid_stream_resumes_without_loss_or_duplicates(sandbox: Settings, pipeline: Pipeline) -> None:
+def test_worker_killed_mid_stream_resumes_without_loss_or_duplicates(
+    sandbox: Settings, pipeline: Pipeline, flowing_corpus: CorpusSlice
+) -> None:
     """The restarted worker restores its tables, resumes from the committed offsets; replays are idempotent."""
-    corpus = bbc_slice()
-    drop(corpus.files, sandbox.ingest_dir)
-    pipeline.start_worker()
-    pipeline.start_producer()
+    corpus = flowing_corpus
     wait_until(lambda: indexed_count(sandbox) >= corpus.documents // 3, 600, "a third of the documents indexed")
     pipeline.kill("worker-0")
     at_kill = index_state(sandbox)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import collections
 import shutil
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from elasticsearch import Elasticsearch
 from newsflow.settings import Settings
 from processors.normalize import raw_article_id
 from producers.formats import ParsedArticle, parse_file
-from stack.sandbox import drop_sandbox, sandbox_settings, settings_env, start_worker, stop_process
+from stack.sandbox import drop_sandbox, sandbox_settings, start_producer, start_worker, stop_process
 from tests.conftest import BBC_DIR
 from tests.integration.index_queries import articles, wait_for
 
@@ -28,13 +26,6 @@ def expected_ids(files: list[Path]) -> collections.Counter[str]:
         assert isinstance(parsed, ParsedArticle)
         ids[raw_article_id(parsed.title, parsed.body)] += 1
     return ids
-
-
-def start_producer(settings: Settings) -> subprocess.Popen[bytes]:
-    log = (settings.home / "producer.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "producers"], env=settings_env(settings), stdout=log, stderr=subprocess.STDOUT
-    )
 
 
 @pytest.fixture

@@ -48,6 +48,8 @@ def delivered(unconnected_consumer: RewindingConsumer) -> list[int]:
 def test_a_jump_is_not_acknowledged_and_holds_back_the_partition(
     unconnected_consumer: RewindingConsumer, delivered: list[int]
 ) -> None:
+    _earliest_offset(unconnected_consumer, 0)
+
     async def scenario() -> None:
         await unconnected_consumer.callback(FakeRecord(27))  # type: ignore[arg-type]
         await unconnected_consumer._add_gap(PARTITION, 28, 33)
@@ -60,15 +62,28 @@ def test_a_jump_is_not_acknowledged_and_holds_back_the_partition(
     assert not unconnected_consumer._gap[PARTITION], "skipped offsets must never count as acknowledged"
 
 
-def test_a_second_jump_from_the_same_offset_is_accepted(unconnected_consumer: RewindingConsumer) -> None:
-    async def scenario() -> None:
-        await unconnected_consumer._add_gap(PARTITION, 28, 33)
-        unconnected_consumer._rewinds.clear()  # as after the seek back to 28
-        await unconnected_consumer._add_gap(PARTITION, 28, 40)
+def _earliest_offset(consumer: RewindingConsumer, offset: int | None) -> None:
+    """Answer the consumer's one broker question (the partition's earliest offset) without a broker."""
 
-    asyncio.run(scenario())
-    assert not unconnected_consumer._rewinds
-    assert unconnected_consumer._gap[PARTITION].overlaps(28, 40), "records gone from the topic are passed over"
+    async def earliest_offsets(*partitions: TP) -> dict[TP, int]:
+        if offset is None:
+            raise ConnectionError("broker unreachable")
+        return dict.fromkeys(partitions, offset)
+
+    consumer.earliest_offsets = earliest_offsets  # type: ignore[method-assign]
+
+
+def test_a_jump_over_records_removed_by_retention_is_passed_over(unconnected_consumer: RewindingConsumer) -> None:
+    _earliest_offset(unconnected_consumer, 30)
+    asyncio.run(unconnected_consumer._add_gap(PARTITION, 28, 33))
+    assert not unconnected_consumer._rewinds, "offsets 28 and 29 cannot be read again"
+    assert unconnected_consumer._gap[PARTITION].overlaps(28, 33)
+
+
+def test_without_an_answer_from_the_broker_the_consumer_rewinds(unconnected_consumer: RewindingConsumer) -> None:
+    _earliest_offset(unconnected_consumer, None)
+    asyncio.run(unconnected_consumer._add_gap(PARTITION, 28, 33))
+    assert unconnected_consumer._rewinds == {PARTITION: 28}
 
 
 def test_a_revoked_partition_drops_its_pending_rewind(
