@@ -20,6 +20,7 @@ error, since they cannot be read again.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
@@ -30,6 +31,26 @@ from faust.types import TP, Message, TransportT
 log = logging.getLogger("newsflow.processors.consumer")
 
 
+class _ReadOffsets(defaultdict[TP, int | None]):
+    """Faust's last offset read per partition, which keeps a seek's position against a record already in hand.
+
+    Faust's fetch loop records a record's offset as read after handing it to the
+    streams. If the partition was sought meanwhile (a rebalance seeks every
+    partition to its committed offset), that write would move the read offset
+    past the records the seek is about to return, and Faust would drop them as
+    already read: never processed, never acknowledged, the partition's commits
+    stuck behind them.
+    """
+
+    def __init__(self, consumer: RewindingConsumer) -> None:
+        super().__init__(lambda: None)
+        self._consumer = consumer
+
+    def __setitem__(self, tp: TP, offset: int | None) -> None:
+        if not self._consumer._handed_out_before_a_seek(tp, offset):
+            super().__setitem__(tp, offset)
+
+
 class RewindingConsumer(faust_aiokafka.Consumer):
     """Faust's aiokafka consumer that re-reads skipped records instead of acknowledging them."""
 
@@ -38,6 +59,13 @@ class RewindingConsumer(faust_aiokafka.Consumer):
         # tp -> first offset not handed to the streams; applied before the next fetch.
         self._rewinds: dict[TP, int] = {}
         self.callback = self._deliver_unless_rewinding(self.callback)
+        # Bumped by every seek; the record handed to the fetch loop last, with the count at that moment.
+        self._seeks = 0
+        self._in_hand: tuple[TP, int, int] | None = None
+        self._read_offset = _ReadOffsets(self)
+
+    def _handed_out_before_a_seek(self, tp: TP, offset: int | None) -> bool:
+        return self._in_hand is not None and self._in_hand[:2] == (tp, offset) and self._in_hand[2] != self._seeks
 
     def _deliver_unless_rewinding(
         self, deliver: Callable[[Message], Awaitable[None]]
@@ -54,11 +82,14 @@ class RewindingConsumer(faust_aiokafka.Consumer):
         if tp in self._rewinds:
             return
         where = {"topic": tp.topic, "partition": tp.partition, "first": offset_from, "next": offset_to}
+        generation = self.app.consumer_generation_id
         try:
             earliest = (await self.earliest_offsets(tp)).get(tp, 0)
         except Exception as exc:  # Kafka unreachable: rewinding is the safe choice, the records may exist
             log.warning("could not read the partition's earliest offset", extra={**where, "error": repr(exc)})
             earliest = 0
+        if self.app.consumer_generation_id != generation:
+            return  # a rebalance came meanwhile: its seek to the committed offsets re-reads the partition
         if offset_from < earliest:
             log.error("records gone from the topic (retention) were never processed; passing over them", extra=where)
             await super()._add_gap(tp, offset_from, offset_to)
@@ -70,6 +101,7 @@ class RewindingConsumer(faust_aiokafka.Consumer):
         """Apply pending rewinds, then fetch as Faust does."""
         await self._apply_rewinds()
         async for tp, message in super().getmany(timeout):
+            self._in_hand = (tp, message.offset, self._seeks)
             yield tp, message
 
     async def _apply_rewinds(self) -> None:
@@ -81,14 +113,21 @@ class RewindingConsumer(faust_aiokafka.Consumer):
             if tp in assigned:
                 await self.seek(tp, offset)
 
+    async def seek(self, partition: TP, offset: int) -> None:
+        """Seek as Faust does; the record in hand, if any, no longer moves the read offset."""
+        await super().seek(partition, offset)
+        self._seeks += 1
+
     async def perform_seek(self) -> None:
         """Seeking to the committed offsets supersedes any pending rewind."""
         self._rewinds.clear()
         await super().perform_seek()
+        self._seeks += 1
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         """A revoked partition's next owner reads it from the committed offset."""
         self._forget(revoked)
+        self._seeks += 1
         await super().on_partitions_revoked(revoked)
 
     def _forget(self, tps: Iterable[TP]) -> None:

@@ -93,3 +93,19 @@ def test_a_revoked_partition_drops_its_pending_rewind(
     unconnected_consumer._forget([PARTITION])
     asyncio.run(unconnected_consumer.callback(FakeRecord(26)))  # type: ignore[arg-type]
     assert delivered == [26]
+
+
+def test_a_record_in_hand_during_a_seek_does_not_move_the_read_offset(
+    unconnected_consumer: RewindingConsumer,
+) -> None:
+    read_offsets = unconnected_consumer._read_offset
+    unconnected_consumer._in_hand = (PARTITION, 40, unconnected_consumer._seeks)
+    read_offsets[PARTITION] = 40  # no seek meanwhile: Faust's fetch loop records the read
+    assert read_offsets[PARTITION] == 40
+
+    unconnected_consumer._in_hand = (PARTITION, 41, unconnected_consumer._seeks)
+    read_offsets[PARTITION] = 28  # a rebalance seeks the partition back to its committed offset...
+    unconnected_consumer._seeks += 1
+    read_offsets[PARTITION] = 41  # ...then the fetch loop finishes with the record it held
+    assert read_offsets[PARTITION] == 28, "records 28-40 must be read again, not dropped as already read"
+    assert read_offsets[TP("other", 0)] is None
