@@ -146,5 +146,10 @@ class EntityExtractor:
 
     def extract(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
         """Entities of each text, in order."""
-        docs = self._nlp.pipe((t[:MAX_NER_CHARS] for t in texts), batch_size=batch_size)
-        return [build_entities(Mention(e.text, e.label_) for e in doc.ents) for doc in docs]
+        # A worker runs for weeks over text it has never seen: without a memory zone every new word
+        # stays in spaCy's vocabulary for good (728k strings and +180 MB after 1600 articles with
+        # fresh names and numbers; 85k and +40 MB inside zones). Nothing of a Doc outlives the zone:
+        # entities are built from plain strings.
+        with self._nlp.memory_zone():
+            docs = self._nlp.pipe((t[:MAX_NER_CHARS] for t in texts), batch_size=batch_size)
+            return [build_entities(Mention(e.text, e.label_) for e in doc.ents) for doc in docs]
