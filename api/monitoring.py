@@ -53,7 +53,12 @@ class PipelineMonitor:
         from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
         servers = self.settings.kafka_bootstrap_servers
-        consumer = KafkaConsumer(bootstrap_servers=servers, client_id="newsflow-monitor", request_timeout_ms=5000)
+        consumer = KafkaConsumer(
+            bootstrap_servers=servers,
+            client_id="newsflow-monitor",
+            request_timeout_ms=5000,
+            enable_auto_commit=False,  # offsets only: no group, no commits (and no warning per scrape)
+        )
         admin = KafkaAdminClient(bootstrap_servers=servers, client_id="newsflow-monitor", request_timeout_ms=5000)
         try:
             partitions = [

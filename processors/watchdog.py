@@ -56,7 +56,10 @@ def read_backlog(bootstrap_servers: str, group: str, partitions: list[tuple[str,
 
     tps = [TopicPartition(topic, partition) for topic, partition in partitions]
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap_servers, client_id=f"{group}-watchdog", request_timeout_ms=10_000
+        bootstrap_servers=bootstrap_servers,
+        client_id=f"{group}-watchdog",
+        request_timeout_ms=10_000,
+        enable_auto_commit=False,  # offsets only: no group, no commits
     )
     admin = KafkaAdminClient(
         bootstrap_servers=bootstrap_servers, client_id=f"{group}-watchdog", request_timeout_ms=10_000
