@@ -189,6 +189,13 @@ class Pipeline:
         process.send_signal(signal.SIGKILL)
         process.wait()
 
+    def terminate(self, name: str, timeout_s: float = 60.0) -> int:
+        """SIGTERM, as `make down` or a rolling restart stops a process; its exit code once it has exited."""
+        process = self.processes[name]
+        assert process.poll() is None, f"{name} exited before it could be stopped (see its log in {self.settings.home})"
+        process.send_signal(signal.SIGTERM)
+        return process.wait(timeout=timeout_s)
+
     def close(self) -> None:
         """Stop every process still running (SIGTERM, then SIGKILL)."""
         for process in self.processes.values():
