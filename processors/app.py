@@ -22,6 +22,7 @@ from typing import Any, TypeVar, cast
 
 import faust
 from faust.exceptions import PartitionsMismatch
+from faust.types import EventT
 from pydantic import BaseModel, ValidationError
 
 from newsflow.logs import logging_config
@@ -144,25 +145,31 @@ async def parse_or_dead_letter(model: type[M], value: bytes, stage: Stage) -> M 
 async def each_message(
     stream: faust.StreamT[bytes], stage: Stage, handle: Callable[[bytes], Awaitable[None]]
 ) -> AsyncIterator[None]:
-    """Apply ``handle`` to every message; an unexpected error sets that message aside, the stream goes on."""
-    async for value in stream:
+    """Apply ``handle`` to every message; an unexpected error sets that message aside, the stream goes on.
+
+    A message is acknowledged (its offset may be committed) only once handled:
+    a worker stopped in the middle (SIGTERM, a rebalance) reads it again.
+    """
+    manual = cast(faust.Stream[bytes], stream).noack()
+    async for event in manual.events():
         for attempt in range(1, _TABLE_WAIT_ATTEMPTS + 1):
             try:
-                await handle(value)
+                await handle(event.value)
             except PartitionsMismatch:
                 # Right after start or a rebalance, a table's changelog topic can be missing from the
                 # client's metadata for a moment: the write is retried, not dead-lettered (nothing was
                 # sent yet, the handlers write their table before sending).
                 if attempt == _TABLE_WAIT_ATTEMPTS:
-                    await set_aside(stage, RuntimeError("table changelog still unknown after waiting"), value)
+                    await set_aside(stage, RuntimeError("table changelog still unknown after waiting"), event.value)
                     break
                 log.warning("table changelog not known yet; retrying", extra={"stage": stage.value, "attempt": attempt})
                 await asyncio.sleep(1.0)
             except Exception as exc:
-                await set_aside(stage, exc, value)
+                await set_aside(stage, exc, event.value)
                 break
             else:
                 break
+        await manual.ack(event)
         yield None
 
 
@@ -276,12 +283,19 @@ async def _enrich_batch(values: list[bytes]) -> None:
 @app.agent(unique_topic)
 async def enrich(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
     """Named entities for a batch of new texts (spaCy's nlp.pipe), then into the LSH buckets."""
-    async for values in stream.take(settings.batch_size, within=1.0):
+    # noack_take: a batch is acknowledged only once its documents are sent, so a worker stopped
+    # in the middle of NER (SIGTERM) reads the batch again (take() would acknowledge it on the way out).
+    manual = cast(faust.Stream[bytes], stream)
+    async for batch in manual.noack_take(settings.batch_size, within=1.0):
+        events = cast(list[EventT[bytes]], batch)  # noack_take yields events, whatever its annotation says
+        values = [cast(bytes, event.value) for event in events]
         try:
             await _enrich_batch(values)
         except Exception as exc:
             for value in values:
                 await set_aside(Stage.ENRICH, exc, value)
+        for event in events:
+            await manual.ack(event)
         yield None
 
 
@@ -321,29 +335,36 @@ def _write(messages: list[SinkMessage]) -> list[Any]:
 @app.agent(sink_channel)
 async def index_documents(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
     """Bulk-apply articles, copies and links; offsets advance only after Elasticsearch acknowledged."""
-    # take_events (not take): the sink needs each event's topic to know its model.
-    events_stream = cast(faust.Stream[bytes], stream)
-    async for events in events_stream.take_events(settings.batch_size * 4, within=1.0):
-        messages: list[SinkMessage] = []
+    # noack_take yields events (the sink needs each one's topic to know its model) and leaves the
+    # acknowledgement to us: after the bulk write, never on the way out of a stopping worker.
+    manual = cast(faust.Stream[bytes], stream)
+    async for batch in manual.noack_take(settings.batch_size * 4, within=1.0):
+        events = cast(list[EventT[bytes]], batch)  # noack_take yields events, whatever its annotation says
+        await _index_batch(events)
         for event in events:
-            model = _SINK_MODELS[event.message.topic]
-            message = await parse_or_dead_letter(model, event.value, Stage.SINK)
-            if message is None:
-                continue
-            messages.append(message)
-        try:
-            failures = await asyncio.to_thread(_write, messages)
-        except Exception as exc:
-            # Elasticsearch refused the whole request (not a transient error): set the batch aside.
-            for message in messages:
-                await set_aside(Stage.SINK, exc, message.model_dump_json(by_alias=True))
-            continue
-        for failure in failures:
-            await dead_letter(
-                Stage.SINK, failure.error, failure.reason, failure.message.model_dump_json(by_alias=True),
-                article_id=failure.message.article_id,
-            )  # fmt: skip
+            await manual.ack(event)
         yield None
+
+
+async def _index_batch(events: list[EventT[bytes]]) -> None:
+    messages: list[SinkMessage] = []
+    for event in events:
+        model = _SINK_MODELS[event.message.topic]
+        message = await parse_or_dead_letter(model, event.value, Stage.SINK)
+        if message is not None:
+            messages.append(message)
+    try:
+        failures = await asyncio.to_thread(_write, messages)
+    except Exception as exc:
+        # Elasticsearch refused the whole request (not a transient error): set the batch aside.
+        for message in messages:
+            await set_aside(Stage.SINK, exc, message.model_dump_json(by_alias=True))
+        return
+    for failure in failures:
+        await dead_letter(
+            Stage.SINK, failure.error, failure.reason, failure.message.model_dump_json(by_alias=True),
+            article_id=failure.message.article_id,
+        )  # fmt: skip
 
 
 _watchdog = ProgressWatchdog(settings.worker_stall_timeout_s)

@@ -77,6 +77,21 @@ class RewindingConsumer(faust_aiokafka.Consumer):
 
         return on_message
 
+    def ack(self, message: Message) -> bool:
+        """Acknowledge as Faust does, except a record fetched before the last rebalance.
+
+        Faust's streams acknowledge records they skip because they belong to
+        an older generation, and records still queued when their partition was
+        revoked. After every rebalance each partition is read again from its
+        committed offset, so such an acknowledgement says nothing about the
+        records now being read: recorded, it could let a commit pass over them.
+        """
+        if message.generation_id != self.app.consumer_generation_id:
+            message.acked = True
+            self._unacked_messages.discard(message)
+            return False
+        return super().ack(message)
+
     async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
         """Called by Faust's fetch loop when ``offset_to`` arrives after ``offset_from - 1``."""
         if tp in self._rewinds:

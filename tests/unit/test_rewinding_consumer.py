@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from faust.types import TP
+from faust.types import TP, Message
 
 from processors.kafka_consumer import PipelineApp, RewindingConsumer
 
@@ -109,3 +109,14 @@ def test_a_record_in_hand_during_a_seek_does_not_move_the_read_offset(
     read_offsets[PARTITION] = 41  # ...then the fetch loop finishes with the record it held
     assert read_offsets[PARTITION] == 28, "records 28-40 must be read again, not dropped as already read"
     assert read_offsets[TP("other", 0)] is None
+
+
+def test_an_acknowledgement_from_before_the_last_rebalance_is_not_recorded(
+    unconnected_consumer: RewindingConsumer,
+) -> None:
+    app = unconnected_consumer.app
+    app.consumer_generation_id = 3
+    stale = Message(PARTITION.topic, PARTITION.partition, 31, 0.0, 0, None, b"k", b"v", None, generation_id=2)
+    assert unconnected_consumer.ack(stale) is False
+    assert stale.acked, "the stream's bookkeeping is done with it"
+    assert 31 not in unconnected_consumer._acked_index[PARTITION], "the offset must not count towards a commit"
