@@ -20,6 +20,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
+from newsflow.kafka_offsets import group_positions
 from newsflow.settings import Settings
 from schemas.topics import ALL_TOPICS, COPIES, DEADLETTER, FILES, LINKS, PROCESSED_TOPICS, RAW, processors_group
 from stack.health import Health, kafka_health
@@ -50,36 +51,15 @@ class PipelineMonitor:
 
     def _kafka_figures(self) -> dict[str, Any]:
         """End offsets per topic and lag per topic of the processors' consumer group."""
-        from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-
-        servers = self.settings.kafka_bootstrap_servers
-        consumer = KafkaConsumer(
-            bootstrap_servers=servers,
-            client_id="newsflow-monitor",
-            request_timeout_ms=5000,
-            enable_auto_commit=False,  # offsets only: no group, no commits (and no warning per scrape)
+        positions = group_positions(
+            self.settings.kafka_bootstrap_servers, self.group, self.topics, client_id="newsflow-monitor"
         )
-        admin = KafkaAdminClient(bootstrap_servers=servers, client_id="newsflow-monitor", request_timeout_ms=5000)
-        try:
-            partitions = [
-                TopicPartition(topic, p)
-                for topic in self.topics
-                for p in sorted(consumer.partitions_for_topic(topic) or ())
-            ]
-            ends: dict[TopicPartition, int] = consumer.end_offsets(partitions)
-            starts: dict[TopicPartition, int] = consumer.beginning_offsets(partitions)
-            committed = admin.list_group_offsets(self.group).get(self.group, {})
-        finally:
-            consumer.close()
-            admin.close()
         end_by_topic: dict[str, int] = {}
         lag_by_topic: dict[str, int] = {}
-        for tp, end in ends.items():
-            end_by_topic[tp.topic] = end_by_topic.get(tp.topic, 0) + end
-            if tp.topic in self.processed:
-                # A partition without a commit yet is read from its start (auto_offset_reset=earliest).
-                done = committed[tp].offset if tp in committed and committed[tp].offset >= 0 else starts[tp]
-                lag_by_topic[tp.topic] = lag_by_topic.get(tp.topic, 0) + max(end - done, 0)
+        for (topic, _), position in positions.items():
+            end_by_topic[topic] = end_by_topic.get(topic, 0) + position.end
+            if topic in self.processed:
+                lag_by_topic[topic] = lag_by_topic.get(topic, 0) + position.lag
         return {"end": end_by_topic, "lag": lag_by_topic}
 
     def _index_figures(self) -> dict[str, Any]:

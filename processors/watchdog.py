@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from newsflow.kafka_offsets import group_positions
+
 
 @dataclass
 class ProgressWatchdog:
@@ -47,34 +49,12 @@ class ProgressWatchdog:
 
 
 def read_backlog(bootstrap_servers: str, group: str, partitions: list[tuple[str, int]]) -> tuple[dict[Any, int], int]:
-    """The group's committed offset of each partition (as the broker has it) and the records past them.
+    """The group's committed offset of each of ``partitions`` (as the broker has it) and the records past them.
 
     A partition the group never committed on counts from its earliest offset.
     Raises when Kafka does not answer (blocking: call it off the event loop).
     """
-    from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-
-    tps = [TopicPartition(topic, partition) for topic, partition in partitions]
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
-        client_id=f"{group}-watchdog",
-        request_timeout_ms=10_000,
-        enable_auto_commit=False,  # offsets only: no group, no commits
-    )
-    admin = KafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, client_id=f"{group}-watchdog", request_timeout_ms=10_000
-    )
-    try:
-        ends = consumer.end_offsets(tps)
-        starts = consumer.beginning_offsets(tps)
-        done = admin.list_group_offsets(group).get(group, {})
-    finally:
-        consumer.close()
-        admin.close()
-    committed: dict[Any, int] = {}
-    backlog = 0
-    for tp in tps:
-        offset = done[tp].offset if tp in done and done[tp].offset >= 0 else starts[tp]
-        committed[(tp.topic, tp.partition)] = offset
-        backlog += max(ends[tp] - offset, 0)
-    return committed, backlog
+    topics = sorted({topic for topic, _ in partitions})
+    positions = group_positions(bootstrap_servers, group, topics, client_id=f"{group}-watchdog", timeout_ms=10_000)
+    held = {tp: positions[tp] for tp in partitions if tp in positions}
+    return {tp: position.done for tp, position in held.items()}, sum(position.lag for position in held.values())
