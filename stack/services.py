@@ -92,6 +92,18 @@ def _render(template: str, dest: Path, values: dict[str, str]) -> Path:
     return dest
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id in Kafka's own form: 22 URL-safe base64 characters.
+
+    Like Kafka's ``Uuid.randomUuid`` it never starts with "-", which Kafka's
+    command-line tools (and one CI run of ours, 1 time in 64) read as an option.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 class KafkaService(Service):
     """One Apache Kafka node in KRaft combined mode (broker and controller in one process).
 
@@ -177,8 +189,10 @@ class KafkaService(Service):
         if (self._data / "meta.properties").is_file():
             return
         # KRaft storage must be formatted once before the first start, every node with the same cluster id.
+        # `--cluster-id=` keeps an id that starts with "-" from being read as an option.
+        cluster_id = f"--cluster-id={self._cluster_id()}"
         result = subprocess.run(
-            [*self._jvm(), "kafka.tools.StorageTool", "format", "-t", self._cluster_id(), "-c", str(self._config)],
+            [*self._jvm(), "kafka.tools.StorageTool", "format", cluster_id, "-c", str(self._config)],
             capture_output=True,
             text=True,
             check=False,
@@ -193,7 +207,7 @@ class KafkaService(Service):
         path = self.settings.data_dir / "kafka-cluster-id"
         if path.is_file():
             return path.read_text().strip()
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(cluster_id + "\n")
         return cluster_id

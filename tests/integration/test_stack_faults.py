@@ -17,6 +17,7 @@ import pytest
 from newsflow.settings import Settings
 from stack import artifacts
 from stack.errors import StackError
+from stack.services import kafka_services
 from stack.stack import LocalStack
 
 
@@ -73,6 +74,16 @@ def test_failed_start_names_the_log_and_stops_what_was_started(spare_stack_setti
         LocalStack(settings).up(with_pipeline=False)
     assert failure.value.log_file is not None
     assert _nothing_running(settings), "Kafka, started by the failed `up`, must have been stopped"
+
+
+def test_kafka_storage_formats_with_a_cluster_id_that_starts_with_a_dash(spare_stack_settings: Settings) -> None:
+    # A stored id from before ids were drawn like Kafka's own; "-" once made the format step fail in CI.
+    (spare_stack_settings.data_dir).mkdir(parents=True)
+    (spare_stack_settings.data_dir / "kafka-cluster-id").write_text("-AbCdEfGhIjKlMnOpQrStUv\n")
+    (node,) = kafka_services(spare_stack_settings)
+    node.prepare()
+    meta = (spare_stack_settings.data_dir / "kafka" / "meta.properties").read_text()
+    assert "cluster.id=-AbCdEfGhIjKlMnOpQrStUv" in meta.splitlines()
 
 
 def test_failed_download_names_the_maven_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

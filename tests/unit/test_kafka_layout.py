@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from newsflow.settings import Settings, local_kafka_ports
 from stack.errors import StackError
-from stack.services import KafkaService, kafka_services
+from stack.services import KafkaService, kafka_services, new_cluster_id
 from stack.stack import LocalStack
 
 
@@ -83,3 +83,14 @@ def test_up_refuses_bootstrap_servers_that_are_not_the_local_nodes(tmp_path: Pat
     settings = Settings(home=tmp_path, kafka_brokers=3, kafka_bootstrap_servers="127.0.0.1:9092,elsewhere:9092")
     with pytest.raises(StackError, match="lists elsewhere:9092, which is not one of the local Kafka nodes"):
         LocalStack(settings).up(with_pipeline=False)
+
+
+def test_a_new_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    # 0xF8 encodes to "-" in URL-safe base64: the first draw must be refused, the second kept.
+    draws = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=b"\x10" + bytes(15))])
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(draws))
+    cluster_id = new_cluster_id()
+    assert cluster_id == "EAAAAAAAAAAAAAAAAAAAAA"
+    assert len(cluster_id) == 22
