@@ -28,6 +28,8 @@ import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, Message, TransportT
 
+from processors.kafka_backoff import BackoffConsumerThread, BackoffProducer
+
 log = logging.getLogger("newsflow.processors.consumer")
 
 
@@ -63,6 +65,9 @@ class RewindingConsumer(faust_aiokafka.Consumer):
         self._seeks = 0
         self._in_hand: tuple[TP, int, int] | None = None
         self._read_offset = _ReadOffsets(self)
+
+    def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
+        return BackoffConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
     def _handed_out_before_a_seek(self, tp: TP, offset: int | None) -> bool:
         return self._in_hand is not None and self._in_hand[:2] == (tp, offset) and self._in_hand[2] != self._seeks
@@ -151,9 +156,10 @@ class RewindingConsumer(faust_aiokafka.Consumer):
 
 
 class RewindingTransport(faust_aiokafka.Transport):
-    """The aiokafka transport with :class:`RewindingConsumer`."""
+    """The aiokafka transport with :class:`RewindingConsumer`, and clients that back off while Kafka is down."""
 
     Consumer = RewindingConsumer
+    Producer = BackoffProducer
 
 
 class PipelineApp(faust.App):

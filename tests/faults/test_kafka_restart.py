@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from tests.faults.scenario import (
     dead_letters,
     drop,
     indexed_count,
+    log_lines,
     pending_files,
     processed_files,
     record_recovery,
@@ -26,6 +28,9 @@ from tests.faults.scenario import (
 pytestmark = pytest.mark.faults
 
 OUTAGE_S = 20.0
+# Failed metadata refreshes per second and client while no broker answers. The back-off
+# (processors/kafka_backoff.py) allows about 1/s once grown; aiokafka alone did about 1300/s.
+MAX_REFRESHES_PER_S = 10.0
 
 
 def test_broker_outage_is_ridden_out_by_producer_and_worker(
@@ -60,8 +65,23 @@ def test_broker_outage_is_ridden_out_by_producer_and_worker(
     assert not pending_files(sandbox)
     assert len(processed_files(sandbox)) == len(corpus.files)
     assert dead_letters(sandbox) == []
+    refresh_rates = metadata_refresh_rates(sandbox)
+    assert refresh_rates, "the worker logs when its Kafka clients get metadata again after failing"
+    assert max(refresh_rates) <= MAX_REFRESHES_PER_S, f"refreshes per second while Kafka was down: {refresh_rates}"
     record_recovery(
         "kafka_restart", recovery_s, meaning="broker healthy again -> index complete",
         indexing_resumed_s=round(resumed_s, 1), outage_s=OUTAGE_S, files_waiting_during_outage=waiting,
         documents=corpus.documents, copies=corpus.copies,
+        worker_metadata_refreshes_per_s=[round(rate, 1) for rate in refresh_rates],
     )  # fmt: skip
+
+
+def metadata_refresh_rates(sandbox: Settings) -> list[float]:
+    """Per worker client that lost Kafka: its failed metadata refreshes per second of the outage."""
+    rates = []
+    for line in log_lines(sandbox.home / "worker-0.log", "Kafka metadata refreshed again"):
+        found = re.search(r"failed_refreshes=(\d+) failing_s=([\d.]+)", line)
+        assert found, f"unreadable line: {line}"
+        failures, seconds = int(found[1]), float(found[2])
+        rates.append(failures / max(seconds, 1.0))
+    return rates
