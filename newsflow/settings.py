@@ -101,6 +101,12 @@ class Settings(BaseSettings):
         description="A worker holding records but committing nothing this long (Kafka and Elasticsearch answering) "
         "exits so that its supervisor restarts it; 0 disables the watchdog.",
     )
+    worker_table_memory_mb: int = Field(
+        256,
+        ge=16,
+        description="Memory a worker's RocksDB tables may hold (write buffers and block caches), "
+        "shared over every table partition.",
+    )
 
     # --- Elasticsearch -------------------------------------------------------
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch HTTP endpoint.")

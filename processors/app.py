@@ -22,7 +22,7 @@ from typing import Any, TypeVar, cast
 
 import faust
 from faust.exceptions import PartitionsMismatch
-from faust.types import EventT
+from faust.types import EventT, TableT
 from pydantic import BaseModel, ValidationError
 
 from newsflow.logs import logging_config
@@ -33,6 +33,7 @@ from processors.kafka_consumer import PipelineApp
 from processors.normalize import normalize
 from processors.similarity import band_keys
 from processors.sink import ElasticsearchSink, SinkMessage
+from processors.table_memory import rocksdb_options
 from processors.watchdog import ProgressWatchdog, read_backlog
 from schemas.articles import (
     ArticleDocument,
@@ -109,10 +110,21 @@ bands_topic = _topic(BANDS)
 links_topic = _topic(LINKS)
 deadletter_topic = _topic(DEADLETTER)
 
+
+TABLES = (FIRST_SOURCES_TABLE, LSH_BUCKETS_TABLE)
+
+
+def _table(name: str, default: Any) -> TableT[Any, Any]:
+    """One of the worker's two tables, its RocksDB memory bounded by ``NEWSFLOW_WORKER_TABLE_MEMORY_MB``."""
+    partitions = settings.topic_partitions
+    options = rocksdb_options(settings.worker_table_memory_mb, tables=len(TABLES), partitions=partitions)
+    return app.Table(name, default=default, partitions=partitions, options=options)
+
+
 # article_id -> source_id of the copy that first brought the text.
-first_sources = app.Table(FIRST_SOURCES_TABLE, default=None, partitions=settings.topic_partitions)
+first_sources = _table(FIRST_SOURCES_TABLE, default=None)
 # LSH band key -> earliest members of the bucket.
-buckets = app.Table(LSH_BUCKETS_TABLE, default=list, partitions=settings.topic_partitions)
+buckets = _table(LSH_BUCKETS_TABLE, default=list)
 
 
 async def _send(topic: faust.TopicT, key: str, value: BaseModel) -> None:

@@ -1,0 +1,33 @@
+"""How much memory the worker's RocksDB tables may hold, split over their partitions.
+
+Faust opens one RocksDB database per table partition and gives each, by
+default, three 64 MB write buffers and a 2 GiB block cache. With the
+pipeline's two tables over four partitions that is a ceiling of several
+gigabytes, and a worker's memory rose by about 30 MB a minute under steady
+load as the buffers filled and the caches took in what was read
+(docs/benchmarks.md, the hour-long run). Here one budget,
+``NEWSFLOW_WORKER_TABLE_MEMORY_MB``, is split evenly over every database:
+half for two write buffers, half for the block cache.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MB = 1024 * 1024
+WRITE_BUFFERS = 2
+# RocksDB's smallest sensible sizes; below them it flushes or evicts on nearly every write.
+MIN_WRITE_BUFFER = 1 * MB
+MIN_BLOCK_CACHE = 1 * MB
+
+
+def rocksdb_options(budget_mb: int, tables: int, partitions: int) -> dict[str, Any]:
+    """Faust ``Table(options=...)`` for one of ``tables`` tables of ``partitions`` partitions within ``budget_mb``."""
+    if tables < 1 or partitions < 1:
+        raise ValueError("a worker has at least one table of at least one partition")
+    per_database = budget_mb * MB // (tables * partitions)
+    return {
+        "write_buffer_size": max(MIN_WRITE_BUFFER, per_database // (2 * WRITE_BUFFERS)),
+        "max_write_buffer_number": WRITE_BUFFERS,
+        "block_cache_size": max(MIN_BLOCK_CACHE, per_database // 2),
+    }
