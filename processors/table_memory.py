@@ -3,9 +3,9 @@
 Faust opens one RocksDB database per table partition and gives each, by
 default, three 64 MB write buffers and a 2 GiB block cache. With the
 pipeline's two tables over four partitions that is a ceiling of several
-gigabytes, and a worker's memory rose by about 30 MB a minute under steady
-load as the buffers filled and the caches took in what was read
-(docs/benchmarks.md, the hour-long run). Here one budget,
+gigabytes. Under steady load a worker's memory rose by about 40 MB a minute
+as the buffers filled and the caches took in what was read
+(docs/benchmarks.md, run E). Here one budget,
 ``NEWSFLOW_WORKER_TABLE_MEMORY_MB``, is split evenly over every database:
 half for two write buffers, half for the block cache.
 """
