@@ -64,7 +64,7 @@ class BackoffClient(AIOKafkaClient):  # type: ignore[misc]
             outage = backoff.succeeded(time.monotonic())
             if outage is not None:
                 log.warning(
-                    "Kafka metadata refreshed again  client=%s failed_refreshes=%d failing_s=%.1f",
+                    "Kafka metadata refresh succeeded after failures  client=%s failed_refreshes=%d since_first_s=%.1f",
                     self._client_id, outage[0], outage[1],
                 )  # fmt: skip
         else:

@@ -28,8 +28,8 @@ from tests.faults.scenario import (
 pytestmark = pytest.mark.faults
 
 OUTAGE_S = 20.0
-# Failed metadata refreshes per second and client while no broker answers. The back-off
-# (processors/kafka_backoff.py) allows about 1/s once grown; aiokafka alone did about 1300/s.
+# Failed metadata refreshes per second while no broker answers. The back-off
+# (processors/kafka_backoff.py) allows about 1/s per client once grown; aiokafka alone did about 1300/s.
 MAX_REFRESHES_PER_S = 10.0
 
 
@@ -65,23 +65,22 @@ def test_broker_outage_is_ridden_out_by_producer_and_worker(
     assert not pending_files(sandbox)
     assert len(processed_files(sandbox)) == len(corpus.files)
     assert dead_letters(sandbox) == []
-    refresh_rates = metadata_refresh_rates(sandbox)
-    assert refresh_rates, "the worker logs when its Kafka clients get metadata again after failing"
-    assert max(refresh_rates) <= MAX_REFRESHES_PER_S, f"refreshes per second while Kafka was down: {refresh_rates}"
+    refreshes_per_s = failed_metadata_refreshes(sandbox) / OUTAGE_S
+    assert refreshes_per_s <= MAX_REFRESHES_PER_S, f"failed metadata refreshes per second: {refreshes_per_s:.1f}"
     record_recovery(
         "kafka_restart", recovery_s, meaning="broker healthy again -> index complete",
         indexing_resumed_s=round(resumed_s, 1), outage_s=OUTAGE_S, files_waiting_during_outage=waiting,
         documents=corpus.documents, copies=corpus.copies,
-        worker_metadata_refreshes_per_s=[round(rate, 1) for rate in refresh_rates],
+        worker_failed_metadata_refreshes_per_s=round(refreshes_per_s, 1),
     )  # fmt: skip
 
 
-def metadata_refresh_rates(sandbox: Settings) -> list[float]:
-    """Per worker client that lost Kafka: its failed metadata refreshes per second of the outage."""
-    rates = []
-    for line in log_lines(sandbox.home / "worker-0.log", "Kafka metadata refreshed again"):
-        found = re.search(r"failed_refreshes=(\d+) failing_s=([\d.]+)", line)
-        assert found, f"unreadable line: {line}"
-        failures, seconds = int(found[1]), float(found[2])
-        rates.append(failures / max(seconds, 1.0))
-    return rates
+def failed_metadata_refreshes(sandbox: Settings) -> int:
+    """The worker's failed metadata refreshes, from aiokafka's error line and the repeats the log held back.
+
+    Repeats held back after the last line let through are not counted: an
+    undercount of at most one 10 s window, far below aiokafka's ~1300/s without back-off.
+    """
+    lines = list(log_lines(sandbox.home / "worker-0.log", "Unable to update metadata"))
+    held_back = sum(int(found[1]) for line in lines if (found := re.search(r"suppressed=(\d+)", line)))
+    return len(lines) + held_back
