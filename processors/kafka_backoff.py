@@ -4,7 +4,7 @@ While no broker answers, aiokafka (0.14) refreshes its cluster metadata again
 as soon as a refresh fails: the fetcher, the group coordinator and the sender
 wait on the refresh, find the metadata still invalid and ask again at once.
 Connection refused comes back in microseconds, so an outage made every worker
-spin a core at about 1300 refreshes a second (docs/faults.md, scenario d).
+refresh about 1300 times a second (docs/faults.md, scenario d).
 Java's client and kafka-python back off between failed refreshes
 (``retry.backoff.ms`` growing to ``retry.backoff.max.ms``); this module adds
 that back-off to the aiokafka clients the Faust worker creates.
