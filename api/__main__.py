@@ -1,10 +1,10 @@
-"""Run the API: ``python -m api`` (host and port from the settings)."""
+"""Run the API: ``python -m newsflow.api`` (host and port from the settings)."""
 
 import uvicorn
 
-from api.app import create_app
-from newsflow.logs import configure_logging
-from newsflow.settings import get_settings
+from newsflow.api.app import create_app
+from newsflow.infra.logs import configure_logging
+from newsflow.infra.settings import get_settings
 
 settings = get_settings()
 configure_logging(settings.log_format, settings.log_level)

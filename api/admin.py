@@ -13,10 +13,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header
 
-from api.service import ApiFailureError
-from newsflow.settings import Settings
-from schemas.admin import ReindexResult, ReplayRequest, ReplayResult
-from schemas.search import ApiError
+from newsflow.api.service import ApiFailureError
+from newsflow.infra.settings import Settings
+from newsflow.operations.reindex import reindex as run_reindex
+from newsflow.operations.replay import replay as run_replay
+from newsflow.schemas.admin import ReindexResult, ReplayRequest, ReplayResult
+from newsflow.schemas.search import ApiError
 
 _RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ApiError, "description": "The request body can't be read, or the action was refused."},
@@ -47,8 +49,6 @@ def admin_router(settings: Settings) -> APIRouter:
     @router.post("/replay", response_model=ReplayResult, dependencies=[Depends(require_key)])
     def replay(request: ReplayRequest) -> ReplayResult:
         """Publish the raw topic again (documents are rewritten in place, nothing is indexed twice)."""
-        from processors.replay import replay as run_replay
-
         lock = exclusive()
         try:
             report = run_replay(settings, from_offset=request.from_offset, since=request.since)
@@ -63,8 +63,6 @@ def admin_router(settings: Settings) -> APIRouter:
     @router.post("/reindex", response_model=ReindexResult, dependencies=[Depends(require_key)])
     def reindex() -> ReindexResult:
         """Build the next index version from the current one and move the alias to it."""
-        from processors.reindex import reindex as run_reindex
-
         lock = exclusive()
         try:
             report = run_reindex(settings)

@@ -18,13 +18,13 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.admin import admin_router
-from api.monitoring import PipelineMonitor
-from api.service import ApiFailureError, SearchService
-from newsflow.settings import Settings, get_settings
-from schemas.articles import EntityType
-from schemas.search import ApiError, ArticleView, EntitySuggestions, SearchParams, SearchResponse
-from stack.health import Health, elasticsearch_health
+from newsflow.api.admin import admin_router
+from newsflow.api.monitoring import PipelineMonitor
+from newsflow.api.service import ApiFailureError, SearchService
+from newsflow.infra.health import Health, elasticsearch_health
+from newsflow.infra.settings import Settings, get_settings
+from newsflow.schemas.articles import EntityType
+from newsflow.schemas.search import ApiError, ArticleView, EntitySuggestions, SearchParams, SearchResponse
 
 log = logging.getLogger("newsflow.api")
 WEB_DIR = Path(__file__).resolve().parent / "web"

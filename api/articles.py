@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemas.articles import EntityType
-from schemas.search import ArticleView, EntitySuggestion, EntitySuggestions, RelatedArticle
+from newsflow.schemas.articles import EntityType
+from newsflow.schemas.search import ArticleView, EntitySuggestion, EntitySuggestions, RelatedArticle
 
 MAX_RELATED = 100
 _RELATED_FIELDS = ["article_id", "title", "outlet", "dated_at", "near_duplicate_similarity"]

@@ -15,15 +15,25 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from elasticsearch import Elasticsearch
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
-from newsflow.kafka_offsets import group_positions
-from newsflow.settings import Settings
-from schemas.topics import ALL_TOPICS, COPIES, DEADLETTER, FILES, LINKS, PROCESSED_TOPICS, RAW, processors_group
-from stack.health import Health, kafka_health
+from newsflow.infra.health import Health, kafka_health
+from newsflow.infra.kafka_offsets import group_positions
+from newsflow.infra.settings import Settings
+from newsflow.schemas.topics import (
+    ALL_TOPICS,
+    COPIES,
+    DEADLETTER,
+    FILES,
+    LINKS,
+    PROCESSED_TOPICS,
+    RAW,
+    processors_group,
+)
 
 log = logging.getLogger("newsflow.monitoring")
 
@@ -63,8 +73,6 @@ class PipelineMonitor:
         return {"end": end_by_topic, "lag": lag_by_topic}
 
     def _index_figures(self) -> dict[str, Any]:
-        from elasticsearch import Elasticsearch
-
         es = Elasticsearch(self.settings.elasticsearch_url, timeout=5, max_retries=0)
         body = {
             "size": 0,

@@ -17,8 +17,8 @@ import json
 from datetime import date, datetime, time
 from typing import Any
 
-from schemas.articles import EntityType
-from schemas.search import (
+from newsflow.schemas.articles import EntityType
+from newsflow.schemas.search import (
     DateBucket,
     FacetBucket,
     Facets,

@@ -8,10 +8,10 @@ from typing import Any
 from elasticsearch import ConnectionError as EsConnectionError
 from elasticsearch import Elasticsearch, NotFoundError, TransportError
 
-from api import articles, search
-from newsflow.settings import Settings
-from schemas.articles import EntityType
-from schemas.search import ArticleView, EntitySuggestions, SearchParams, SearchResponse
+from newsflow.api import articles, search
+from newsflow.infra.settings import Settings
+from newsflow.schemas.articles import EntityType
+from newsflow.schemas.search import ArticleView, EntitySuggestions, SearchParams, SearchResponse
 
 
 class ApiFailureError(Exception):

@@ -28,37 +28,21 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from bench import scaleout
+from bench.end_to_end import BBC_DIR, corpus_files, end_to_end, expected_id, indexed_count
 from bench.polling import wait_until
 from bench.search_latency import search_latency
 from bench.sustained import run_alone, run_sustained, summary_lines
-from newsflow.settings import Settings
-from processors.entities import EntityExtractor
-from processors.normalize import clean_text, raw_article_id
-from producers.files import FileIngestor
-from producers.formats import ParsedArticle, parse_file
-from producers.publisher import Publisher
-from stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
-from stack.services import infrastructure_services
-from stack.stack import LocalStack
+from newsflow.infra.settings import Settings
+from newsflow.processors.entities import EntityExtractor
+from newsflow.processors.normalize import clean_text
+from newsflow.producers.files import FileIngestor
+from newsflow.producers.formats import ParsedArticle, parse_file
+from newsflow.producers.publisher import Publisher
+from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
+from newsflow.stack.services import infrastructure_services
+from newsflow.stack.stack import LocalStack
 
-BBC_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc"
 RESULTS = Path(__file__).parent / "results"
-
-
-def corpus_files() -> list[Path]:
-    return sorted(p for p in BBC_DIR.rglob("*.txt") if p.parent != BBC_DIR)
-
-
-def expected_id(data: bytes, name: str) -> str:
-    """The article_id the pipeline will give this single-article file."""
-    (parsed,) = parse_file(name, data)[1]
-    assert isinstance(parsed, ParsedArticle)
-    return raw_article_id(parsed.title, parsed.body)
-
-
-def indexed_count(es: Elasticsearch, alias: str) -> int:
-    hits = es.search(index=alias, query={"exists": {"field": "title"}}, size=0, track_total_hits=True)
-    return int(hits["hits"]["total"]["value"])
 
 
 def ner_ceiling(files: list[Path]) -> dict[str, float]:
@@ -74,26 +58,6 @@ def ner_ceiling(files: list[Path]) -> dict[str, float]:
     extractor.extract(texts)
     seconds = time.perf_counter() - started
     return {"articles": len(texts), "seconds": round(seconds, 2), "articles_per_s": round(len(texts) / seconds, 1)}
-
-
-def end_to_end(settings: Settings, files: list[Path], es: Elasticsearch) -> dict[str, float]:
-    expected = len({expected_id(p.read_bytes(), p.name) for p in files})
-    already = indexed_count(es, settings.index_alias)  # warm-up articles, not part of the measure
-    with Publisher(settings) as publisher:
-        ingestor = FileIngestor(settings, publisher, move_files=False)
-        started = time.perf_counter()
-        for path in files:
-            ingestor.ingest(path)
-        produced = time.perf_counter() - started
-    wait_until(lambda: indexed_count(es, settings.index_alias) >= already + expected, 1800, f"{expected} documents")
-    seconds = time.perf_counter() - started
-    return {
-        "files": len(files),
-        "distinct_articles": expected,
-        "producer_seconds": round(produced, 2),
-        "seconds": round(seconds, 2),
-        "articles_per_s": round(expected / seconds, 1),
-    }
 
 
 def freshness(settings: Settings, files: list[Path], es: Elasticsearch, count: int, rate: float) -> dict[str, float]:

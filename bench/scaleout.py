@@ -30,13 +30,17 @@ from pathlib import Path
 from typing import Any
 
 from elasticsearch import Elasticsearch
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 
-from newsflow.settings import Settings
-from producers.files import FileIngestor
-from producers.publisher import Publisher
-from stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
-from stack.services import infrastructure_services
-from stack.stack import LocalStack
+from bench.end_to_end import corpus_files, end_to_end, indexed_count
+from bench.polling import wait_until
+from newsflow.infra.settings import Settings
+from newsflow.producers.files import FileIngestor
+from newsflow.producers.publisher import Publisher
+from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
+from newsflow.stack.services import infrastructure_services
+from newsflow.stack.stack import LocalStack
 
 RESULTS = Path(__file__).parent / "results"
 PARTITIONS = 4
@@ -60,9 +64,6 @@ def _machine_busy_seconds() -> float:
 
 def _group_stable(settings: Settings, members: int) -> bool:
     """True when the workers' consumer group is Stable with ``members`` members."""
-    from kafka import KafkaAdminClient
-    from kafka.errors import KafkaError
-
     group = f"{settings.topic_prefix}-processors"  # the Faust app id is the group id
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="newsflow-bench")
     try:
@@ -81,9 +82,6 @@ def _warm_up(settings: Settings, es: Elasticsearch, workers: int) -> None:
     another has records in flight makes a rebalance, after which faust-streaming
     0.15.3 once stopped processing altogether here (see docs/scaling.md).
     """
-    from bench.__main__ import indexed_count
-    from bench.polling import wait_until
-
     wait_until(lambda: _group_stable(settings, workers), 120, f"a stable group of {workers} worker(s)")
     folder = settings.home / "warmup"
     folder.mkdir(exist_ok=True)
@@ -99,8 +97,6 @@ def _warm_up(settings: Settings, es: Elasticsearch, workers: int) -> None:
 
 def measure(base: Settings, files: list[Path], workers: int) -> dict[str, Any]:
     """End-to-end throughput on ``files`` with ``workers`` worker processes in a fresh sandbox."""
-    from bench.__main__ import end_to_end, indexed_count
-
     settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-scaleout-")), partitions=PARTITIONS)
     es = Elasticsearch(settings.elasticsearch_url)
     processes = [start_worker(settings, worker_id) for worker_id in range(workers)]
@@ -156,8 +152,6 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
 
 def run_alone() -> None:
     """The scale-out runs on their own (stack reused if it answers, else started and stopped)."""
-    from bench.__main__ import corpus_files
-
     base = Settings()
     local = LocalStack(base)
     started = [] if all(s.health().healthy for s in infrastructure_services(base)) else local.up(with_pipeline=False)

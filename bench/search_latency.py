@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from newsflow.settings import Settings
-from stack.sandbox import start_api, stop_process
+from newsflow.infra.settings import Settings
+from newsflow.stack.sandbox import start_api, stop_process
 
 TYPICAL_QUERIES: list[dict[str, Any]] = [
     {"q": "election"},

@@ -46,14 +46,14 @@ from elasticsearch import Elasticsearch
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.polling import wait_until
-from newsflow.settings import Settings
-from processors.normalize import raw_article_id
-from producers.formats import ParsedArticle, parse_file
-from schemas.topics import BANDS, RAW, UNIQUE
-from stack.process import ProcessTable
-from stack.sandbox import drop_sandbox, sandbox_settings, start_api, start_producer, start_worker, stop_process
-from stack.services import infrastructure_services
-from stack.stack import LocalStack
+from newsflow.infra.settings import Settings
+from newsflow.processors.normalize import raw_article_id
+from newsflow.producers.formats import ParsedArticle, parse_file
+from newsflow.schemas.topics import BANDS, RAW, UNIQUE
+from newsflow.stack.process import ProcessTable
+from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_api, start_producer, start_worker, stop_process
+from newsflow.stack.services import infrastructure_services
+from newsflow.stack.stack import LocalStack
 
 BBC_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc"
 RESULTS = Path(__file__).parent / "results"
@@ -541,10 +541,10 @@ def _slope(points: list[tuple[float, float]]) -> float:
 
 def plot(series: dict[str, Any], path: Path) -> None:
     """Stacked panels over time: throughput, backlog, lag, freshness, memory of the processes and JVMs, CPU."""
-    import matplotlib
+    import matplotlib  # noqa: PLC0415 - the plot alone needs it, and the Agg backend must be chosen first
 
     matplotlib.use("Agg")  # files only: no display on a server
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - after matplotlib.use("Agg")
 
     config, summary, samples, articles = series["config"], series["summary"], series["samples"], series["articles"]
     seconds = config["seconds"]

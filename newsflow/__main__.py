@@ -1,3 +1,5 @@
-from newsflow.cli import main
+"""``python -m newsflow``: the command line."""
+
+from newsflow.cli.main import main
 
 main()

@@ -14,8 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from processors.similarity import estimated_jaccard
-from schemas.articles import BandEntry, NearDuplicateLink, NormalizedArticle
+from newsflow.processors.similarity import estimated_jaccard
+from newsflow.schemas.articles import BandEntry, NearDuplicateLink, NormalizedArticle
 
 # A bucket keeps its earliest members; beyond this, new arrivals are compared but not stored,
 # which bounds the state of a hot bucket (boilerplate shared by many articles).

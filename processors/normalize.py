@@ -6,8 +6,10 @@ import hashlib
 import re
 import unicodedata
 
-from processors.similarity import minhash_signature, shingles
-from schemas.articles import NormalizedArticle, RawArticle
+import py3langid
+
+from newsflow.processors.similarity import minhash_signature, shingles
+from newsflow.schemas.articles import NormalizedArticle, RawArticle
 
 # Zero-width and other invisible format characters that differ between copies of one text.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -58,7 +60,6 @@ def detect_language(text: str, declared: str | None) -> str:
     """ISO 639-1 code; the source's declaration wins when it is a plausible code."""
     if declared and re.fullmatch(r"[A-Za-z]{2}([-_][A-Za-z]{2})?", declared.strip()):
         return declared.strip()[:2].lower()
-    import py3langid
 
     code, _score = py3langid.classify(text[:5000])
     return str(code)

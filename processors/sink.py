@@ -21,9 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from elasticsearch import ConnectionError as EsConnectionError
+from elasticsearch import Elasticsearch, TransportError
 from pydantic import BaseModel
 
-from schemas.articles import ArticleDocument, CopySeen, NearDuplicateLink
+from newsflow.schemas.articles import ArticleDocument, CopySeen, NearDuplicateLink
 
 log = logging.getLogger("newsflow.sink")
 
@@ -110,8 +112,6 @@ class ElasticsearchSink:
     """Bulk-applies sink messages to the index alias, retrying transient failures."""
 
     def __init__(self, url: str, index: str, max_backoff_s: float = 30.0) -> None:
-        from elasticsearch import Elasticsearch
-
         self.index = index
         self.max_backoff_s = max_backoff_s
         # True while a write waits for Elasticsearch (the worker's stall watchdog excuses that).
@@ -120,9 +120,6 @@ class ElasticsearchSink:
 
     def write(self, messages: list[SinkMessage]) -> list[SinkFailure]:
         """Apply all messages; return those refused permanently. Blocks while Elasticsearch is unavailable."""
-        from elasticsearch import ConnectionError as EsConnectionError
-        from elasticsearch import TransportError
-
         pending = distinct(messages)
         failures: list[SinkFailure] = []
         backoff = 0.5

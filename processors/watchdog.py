@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from newsflow.kafka_offsets import group_positions
+from newsflow.infra.kafka_offsets import group_positions
 
 
 @dataclass

@@ -1,15 +1,15 @@
-"""The producer daemon: ``python -m producers`` watches the ingest folder until SIGTERM."""
+"""The producer daemon: ``python -m newsflow.producers`` watches the ingest folder until SIGTERM."""
 
 from __future__ import annotations
 
 import signal
 from types import FrameType
 
-from newsflow.logs import configure_logging
-from newsflow.settings import get_settings
-from producers.files import FileIngestor
-from producers.publisher import Publisher
-from producers.watcher import DirectoryWatcher
+from newsflow.infra.logs import configure_logging
+from newsflow.infra.settings import get_settings
+from newsflow.producers.files import FileIngestor
+from newsflow.producers.publisher import Publisher
+from newsflow.producers.watcher import DirectoryWatcher
 
 
 def main() -> None:

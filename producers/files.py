@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from newsflow.settings import Settings
-from producers.formats import FileRejected, ParsedArticle, RecordError, parse_file
-from producers.publisher import OutgoingRecord, Publisher
-from schemas.articles import RawArticle, SourceInfo
-from schemas.deadletter import MAX_PAYLOAD_CHARS, DeadLetter, Stage
-from schemas.files import FileOutcome, FileReceipt
-from schemas.topics import DEADLETTER, FILES, RAW
+from newsflow.infra.settings import Settings
+from newsflow.producers.formats import FileRejected, ParsedArticle, RecordError, parse_file
+from newsflow.producers.publisher import OutgoingRecord, Publisher
+from newsflow.schemas.articles import RawArticle, SourceInfo
+from newsflow.schemas.deadletter import MAX_PAYLOAD_CHARS, DeadLetter, Stage
+from newsflow.schemas.files import FileOutcome, FileReceipt
+from newsflow.schemas.topics import DEADLETTER, FILES, RAW
 
 log = logging.getLogger("newsflow.producer")
 

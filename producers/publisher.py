@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
 from pydantic import BaseModel
 
-from newsflow.settings import Settings
+from newsflow.infra.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,6 @@ class Publisher:
     """A kafka-python producer configured for at-least-once, duplicate-free sends."""
 
     def __init__(self, settings: Settings, client_id: str = "newsflow-producer") -> None:
-        from kafka import KafkaProducer
-
         self._producer = KafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap_servers,
             client_id=client_id,
@@ -50,8 +50,6 @@ class Publisher:
 
     def send_all(self, records: Iterable[OutgoingRecord], timeout_s: float = 120.0) -> int:
         """Send and wait for every acknowledgement; raise :class:`PublishError` if any failed."""
-        from kafka.errors import KafkaError
-
         futures = [
             self._producer.send(r.topic, key=r.key.encode(), value=r.value.model_dump_json().encode()) for r in records
         ]

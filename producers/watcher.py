@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsflow.settings import Settings
-from producers.files import FileIngestor, FileReport
-from producers.publisher import PublishError
+from newsflow.infra.settings import Settings
+from newsflow.producers.files import FileIngestor, FileReport
+from newsflow.producers.publisher import PublishError
 
 log = logging.getLogger("newsflow.watcher")
 

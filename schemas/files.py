@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.articles import SourceFormat
+from newsflow.schemas.articles import SourceFormat
 
 FILE_RECEIPT_SCHEMA_VERSION: Literal[1] = 1
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from schemas.articles import ArticleDocument
+from newsflow.schemas.articles import ArticleDocument
 
 INDEX_VERSION = 1
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
-from schemas.articles import CopyRecord, Entity, EntityType, SourceInfo
+from newsflow.schemas.articles import CopyRecord, Entity, EntityType, SourceInfo
 
 SEARCH_API_VERSION = 1
 MAX_PAGE_SIZE = 100

@@ -1,4 +1,10 @@
-"""The Kafka topics of the pipeline, declared once for the code, the stack and the tests."""
+"""The Kafka topics of the pipeline and the stages between them, declared once.
+
+The code builds its Faust topics and decodes messages from these specs, the
+bootstrap creates the topics from them, the API reads consumer lag over them,
+``newsflow schemas export`` writes their JSON Schemas, and docs/pipeline.md
+shows :func:`topology_diagram` (a test keeps it in sync).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,27 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from schemas.articles import ArticleDocument, BandEntry, CopySeen, NearDuplicateLink, NormalizedArticle, RawArticle
-from schemas.deadletter import DeadLetter
-from schemas.files import FileReceipt
+from newsflow.schemas.articles import (
+    ARTICLE_SCHEMA_VERSION,
+    ArticleDocument,
+    BandEntry,
+    CopySeen,
+    NearDuplicateLink,
+    NormalizedArticle,
+    RawArticle,
+)
+from newsflow.schemas.deadletter import DEADLETTER_SCHEMA_VERSION, DeadLetter, Stage
+from newsflow.schemas.files import FILE_RECEIPT_SCHEMA_VERSION, FileReceipt
 
 
 @dataclass(frozen=True)
 class TopicSpec:
-    """One topic: its suffix (the full name is ``<prefix>.<suffix>``), value model and config."""
+    """One topic: its suffix (the full name is ``<prefix>.<suffix>``), key, value model and config."""
 
     suffix: str
     value_model: type[BaseModel]
+    schema_version: int
+    key_description: str
     description: str
     config: dict[str, str] = field(default_factory=dict)
 
@@ -26,33 +42,139 @@ class TopicSpec:
 
 # Retention: the raw topic is the replay source, so it keeps a month by default.
 RAW = TopicSpec(
-    "articles.raw", RawArticle, "Articles as parsed by the producers.", {"retention.ms": str(30 * 86_400_000)}
+    "articles.raw",
+    RawArticle,
+    ARTICLE_SCHEMA_VERSION,
+    "source_id (file and record)",
+    "Articles as parsed by the producers.",
+    {"retention.ms": str(30 * 86_400_000)},
 )
 NORMALIZED = TopicSpec(
-    "articles.normalized", NormalizedArticle, "Normalised articles keyed by article_id (exact fingerprint)."
+    "articles.normalized",
+    NormalizedArticle,
+    ARTICLE_SCHEMA_VERSION,
+    "article_id",
+    "Normalised articles keyed by article_id (exact fingerprint).",
 )
 UNIQUE = TopicSpec(
     "articles.unique",
     NormalizedArticle,
+    ARTICLE_SCHEMA_VERSION,
+    "article_id",
     "Texts seen for the first time (or replayed), to be enriched; keyed by article_id.",
 )
-ENRICHED = TopicSpec("articles.enriched", ArticleDocument, "Enriched documents, ready for Elasticsearch.")
-COPIES = TopicSpec("articles.copies", CopySeen, "Additional copies of already indexed texts, keyed by article_id.")
-BANDS = TopicSpec("articles.bands", BandEntry, "LSH bands of new articles, keyed by band (near-duplicate candidates).")
-LINKS = TopicSpec("articles.links", NearDuplicateLink, "Verified near-duplicate links, keyed by the later article.")
+ENRICHED = TopicSpec(
+    "articles.enriched",
+    ArticleDocument,
+    ARTICLE_SCHEMA_VERSION,
+    "article_id",
+    "Enriched documents, ready for Elasticsearch.",
+)
+COPIES = TopicSpec(
+    "articles.copies",
+    CopySeen,
+    ARTICLE_SCHEMA_VERSION,
+    "article_id",
+    "Additional copies of already indexed texts, keyed by article_id.",
+)
+BANDS = TopicSpec(
+    "articles.bands",
+    BandEntry,
+    ARTICLE_SCHEMA_VERSION,
+    "band key",
+    "LSH bands of new articles, keyed by band (near-duplicate candidates).",
+)
+LINKS = TopicSpec(
+    "articles.links",
+    NearDuplicateLink,
+    ARTICLE_SCHEMA_VERSION,
+    "article_id of the later article",
+    "Verified near-duplicate links, keyed by the later article.",
+)
 DEADLETTER = TopicSpec(
-    "deadletter", DeadLetter, "Records that failed a stage, with the reason.", {"retention.ms": str(90 * 86_400_000)}
+    "deadletter",
+    DeadLetter,
+    DEADLETTER_SCHEMA_VERSION,
+    "<stage>:<article_id or path>",
+    "Records that failed a stage, with the reason.",
+    {"retention.ms": str(90 * 86_400_000)},
 )
 FILES = TopicSpec(
     "files",
     FileReceipt,
+    FILE_RECEIPT_SCHEMA_VERSION,
+    "file path",
     "One receipt per file the producers handled (processed or rejected), keyed by path.",
     {"retention.ms": str(90 * 86_400_000)},
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, UNIQUE, ENRICHED, COPIES, BANDS, LINKS, DEADLETTER, FILES)
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """One stream-processing stage: the topics it reads and writes (every stage may also dead-letter)."""
+
+    name: str
+    reads: tuple[TopicSpec, ...]
+    writes: tuple[TopicSpec, ...]
+    dead_letter_stage: Stage
+    description: str
+
+
+# The stream processors' graph, in the order data flows. Elasticsearch is the index stage's output.
+NORMALIZE_STAGE = StageSpec(
+    "normalize", (RAW,), (NORMALIZED,), Stage.NORMALIZE, "clean text, language, fingerprints; re-keyed by article_id"
+)
+EXACT_DEDUP_STAGE = StageSpec(
+    "exact_dedup", (NORMALIZED,), (UNIQUE, COPIES), Stage.DEDUP, "first sightings go on, exact copies become records"
+)
+ENTITIES_STAGE = StageSpec(
+    "entities", (UNIQUE,), (ENRICHED, BANDS), Stage.ENRICH, "named entities (spaCy), then the article's LSH bands"
+)
+NEAR_DUPLICATES_STAGE = StageSpec(
+    "near_duplicates", (BANDS,), (LINKS,), Stage.DEDUP, "each band member against its bucket; verified pairs link"
+)
+INDEX_STAGE = StageSpec(
+    "index", (ENRICHED, COPIES, LINKS), (), Stage.SINK, "bulk writes to Elasticsearch, offsets after the write"
+)
+STAGES: tuple[StageSpec, ...] = (
+    NORMALIZE_STAGE,
+    EXACT_DEDUP_STAGE,
+    ENTITIES_STAGE,
+    NEAR_DUPLICATES_STAGE,
+    INDEX_STAGE,
+)
+
 # The topics the stream processors read (their consumer lag is the pipeline's backlog).
-PROCESSED_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, UNIQUE, ENRICHED, COPIES, BANDS, LINKS)
+PROCESSED_TOPICS: tuple[TopicSpec, ...] = tuple(spec for spec in ALL_TOPICS if any(spec in s.reads for s in STAGES))
+
+
+def topic_by_name(prefix: str, name: str) -> TopicSpec:
+    """The spec of topic ``name`` (a full name, with ``prefix``); KeyError for a topic not declared here."""
+    for spec in ALL_TOPICS:
+        if spec.name(prefix) == name:
+            return spec
+    raise KeyError(f"{name} is not a topic of the pipeline with prefix {prefix!r}")
+
+
+def topology_diagram() -> str:
+    """The stages and topics as a Mermaid flowchart (docs/pipeline.md holds a copy)."""
+    lines = ["flowchart LR"]
+    lines.append("    producers([producers]) --> " + _node(RAW))
+    lines.append("    producers --> " + _node(FILES))
+    for stage in STAGES:
+        for topic in stage.reads:
+            lines.append(f"    {_node(topic)} --> {stage.name}[[{stage.name}]]")
+        for topic in stage.writes:
+            lines.append(f"    {stage.name} --> {_node(topic)}")
+        lines.append(f"    {stage.name} -.-> {_node(DEADLETTER)}")
+    lines.append(f"    {INDEX_STAGE.name} --> elasticsearch[(Elasticsearch)]")
+    return "\n".join(lines)
+
+
+def _node(spec: TopicSpec) -> str:
+    return f"{spec.suffix.replace('.', '_')}[/{spec.suffix}/]"
 
 
 # The stream processors' consumer group (also Faust's application id) and their tables.

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from stack.errors import StackError
+from newsflow.stack.errors import StackError
 
 MAVEN_DIR = Path(__file__).parent / "maven"
 

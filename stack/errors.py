@@ -1,13 +1,9 @@
-"""The one error type of the local stack: what failed, and where to look."""
+"""The one error type of the local stack."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from newsflow.infra.errors import NewsflowError
 
 
-class StackError(RuntimeError):
-    """A local-stack step failed; the message says why and names the log to read."""
-
-    def __init__(self, message: str, log_file: Path | None = None) -> None:
-        self.log_file = log_file
-        super().__init__(message if log_file is None else f"{message} (log: {log_file})")
+class StackError(NewsflowError):
+    """A local-stack step failed (a JVM did not start, a port is taken, a download failed)."""

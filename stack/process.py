@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from stack.errors import StackError
+from newsflow.stack.errors import StackError
 
 
 @dataclass(frozen=True)

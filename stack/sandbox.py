@@ -14,10 +14,12 @@ import sys
 import uuid
 from pathlib import Path
 
+from elasticsearch import Elasticsearch
+from kafka import KafkaAdminClient
 from pydantic import SecretStr
 
-from newsflow.settings import Settings
-from stack.bootstrap import bootstrap
+from newsflow.infra.settings import Settings
+from newsflow.operations.bootstrap import bootstrap
 
 
 def sandbox_settings(base: Settings, folder: Path, partitions: int = 2) -> Settings:
@@ -59,7 +61,7 @@ def start_worker(settings: Settings, worker_id: int = 0) -> subprocess.Popen[byt
     log_file = settings.home / f"worker-{worker_id}.log"
     with log_file.open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "processors"],
+            [sys.executable, "-m", "newsflow.processors"],
             env=settings_env(settings, NEWSFLOW_WORKER_ID=str(worker_id)),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -70,7 +72,10 @@ def start_producer(settings: Settings) -> subprocess.Popen[bytes]:
     """The producer daemon watching ``settings.ingest_dir``, logging to ``<home>/producer.log``."""
     with (settings.home / "producer.log").open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "producers"], env=settings_env(settings), stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "newsflow.producers"],
+            env=settings_env(settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -78,7 +83,7 @@ def start_api(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     """The API on ``settings`` and 127.0.0.1:``port``, logging to ``<home>/api.log``."""
     with (settings.home / "api.log").open("ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "api"],
+            [sys.executable, "-m", "newsflow.api"],
             env=settings_env(settings, NEWSFLOW_API_HOST="127.0.0.1", NEWSFLOW_API_PORT=str(port)),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -97,9 +102,6 @@ def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> N
 
 def drop_sandbox(settings: Settings) -> None:
     """Delete the sandbox's index, template and topics (Faust's changelogs included)."""
-    from elasticsearch import Elasticsearch
-    from kafka import KafkaAdminClient
-
     es = Elasticsearch(settings.elasticsearch_url)
     # The cluster refuses wildcard deletes (action.destructive_requires_name), so name each index.
     indices = list(es.indices.get(index=f"{settings.index_alias}-v*"))

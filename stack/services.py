@@ -15,10 +15,10 @@ import uuid
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-from newsflow.settings import Settings
-from stack.artifacts import classpath, ensure_jars
-from stack.errors import StackError
-from stack.health import Health, elasticsearch_health, http_health, kafka_health
+from newsflow.infra.health import Health, elasticsearch_health, http_health, kafka_health
+from newsflow.infra.settings import Settings
+from newsflow.stack.artifacts import classpath, ensure_jars
+from newsflow.stack.errors import StackError
 
 CONFIG_TEMPLATES = Path(__file__).parent / "config"
 LAUNCHER_SOURCE = Path(__file__).parent / "java" / "NewsflowElasticsearch.java"
@@ -322,7 +322,7 @@ class PythonService(Service):
 
 class ApiService(PythonService):
     name = "api"
-    module = "api"
+    module = "newsflow.api"
     port_setting = "NEWSFLOW_API_PORT"
 
     @property
@@ -341,7 +341,7 @@ class ProducerService(PythonService):
     """Watches the ingest folder."""
 
     name = "producer"
-    module = "producers"
+    module = "newsflow.producers"
 
     def health(self) -> Health:
         return Health(True, f"watching {self.settings.ingest_dir}")
@@ -350,7 +350,7 @@ class ProducerService(PythonService):
 class WorkerService(PythonService):
     """One Faust worker; ``NEWSFLOW_WORKERS`` of them share the partitions."""
 
-    module = "processors"
+    module = "newsflow.processors"
     stop_timeout_s = 60.0  # a clean stop flushes RocksDB and commits offsets
 
     def __init__(self, settings: Settings, worker_id: int) -> None:

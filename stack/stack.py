@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from newsflow.settings import Settings
-from stack.errors import StackError
-from stack.health import Health
-from stack.process import ProcessTable, port_in_use, tail
-from stack.services import Service, infrastructure_services, java_binary, kafka_services, pipeline_services
-from stack.supervisor import Supervisor
+from newsflow.infra.health import Health
+from newsflow.infra.settings import Settings
+from newsflow.operations.bootstrap import bootstrap
+from newsflow.stack.errors import StackError
+from newsflow.stack.process import ProcessTable, port_in_use, tail
+from newsflow.stack.services import Service, infrastructure_services, java_binary, kafka_services, pipeline_services
+from newsflow.stack.supervisor import Supervisor
 
 log = logging.getLogger("newsflow.stack")
 
@@ -158,8 +159,6 @@ class LocalStack:
 
     def _bootstrap(self) -> None:
         """Create the topics and the index template/alias (both idempotent)."""
-        from stack.bootstrap import bootstrap
-
         bootstrap(self.settings)
 
     # --- down / status --------------------------------------------------------

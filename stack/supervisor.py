@@ -17,9 +17,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from stack.errors import StackError
-from stack.process import ProcessTable, tail
-from stack.services import Service
+from newsflow.stack.errors import StackError
+from newsflow.stack.process import ProcessTable, tail
+from newsflow.stack.services import Service
 
 log = logging.getLogger("newsflow.stack")
 

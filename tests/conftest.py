@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.settings import Settings
-from stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
-from stack.services import infrastructure_services
-from stack.stack import LocalStack
+from newsflow.infra.settings import Settings
+from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
+from newsflow.stack.services import infrastructure_services
+from newsflow.stack.stack import LocalStack
 
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared" / "samples"
 BBC_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc"

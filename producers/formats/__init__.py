@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import PurePath
 
-from producers.formats.base import FileRejected, ParsedArticle, ParseResult, RecordError
-from producers.formats.decode import decode_text
-from producers.formats.feed import parse_feed
-from producers.formats.html import parse_html
-from producers.formats.json import parse_json, parse_ndjson
-from producers.formats.text import parse_text
-from schemas.articles import SourceFormat
+from newsflow.producers.formats.base import FileRejected, ParsedArticle, ParseResult, RecordError
+from newsflow.producers.formats.decode import decode_text
+from newsflow.producers.formats.feed import parse_feed
+from newsflow.producers.formats.html import parse_html
+from newsflow.producers.formats.json import parse_json, parse_ndjson
+from newsflow.producers.formats.text import parse_text
+from newsflow.schemas.articles import SourceFormat
 
 __all__ = ["FileRejected", "ParseResult", "ParsedArticle", "RecordError", "detect_format", "parse_file"]
 

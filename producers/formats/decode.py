@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from producers.formats.base import FileRejected
+from charset_normalizer import from_bytes
+
+from newsflow.producers.formats.base import FileRejected
 
 # Share of control characters above which a file is taken to be binary.
 _MAX_CONTROL_SHARE = 0.01
@@ -30,8 +32,6 @@ _COMMON_LEGACY = ("cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "cp1
 
 
 def _decode_detected(data: bytes) -> str:
-    from charset_normalizer import from_bytes
-
     matches = list(from_bytes(data))
     if not matches:
         raise FileRejected(

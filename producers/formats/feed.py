@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from producers.formats.base import FileRejected, ParsedArticle, ParseResult, RecordError, checked
-from producers.formats.html import html_to_text
-from producers.formats.record import parse_datetime
+import feedparser
+
+from newsflow.producers.formats.base import FileRejected, ParsedArticle, ParseResult, RecordError, checked
+from newsflow.producers.formats.html import html_to_text
+from newsflow.producers.formats.record import parse_datetime
 
 
 def _item_text(entry: Any) -> str:
@@ -20,8 +22,6 @@ def _item_text(entry: Any) -> str:
 
 def parse_feed(text: str) -> ParseResult:
     """Every item of the feed; a feed without items is rejected, an item without text is a record error."""
-    import feedparser
-
     feed = feedparser.parse(text)
     if not feed.entries:
         if feed.bozo and not feed.feed:

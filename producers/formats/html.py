@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from producers.formats.base import FileRejected, ParsedArticle, ParseResult, checked
-from producers.formats.record import parse_datetime
+import trafilatura
+
+from newsflow.producers.formats.base import FileRejected, ParsedArticle, ParseResult, checked
+from newsflow.producers.formats.record import parse_datetime
 
 # Fewer words than this is navigation or a stub ("Home", "Subscribe"), not an article.
 MIN_ARTICLE_WORDS = 5
@@ -13,15 +15,11 @@ MIN_ARTICLE_WORDS = 5
 
 def html_to_text(html: str) -> str:
     """The readable main text of an HTML fragment or page ('' if there is none)."""
-    import trafilatura
-
     return trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True) or ""
 
 
 def parse_html(text: str) -> ParseResult:
     """One article per page, with the page's title, site name, date and canonical URL."""
-    import trafilatura
-
     extracted = trafilatura.bare_extraction(
         text, include_comments=False, include_tables=False, with_metadata=True, favor_recall=True
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from producers.formats.base import FileRejected, ParseResult, RecordError
-from producers.formats.record import article_from_object
+from newsflow.producers.formats.base import FileRejected, ParseResult, RecordError
+from newsflow.producers.formats.record import article_from_object
 
 _LIST_KEYS = ("articles", "items", "entries", "data")
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from producers.formats.base import ParsedArticle, RecordError, checked
+from newsflow.producers.formats.base import ParsedArticle, RecordError, checked
 
 _BODY_KEYS = ("body", "text", "content", "article", "description", "summary")
 _TITLE_KEYS = ("title", "headline", "heading")

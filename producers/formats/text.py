@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from producers.formats.base import ParsedArticle, ParseResult, checked
+from newsflow.producers.formats.base import ParsedArticle, ParseResult, checked
 
 MAX_TITLE_CHARS = 150
 MAX_TITLE_WORDS = 20

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.settings import Settings
-from stack.sandbox import drop_sandbox, sandbox_settings
+from newsflow.infra.settings import Settings
+from newsflow.stack.sandbox import drop_sandbox, sandbox_settings
 from tests.faults.dedicated_stack import DedicatedStack
 from tests.faults.scenario import CorpusSlice, Pipeline, bbc_slice, drop
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsflow.settings import Settings
-from stack.process import port_in_use
-from stack.services import infrastructure_services
-from stack.stack import LocalStack
+from newsflow.infra.settings import Settings
+from newsflow.stack.process import port_in_use
+from newsflow.stack.services import infrastructure_services
+from newsflow.stack.stack import LocalStack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

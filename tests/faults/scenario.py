@@ -28,13 +28,17 @@ from typing import Any, TypeVar
 
 import pytest
 from elasticsearch import Elasticsearch
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+from kafka.partitioner.default import murmur2
 
-from newsflow.settings import Settings
-from processors.normalize import raw_article_id
-from producers.formats import ParsedArticle, parse_file
-from schemas.deadletter import DeadLetter
-from schemas.topics import COPIES, DEADLETTER, ENRICHED, LINKS, NORMALIZED
-from stack.sandbox import start_api, start_producer, start_worker, stop_process
+from newsflow.api.monitoring import PipelineMonitor
+from newsflow.infra.settings import Settings
+from newsflow.processors.normalize import raw_article_id
+from newsflow.producers.formats import ParsedArticle, parse_file
+from newsflow.schemas.deadletter import DeadLetter
+from newsflow.schemas.topics import COPIES, DEADLETTER, ENRICHED, LINKS, NORMALIZED
+from newsflow.stack.sandbox import start_api, start_producer, start_worker, stop_process
 from tests.conftest import BBC_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -74,8 +78,6 @@ def article_id(path: Path) -> str:
 
 def key_partition(key: str, partitions: int) -> int:
     """The partition Kafka's default partitioner (murmur2, as in Faust's producer) gives ``key``."""
-    from kafka.partitioner.default import murmur2
-
     return int(murmur2(key.encode()) & 0x7FFFFFFF) % partitions
 
 
@@ -170,7 +172,7 @@ class Pipeline:
         self._add(f"worker-{worker_id}", start_worker(self.settings, worker_id=worker_id))
 
     def start_producer(self) -> None:
-        """The producer daemon (``python -m producers``) watching the ingest folder."""
+        """The producer daemon (``python -m newsflow.producers``) watching the ingest folder."""
         self._add("producer", start_producer(self.settings))
 
     def start_api(self) -> str:
@@ -332,8 +334,6 @@ def check_index(settings: Settings, corpus: CorpusSlice) -> None:
 
 def dead_letters(settings: Settings, timeout_s: float = 60) -> list[DeadLetter]:
     """Every record on the sandbox's dead-letter topic, read from the start to the current end."""
-    from kafka import KafkaConsumer, TopicPartition
-
     topic = DEADLETTER.name(settings.topic_prefix)
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     try:
@@ -359,8 +359,6 @@ def consumer_lag(settings: Settings) -> dict[str, int] | None:
     Read as the API's /health and /metrics read it (``PipelineMonitor``): every topic the
     workers read appears, a partition without a commit counting from its start.
     """
-    from api.monitoring import PipelineMonitor
-
     figures = PipelineMonitor(settings, cache_s=0).figures()["kafka"]
     return None if figures is None else {str(topic): int(lag) for topic, lag in figures["lag"].items()}
 
@@ -380,9 +378,6 @@ def group_members(settings: Settings) -> list[set[int]]:
     ``articles.normalized`` is what the exact-dedup table is co-partitioned with: who holds a partition
     of it holds that partition of the ``first-sources`` table.
     """
-    from kafka import KafkaAdminClient
-    from kafka.errors import KafkaError
-
     group = f"{settings.topic_prefix}-processors"
     topic = NORMALIZED.name(settings.topic_prefix)
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from newsflow.settings import Settings
+from newsflow.infra.settings import Settings
 from tests.faults.scenario import (
     CorpusSlice,
     Pipeline,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.settings import Settings
+from newsflow.infra.settings import Settings
 from tests.conftest import BBC_DIR
 from tests.faults.scenario import (
     CorpusSlice,

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from newsflow.settings import Settings
+from newsflow.infra.settings import Settings
 from tests.faults.dedicated_stack import DedicatedStack
 from tests.faults.scenario import (
     Pipeline,

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from newsflow.settings import Settings
+from newsflow.infra.settings import Settings
 from tests.faults.scenario import (
     CorpusSlice,
     Pipeline,

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from newsflow.settings import Settings
-from schemas.topics import NORMALIZED
+from newsflow.infra.settings import Settings
+from newsflow.schemas.topics import NORMALIZED
 from tests.faults.scenario import (
     Pipeline,
     bbc_slice,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from newsflow.settings import Settings
+from newsflow.infra.settings import Settings
 from tests.integration.corpus import OTHER, REUTERS, send_files, write_republication
 from tests.integration.index_queries import articles, wait_for
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsflow.settings import Settings
-from producers.files import FileIngestor, Outcome
-from producers.publisher import Publisher
+from newsflow.infra.settings import Settings
+from newsflow.producers.files import FileIngestor, Outcome
+from newsflow.producers.publisher import Publisher
 from tests.conftest import SAMPLES_DIR
 
 REUTERS = SAMPLES_DIR / "000_9ba5c8d2ae63f718.txt"

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import pytest
 from elasticsearch import Elasticsearch
 
-from newsflow.settings import Settings
+from newsflow.infra.settings import Settings
 
 T = TypeVar("T")
 

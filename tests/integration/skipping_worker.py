@@ -21,11 +21,11 @@ from typing import cast
 import faust
 from faust.transport.consumer import Consumer
 
-from newsflow.logs import logging_config
-from processors.kafka_consumer import PipelineApp
+from newsflow.infra.logs import logging_config
+from newsflow.processors.patches import PatchedApp
 
 env = os.environ
-app_class = faust.App if env.get("SKIP_APP") == "faust" else PipelineApp
+app_class = faust.App if env.get("SKIP_APP") == "faust" else PatchedApp
 app = app_class(
     env["SKIP_GROUP"],
     broker=f"kafka://{env['SKIP_BOOTSTRAP']}",

@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.app import create_app
-from newsflow.settings import Settings
+from newsflow.api.app import create_app
+from newsflow.infra.settings import Settings
 
 EXAMPLES_PER_OPERATION = 60
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

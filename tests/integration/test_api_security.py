@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from api.app import create_app
-from newsflow.settings import Settings
+from newsflow.api.app import create_app
+from newsflow.infra.settings import Settings
 
 KEY = "correct horse battery staple"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
-from newsflow.settings import Settings
-from processors.normalize import raw_article_id
-from producers.formats import ParsedArticle, parse_file
-from stack.sandbox import drop_sandbox, sandbox_settings, start_producer, start_worker, stop_process
+from newsflow.infra.settings import Settings
+from newsflow.processors.normalize import raw_article_id
+from newsflow.producers.formats import ParsedArticle, parse_file
+from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_producer, start_worker, stop_process
 from tests.conftest import BBC_DIR
 from tests.integration.index_queries import articles, wait_for
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from elasticsearch import Elasticsearch
 
-from newsflow.settings import Settings
-from schemas.articles import ArticleDocument, Entity, EntityType, SourceFormat, SourceInfo
-from schemas.index import INDEX_MAPPING, index_name
+from newsflow.infra.settings import Settings
+from newsflow.schemas.articles import ArticleDocument, Entity, EntityType, SourceFormat, SourceInfo
+from newsflow.schemas.index import INDEX_MAPPING, index_name
 
 
 def _document(article_id: str, title: str, body: str) -> ArticleDocument:

@@ -20,11 +20,11 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.admin import ConfigResource, ConfigResourceType
 
-from newsflow.settings import Settings
-from producers.publisher import OutgoingRecord, Publisher
-from schemas.articles import RawArticle, SourceFormat, SourceInfo
-from schemas.topics import ALL_TOPICS, RAW
-from stack.stack import LocalStack
+from newsflow.infra.settings import Settings
+from newsflow.producers.publisher import OutgoingRecord, Publisher
+from newsflow.schemas.articles import RawArticle, SourceFormat, SourceInfo
+from newsflow.schemas.topics import ALL_TOPICS, RAW
+from newsflow.stack.stack import LocalStack
 from tests.integration.index_queries import wait_for
 
 NODES = 3

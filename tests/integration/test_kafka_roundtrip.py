@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from kafka import KafkaConsumer
 
-from newsflow.settings import Settings
-from producers.publisher import OutgoingRecord, Publisher
-from schemas.articles import RawArticle, SourceFormat, SourceInfo
-from schemas.topics import RAW
+from newsflow.infra.settings import Settings
+from newsflow.producers.publisher import OutgoingRecord, Publisher
+from newsflow.schemas.articles import RawArticle, SourceFormat, SourceInfo
+from newsflow.schemas.topics import RAW
 
 
 def _raw(index: int) -> RawArticle:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
-from newsflow.settings import Settings
-from stack.kibana import FieldUse, field_uses, load_saved_objects, with_index_title
+from newsflow.infra.settings import Settings
+from newsflow.operations.kibana import FieldUse, field_uses, load_saved_objects, with_index_title
 
 NUMERIC = {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
 DATE = {"date", "date_nanos"}

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
-from newsflow.settings import Settings
-from schemas.deadletter import DeadLetter
-from schemas.topics import DEADLETTER, RAW
+from newsflow.infra.settings import Settings
+from newsflow.schemas.deadletter import DeadLetter
+from newsflow.schemas.topics import DEADLETTER, RAW
 from tests.conftest import BBC_DIR
 from tests.integration.corpus import OTHER, REPUBLISHED_TITLE, REUTERS, send_files, write_republication
 from tests.integration.index_queries import articles, wait_for

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer
 
-from newsflow.settings import Settings
-from producers.files import FileIngestor, Outcome
-from producers.publisher import Publisher
-from producers.watcher import DirectoryWatcher
-from schemas.articles import RawArticle
-from schemas.deadletter import DeadLetter
-from schemas.topics import DEADLETTER, RAW
+from newsflow.infra.settings import Settings
+from newsflow.producers.files import FileIngestor, Outcome
+from newsflow.producers.publisher import Publisher
+from newsflow.producers.watcher import DirectoryWatcher
+from newsflow.schemas.articles import RawArticle
+from newsflow.schemas.deadletter import DeadLetter
+from newsflow.schemas.topics import DEADLETTER, RAW
 from tests.conftest import SAMPLES_DIR
 
 

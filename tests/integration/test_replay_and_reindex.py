@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer
 
-from newsflow.settings import Settings
-from processors.reindex import reindex
-from processors.replay import replay
-from producers.files import FileIngestor
-from producers.publisher import Publisher
-from schemas.index import index_name
-from schemas.topics import RAW
+from newsflow.infra.settings import Settings
+from newsflow.operations.reindex import reindex
+from newsflow.operations.replay import replay
+from newsflow.producers.files import FileIngestor
+from newsflow.producers.publisher import Publisher
+from newsflow.schemas.index import index_name
+from newsflow.schemas.topics import RAW
 from tests.conftest import SAMPLES_DIR
 
 

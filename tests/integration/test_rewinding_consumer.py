@@ -20,7 +20,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
-from newsflow.settings import Settings
+from newsflow.infra.settings import Settings
 
 MESSAGES = 40
 SKIP_AT, SKIP_TO = 5, 25

@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from newsflow.settings import Settings
+from newsflow.api.app import create_app
+from newsflow.infra.settings import Settings
 from tests.integration.corpus import REPUBLISHED_TITLE
 from tests.integration.tcp_proxy import TcpProxy
 

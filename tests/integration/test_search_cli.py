@@ -6,9 +6,9 @@ import json
 
 from typer.testing import CliRunner
 
-from newsflow.cli import app
-from newsflow.settings import Settings
-from stack.sandbox import settings_env
+from newsflow.cli.main import app
+from newsflow.infra.settings import Settings
+from newsflow.stack.sandbox import settings_env
 
 
 def run_search(settings: Settings, *args: str) -> tuple[int, str]:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.settings import Settings
-from stack import artifacts
-from stack.errors import StackError
-from stack.services import kafka_services
-from stack.stack import LocalStack
+from newsflow.infra.settings import Settings
+from newsflow.stack import artifacts
+from newsflow.stack.errors import StackError
+from newsflow.stack.services import kafka_services
+from newsflow.stack.stack import LocalStack
 
 
 def _free_port() -> int:

@@ -25,8 +25,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from api.app import create_app
-from newsflow.settings import Settings
+from newsflow.api.app import create_app
+from newsflow.infra.settings import Settings
 from tests.integration.corpus import REPUBLISHED_TITLE
 from tests.integration.index_queries import wait_for
 

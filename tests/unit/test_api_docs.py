@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from api.app import create_app
-from newsflow.settings import Settings
-from schemas.search import SearchParams, SearchResponse
+from newsflow.api.app import create_app
+from newsflow.infra.settings import Settings
+from newsflow.schemas.search import SearchParams, SearchResponse
 
 API_DOC = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
 MONITORING = (Path(__file__).resolve().parents[2] / "api" / "monitoring.py").read_text()

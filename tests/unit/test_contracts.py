@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsflow.settings import Settings, settings_markdown_table
-from schemas.index import INDEX_MAPPING, mapping_drift, template_body
-from schemas.topics import ALL_TOPICS
+from newsflow.infra.settings import Settings, settings_markdown_table
+from newsflow.schemas.index import INDEX_MAPPING, mapping_drift, template_body
+from newsflow.schemas.topics import ALL_TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from compose_spec import PyOptions
 
-from newsflow.settings import Settings
+from newsflow.infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()

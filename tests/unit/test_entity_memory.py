@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from processors.entities import EntityExtractor
+from newsflow.processors.entities import EntityExtractor
 from tests.conftest import SAMPLES_DIR
 
 

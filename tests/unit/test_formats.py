@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from producers.formats import FileRejected, ParsedArticle, RecordError, detect_format, parse_file
-from producers.formats.base import MAX_ARTICLE_CHARS
-from schemas.articles import SourceFormat
+from newsflow.producers.formats import FileRejected, ParsedArticle, RecordError, detect_format, parse_file
+from newsflow.producers.formats.base import MAX_ARTICLE_CHARS
+from newsflow.schemas.articles import SourceFormat
 from tests.conftest import SAMPLES_DIR
 
 

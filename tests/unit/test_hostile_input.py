@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from producers.formats import FileRejected, ParsedArticle, RecordError, parse_file
-from producers.formats.base import MAX_ARTICLE_CHARS, MAX_OUTLET_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS
+from newsflow.producers.formats import FileRejected, ParsedArticle, RecordError, parse_file
+from newsflow.producers.formats.base import MAX_ARTICLE_CHARS, MAX_OUTLET_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS
 
 FUZZ = settings(
     max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True

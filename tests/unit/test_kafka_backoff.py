@@ -10,7 +10,7 @@ import asyncio
 import pytest
 from aiokafka.client import AIOKafkaClient
 
-from processors.kafka_backoff import BackoffClient, MetadataBackoff, with_metadata_backoff
+from newsflow.processors.patches.metadata_backoff import BackoffClient, MetadataBackoff, with_metadata_backoff
 
 
 def test_waits_double_up_to_the_maximum_and_a_success_resets_them() -> None:

@@ -5,22 +5,22 @@ The cluster itself runs in tests/integration/test_kafka_cluster.py; these pin th
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from newsflow.settings import Settings, local_kafka_ports
-from stack.errors import StackError
-from stack.services import KafkaService, kafka_services, new_cluster_id
-from stack.stack import LocalStack
+from newsflow.infra.settings import Settings, local_kafka_ports
+from newsflow.stack.errors import StackError
+from newsflow.stack.services import KafkaService, kafka_services, new_cluster_id
+from newsflow.stack.stack import LocalStack
 
 
 @pytest.fixture(autouse=True)
 def default_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No NEWSFLOW_ variable of the caller's shell: these tests pin the derivations from the defaults."""
-    import os
-
     for name in [n for n in os.environ if n.startswith("NEWSFLOW_")]:
         monkeypatch.delenv(name)
 
@@ -86,8 +86,6 @@ def test_up_refuses_bootstrap_servers_that_are_not_the_local_nodes(tmp_path: Pat
 
 
 def test_a_new_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
-    import uuid
-
     # 0xF8 encodes to "-" in URL-safe base64: the first draw must be refused, the second kept.
     draws = iter([uuid.UUID(bytes=b"\xf8" + bytes(15)), uuid.UUID(bytes=b"\x10" + bytes(15))])
     monkeypatch.setattr(uuid, "uuid4", lambda: next(draws))

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from newsflow.settings import Settings
-from stack.errors import StackError
-from stack.kibana import (
+from newsflow.infra.settings import Settings
+from newsflow.operations.errors import OperationError
+from newsflow.operations.kibana import (
     SAVED_OBJECTS_PATH,
     FieldUse,
     field_uses,
@@ -255,6 +255,6 @@ def test_import_names_the_kibana_that_did_not_answer_and_what_to_do() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    with pytest.raises(StackError, match="did not answer") as error:
+    with pytest.raises(OperationError, match="did not answer") as error:
         import_saved_objects(url, timeout_s=0)
     assert url in str(error.value) and "NEWSFLOW_KIBANA_URL" in str(error.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from newsflow.logs import JsonFormatter, RepeatLimiter, logging_config
+from newsflow.infra.logs import JsonFormatter, RepeatLimiter, logging_config
 
 
 def _record(name: str, msg: str, created: float, *args: object) -> logging.LogRecord:

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from faust.types import TP, Message
 
-from processors.kafka_consumer import PipelineApp, RewindingConsumer
+from newsflow.processors.patches import PatchedApp
+from newsflow.processors.patches.rewinding_consumer import RewindingConsumer
 
 PARTITION = TP("p.articles.enriched", 2)
 
@@ -27,7 +28,7 @@ class FakeRecord:
 
 @pytest.fixture
 def unconnected_consumer(tmp_path: Any) -> Iterator[RewindingConsumer]:
-    app = PipelineApp("rewind-test", broker="kafka://127.0.0.1:1", web_enabled=False, datadir=str(tmp_path))
+    app = PatchedApp("rewind-test", broker="kafka://127.0.0.1:1", web_enabled=False, datadir=str(tmp_path))
     consumer = app.consumer
     assert isinstance(consumer, RewindingConsumer)
     yield consumer

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from processors.sink import bulk_operation, distinct
-from schemas.articles import NearDuplicateLink
+from newsflow.processors.sink import bulk_operation, distinct
+from newsflow.schemas.articles import NearDuplicateLink
 
 
 def _link(later: str, earlier: str, similarity: float = 0.9) -> NearDuplicateLink:

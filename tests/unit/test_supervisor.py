@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.settings import Settings
-from stack.health import Health
-from stack.process import ProcessTable
-from stack.services import Service
-from stack.supervisor import CrashLoopError, RestartBudget, Supervisor
+from newsflow.infra.health import Health
+from newsflow.infra.settings import Settings
+from newsflow.stack.process import ProcessTable
+from newsflow.stack.services import Service
+from newsflow.stack.supervisor import CrashLoopError, RestartBudget, Supervisor
 
 
 class ScriptService(Service):

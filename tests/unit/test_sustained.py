@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
-from api.monitoring import PipelineMonitor
 from bench.sustained import CorpusText, Dropper, article_id, plot, scrape, summarize, summary_lines
-from newsflow.settings import Settings
+from newsflow.api.monitoring import PipelineMonitor
+from newsflow.infra.settings import Settings
 
 CORPUS = [
     CorpusText("business-001.txt", ["Markets rally", "", "Shares rose in London on Monday after strong results."]),

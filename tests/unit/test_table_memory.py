@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from processors.table_memory import MB, rocksdb_options
+from newsflow.processors.table_memory import MB, rocksdb_options
 
 
 def test_the_budget_is_split_over_every_table_partition() -> None:

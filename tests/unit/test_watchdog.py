@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from processors.watchdog import ProgressWatchdog
+from newsflow.processors.watchdog import ProgressWatchdog
 
 TP = ("newsflow.articles.enriched", 0)
 

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from newsflow.settings import Settings
-from schemas.topics import RAW
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from newsflow.infra.settings import Settings
+from newsflow.schemas.topics import RAW
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,6 @@ def replay(
     on_record: Callable[[], None] | None = None,
 ) -> ReplayReport:
     """Re-publish the raw topic from ``from_offset`` (every partition) or from ``since``; up to now."""
-    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-
     if (from_offset is None) == (since is None):
         raise ValueError("give exactly one of from_offset and since")
     topic = RAW.name(settings.topic_prefix)

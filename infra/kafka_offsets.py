@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+
 
 @dataclass(frozen=True)
 class GroupPosition:
@@ -27,8 +29,6 @@ def group_positions(
     (the workers read from there: ``auto_offset_reset=earliest``). Blocking, and
     raises when Kafka does not answer.
     """
-    from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
-
     client = {"bootstrap_servers": bootstrap_servers, "client_id": client_id, "request_timeout_ms": timeout_ms}
     consumer = KafkaConsumer(**client, enable_auto_commit=False)  # offsets only: no group, no commits
     admin = KafkaAdminClient(**client)

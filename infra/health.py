@@ -6,6 +6,8 @@ import socket
 from dataclasses import dataclass
 
 import httpx
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,6 @@ def elasticsearch_health(url: str, timeout_s: float = 2.0) -> Health:
 
 def kafka_health(bootstrap_servers: str, timeout_s: float = 3.0, node_id: int | None = None) -> Health:
     """Healthy when the broker answers a metadata request (and, given ``node_id``, that broker is registered)."""
-    from kafka import KafkaAdminClient
-    from kafka.errors import KafkaError
-
     # A plain TCP connect first: the client would log every refused connection while the broker starts.
     host, _, port = bootstrap_servers.split(",", maxsplit=1)[0].strip().rpartition(":")
     try:

@@ -8,20 +8,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from newsflow.settings import Settings
-from schemas.index import INDEX_MAPPING, index_name, template_body
-from schemas.topics import ALL_TOPICS, CHANGELOG_CONFIG, TABLES, changelog_topic
-from stack.errors import StackError
+from elasticsearch import Elasticsearch, TransportError
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from newsflow.infra.settings import Settings
+from newsflow.operations.errors import OperationError
+from newsflow.schemas.index import INDEX_MAPPING, index_name, template_body
+from newsflow.schemas.topics import ALL_TOPICS, CHANGELOG_CONFIG, TABLES, changelog_topic
 
 log = logging.getLogger("newsflow.bootstrap")
 
 
 def create_topics(settings: Settings) -> list[str]:
     """Create missing pipeline topics; return the names created."""
-    from kafka import KafkaAdminClient
-    from kafka.admin import NewTopic
-    from kafka.errors import KafkaError, TopicAlreadyExistsError
-
     replication = settings.topic_replication_factor
     # An acks=all write needs all but one copy (2 of 3): one broker may be down, and no
     # acknowledged record lives on a single broker. Set per topic so it holds whatever the
@@ -48,7 +49,7 @@ def create_topics(settings: Settings) -> list[str]:
             except TopicAlreadyExistsError:
                 pass  # another process created them between our list and create: fine
             except KafkaError as exc:
-                raise StackError(f"creating Kafka topics failed: {exc}") from exc
+                raise OperationError(f"creating Kafka topics failed: {exc}") from exc
     finally:
         admin.close()
     return [t.name for t in wanted]
@@ -60,8 +61,6 @@ def create_index(settings: Settings) -> str | None:
     An existing index gets the mapping's new fields (additive changes apply in
     place); a change Elasticsearch refuses needs ``newsflow reindex``.
     """
-    from elasticsearch import Elasticsearch, TransportError
-
     es = Elasticsearch(settings.elasticsearch_url)
     alias = settings.index_alias
     es.indices.put_template(name=alias, body=template_body(alias))
@@ -69,7 +68,7 @@ def create_index(settings: Settings) -> str | None:
         try:
             es.indices.put_mapping(index=alias, body=INDEX_MAPPING)
         except TransportError as exc:
-            raise StackError(
+            raise OperationError(
                 f"the index behind {alias!r} has a mapping that can't be updated in place ({exc.error}); "
                 "run `newsflow reindex` to build a new index version"
             ) from exc

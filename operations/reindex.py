@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsflow.settings import Settings
-from schemas.index import index_name
+from elasticsearch import Elasticsearch
+
+from newsflow.infra.settings import Settings
+from newsflow.schemas.index import index_name
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,6 @@ class ReindexReport:
 
 def reindex(settings: Settings) -> ReindexReport:
     """Move the alias to a freshly built next version of the index."""
-    from elasticsearch import Elasticsearch
-
     es = Elasticsearch(settings.elasticsearch_url, timeout=600)
     alias = settings.index_alias
     (old,) = list(es.indices.get_alias(name=alias))

@@ -1,4 +1,14 @@
-"""The workers' Kafka consumer: Faust's, except that skipped records are read again, never passed over.
+"""Patch: the workers' Kafka consumer re-reads skipped records instead of committing past them.
+
+Works around faust-streaming/faust#606 ("Wrong offset commit in case of gaps",
+open) and the prefetch races after a rebalance of faust-streaming/faust#221.
+Overrides private parts of faust-streaming 0.15.3's aiokafka driver
+(``Consumer._add_gap``, ``_read_offset``, ``_new_consumer_thread``,
+``_unacked_messages``, ``getmany``, ``seek``, ``perform_seek``, ``ack``).
+Fails without it: tests/integration/test_rewinding_consumer.py (a worker whose
+fetch position jumps commits past records it never processed) and the
+fault scenario tests/faults/test_worker_takeover.py (documents lost);
+tests/unit/test_rewinding_consumer.py pins each override.
 
 faust-streaming treats a jump in a partition's offsets (a "gap") as records
 already done, and commits past it. That is right for compacted or
@@ -24,11 +34,10 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
-import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP, Message, TransportT
+from faust.types import TP, Message
 
-from processors.kafka_backoff import BackoffConsumerThread, BackoffProducer
+from newsflow.processors.patches.metadata_backoff import BackoffConsumerThread
 
 log = logging.getLogger("newsflow.processors.consumer")
 
@@ -153,17 +162,3 @@ class RewindingConsumer(faust_aiokafka.Consumer):
     def _forget(self, tps: Iterable[TP]) -> None:
         for tp in tps:
             self._rewinds.pop(tp, None)
-
-
-class RewindingTransport(faust_aiokafka.Transport):
-    """The aiokafka transport with :class:`RewindingConsumer`, and clients that back off while Kafka is down."""
-
-    Consumer = RewindingConsumer
-    Producer = BackoffProducer
-
-
-class PipelineApp(faust.App):
-    """A Faust app whose consumer re-reads skipped records (see the module docstring)."""
-
-    def _new_transport(self) -> TransportT:
-        return RewindingTransport(self.conf.broker_consumer, self)

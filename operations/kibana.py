@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import httpx
 
-from stack.errors import StackError
+from newsflow.operations.errors import OperationError
 
 SAVED_OBJECTS_PATH = Path(__file__).resolve().parents[1] / "kibana" / "saved_objects.ndjson"
 
@@ -199,7 +199,7 @@ def import_saved_objects(
 
     Waits up to ``timeout_s`` for Kibana to answer, since it takes a while to
     start. With ``index_alias``, the index pattern points at that alias instead
-    of the one in the file. Raises :class:`StackError` when Kibana does not
+    of the one in the file. Raises :class:`OperationError` when Kibana does not
     answer in time, refuses the request, or reports objects it could not save
     (Kibana then saves none of them when the cause is a conflict or a missing reference).
     """
@@ -226,18 +226,18 @@ def import_saved_objects(
                 break
             problem = f"HTTP {response.status_code} (not ready)"
         if time.monotonic() + _RETRY_PAUSE_S > deadline:
-            raise StackError(
+            raise OperationError(
                 f"Kibana at {kibana_url} did not answer within {timeout_s:.0f}s ({problem}); start Kibana "
                 "(`docker compose up -d kibana`) or point NEWSFLOW_KIBANA_URL at the one that runs"
             )
         time.sleep(_RETRY_PAUSE_S)
     if response.status_code != 200:
-        raise StackError(
+        raise OperationError(
             f"Kibana at {kibana_url} refused the import of {path}: HTTP {response.status_code}: {response.text[:500]}"
         )
     result = response.json()
     if not result.get("success"):
-        raise StackError(
+        raise OperationError(
             f"Kibana at {kibana_url} did not import every object of {path} "
             f"({result.get('successCount', 0)} saved): {_import_errors(result.get('errors', []))}"
         )

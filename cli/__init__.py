@@ -1,0 +1,1 @@
+"""The `newsflow` command line: the top layer, imported by nobody."""

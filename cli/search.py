@@ -1,0 +1,80 @@
+"""``newsflow search``: the API's search from the terminal, as a table."""
+
+from __future__ import annotations
+
+import html as html_lib
+
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+from rich.table import Table
+
+from newsflow.api.service import ApiFailureError, SearchService
+from newsflow.cli.console import console, fail
+from newsflow.infra.settings import get_settings
+from newsflow.schemas.search import SearchParams
+
+
+def search(  # noqa: PLR0917 - typer turns each parameter into an option
+    query: str | None = typer.Argument(None, help='Words to find; "quoted phrases", -exclusion, OR, prefix*.'),
+    entity: list[str] = typer.Option([], "--entity", "-e", help="Canonical entity name (repeat: all must match)."),
+    outlet: list[str] = typer.Option([], "--outlet", help="Outlet to keep (repeat: any may match)."),
+    language: list[str] = typer.Option([], "--language", help="Language code to keep (repeat: any may match)."),
+    since: str | None = typer.Option(None, "--since", help="Earliest date, ISO 8601 (e.g. 2022-09-01)."),
+    until: str | None = typer.Option(None, "--until", help="Latest date, ISO 8601."),
+    sort: str = typer.Option("relevance", "--sort", help="relevance, newest or oldest."),
+    size: int = typer.Option(10, "--size", "-n", help="Hits to show (1-100)."),
+    expand_duplicates: bool = typer.Option(False, "--expand-duplicates", help="Show republications separately."),
+    as_json: bool = typer.Option(False, "--json", help="Print the API's JSON response instead of a table."),
+) -> None:
+    """Search the index from the terminal: the same search as the API's /search, as a table."""
+    try:
+        params = SearchParams.model_validate(
+            {
+                "q": query,
+                "entity": entity,
+                "outlet": outlet,
+                "language": language,
+                "since": since,
+                "until": until,
+                "sort": sort,
+                "size": size,
+                "expand_duplicates": expand_duplicates,
+            }
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'search'}: {e['msg']}" for e in exc.errors())
+        raise fail(ValueError(problems)) from exc
+    try:
+        result = SearchService(get_settings()).search(params)
+    except ApiFailureError as exc:
+        raise fail(RuntimeError(f"{exc.error}: {exc.detail}")) from exc
+    if as_json:
+        console.print_json(result.model_dump_json())
+        return
+    table = Table(
+        "date", "outlet", "title", "copies", "people", title=f"{result.total} article(s)", title_justify="left"
+    )
+    for hit in result.hits:
+        copies = hit.copy_count + hit.near_duplicate_count
+        table.add_row(
+            hit.dated_at.date().isoformat(),
+            hit.outlet or "-",
+            _marked(hit.title_html),
+            f"+{copies}" if copies else "",
+            ", ".join(hit.people[:3]),
+        )
+    console.print(table)
+    top = [f"{b.value} ({b.count})" for b in result.facets.people[:5]]
+    if top:
+        console.print(f"top people: {', '.join(top)}")
+
+
+def _marked(html: str) -> str:
+    """The API's highlighted, HTML-escaped title as rich markup (matches in bold)."""
+    parts = html.split("<mark>")
+    out = escape(html_lib.unescape(parts[0]))
+    for part in parts[1:]:
+        match, _, rest = part.partition("</mark>")
+        out += f"[bold yellow]{escape(html_lib.unescape(match))}[/]{escape(html_lib.unescape(rest))}"
+    return out

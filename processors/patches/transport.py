@@ -1,0 +1,24 @@
+"""The Faust App whose aiokafka transport carries the patches of this package."""
+
+from __future__ import annotations
+
+import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TransportT
+
+from newsflow.processors.patches.metadata_backoff import BackoffProducer
+from newsflow.processors.patches.rewinding_consumer import RewindingConsumer
+
+
+class PatchedTransport(faust_aiokafka.Transport):
+    """The aiokafka transport with the rewinding consumer and clients that back off while Kafka is down."""
+
+    Consumer = RewindingConsumer
+    Producer = BackoffProducer
+
+
+class PatchedApp(faust.App):
+    """A Faust app on :class:`PatchedTransport` (overrides Faust's private ``App._new_transport``)."""
+
+    def _new_transport(self) -> TransportT:
+        return PatchedTransport(self.conf.broker_consumer, self)

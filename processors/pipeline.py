@@ -1,0 +1,123 @@
+"""What every stage shares: the topics of the graph, sending, decoding, dead letters, acknowledgement.
+
+A stage module gets a :class:`Pipeline` and adds its agent to the app with
+it; nothing here knows about a particular stage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+
+import faust
+from faust.exceptions import PartitionsMismatch
+from faust.types import TableT
+from pydantic import BaseModel, ValidationError
+
+from newsflow.infra.settings import Settings
+from newsflow.processors.table_memory import rocksdb_options
+from newsflow.schemas.deadletter import MAX_PAYLOAD_CHARS, DeadLetter, Stage
+from newsflow.schemas.topics import ALL_TOPICS, DEADLETTER, TABLES, TopicSpec, topic_by_name
+
+log = logging.getLogger("newsflow.processors")
+
+M = TypeVar("M", bound=BaseModel)
+_TABLE_WAIT_ATTEMPTS = 60
+
+
+class Pipeline:
+    """The app, its topics (one per :class:`TopicSpec`) and the helpers every stage uses."""
+
+    def __init__(self, app: faust.App, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        # Keyed by suffix: a spec holds its config dict, so it is not hashable.
+        self.topics: dict[str, faust.TopicT] = {spec.suffix: self._faust_topic(spec) for spec in ALL_TOPICS}
+
+    def _faust_topic(self, spec: TopicSpec) -> faust.TopicT:
+        return self.app.topic(spec.name(self.settings.topic_prefix), key_serializer="raw", value_serializer="raw")
+
+    def topic(self, *specs: TopicSpec) -> faust.TopicT:
+        """The Faust topic of one spec, or one channel over several (a stage that reads many)."""
+        if len(specs) == 1:
+            return self.topics[specs[0].suffix]
+        names = [spec.name(self.settings.topic_prefix) for spec in specs]
+        return self.app.topic(*names, key_serializer="raw", value_serializer="raw")
+
+    def spec_of(self, topic_name: str) -> TopicSpec:
+        """The spec of a message's topic (its value model decodes the message)."""
+        return topic_by_name(self.settings.topic_prefix, topic_name)
+
+    def table(self, name: str, default: Any) -> TableT[Any, Any]:
+        """One of the worker's tables, its RocksDB memory bounded by ``NEWSFLOW_WORKER_TABLE_MEMORY_MB``."""
+        partitions = self.settings.topic_partitions
+        options = rocksdb_options(self.settings.worker_table_memory_mb, tables=len(TABLES), partitions=partitions)
+        return self.app.Table(name, default=default, partitions=partitions, options=options)
+
+    async def send(self, spec: TopicSpec, key: str, value: BaseModel) -> None:
+        """Publish ``value`` (as JSON by alias) on ``spec``'s topic under ``key``."""
+        await self.topics[spec.suffix].send(key=key.encode(), value=value.model_dump_json(by_alias=True).encode())
+
+    async def dead_letter(self, stage: Stage, error: str, reason: str, payload: object, **where: Any) -> None:
+        """Record a failed message on the dead-letter topic (the stream goes on)."""
+        text = payload.decode(errors="replace") if isinstance(payload, bytes) else str(payload)
+        letter = DeadLetter(
+            stage=stage,
+            error=error,
+            reason=reason,
+            payload=text[:MAX_PAYLOAD_CHARS],
+            failed_at=datetime.now(UTC),
+            **where,
+        )
+        log.warning("dead letter", extra={"stage": stage.value, "error": error, "reason": reason[:300]})
+        await self.send(DEADLETTER, f"{stage.value}:{where.get('article_id') or where.get('path')}", letter)
+
+    async def parse_or_dead_letter(self, model: type[M], value: bytes, stage: Stage) -> M | None:
+        """The message as ``model``, or None after dead-lettering a message that is not one."""
+        try:
+            return model.model_validate_json(value)
+        except ValidationError as exc:
+            await self.dead_letter(stage, "InvalidMessage", f"not a {model.__name__} v1: {exc}", value)
+            return None
+
+    async def set_aside(self, stage: Stage, exc: Exception, payload: object) -> None:
+        """A bug or unexpected input must not crash the agent (Faust would skip the message): log it, dead-letter it."""
+        log.exception("unexpected error; message sent to the dead-letter topic", extra={"stage": stage.value})
+        reason = f"{exc!r} while processing; fix the cause, then `newsflow replay` the message's topic"
+        await self.dead_letter(stage, type(exc).__name__, reason, payload)
+
+    async def each_message(
+        self, stream: faust.StreamT[bytes], stage: Stage, handle: Callable[[bytes], Awaitable[None]]
+    ) -> AsyncIterator[None]:
+        """Apply ``handle`` to every message; an unexpected error sets that message aside, the stream goes on.
+
+        A message is acknowledged (its offset may be committed) only once handled:
+        a worker stopped in the middle (SIGTERM, a rebalance) reads it again.
+        """
+        manual = cast(faust.Stream[bytes], stream).noack()
+        async for event in manual.events():
+            for attempt in range(1, _TABLE_WAIT_ATTEMPTS + 1):
+                try:
+                    await handle(event.value)
+                except PartitionsMismatch:
+                    # Right after start or a rebalance, a table's changelog topic can be missing from the
+                    # client's metadata for a moment: the write is retried, not dead-lettered (nothing was
+                    # sent yet, the handlers write their table before sending).
+                    if attempt == _TABLE_WAIT_ATTEMPTS:
+                        error = RuntimeError("table changelog still unknown after waiting")
+                        await self.set_aside(stage, error, event.value)
+                        break
+                    log.warning(
+                        "table changelog not known yet; retrying", extra={"stage": stage.value, "attempt": attempt}
+                    )
+                    await asyncio.sleep(1.0)
+                except Exception as exc:
+                    await self.set_aside(stage, exc, event.value)
+                    break
+                else:
+                    break
+            await manual.ack(event)
+            yield None

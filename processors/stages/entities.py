@@ -1,0 +1,98 @@
+"""Stage entities: named entities for a batch of new texts (spaCy's nlp.pipe), then the article's LSH bands."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import cast
+
+import faust
+from faust.types import EventT
+
+from newsflow.processors.entities import EntityExtractor
+from newsflow.processors.pipeline import Pipeline
+from newsflow.processors.similarity import band_keys
+from newsflow.schemas.articles import ArticleDocument, BandEntry, Entity, EntityType, NormalizedArticle
+from newsflow.schemas.topics import BANDS, ENRICHED, ENTITIES_STAGE
+
+STAGE = ENTITIES_STAGE.dead_letter_stage
+
+
+def article_document(article: NormalizedArticle, entities: list[Entity]) -> ArticleDocument:
+    """The document the index stage writes for ``article`` with its ``entities``."""
+
+    def names(kind: EntityType) -> list[str]:
+        return [e.canonical for e in entities if e.type is kind]
+
+    return ArticleDocument(
+        article_id=article.article_id,
+        title=article.title,
+        body=article.body,
+        outlet=article.outlet,
+        url=article.url,
+        published_at=article.published_at,
+        ingested_at=datetime.now(UTC),
+        dated_at=article.published_at or article.source.received_at,
+        language=article.language,
+        word_count=article.word_count,
+        entities=entities,
+        people=names(EntityType.PERSON),
+        organizations=names(EntityType.ORGANIZATION),
+        places=names(EntityType.PLACE),
+        source=article.source,
+        dedup_group=article.article_id,
+    )
+
+
+class _LazyExtractor:
+    """One spaCy model per worker process, loaded on the first batch (not when the worker is built)."""
+
+    def __init__(self) -> None:
+        self._extractor: EntityExtractor | None = None
+
+    def __call__(self, texts: list[str]) -> list[list[Entity]]:
+        if self._extractor is None:
+            self._extractor = EntityExtractor()
+        return self._extractor.extract(texts)
+
+
+def register(pipeline: Pipeline) -> None:
+    """Add the enrichment agent to ``pipeline``'s app."""
+    extract = _LazyExtractor()
+
+    async def enrich_batch(values: list[bytes]) -> None:
+        articles: list[NormalizedArticle] = []
+        for value in values:
+            article = await pipeline.parse_or_dead_letter(NormalizedArticle, value, STAGE)
+            if article is not None:
+                articles.append(article)
+        if not articles:
+            return
+        # spaCy is CPU-bound: run it off the event loop so heartbeats keep flowing.
+        all_entities = await asyncio.to_thread(extract, [a.body for a in articles])
+        for article, entities in zip(articles, all_entities, strict=True):
+            await pipeline.send(ENRICHED, article.article_id, article_document(article, entities))
+            for key in band_keys(article.minhash):
+                entry = BandEntry(
+                    band_key=key, article_id=article.article_id,
+                    received_at=article.source.received_at, minhash=article.minhash,
+                )  # fmt: skip
+                await pipeline.send(BANDS, key, entry)
+
+    @pipeline.app.agent(pipeline.topic(*ENTITIES_STAGE.reads), name="enrich")
+    async def enrich(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        # noack_take: a batch is acknowledged only once its documents are sent, so a worker stopped
+        # in the middle of NER (SIGTERM) reads the batch again (take() would acknowledge it on the way out).
+        manual = cast(faust.Stream[bytes], stream)
+        async for batch in manual.noack_take(pipeline.settings.batch_size, within=1.0):
+            events = cast(list[EventT[bytes]], batch)  # noack_take yields events, whatever its annotation says
+            values = [cast(bytes, event.value) for event in events]
+            try:
+                await enrich_batch(values)
+            except Exception as exc:
+                for value in values:
+                    await pipeline.set_aside(STAGE, exc, value)
+            for event in events:
+                await manual.ack(event)
+            yield None

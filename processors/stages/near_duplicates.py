@@ -1,0 +1,34 @@
+"""Stage near_duplicates: each new band member is compared with its LSH bucket; verified pairs become links."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import faust
+
+from newsflow.processors.dedup import match_bucket
+from newsflow.processors.pipeline import Pipeline
+from newsflow.schemas.articles import BandEntry
+from newsflow.schemas.topics import LINKS, LSH_BUCKETS_TABLE, NEAR_DUPLICATES_STAGE
+
+STAGE = NEAR_DUPLICATES_STAGE.dead_letter_stage
+
+
+def register(pipeline: Pipeline) -> None:
+    """Add the matching agent and its table (LSH band key -> earliest members of the bucket) to the app."""
+    buckets = pipeline.table(LSH_BUCKETS_TABLE, default=list)
+    threshold = pipeline.settings.near_duplicate_threshold
+
+    async def match_one(value: bytes) -> None:
+        entry = await pipeline.parse_or_dead_letter(BandEntry, value, STAGE)
+        if entry is None:
+            return
+        links, members = match_bucket(list(buckets[entry.band_key]), entry, threshold)
+        buckets[entry.band_key] = members
+        for link in links:
+            await pipeline.send(LINKS, link.article_id, link)
+
+    @pipeline.app.agent(pipeline.topic(*NEAR_DUPLICATES_STAGE.reads), name="match_near_duplicates")
+    async def match_near_duplicates(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        async for _ in pipeline.each_message(stream, STAGE, match_one):
+            yield None

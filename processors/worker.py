@@ -1,0 +1,77 @@
+"""Builds a worker: the App, the pipeline's topics, every stage of schemas/topics.py ``STAGES``, the watchdog.
+
+    articles.raw --normalize--> articles.normalized --exact_dedup--> articles.unique --entities--> articles.enriched
+                                        |                                   |
+                                        +--> articles.copies                +--> articles.bands --near_duplicates-->
+                                                                                                   articles.links
+    articles.enriched + articles.copies + articles.links --index--> Elasticsearch
+
+State lives in RocksDB tables backed by Kafka changelog topics, so a worker
+that dies is replaced by another that restores the tables and resumes from the
+last committed offsets (at-least-once; every write downstream is idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+
+import faust
+
+from newsflow.infra.settings import Settings
+from newsflow.processors.app import create_app
+from newsflow.processors.pipeline import Pipeline
+from newsflow.processors.sink import ElasticsearchSink
+from newsflow.processors.stages import entities, exact_dedup, index, near_duplicates, normalize
+from newsflow.processors.watchdog import ProgressWatchdog, read_backlog
+from newsflow.schemas.topics import processors_group
+
+log = logging.getLogger("newsflow.processors")
+
+WATCHDOG_INTERVAL_S = 30.0
+EXIT_STALLED = 75  # EX_TEMPFAIL: try again (the supervisor restarts the worker)
+
+
+def build_worker(settings: Settings, worker_id: str) -> faust.App:
+    """The Faust app of worker ``worker_id`` with every stage and the stall watchdog added."""
+    app = create_app(settings, worker_id)
+    pipeline = Pipeline(app, settings)
+    normalize.register(pipeline)
+    exact_dedup.register(pipeline)
+    entities.register(pipeline)
+    near_duplicates.register(pipeline)
+    sink = index.register(pipeline)
+    _add_watchdog(app, settings, sink)
+    return app
+
+
+def _add_watchdog(app: faust.App, settings: Settings, sink: ElasticsearchSink) -> None:
+    """Exit when this worker holds a backlog but has committed nothing for a while (processors/watchdog.py)."""
+    if settings.worker_stall_timeout_s <= 0:
+        return
+    watchdog = ProgressWatchdog(settings.worker_stall_timeout_s)
+    group = processors_group(settings.topic_prefix)
+
+    @app.timer(WATCHDOG_INTERVAL_S)  # type: ignore[untyped-decorator]  # faust's timer decorator is untyped
+    async def watch_progress() -> None:
+        changelogs = app.tables.changelog_topics
+        held = sorted((tp.topic, tp.partition) for tp in app.consumer.assignment() if tp.topic not in changelogs)
+        excused = app.rebalancing or sink.waiting
+        try:
+            committed, backlog = await asyncio.to_thread(read_backlog, settings.kafka_bootstrap_servers, group, held)
+        except Exception as exc:  # Kafka unavailable: not a stall of this worker (the log says so)
+            log.warning("watchdog could not read offsets", extra={"error": repr(exc)})
+            committed, backlog, excused = {}, 0, True
+        stalled_s = watchdog.observe(time.monotonic(), committed, backlog, excused)
+        if stalled_s is None:
+            return
+        log.error(
+            "worker stalled: records waiting but nothing committed; exiting to be restarted",
+            extra={"stalled_s": round(stalled_s), "backlog": backlog, "partitions": len(held)},
+        )
+        # A stalled Faust consumer does not stop cleanly (it waits for the stuck streams): leave at once,
+        # as a crash would. Offsets not committed are read again by whoever gets the partitions.
+        logging.shutdown()
+        os._exit(EXIT_STALLED)
