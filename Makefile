@@ -40,10 +40,13 @@ down:
 status: install
 	$(NF) status
 
+# mypy runs on the installed layout (tools/typecheck.py); lint-imports enforces the layers
+# (docs/decisions/0002-one-package-in-layers.md).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy .
+	$(BIN)/python -m tools.typecheck
+	$(BIN)/python -m tools.layers
 
 unit: install
 	$(BIN)/pytest tests/unit
