@@ -95,7 +95,7 @@ DEADLETTER = TopicSpec(
     "deadletter",
     DeadLetter,
     DEADLETTER_SCHEMA_VERSION,
-    "<stage>:<article_id or path>",
+    "<stage>:<article_id or path> from the workers, <file>:<record index> from the producers",
     "Records that failed a stage, with the reason.",
     {"retention.ms": str(90 * 86_400_000)},
 )
@@ -103,7 +103,7 @@ FILES = TopicSpec(
     "files",
     FileReceipt,
     FILE_RECEIPT_SCHEMA_VERSION,
-    "file path",
+    "file name in the ingest folder",
     "One receipt per file the producers handled (processed or rejected), keyed by path.",
     {"retention.ms": str(90 * 86_400_000)},
 )
