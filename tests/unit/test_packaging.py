@@ -9,6 +9,7 @@ import venv
 import zipfile
 from pathlib import Path
 
+import pydantic
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +75,7 @@ def test_installed_in_a_fresh_virtualenv_it_exposes_only_newsflow(built_wheel: P
         "import sys; sys.path.append(sys.argv[1]); import newsflow.schemas.topics as t; "
         "print(t.__file__); print(len(t.ALL_TOPICS))"
     )
-    ours = str(Path(__import__("pydantic").__file__).parents[1])
+    ours = str(Path(pydantic.__path__[0]).parent)
     result = subprocess.run([python, "-I", "-c", probe, ours], capture_output=True, text=True, check=True, cwd=tmp_path)
     installed_file, topics = result.stdout.split()
     assert Path(installed_file).is_relative_to(site)
