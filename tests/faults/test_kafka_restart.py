@@ -29,7 +29,7 @@ pytestmark = pytest.mark.faults
 
 OUTAGE_S = 20.0
 # Failed metadata refreshes per second while no broker answers. The back-off
-# (processors/kafka_backoff.py) allows about 1/s per client once grown; aiokafka alone did about 1300/s.
+# (processors/patches/metadata_backoff.py) allows about 1/s per client once grown; aiokafka alone did about 1300/s.
 MAX_REFRESHES_PER_S = 10.0
 
 

@@ -1,4 +1,4 @@
-"""The metadata back-off of the workers' aiokafka clients (processors/kafka_backoff.py).
+"""The metadata back-off of the workers' aiokafka clients (processors/patches/metadata_backoff.py).
 
 The outage itself, with a real broker stopped, is tests/faults/test_kafka_restart.py.
 """
