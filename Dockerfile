@@ -5,12 +5,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_
 WORKDIR /app
 
 COPY pyproject.toml README.md ./
+# The layer folders of the one package `newsflow` (pyproject's [tool.setuptools.package-dir]).
 COPY newsflow ./newsflow
+COPY schemas ./schemas
+COPY infra ./infra
+COPY operations ./operations
 COPY producers ./producers
 COPY processors ./processors
-COPY schemas ./schemas
 COPY api ./api
 COPY stack ./stack
+COPY cli ./cli
 RUN pip install . && useradd --system --uid 10001 --home-dir /var/lib/newsflow --create-home newsflow \
     && mkdir -p /ingest && chown newsflow /ingest
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +170,16 @@ def test_kibana_setup_imports_the_saved_objects_baked_into_the_image() -> None:
     assert "WORKDIR /app" in dockerfile
     assert "COPY kibana ./kibana" in dockerfile
     assert (ROOT / in_image.relative_to("/app")).is_file()
+
+
+def test_the_image_copies_every_layer_folder_of_the_package() -> None:
+    """The image builds the wheel from the folders pyproject maps into `newsflow`; a missing one breaks it."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    folders = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"].values()
+    copied = set(re.findall(r"^COPY ([\w./-]+) \./\1/?$", dockerfile, flags=re.MULTILINE))
+    assert set(folders) <= copied, set(folders) - copied
+
+
+def test_the_services_run_the_package_modules() -> None:
+    for name, module in (("producer", "producers"), ("worker", "processors"), ("api", "api")):
+        assert COMPOSE["services"][name]["command"] == ["python", "-m", f"newsflow.{module}"]
