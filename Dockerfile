@@ -4,6 +4,11 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
+# The dependencies exactly as locked (requirements/runtime.lock: versions and hashes, make lock),
+# in a layer of their own: editing the code does not reinstall them.
+COPY requirements/runtime.lock ./requirements/
+RUN pip install --require-hashes --no-deps -r requirements/runtime.lock
+
 COPY pyproject.toml README.md ./
 # The layer folders of the one package `newsflow` (pyproject's [tool.setuptools.package-dir]).
 COPY newsflow ./newsflow
@@ -15,7 +20,8 @@ COPY processors ./processors
 COPY api ./api
 COPY stack ./stack
 COPY cli ./cli
-RUN pip install . && useradd --system --uid 10001 --home-dir /var/lib/newsflow --create-home newsflow \
+# The project alone: its dependencies are installed above (pip check fails if the lock lacks one).
+RUN pip install --no-deps . && pip check && useradd --system --uid 10001 --home-dir /var/lib/newsflow --create-home newsflow \
     && mkdir -p /ingest && chown newsflow /ingest
 
 # Kibana's saved objects (for the compose service kibana-setup); after the install so that

