@@ -128,6 +128,23 @@ class Settings(BaseSettings):
         description="Origins allowed to call the API from a browser (JSON list); empty: only the API's own page.",
     )
 
+    # --- the producer's and workers' own metrics (docs/metrics.md) --------------
+    metrics_host: str = Field(
+        "127.0.0.1",
+        description="Address the producer's and the workers' Prometheus endpoints bind to (loopback, like the API; "
+        "docker-compose sets 0.0.0.0 inside the containers).",
+    )
+    producer_metrics_port: int = Field(
+        9464, ge=0, le=65535, description="Port of the producer daemon's Prometheus metrics (`/metrics`); 0: none."
+    )
+    worker_metrics_port: int = Field(
+        9465,
+        ge=0,
+        le=65535,
+        description="Port of the workers' Prometheus metrics (`/metrics`): worker N (`NEWSFLOW_WORKER_ID`, from 0) "
+        "serves on this port + N; 0: none.",
+    )
+
     # --- local stack JVMs ----------------------------------------------------
     java_home: Path | None = Field(None, description="JDK to run Kafka and Elasticsearch (default: java on PATH).")
     kafka_heap: str = Field("512m", description="Local stack only: Kafka JVM heap (-Xmx).")
@@ -185,6 +202,38 @@ class Settings(BaseSettings):
                 "choose NEWSFLOW_KAFKA_CONTROLLER_PORT apart from the broker ports, e.g. 100 above"
             )
         return self
+
+    @model_validator(mode="after")
+    def _metrics_ports_distinct(self) -> Settings:
+        """The producer's, the workers' (one per worker) and the API's ports must not overlap on one host."""
+        if self.producer_metrics_port and self.producer_metrics_port in self.local_worker_metrics_ports:
+            raise ValueError(
+                f"NEWSFLOW_PRODUCER_METRICS_PORT={self.producer_metrics_port} is one of the workers' metrics ports "
+                f"({self.local_worker_metrics_ports}: NEWSFLOW_WORKER_METRICS_PORT + worker id); choose another"
+            )
+        if self.api_port in (self.producer_metrics_port, *self.local_worker_metrics_ports):
+            raise ValueError(
+                f"NEWSFLOW_API_PORT={self.api_port} is also a metrics port of the producer or a worker; choose "
+                "another NEWSFLOW_API_PORT, NEWSFLOW_PRODUCER_METRICS_PORT or NEWSFLOW_WORKER_METRICS_PORT"
+            )
+        return self
+
+    def worker_metrics_port_of(self, worker_id: int) -> int | None:
+        """The metrics port of worker ``worker_id`` (``NEWSFLOW_WORKER_ID``), None when metrics are off."""
+        if not self.worker_metrics_port:
+            return None
+        port = self.worker_metrics_port + worker_id
+        if not 0 < port <= 65535:
+            raise ValueError(
+                f"worker {worker_id}'s metrics port {port} is out of range: lower NEWSFLOW_WORKER_METRICS_PORT"
+            )
+        return port
+
+    @property
+    def local_worker_metrics_ports(self) -> list[int]:
+        """The metrics ports of the ``workers`` workers ``up`` starts (none when metrics are off)."""
+        ports = (self.worker_metrics_port_of(worker_id) for worker_id in range(self.workers))
+        return [port for port in ports if port is not None]
 
     def _first_kafka_ports(self) -> tuple[int, int]:
         return self.kafka_address[1], self.kafka_controller_port
