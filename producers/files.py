@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -20,7 +21,8 @@ from pathlib import Path
 
 from newsflow.infra.settings import Settings
 from newsflow.producers.formats import FileRejected, ParsedArticle, RecordError, parse_file
-from newsflow.producers.publisher import OutgoingRecord, Publisher
+from newsflow.producers.metrics import ProducerMetrics
+from newsflow.producers.publisher import OutgoingRecord, Publisher, PublishError
 from newsflow.schemas.articles import RawArticle, SourceInfo
 from newsflow.schemas.deadletter import MAX_PAYLOAD_CHARS, DeadLetter, Stage
 from newsflow.schemas.files import FileOutcome, FileReceipt
@@ -46,12 +48,22 @@ class FileReport:
 
 
 class FileIngestor:
-    """Turns files into Kafka records; in ``move_files`` mode it also empties the ingest folder."""
+    """Turns files into Kafka records; in ``move_files`` mode it also empties the ingest folder.
 
-    def __init__(self, settings: Settings, publisher: Publisher, move_files: bool = True) -> None:
+    ``metrics`` counts what it does (the daemon serves them); by default they go to a registry nobody reads.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        publisher: Publisher,
+        move_files: bool = True,
+        metrics: ProducerMetrics | None = None,
+    ) -> None:
         self.settings = settings
         self.publisher = publisher
         self.move_files = move_files
+        self.metrics = metrics if metrics is not None else ProducerMetrics()
         self.raw_topic = RAW.name(settings.topic_prefix)
         self.deadletter_topic = DEADLETTER.name(settings.topic_prefix)
         self.files_topic = FILES.name(settings.topic_prefix)
@@ -64,6 +76,16 @@ class FileIngestor:
 
     def ingest(self, path: Path) -> FileReport:
         """Process one file completely; never raises for bad input, only for Kafka being unavailable."""
+        started = time.perf_counter()
+        try:
+            report = self._ingest(path)
+        except PublishError:
+            self.metrics.publish_failed()
+            raise
+        self.metrics.file_handled(report, time.perf_counter() - started)
+        return report
+
+    def _ingest(self, path: Path) -> FileReport:
         name = self._display_name(path)
         try:
             data = self._read(path)

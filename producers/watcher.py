@@ -71,11 +71,13 @@ class DirectoryWatcher:
                 self.poll_once()
             except PublishError as exc:
                 log.error("Kafka unavailable; retrying the file shortly", extra={"error": str(exc)})
+                self.ingestor.metrics.retry("kafka")
                 self._stop.wait(5.0)
             except OSError as exc:
                 # E.g. the ingest disk is full when moving a file: it stays in the folder and is tried again
                 # (re-sent records keep their ids), rather than the daemon dying with the file half-handled.
                 log.error("cannot handle a file in the ingest folder; retrying shortly", extra={"error": str(exc)})
+                self.ingestor.metrics.retry("filesystem")
                 self._stop.wait(5.0)
             self._stop.wait(self.poll_seconds)
 
