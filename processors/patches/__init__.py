@@ -5,7 +5,8 @@ without it; :func:`verify_versions` stops a worker on library versions the
 patches were not verified with.
 """
 
+from newsflow.processors.patches.rewinding_consumer import GapListener, GapOutcome
 from newsflow.processors.patches.transport import PatchedApp
 from newsflow.processors.patches.versions import UnverifiedVersionError, verify_versions
 
-__all__ = ["PatchedApp", "UnverifiedVersionError", "verify_versions"]
+__all__ = ["GapListener", "GapOutcome", "PatchedApp", "UnverifiedVersionError", "verify_versions"]

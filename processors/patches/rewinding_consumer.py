@@ -24,7 +24,8 @@ those behind it are not handed to the streams, and before the next fetch the
 partition is sought back to the first skipped offset. A jump over records no
 longer in the topic (removed by retention while the workers were behind:
 the partition's earliest offset is past them) is accepted and logged as an
-error, since they cannot be read again.
+error, since they cannot be read again. Either outcome is also told to the
+app's optional ``gap_listener`` (:class:`GapListener`; the worker counts them).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, Literal
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, Message
@@ -40,6 +41,10 @@ from faust.types import TP, Message
 from newsflow.processors.patches.metadata_backoff import BackoffConsumerThread
 
 log = logging.getLogger("newsflow.processors.consumer")
+
+GapOutcome = Literal["rewound", "gone"]
+# Told of each jump the consumer handles: "rewound" (the records are read again) or "gone" (passed over).
+GapListener = Callable[[GapOutcome, TP], None]
 
 
 class _ReadOffsets(defaultdict[TP, int | None]):
@@ -122,9 +127,21 @@ class RewindingConsumer(faust_aiokafka.Consumer):
         if offset_from < earliest:
             log.error("records gone from the topic (retention) were never processed; passing over them", extra=where)
             await super()._add_gap(tp, offset_from, offset_to)
+            self._report_gap("gone", tp)
             return
         log.warning("records skipped by the fetcher; rewinding to read them", extra=where)
         self._rewinds[tp] = offset_from
+        self._report_gap("rewound", tp)
+
+    def _report_gap(self, outcome: GapOutcome, tp: TP) -> None:
+        """Tell the app's ``gap_listener``, if it has one; a failing listener never disturbs the consumer."""
+        listener: GapListener | None = getattr(self.app, "gap_listener", None)
+        if listener is None:
+            return
+        try:
+            listener(outcome, tp)
+        except Exception as exc:
+            log.warning("the gap listener failed", extra={"outcome": outcome, "error": repr(exc)})
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
         """Apply pending rewinds, then fetch as Faust does."""

@@ -7,7 +7,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TransportT
 
 from newsflow.processors.patches.metadata_backoff import BackoffProducer
-from newsflow.processors.patches.rewinding_consumer import RewindingConsumer
+from newsflow.processors.patches.rewinding_consumer import GapListener, RewindingConsumer
 
 
 class PatchedTransport(faust_aiokafka.Transport):
@@ -19,6 +19,9 @@ class PatchedTransport(faust_aiokafka.Transport):
 
 class PatchedApp(faust.App):
     """A Faust app on :class:`PatchedTransport` (overrides Faust's private ``App._new_transport``)."""
+
+    # Told of every offset jump the rewinding consumer handles (set before the worker starts; optional).
+    gap_listener: GapListener | None = None
 
     def _new_transport(self) -> TransportT:
         return PatchedTransport(self.conf.broker_consumer, self)
