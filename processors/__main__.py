@@ -6,22 +6,49 @@ import os
 import sys
 
 from newsflow.infra.logs import configure_logging
-from newsflow.infra.settings import get_settings
+from newsflow.infra.metrics import MetricsServerError, process_registry, serve_metrics
+from newsflow.infra.settings import Settings, get_settings
+from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.patches import UnverifiedVersionError, verify_versions
 from newsflow.processors.worker import build_worker
 
 
 def main() -> None:
-    """Check the patched libraries' versions, build the worker and run it until SIGTERM."""
+    """Check the patched libraries' versions, serve the metrics, build the worker and run it until SIGTERM."""
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
     try:
         verify_versions()
     except UnverifiedVersionError as exc:
         sys.exit(f"newsflow worker: {exc}")
-    app = build_worker(settings, worker_id=os.environ.get("NEWSFLOW_WORKER_ID", "0"))
+    worker_id = os.environ.get("NEWSFLOW_WORKER_ID", "0")
+    try:
+        metrics = serve_worker_metrics(settings, worker_id)
+    except (MetricsServerError, ValueError) as exc:
+        sys.exit(str(exc))
+    app = build_worker(settings, worker_id=worker_id, metrics=metrics)
     sys.argv = [sys.argv[0], "worker", "--loglevel", settings.log_level.lower(), "--without-web"]
     app.main()
+
+
+def serve_worker_metrics(settings: Settings, worker_id: str) -> WorkerMetrics:
+    """The worker's metrics, served on ``NEWSFLOW_WORKER_METRICS_PORT`` + the worker id (unless that is 0)."""
+    registry = process_registry()
+    if settings.worker_metrics_port and not worker_id.isdigit():
+        raise ValueError(
+            f"newsflow worker: NEWSFLOW_WORKER_ID={worker_id!r} must be a number (0, 1, ...): worker N serves "
+            "its metrics on NEWSFLOW_WORKER_METRICS_PORT + N"
+        )
+    port = settings.worker_metrics_port_of(int(worker_id)) if settings.worker_metrics_port else None
+    if port is not None:
+        serve_metrics(
+            registry,
+            settings.metrics_host,
+            port,
+            process=f"newsflow worker {worker_id}",
+            setting="NEWSFLOW_WORKER_METRICS_PORT",
+        )
+    return WorkerMetrics(registry, topic_prefix=settings.topic_prefix)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import faust
 
 from newsflow.infra.logs import logging_config
 from newsflow.infra.settings import Settings
-from newsflow.processors.patches import PatchedApp
+from newsflow.processors.patches import GapListener, PatchedApp
 from newsflow.schemas.topics import processors_group
 
 
@@ -21,12 +21,15 @@ def worker_state_dir(settings: Settings, worker_id: str) -> Path:
     return (settings.data_dir / "faust" / f"worker-{worker_id}").absolute()
 
 
-def create_app(settings: Settings, worker_id: str) -> faust.App:
-    """A Faust app for ``settings``, with the patched Kafka clients; its state folder is per worker id."""
+def create_app(settings: Settings, worker_id: str, gap_listener: GapListener | None = None) -> faust.App:
+    """A Faust app for ``settings``, with the patched Kafka clients; its state folder is per worker id.
+
+    ``gap_listener`` is told of every jump in offsets the consumer handles (the worker's metrics count them).
+    """
     datadir = worker_state_dir(settings, worker_id)
     datadir.mkdir(parents=True, exist_ok=True)
     brokers = [f"kafka://{server.strip()}" for server in settings.kafka_bootstrap_servers.split(",")]
-    return PatchedApp(
+    app = PatchedApp(
         processors_group(settings.topic_prefix),
         broker=brokers,
         store="rocksdb://",
@@ -46,3 +49,5 @@ def create_app(settings: Settings, worker_id: str) -> faust.App:
         broker_heartbeat_interval=3.0,
         stream_wait_empty=False,
     )
+    app.gap_listener = gap_listener
+    return app

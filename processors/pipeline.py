@@ -1,7 +1,8 @@
-"""What every stage shares: the topics of the graph, sending, decoding, dead letters, acknowledgement.
+"""What every stage shares: the topics of the graph, sending, decoding, dead letters, acknowledgement, metrics.
 
 A stage module gets a :class:`Pipeline` and adds its agent to the app with
-it; nothing here knows about a particular stage.
+it; nothing here knows about a particular stage. The helpers count what passes
+through them in :attr:`Pipeline.metrics` (records in and out, dead letters).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from typing import Any, TypeVar, cast
 
 import faust
 from faust.exceptions import PartitionsMismatch
-from faust.types import TableT
+from faust.types import EventT, TableT
 from pydantic import BaseModel, ValidationError
 
 from newsflow.infra.settings import Settings
+from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.table_memory import rocksdb_options
-from newsflow.schemas.deadletter import MAX_PAYLOAD_CHARS, DeadLetter, Stage
-from newsflow.schemas.topics import ALL_TOPICS, DEADLETTER, TABLES, TopicSpec, topic_by_name
+from newsflow.schemas.deadletter import MAX_PAYLOAD_CHARS, DeadLetter
+from newsflow.schemas.topics import ALL_TOPICS, DEADLETTER, STAGES, TABLES, StageSpec, TopicSpec, topic_by_name
 
 log = logging.getLogger("newsflow.processors")
 
@@ -29,13 +31,19 @@ _TABLE_WAIT_ATTEMPTS = 60
 
 
 class Pipeline:
-    """The app, its topics (one per :class:`TopicSpec`) and the helpers every stage uses."""
+    """The app, its topics (one per :class:`TopicSpec`) and the helpers every stage uses.
 
-    def __init__(self, app: faust.App, settings: Settings) -> None:
+    ``metrics`` are the worker's (by default on a registry nobody reads).
+    """
+
+    def __init__(self, app: faust.App, settings: Settings, metrics: WorkerMetrics | None = None) -> None:
         self.app = app
         self.settings = settings
+        self.metrics = metrics if metrics is not None else WorkerMetrics(topic_prefix=settings.topic_prefix)
         # Keyed by suffix: a spec holds its config dict, so it is not hashable.
         self.topics: dict[str, faust.TopicT] = {spec.suffix: self._faust_topic(spec) for spec in ALL_TOPICS}
+        # Each topic of the graph is written by one stage: records sent to it count as that stage's output.
+        self._writers = {topic.suffix: stage.name for stage in STAGES for topic in stage.writes}
 
     def _faust_topic(self, spec: TopicSpec) -> faust.TopicT:
         return self.app.topic(spec.name(self.settings.topic_prefix), key_serializer="raw", value_serializer="raw")
@@ -60,22 +68,32 @@ class Pipeline:
     async def send(self, spec: TopicSpec, key: str, value: BaseModel) -> None:
         """Publish ``value`` (as JSON by alias) on ``spec``'s topic under ``key``."""
         await self.topics[spec.suffix].send(key=key.encode(), value=value.model_dump_json(by_alias=True).encode())
+        if (writer := self._writers.get(spec.suffix)) is not None:
+            self.metrics.sent(writer, spec.name(self.settings.topic_prefix))
 
-    async def dead_letter(self, stage: Stage, error: str, reason: str, payload: object, **where: Any) -> None:
+    def took(self, stage: StageSpec, events: list[EventT[bytes]]) -> None:
+        """Count a batch a batching stage took: its records, by topic, and its size."""
+        for event in events:
+            self.metrics.received(stage.name, event.message.topic)
+        self.metrics.batch(stage.name, len(events))
+
+    async def dead_letter(self, stage: StageSpec, error: str, reason: str, payload: object, **where: Any) -> None:
         """Record a failed message on the dead-letter topic (the stream goes on)."""
         text = payload.decode(errors="replace") if isinstance(payload, bytes) else str(payload)
         letter = DeadLetter(
-            stage=stage,
+            stage=stage.dead_letter_stage,
             error=error,
             reason=reason,
             payload=text[:MAX_PAYLOAD_CHARS],
             failed_at=datetime.now(UTC),
             **where,
         )
-        log.warning("dead letter", extra={"stage": stage.value, "error": error, "reason": reason[:300]})
-        await self.send(DEADLETTER, f"{stage.value}:{where.get('article_id') or where.get('path')}", letter)
+        log.warning("dead letter", extra={"stage": stage.name, "error": error, "reason": reason[:300]})
+        key = f"{stage.dead_letter_stage.value}:{where.get('article_id') or where.get('path')}"
+        await self.send(DEADLETTER, key, letter)
+        self.metrics.dead_letter(stage.name, error)
 
-    async def parse_or_dead_letter(self, model: type[M], value: bytes, stage: Stage) -> M | None:
+    async def parse_or_dead_letter(self, model: type[M], value: bytes, stage: StageSpec) -> M | None:
         """The message as ``model``, or None after dead-lettering a message that is not one."""
         try:
             return model.model_validate_json(value)
@@ -83,14 +101,14 @@ class Pipeline:
             await self.dead_letter(stage, "InvalidMessage", f"not a {model.__name__} v1: {exc}", value)
             return None
 
-    async def set_aside(self, stage: Stage, exc: Exception, payload: object) -> None:
+    async def set_aside(self, stage: StageSpec, exc: Exception, payload: object) -> None:
         """A bug or unexpected input must not crash the agent (Faust would skip the message): log it, dead-letter it."""
-        log.exception("unexpected error; message sent to the dead-letter topic", extra={"stage": stage.value})
+        log.exception("unexpected error; message sent to the dead-letter topic", extra={"stage": stage.name})
         reason = f"{exc!r} while processing; fix the cause, then `newsflow replay` the message's topic"
         await self.dead_letter(stage, type(exc).__name__, reason, payload)
 
     async def each_message(
-        self, stream: faust.StreamT[bytes], stage: Stage, handle: Callable[[bytes], Awaitable[None]]
+        self, stream: faust.StreamT[bytes], stage: StageSpec, handle: Callable[[bytes], Awaitable[None]]
     ) -> AsyncIterator[None]:
         """Apply ``handle`` to every message; an unexpected error sets that message aside, the stream goes on.
 
@@ -99,6 +117,7 @@ class Pipeline:
         """
         manual = cast(faust.Stream[bytes], stream).noack()
         async for event in manual.events():
+            self.metrics.received(stage.name, event.message.topic)
             for attempt in range(1, _TABLE_WAIT_ATTEMPTS + 1):
                 try:
                     await handle(event.value)
@@ -111,7 +130,7 @@ class Pipeline:
                         await self.set_aside(stage, error, event.value)
                         break
                     log.warning(
-                        "table changelog not known yet; retrying", extra={"stage": stage.value, "attempt": attempt}
+                        "table changelog not known yet; retrying", extra={"stage": stage.name, "attempt": attempt}
                     )
                     await asyncio.sleep(1.0)
                 except Exception as exc:

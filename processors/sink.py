@@ -25,6 +25,7 @@ from elasticsearch import ConnectionError as EsConnectionError
 from elasticsearch import Elasticsearch, TransportError
 from pydantic import BaseModel
 
+from newsflow.processors.metrics import WorkerMetrics
 from newsflow.schemas.articles import ArticleDocument, CopySeen, NearDuplicateLink
 
 log = logging.getLogger("newsflow.sink")
@@ -109,17 +110,22 @@ def distinct(messages: Sequence[M]) -> list[M]:
 
 
 class ElasticsearchSink:
-    """Bulk-applies sink messages to the index alias, retrying transient failures."""
+    """Bulk-applies sink messages to the index alias, retrying transient failures (timed and counted in ``metrics``)."""
 
-    def __init__(self, url: str, index: str, max_backoff_s: float = 30.0) -> None:
+    def __init__(self, url: str, index: str, max_backoff_s: float = 30.0, metrics: WorkerMetrics | None = None) -> None:
         self.index = index
         self.max_backoff_s = max_backoff_s
+        self.metrics = metrics if metrics is not None else WorkerMetrics()
         # True while a write waits for Elasticsearch (the worker's stall watchdog excuses that).
         self.waiting = False
         self._es = Elasticsearch(url, timeout=60, max_retries=0)
 
     def write(self, messages: list[SinkMessage]) -> list[SinkFailure]:
         """Apply all messages; return those refused permanently. Blocks while Elasticsearch is unavailable."""
+        with self.metrics.sink_timer():
+            return self._write(messages)
+
+    def _write(self, messages: list[SinkMessage]) -> list[SinkFailure]:
         pending = distinct(messages)
         failures: list[SinkFailure] = []
         backoff = 0.5
@@ -132,6 +138,7 @@ class ElasticsearchSink:
                 if isinstance(status, int) and 400 <= status < 500 and status != 429:
                     raise
                 log.warning("Elasticsearch unavailable; retrying", extra={"error": str(exc), "backoff_s": backoff})
+                self.metrics.sink_retry("unavailable")
                 self.waiting = True
                 time.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
@@ -153,6 +160,7 @@ class ElasticsearchSink:
                 failures.append(SinkFailure(message, kind, f"{reason}: {caused}" if caused else reason))
             if retry:
                 log.warning("Elasticsearch refused part of a batch; retrying", extra={"items": len(retry)})
+                self.metrics.sink_retry("items")
                 self.waiting = True
                 time.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)

@@ -22,6 +22,7 @@ import faust
 
 from newsflow.infra.settings import Settings
 from newsflow.processors.app import create_app
+from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.sink import ElasticsearchSink
 from newsflow.processors.stages import entities, exact_dedup, index, near_duplicates, normalize
@@ -34,10 +35,11 @@ WATCHDOG_INTERVAL_S = 30.0
 EXIT_STALLED = 75  # EX_TEMPFAIL: try again (the supervisor restarts the worker)
 
 
-def build_worker(settings: Settings, worker_id: str) -> faust.App:
-    """The Faust app of worker ``worker_id`` with every stage and the stall watchdog added."""
-    app = create_app(settings, worker_id)
-    pipeline = Pipeline(app, settings)
+def build_worker(settings: Settings, worker_id: str, metrics: WorkerMetrics | None = None) -> faust.App:
+    """The Faust app of worker ``worker_id`` with every stage and the stall watchdog added, counting in ``metrics``."""
+    counted = metrics if metrics is not None else WorkerMetrics(topic_prefix=settings.topic_prefix)
+    app = create_app(settings, worker_id, gap_listener=lambda outcome, tp: counted.offset_gap(outcome, tp.topic))
+    pipeline = Pipeline(app, settings, counted)
     normalize.register(pipeline)
     exact_dedup.register(pipeline)
     entities.register(pipeline)

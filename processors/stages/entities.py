@@ -11,12 +11,13 @@ import faust
 from faust.types import EventT
 
 from newsflow.processors.entities import EntityExtractor
+from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.similarity import band_keys
 from newsflow.schemas.articles import ArticleDocument, BandEntry, Entity, EntityType, NormalizedArticle
 from newsflow.schemas.topics import BANDS, ENRICHED, ENTITIES_STAGE
 
-STAGE = ENTITIES_STAGE.dead_letter_stage
+STAGE = ENTITIES_STAGE
 
 
 def article_document(article: NormalizedArticle, entities: list[Entity]) -> ArticleDocument:
@@ -46,20 +47,22 @@ def article_document(article: NormalizedArticle, entities: list[Entity]) -> Arti
 
 
 class _LazyExtractor:
-    """One spaCy model per worker process, loaded on the first batch (not when the worker is built)."""
+    """One spaCy model per worker process, loaded on the first batch (not when the worker is built); timed."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: WorkerMetrics) -> None:
         self._extractor: EntityExtractor | None = None
+        self._metrics = metrics
 
     def __call__(self, texts: list[str]) -> list[list[Entity]]:
         if self._extractor is None:
             self._extractor = EntityExtractor()
-        return self._extractor.extract(texts)
+        with self._metrics.ner_timer():
+            return self._extractor.extract(texts)
 
 
 def register(pipeline: Pipeline) -> None:
     """Add the enrichment agent to ``pipeline``'s app."""
-    extract = _LazyExtractor()
+    extract = _LazyExtractor(pipeline.metrics)
 
     async def enrich_batch(values: list[bytes]) -> None:
         articles: list[NormalizedArticle] = []
@@ -72,7 +75,9 @@ def register(pipeline: Pipeline) -> None:
         # spaCy is CPU-bound: run it off the event loop so heartbeats keep flowing.
         all_entities = await asyncio.to_thread(extract, [a.body for a in articles])
         for article, entities in zip(articles, all_entities, strict=True):
-            await pipeline.send(ENRICHED, article.article_id, article_document(article, entities))
+            document = article_document(article, entities)
+            await pipeline.send(ENRICHED, article.article_id, document)
+            pipeline.metrics.enriched(article.source.received_at, document.ingested_at)
             for key in band_keys(article.minhash):
                 entry = BandEntry(
                     band_key=key, article_id=article.article_id,
@@ -87,6 +92,7 @@ def register(pipeline: Pipeline) -> None:
         manual = cast(faust.Stream[bytes], stream)
         async for batch in manual.noack_take(pipeline.settings.batch_size, within=1.0):
             events = cast(list[EventT[bytes]], batch)  # noack_take yields events, whatever its annotation says
+            pipeline.took(STAGE, events)
             values = [cast(bytes, event.value) for event in events]
             try:
                 await enrich_batch(values)

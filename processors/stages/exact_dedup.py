@@ -11,7 +11,7 @@ from newsflow.processors.pipeline import Pipeline
 from newsflow.schemas.articles import CopyRecord, CopySeen, NormalizedArticle
 from newsflow.schemas.topics import COPIES, EXACT_DEDUP_STAGE, FIRST_SOURCES_TABLE, UNIQUE
 
-STAGE = EXACT_DEDUP_STAGE.dead_letter_stage
+STAGE = EXACT_DEDUP_STAGE
 
 
 def register(pipeline: Pipeline) -> None:

@@ -13,13 +13,13 @@ from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.sink import ElasticsearchSink, SinkMessage
 from newsflow.schemas.topics import INDEX_STAGE
 
-STAGE = INDEX_STAGE.dead_letter_stage
+STAGE = INDEX_STAGE
 
 
 def register(pipeline: Pipeline) -> ElasticsearchSink:
     """Add the index agent to ``pipeline``'s app; returns its sink (the watchdog asks whether it is waiting)."""
     settings = pipeline.settings
-    sink = ElasticsearchSink(settings.elasticsearch_url, settings.index_alias)
+    sink = ElasticsearchSink(settings.elasticsearch_url, settings.index_alias, metrics=pipeline.metrics)
 
     async def index_batch(events: list[EventT[bytes]]) -> None:
         messages: list[SinkMessage] = []
@@ -48,6 +48,7 @@ def register(pipeline: Pipeline) -> ElasticsearchSink:
         manual = cast(faust.Stream[bytes], stream)
         async for batch in manual.noack_take(settings.batch_size * 4, within=1.0):
             events = cast(list[EventT[bytes]], batch)  # noack_take yields events, whatever its annotation says
+            pipeline.took(STAGE, events)
             await index_batch(events)
             for event in events:
                 await manual.ack(event)

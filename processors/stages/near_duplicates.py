@@ -11,7 +11,7 @@ from newsflow.processors.pipeline import Pipeline
 from newsflow.schemas.articles import BandEntry
 from newsflow.schemas.topics import LINKS, LSH_BUCKETS_TABLE, NEAR_DUPLICATES_STAGE
 
-STAGE = NEAR_DUPLICATES_STAGE.dead_letter_stage
+STAGE = NEAR_DUPLICATES_STAGE
 
 
 def register(pipeline: Pipeline) -> None:

@@ -11,7 +11,7 @@ from newsflow.processors.pipeline import Pipeline
 from newsflow.schemas.articles import RawArticle
 from newsflow.schemas.topics import NORMALIZE_STAGE, NORMALIZED
 
-STAGE = NORMALIZE_STAGE.dead_letter_stage
+STAGE = NORMALIZE_STAGE
 
 
 def register(pipeline: Pipeline) -> None:
