@@ -39,7 +39,7 @@ log = logging.getLogger("newsflow.monitoring")
 
 # Processing time is measured over the articles indexed in this recent window.
 PROCESSING_WINDOW = "15m"
-_QUANTILES = (50.0, 90.0, 99.0)
+_PERCENTILES = (50.0, 90.0, 99.0)
 
 
 class PipelineMonitor:
@@ -86,7 +86,7 @@ class PipelineMonitor:
                     "aggs": {
                         "seconds": {
                             "percentiles": {
-                                "percents": list(_QUANTILES),
+                                "percents": list(_PERCENTILES),
                                 "script": {
                                     "lang": "painless",
                                     "source": "(doc['ingested_at'].value.toInstant().toEpochMilli()"
@@ -183,14 +183,17 @@ class _PipelineCollector(Collector):
             yield GaugeMetricFamily(
                 "newsflow_indexed_copies", "Exact copies recorded on indexed articles.", value=index["copies"]
             )
+            # Percentiles computed by Elasticsearch over a recent window, hence gauges: a Prometheus summary's
+            # `quantile` series belong with a cumulative count and sum, which a window does not have. The
+            # cumulative distribution is the workers' histogram newsflow_worker_enriched_latency_seconds.
             seconds = GaugeMetricFamily(
                 "newsflow_processing_seconds",
-                "Time from the producer reading a file to its article being enriched, "
-                f"over the last {PROCESSING_WINDOW}.",
-                labels=["quantile"],
+                "Time from the producer reading a file to its article being enriched: percentiles over the "
+                f"articles enriched in the last {PROCESSING_WINDOW}.",
+                labels=["percentile"],
             )
             for percent, value in sorted(index["quantiles"].items()):
-                seconds.add_metric([str(percent / 100)], value)
+                seconds.add_metric([f"{percent:g}"], value)
             yield seconds
             yield GaugeMetricFamily(
                 "newsflow_processed_recently",

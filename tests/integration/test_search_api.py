@@ -173,7 +173,7 @@ def test_metrics_count_files_articles_and_index(api_client: TestClient) -> None:
     assert float(lines["newsflow_indexed_articles"]) == 3
     assert float(lines["newsflow_indexed_near_duplicates"]) == 1
     assert float(lines["newsflow_kafka_up"]) == 1
-    assert 'newsflow_processing_seconds{quantile="0.5"}' in lines
+    assert {f'newsflow_processing_seconds{{percentile="{p}"}}' for p in (50, 90, 99)} <= set(lines)
     assert any(name.startswith("newsflow_consumer_lag{") for name in lines)
 
 
