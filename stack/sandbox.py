@@ -23,7 +23,11 @@ from newsflow.operations.bootstrap import bootstrap
 
 
 def sandbox_settings(base: Settings, folder: Path, partitions: int = 2) -> Settings:
-    """Settings with a fresh prefix and alias under ``folder``; topics and index are created."""
+    """Settings with a fresh prefix and alias under ``folder``; topics and index are created.
+
+    Its producer and workers serve no metrics (ports 0), so that sandboxes never compete with each other or
+    with a running stack for the metrics ports; give them ports with ``model_copy`` to scrape them.
+    """
     tag = f"t{uuid.uuid4().hex[:10]}"
     settings = base.model_copy(
         update={
@@ -32,6 +36,8 @@ def sandbox_settings(base: Settings, folder: Path, partitions: int = 2) -> Setti
             "ingest_dir": folder / "ingest",
             "home": folder / "home",
             "topic_partitions": partitions,
+            "producer_metrics_port": 0,
+            "worker_metrics_port": 0,
         }
     )
     settings.home.mkdir(parents=True, exist_ok=True)

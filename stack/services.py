@@ -337,20 +337,58 @@ class ApiService(PythonService):
         return http_health(f"http://{self.host}:{self.port}/livez")
 
 
-class ProducerService(PythonService):
+class MetricsService(PythonService):
+    """A newsflow process whose port is that of its Prometheus endpoint (docs/metrics.md), if it has one.
+
+    Healthy once ``/metrics`` answers (the process serves it first thing); with
+    metrics off (port 0) there is nothing to ask and it counts as healthy while it runs.
+    """
+
+    @property
+    def running_detail(self) -> str:
+        """What the process does, for ``status``."""
+        return "running"
+
+    @property
+    def host(self) -> str:
+        return self.settings.metrics_host
+
+    def env(self) -> dict[str, str]:
+        # The child binds exactly where `status` and the health probe look.
+        return {**super().env(), "NEWSFLOW_METRICS_HOST": self.settings.metrics_host}
+
+    def health(self) -> Health:
+        if self.port is None:
+            return Health(True, self.running_detail)
+        answer = http_health(f"http://{self.host}:{self.port}/metrics")
+        detail = f"{self.running_detail}, metrics on :{self.port}" if answer.healthy else answer.detail
+        return Health(answer.healthy, detail)
+
+
+class ProducerService(MetricsService):
     """Watches the ingest folder."""
 
     name = "producer"
     module = "newsflow.producers"
+    port_setting = "NEWSFLOW_PRODUCER_METRICS_PORT"
 
-    def health(self) -> Health:
-        return Health(True, f"watching {self.settings.ingest_dir}")
+    @property
+    def running_detail(self) -> str:
+        return f"watching {self.settings.ingest_dir}"
+
+    @property
+    def port(self) -> int | None:
+        return self.settings.producer_metrics_port or None
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), "NEWSFLOW_PRODUCER_METRICS_PORT": str(self.settings.producer_metrics_port)}
 
 
-class WorkerService(PythonService):
-    """One Faust worker; ``NEWSFLOW_WORKERS`` of them share the partitions."""
+class WorkerService(MetricsService):
+    """One Faust worker; ``NEWSFLOW_WORKERS`` of them share the partitions, each with its own metrics port."""
 
     module = "newsflow.processors"
+    port_setting = "NEWSFLOW_WORKER_METRICS_PORT"
     stop_timeout_s = 60.0  # a clean stop flushes RocksDB and commits offsets
 
     def __init__(self, settings: Settings, worker_id: int) -> None:
@@ -358,11 +396,21 @@ class WorkerService(PythonService):
         self.worker_id = worker_id
         self.name = f"worker-{worker_id}"
 
-    def env(self) -> dict[str, str]:
-        return {**super().env(), "NEWSFLOW_WORKER_ID": str(self.worker_id)}
+    @property
+    def running_detail(self) -> str:
+        return "stream processor"
 
-    def health(self) -> Health:
-        return Health(True, "stream processor")
+    @property
+    def port(self) -> int | None:
+        return self.settings.worker_metrics_port_of(self.worker_id)
+
+    def env(self) -> dict[str, str]:
+        return {
+            **super().env(),
+            "NEWSFLOW_WORKER_ID": str(self.worker_id),
+            # The first worker's port: worker N adds N.
+            "NEWSFLOW_WORKER_METRICS_PORT": str(self.settings.worker_metrics_port),
+        }
 
 
 def kafka_services(settings: Settings) -> list[Service]:
