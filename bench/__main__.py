@@ -12,6 +12,8 @@ user's data. Prints a table and writes ``bench/results/latest.json``.
                  lag, freshness, memory over time (bench/sustained.py; ``--only sustained`` runs it alone)
     scale-out    end-to-end with 1 and with 2 worker processes, 4 partitions (bench/scaleout.py;
                  ``--only scaleout`` runs it alone)
+    entities     document-level P/R/F1 of people, organisations and places on annotated news, the
+                 pipeline beside the raw spaCy model (bench/entities.py; ``--only entities``)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from bench import scaleout
+from bench import entities, scaleout
 from bench.end_to_end import BBC_DIR, corpus_files, end_to_end, expected_id, indexed_count
 from bench.polling import wait_until
 from bench.search_latency import search_latency
@@ -126,7 +128,9 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
     parser.add_argument("--fresh-files", type=int, default=60, help="files in the freshness run")
     parser.add_argument("--fresh-rate", type=float, default=2.0, help="files per second in the freshness run")
     parser.add_argument(
-        "--only", choices=["sustained", "scaleout", "search"], help="run one measure alone (latest.json is left as is)"
+        "--only",
+        choices=["sustained", "scaleout", "search", "entities"],
+        help="run one measure alone (latest.json is left as is)",
     )
     parser.add_argument("--sustained-seconds", type=float, default=300.0, help="length of the sustained-load run")
     parser.add_argument("--sustained-rate", type=float, help="files/s in it (default: 65%% of the measured capacity)")
@@ -139,6 +143,9 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         return
     if args.only == "search":
         search_alone()
+        return
+    if args.only == "entities":
+        entities.run_alone()
         return
 
     base = Settings()
@@ -168,6 +175,8 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         finally:
             stop_process(worker)
             drop_sandbox(settings)
+        print("entity quality on annotated news ...", flush=True)
+        results["entities"] = entities.run(base)
         results["scaleout"] = scaleout.run_scaleout(base, files)
         print(f"sustained load, {args.sustained_seconds:.0f} s ...", flush=True)
         results["sustained"] = run_sustained(base, args.sustained_seconds, args.sustained_rate)
@@ -202,6 +211,7 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         f"{'deep pages (cursor) p50 / last, ms':42} {search['deep_page_p50_ms']} / {search['deep_page_last_ms']}"
         f"  ({search['deep_pages']} pages)"
     )
+    print("\n".join(entities.summary_lines(results["entities"])))
     print("\n".join(scaleout.summary_lines(results["scaleout"])))
     print("\n".join(summary_lines(results["sustained"])))
     print(f"\nwritten to {RESULTS / 'latest.json'} (sustained-load series and plot: sustained.json, sustained.png)")

