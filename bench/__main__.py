@@ -40,9 +40,7 @@ from newsflow.processors.normalize import clean_text
 from newsflow.producers.files import FileIngestor
 from newsflow.producers.formats import ParsedArticle, parse_file
 from newsflow.producers.publisher import Publisher
-from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
-from newsflow.stack.services import infrastructure_services
-from newsflow.stack.stack import LocalStack
+from newsflow.stack.sandbox import drop_sandbox, running_infrastructure, sandbox_settings, start_worker, stop_process
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -104,20 +102,17 @@ def _collect_seen(es: Elasticsearch, alias: str, sent: dict[str, float], seen: d
 def search_alone() -> None:
     """Index the corpus in a sandbox, then measure search latency through the API (``--only search``)."""
     base = Settings()
-    local = LocalStack(base)
-    started = [] if all(s.health().healthy for s in infrastructure_services(base)) else local.up(with_pipeline=False)
-    settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
-    worker = start_worker(settings)
-    try:
-        print("indexing the corpus ...", flush=True)
-        indexed = end_to_end(settings, corpus_files(), Elasticsearch(settings.elasticsearch_url))
-        print("search latency ...", flush=True)
-        search = search_latency(settings)
-    finally:
-        stop_process(worker)
-        drop_sandbox(settings)
-        for name in reversed(started):
-            local.processes.stop(name)
+    with running_infrastructure(base):
+        settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
+        worker = start_worker(settings)
+        try:
+            print("indexing the corpus ...", flush=True)
+            indexed = end_to_end(settings, corpus_files(), Elasticsearch(settings.elasticsearch_url))
+            print("search latency ...", flush=True)
+            search = search_latency(settings)
+        finally:
+            stop_process(worker)
+            drop_sandbox(settings)
     print(f"{'articles in the index':42} {indexed['distinct_articles']}")
     print(f"{'search p50 / p99 / max, ms':42} {search['p50_ms']} / {search['p99_ms']} / {search['max_ms']}")
     print(f"{'deep pages (cursor) p50 / last, ms':42} {search['deep_page_p50_ms']} / {search['deep_page_last_ms']}")
@@ -149,11 +144,9 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         return
 
     base = Settings()
-    local = LocalStack(base)
-    started = [] if all(s.health().healthy for s in infrastructure_services(base)) else local.up(with_pipeline=False)
     files = corpus_files()
     results: dict[str, Any] = {"corpus": str(BBC_DIR), "cpus": os.cpu_count()}
-    try:
+    with running_infrastructure(base):
         print(f"NER ceiling on {len(files)} files ...", flush=True)
         results["ner_ceiling"] = ner_ceiling(files)
         settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
@@ -180,9 +173,6 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         results["scaleout"] = scaleout.run_scaleout(base, files)
         print(f"sustained load, {args.sustained_seconds:.0f} s ...", flush=True)
         results["sustained"] = run_sustained(base, args.sustained_seconds, args.sustained_rate)
-    finally:
-        for name in reversed(started):
-            local.processes.stop(name)
 
     ceiling = results["ner_ceiling"]["articles_per_s"]
     results["end_to_end"]["share_of_ner_ceiling"] = round(results["end_to_end"]["articles_per_s"] / ceiling, 2)

@@ -39,9 +39,7 @@ from newsflow.processors.normalize import clean_text
 from newsflow.producers.files import FileIngestor
 from newsflow.producers.formats import ParsedArticle, parse_file
 from newsflow.producers.publisher import Publisher
-from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
-from newsflow.stack.services import infrastructure_services
-from newsflow.stack.stack import LocalStack
+from newsflow.stack.sandbox import drop_sandbox, running_infrastructure, sandbox_settings, start_worker, stop_process
 
 DATA = Path(__file__).resolve().parent / "data" / "gum-news"
 RESULTS = Path(__file__).parent / "results"
@@ -171,13 +169,8 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
 def run_alone() -> None:
     """``python -m bench.entities``: start the stack's Kafka and Elasticsearch if needed, measure, print."""
     base = Settings()
-    local = LocalStack(base)
-    started = [] if all(s.health().healthy for s in infrastructure_services(base)) else local.up(with_pipeline=False)
-    try:
+    with running_infrastructure(base):
         results = run(base)
-    finally:
-        for name in reversed(started):
-            local.processes.stop(name)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "entities.json").write_text(json.dumps(results, indent=2) + "\n")
     print("\n".join(summary_lines(results)))

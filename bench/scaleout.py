@@ -38,9 +38,7 @@ from bench.polling import wait_until
 from newsflow.infra.settings import Settings
 from newsflow.producers.files import FileIngestor
 from newsflow.producers.publisher import Publisher
-from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
-from newsflow.stack.services import infrastructure_services
-from newsflow.stack.stack import LocalStack
+from newsflow.stack.sandbox import drop_sandbox, running_infrastructure, sandbox_settings, start_worker, stop_process
 
 RESULTS = Path(__file__).parent / "results"
 PARTITIONS = 4
@@ -153,13 +151,8 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
 def run_alone() -> None:
     """The scale-out runs on their own (stack reused if it answers, else started and stopped)."""
     base = Settings()
-    local = LocalStack(base)
-    started = [] if all(s.health().healthy for s in infrastructure_services(base)) else local.up(with_pipeline=False)
-    try:
+    with running_infrastructure(base):
         result = run_scaleout(base, corpus_files())
-    finally:
-        for name in reversed(started):
-            local.processes.stop(name)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "scaleout.json").write_text(json.dumps(result, indent=2) + "\n")
     print()

@@ -51,9 +51,15 @@ from newsflow.processors.normalize import raw_article_id
 from newsflow.producers.formats import ParsedArticle, parse_file
 from newsflow.schemas.topics import BANDS, RAW, UNIQUE
 from newsflow.stack.process import ProcessTable
-from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_api, start_producer, start_worker, stop_process
-from newsflow.stack.services import infrastructure_services
-from newsflow.stack.stack import LocalStack
+from newsflow.stack.sandbox import (
+    drop_sandbox,
+    running_infrastructure,
+    sandbox_settings,
+    start_api,
+    start_producer,
+    start_worker,
+    stop_process,
+)
 
 BBC_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc"
 RESULTS = Path(__file__).parent / "results"
@@ -737,13 +743,8 @@ def main() -> None:
 def run_alone(seconds: float, rate: float | None, sample_s: float = 2.0) -> None:
     """The sustained run on its own (stack reused if it answers, else started and stopped), with its summary."""
     base = Settings()
-    local = LocalStack(base)
-    started = [] if all(s.health().healthy for s in infrastructure_services(base)) else local.up(with_pipeline=False)
-    try:
+    with running_infrastructure(base):
         result = run_sustained(base, seconds, rate, sample_s)
-    finally:
-        for name in reversed(started):
-            local.processes.stop(name)
     print()
     print("\n".join(summary_lines(result)))
     print(f"\nwritten to {RESULTS / 'sustained.json'} and {RESULTS / 'sustained.png'}")

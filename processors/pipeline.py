@@ -22,7 +22,7 @@ from newsflow.infra.settings import Settings
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.table_memory import rocksdb_options
 from newsflow.schemas.deadletter import MAX_PAYLOAD_CHARS, DeadLetter
-from newsflow.schemas.topics import ALL_TOPICS, DEADLETTER, STAGES, TABLES, StageSpec, TopicSpec, topic_by_name
+from newsflow.schemas.topics import ALL_TOPICS, DEADLETTER, STAGES, TABLES, StageSpec, TopicSpec
 
 log = logging.getLogger("newsflow.processors")
 
@@ -33,17 +33,21 @@ _TABLE_WAIT_ATTEMPTS = 60
 class Pipeline:
     """The app, its topics (one per :class:`TopicSpec`) and the helpers every stage uses.
 
-    ``metrics`` are the worker's (by default on a registry nobody reads).
+    ``metrics`` are the worker's.
     """
 
-    def __init__(self, app: faust.App, settings: Settings, metrics: WorkerMetrics | None = None) -> None:
+    def __init__(self, app: faust.App, settings: Settings, metrics: WorkerMetrics) -> None:
         self.app = app
         self.settings = settings
-        self.metrics = metrics if metrics is not None else WorkerMetrics(topic_prefix=settings.topic_prefix)
+        self.metrics = metrics
         # Keyed by suffix: a spec holds its config dict, so it is not hashable.
         self.topics: dict[str, faust.TopicT] = {spec.suffix: self._faust_topic(spec) for spec in ALL_TOPICS}
+        # Looked up for every message: built once, full topic names as the messages carry them.
+        self._specs_by_name = {spec.name(settings.topic_prefix): spec for spec in ALL_TOPICS}
         # Each topic of the graph is written by one stage: records sent to it count as that stage's output.
-        self._writers = {topic.suffix: stage.name for stage in STAGES for topic in stage.writes}
+        self._writers = {
+            topic.suffix: (stage.name, topic.name(settings.topic_prefix)) for stage in STAGES for topic in stage.writes
+        }
 
     def _faust_topic(self, spec: TopicSpec) -> faust.TopicT:
         return self.app.topic(spec.name(self.settings.topic_prefix), key_serializer="raw", value_serializer="raw")
@@ -57,7 +61,11 @@ class Pipeline:
 
     def spec_of(self, topic_name: str) -> TopicSpec:
         """The spec of a message's topic (its value model decodes the message)."""
-        return topic_by_name(self.settings.topic_prefix, topic_name)
+        try:
+            return self._specs_by_name[topic_name]
+        except KeyError:
+            prefix = self.settings.topic_prefix
+            raise KeyError(f"{topic_name} is not a topic of the pipeline (prefix {prefix!r})") from None
 
     def table(self, name: str, default: Any) -> TableT[Any, Any]:
         """One of the worker's tables, its RocksDB memory bounded by ``NEWSFLOW_WORKER_TABLE_MEMORY_MB``."""
@@ -69,7 +77,7 @@ class Pipeline:
         """Publish ``value`` (as JSON by alias) on ``spec``'s topic under ``key``."""
         await self.topics[spec.suffix].send(key=key.encode(), value=value.model_dump_json(by_alias=True).encode())
         if (writer := self._writers.get(spec.suffix)) is not None:
-            self.metrics.sent(writer, spec.name(self.settings.topic_prefix))
+            self.metrics.sent(*writer)
 
     def took(self, stage: StageSpec, events: list[EventT[bytes]]) -> None:
         """Count a batch a batching stage took: its records, by topic, and its size."""

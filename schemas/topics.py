@@ -150,14 +150,6 @@ STAGES: tuple[StageSpec, ...] = (
 PROCESSED_TOPICS: tuple[TopicSpec, ...] = tuple(spec for spec in ALL_TOPICS if any(spec in s.reads for s in STAGES))
 
 
-def topic_by_name(prefix: str, name: str) -> TopicSpec:
-    """The spec of topic ``name`` (a full name, with ``prefix``); KeyError for a topic not declared here."""
-    for spec in ALL_TOPICS:
-        if spec.name(prefix) == name:
-            return spec
-    raise KeyError(f"{name} is not a topic of the pipeline with prefix {prefix!r}")
-
-
 def topology_diagram() -> str:
     """The stages and topics as a Mermaid flowchart (docs/pipeline.md holds a copy)."""
     lines = ["flowchart LR"]

@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from elasticsearch import Elasticsearch
@@ -20,6 +22,21 @@ from pydantic import SecretStr
 
 from newsflow.infra.settings import Settings
 from newsflow.operations.bootstrap import bootstrap
+from newsflow.stack.services import infrastructure_services
+from newsflow.stack.stack import LocalStack
+
+
+@contextmanager
+def running_infrastructure(base: Settings) -> Iterator[None]:
+    """Kafka and Elasticsearch at ``base``'s addresses: reused if they answer, else started and, after, stopped."""
+    local = LocalStack(base)
+    healthy = all(service.health().healthy for service in infrastructure_services(base))
+    started = [] if healthy else local.up(with_pipeline=False)
+    try:
+        yield
+    finally:
+        for name in reversed(started):
+            local.processes.stop(name)
 
 
 def sandbox_settings(base: Settings, folder: Path, partitions: int = 2) -> Settings:

@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.infra.settings import Settings
-from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
-from newsflow.stack.services import infrastructure_services
-from newsflow.stack.stack import LocalStack
+from newsflow.stack.sandbox import drop_sandbox, running_infrastructure, sandbox_settings, start_worker, stop_process
 
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared" / "samples"
 BBC_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc"
@@ -27,12 +25,8 @@ BBC_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bbc"
 def stack_settings() -> Iterator[Settings]:
     """Settings of a running, healthy Kafka + Elasticsearch (started for the session if needed)."""
     settings = Settings()
-    local = LocalStack(settings)
-    already_healthy = all(service.health().healthy for service in infrastructure_services(settings))
-    started = [] if already_healthy else local.up(with_pipeline=False)
-    yield settings
-    for name in reversed(started):
-        local.processes.stop(name)
+    with running_infrastructure(settings):
+        yield settings
 
 
 @pytest.fixture
