@@ -7,11 +7,13 @@ topic) a version it does not know rather than guessing.
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ARTICLE_SCHEMA_VERSION: Literal[1] = 1
 
@@ -80,13 +82,45 @@ class EntityType(StrEnum):
     PLACE = "place"
 
 
+MAX_ENTITY_ID_CHARS = 200
+
+
+def entity_slug(name: str) -> str:
+    """The name part of an entity id: accents off, case-folded, words joined by ``-`` ("volodymyr-zelensky")."""
+    stripped = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return "-".join(re.findall(r"\w+", stripped.casefold()))[:MAX_ENTITY_ID_CHARS]
+
+
+def entity_id(kind: EntityType, canonical: str) -> str:
+    """Stable id of an entity, the same in every article and after a replay, e.g. ``person:volodymyr-zelensky``."""
+    return f"{kind.value}:{entity_slug(canonical)}"
+
+
 class Entity(_Contract):
     """One named entity of an article, canonicalised across articles."""
 
+    id: str = Field(
+        description="Stable id from type and canonical name, e.g. 'person:volodymyr-zelensky' (filled in when absent)."
+    )
     type: EntityType
     canonical: str = Field(description="Canonical name shared by all articles, e.g. 'Volodymyr Zelensky'.")
     surface_forms: list[str] = Field(description="The spellings found in this article.")
     mentions: int = Field(ge=1)
+    confidence: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="How sure the type is: 1.0 when knowledge (gazetteer, outlet list, registry) decided it, "
+        "else the share of mentions with this type, discounted for few mentions.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_id(cls, data: Any) -> Any:
+        # Messages written before ids existed (and code that builds entities) leave it to the contract.
+        if isinstance(data, dict) and not data.get("id") and "type" in data and "canonical" in data:
+            return {**data, "id": entity_id(EntityType(data["type"]), str(data["canonical"]))}
+        return data
 
 
 class CopyRecord(_Contract):
@@ -146,6 +180,7 @@ class ArticleDocument(_Contract):
     language: str
     word_count: int
     entities: list[Entity] = []
+    entity_ids: list[str] = Field([], description="Ids of the entities (filters; facets show their canonical names).")
     people: list[str] = Field([], description="Canonical names of the people (facet).")
     organizations: list[str] = Field([], description="Canonical names of the organisations (facet).")
     places: list[str] = Field([], description="Canonical names of the places (facet).")

@@ -52,12 +52,15 @@ INDEX_MAPPING: dict[str, Any] = {
         "entities": {
             "type": "nested",
             "properties": {
+                "id": _KEYWORD,
                 "type": _KEYWORD,
                 "canonical": _KEYWORD,
                 "surface_forms": _KEYWORD,
                 "mentions": {"type": "integer"},
+                "confidence": {"type": "float"},
             },
         },
+        "entity_ids": _KEYWORD,
         "people": _KEYWORD,
         "organizations": _KEYWORD,
         "places": _KEYWORD,

@@ -38,6 +38,7 @@ def article_document(article: NormalizedArticle, entities: list[Entity]) -> Arti
         language=article.language,
         word_count=article.word_count,
         entities=entities,
+        entity_ids=[e.id for e in entities],
         people=names(EntityType.PERSON),
         organizations=names(EntityType.ORGANIZATION),
         places=names(EntityType.PLACE),
