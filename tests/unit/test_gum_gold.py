@@ -95,3 +95,39 @@ def test_named_people_without_a_wikipedia_page_are_kept_and_captions_are_not() -
     assert "Nick Moreau" in (SOURCE / "GUM_news_expo.conllu").read_text(encoding="utf-8")
     assert "Nick Moreau" not in (ARTICLES / "expo.txt").read_text(encoding="utf-8")
     assert "Nick Moreau" not in GOLD.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("doc", "name", "etype", "alias"),
+    [
+        ("nasa", "NASA", "ORGANIZATION", "NASA"),
+        ("asylum", "Jeff Rathke", "PERSON", "Rathke"),
+        ("asylum", "Aceh", "PLACE", "Aceh"),
+        ("afghan", "Taliban", "ORGANIZATION", "Taliban"),
+        ("imprisoned", "Clearwater", "PLACE", "Clearwater, Florida"),
+    ],
+)
+def test_the_hand_review_corrects_names_and_types(doc: str, name: str, etype: str, alias: str) -> None:
+    entity = _entity(doc, name)
+    assert entity["type"] == etype
+    assert alias in entity["aliases"]
+
+
+def test_the_hand_review_drops_groups_nested_names_and_stray_aliases() -> None:
+    names = {doc: {e["name"] for e in record["entities"]} for doc, record in _gold().items()}
+    assert "Rohingya" not in names["asylum"]  # a people
+    assert "World" not in names["soccer"]  # inside "World Cup"
+    assert "Colorado State" not in names["warming"]  # inside "Colorado State University"
+    assert "Indonesia" not in _entity("asylum", "Aceh")["aliases"]
+    assert "Booker" not in _entity("expo", "Margaret Atwood")["aliases"]
+    assert [e["name"] for e in _gold()["clock"]["entities"]].count("Amneh Jafari") == 1  # merged
+
+
+def test_every_correction_has_a_reason_and_a_stale_one_is_an_error() -> None:
+    assert all(fix.reason for fix in build_gum_entities.CORRECTIONS)
+    entity = build_gum_entities.GoldEntity(type="PLACE", name="World", aliases=["World"], wikipedia=None)
+    stale = build_gum_entities.Correction("soccer", "Mars", "no such entity", drop=True)
+    with pytest.raises(ValueError, match="no gold entity 'Mars'"):
+        build_gum_entities.apply_corrections("soccer", [entity], (stale,))
+    fixed = build_gum_entities.Correction("soccer", "World", "inside World Cup", drop=True)
+    assert build_gum_entities.apply_corrections("soccer", [entity], (fixed,)) == []
