@@ -24,7 +24,16 @@ from newsflow.api.service import ApiFailureError, SearchService
 from newsflow.infra.health import Health, elasticsearch_health
 from newsflow.infra.settings import Settings, get_settings
 from newsflow.schemas.articles import EntityType
-from newsflow.schemas.search import ApiError, ArticleView, EntitySuggestions, SearchParams, SearchResponse
+from newsflow.schemas.search import (
+    ENTITY_ID_EXAMPLE,
+    MAX_ENTITY_ID_LENGTH,
+    ApiError,
+    ArticleView,
+    EntitySuggestions,
+    EntityView,
+    SearchParams,
+    SearchResponse,
+)
 
 log = logging.getLogger("newsflow.api")
 WEB_DIR = Path(__file__).resolve().parent / "web"
@@ -34,7 +43,11 @@ _PAGE_CSP = (
 )
 ARTICLE_ID_PATTERN = r"^[0-9a-f]{16,64}$"
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ApiError, "description": "A parameter is unusable (e.g. a cursor from another query)."},
+    400: {
+        "model": ApiError,
+        "description": "A parameter is unusable (a cursor from another query, a malformed entity id, "
+        "filters that contradict each other); `detail` says what to change.",
+    },
     422: {"model": ApiError, "description": "A parameter is invalid; `detail` names it."},
     503: {"model": ApiError, "description": "Elasticsearch is unavailable; retry later."},
 }
@@ -139,8 +152,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         type: Annotated[EntityType | None, Query(description="Only entities of this type.")] = None,
         size: Annotated[int, Query(ge=1, le=50, description="Suggestions to return.")] = 10,
     ) -> EntitySuggestions:
-        """Autocomplete over canonical entity names, most mentioned first, with their article counts."""
+        """Autocomplete over canonical entity names: ids, names and types, most mentioned first, with their
+        article counts. Filter ``/search`` with ``entity=<id>``."""
         return service.entities(prefix, type, size)
+
+    @app.get(
+        "/entities/{entity_id}",
+        response_model=EntityView,
+        responses={**_ERRORS, 404: {"model": ApiError, "description": "No article mentions this entity."}},
+        tags=["search"],
+    )
+    def get_entity(
+        entity_id: Annotated[
+            str,
+            PathParam(
+                min_length=1,
+                max_length=MAX_ENTITY_ID_LENGTH,
+                description="An id from /entities, a facet or an article's entities.",
+                examples=[ENTITY_ID_EXAMPLE],
+            ),
+        ],
+        size: Annotated[int, Query(ge=1, le=50, description="Latest articles to list.")] = 10,
+    ) -> EntityView:
+        """One entity across the index: canonical name, type, the spellings articles used, how many articles
+        mention it, and the newest of them."""
+        return service.entity(entity_id, size)
 
     @app.get("/health", response_model=HealthReport, responses={503: {"model": HealthReport}}, tags=["operations"])
     async def health() -> JSONResponse:

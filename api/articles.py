@@ -1,14 +1,34 @@
-"""``GET /articles/{id}`` and ``GET /entities``: one article with its duplicates, and entity autocomplete."""
+"""``GET /articles/{id}``, ``GET /entities`` and ``GET /entities/{id}``: one article with its duplicates,
+entity autocomplete, and one entity across the index."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from newsflow.api.search import entity_buckets, entity_ids_aggregation
 from newsflow.schemas.articles import EntityType
-from newsflow.schemas.search import ArticleView, EntitySuggestion, EntitySuggestions, RelatedArticle
+from newsflow.schemas.search import (
+    ArticleView,
+    EntityArticle,
+    EntitySuggestion,
+    EntitySuggestions,
+    EntityView,
+    RelatedArticle,
+    SurfaceForm,
+)
 
 MAX_RELATED = 100
+MAX_SURFACE_FORMS = 50
 _RELATED_FIELDS = ["article_id", "title", "outlet", "dated_at", "near_duplicate_similarity"]
+_ENTITY_ARTICLE_FIELDS = [
+    "article_id",
+    "title",
+    "outlet",
+    "dated_at",
+    "near_duplicate_of",
+    "entities.id",
+    "entities.mentions",
+]
 # Characters with a meaning in Lucene regular expressions.
 _REGEX_SPECIAL = set('.?+*|{}[]()"\\#@&<>~^$')
 
@@ -71,8 +91,14 @@ def _case_insensitive_prefix(prefix: str) -> str:
 
 
 def entities_body(prefix: str, entity_type: EntityType | None, size: int) -> dict[str, Any]:
-    """A size-0 search whose aggregation lists matching canonical entities with their article counts."""
-    type_filter: dict[str, Any] = {"term": {"entities.type": entity_type.value}} if entity_type else {"match_all": {}}
+    """A size-0 search whose aggregation lists the entities with a matching canonical name, by id.
+
+    The name is matched on the nested entities themselves, so each id is paired with the name its own
+    entries carry; two entities sharing a name (Georgia the place and a person) stay two suggestions.
+    """
+    matching: list[dict[str, Any]] = [{"regexp": {"entities.canonical": _case_insensitive_prefix(prefix.strip())}}]
+    if entity_type:
+        matching.append({"term": {"entities.type": entity_type.value}})
     return {
         "size": 0,
         "query": {"exists": {"field": "title"}},
@@ -80,22 +106,9 @@ def entities_body(prefix: str, entity_type: EntityType | None, size: int) -> dic
             "entities": {
                 "nested": {"path": "entities"},
                 "aggs": {
-                    "typed": {
-                        "filter": type_filter,
-                        "aggs": {
-                            "names": {
-                                "terms": {
-                                    "field": "entities.canonical",
-                                    "include": _case_insensitive_prefix(prefix.strip()),
-                                    "size": size,
-                                    "order": [{"articles": "desc"}, {"_key": "asc"}],
-                                },
-                                "aggs": {
-                                    "articles": {"reverse_nested": {}},
-                                    "types": {"terms": {"field": "entities.type", "size": 1}},
-                                },
-                            }
-                        },
+                    "matching": {
+                        "filter": {"bool": {"filter": matching}},
+                        "aggs": {"ids": entity_ids_aggregation(size)},
                     }
                 },
             }
@@ -105,14 +118,75 @@ def entities_body(prefix: str, entity_type: EntityType | None, size: int) -> dic
 
 def parse_entities(response: dict[str, Any]) -> EntitySuggestions:
     """Suggestions from the answer to :func:`entities_body`."""
-    buckets = response["aggregations"]["entities"]["typed"]["names"]["buckets"]
+    ids = response["aggregations"]["entities"]["matching"]["ids"]
+    types = {b["key"]: b["types"]["buckets"] for b in ids["buckets"]}
     return EntitySuggestions(
         entities=[
-            EntitySuggestion(
-                canonical=b["key"],
-                type=b["types"]["buckets"][0]["key"],
-                articles=b["articles"]["doc_count"],
-            )
-            for b in buckets
+            EntitySuggestion(id=bucket.id, name=bucket.name, type=types[bucket.id][0]["key"], articles=bucket.count)
+            for bucket in entity_buckets(ids)
+            if types[bucket.id]
         ]
+    )
+
+
+def entity_body(entity_id: str, latest: int) -> dict[str, Any]:
+    """The newest ``latest`` articles mentioning ``entity_id``, their total, and the entity's names and spellings."""
+    return {
+        "size": latest,
+        "track_total_hits": True,
+        "_source": _ENTITY_ARTICLE_FIELDS,
+        "query": {"bool": {"filter": [{"term": {"entity_ids": entity_id}}, {"exists": {"field": "title"}}]}},
+        "sort": [{"dated_at": "desc"}, {"article_id": "asc"}],
+        "aggs": {
+            "entities": {
+                "nested": {"path": "entities"},
+                "aggs": {
+                    "this": {
+                        "filter": {"term": {"entities.id": entity_id}},
+                        "aggs": {
+                            "names": {"terms": {"field": "entities.canonical", "size": 1}},
+                            "types": {"terms": {"field": "entities.type", "size": 1}},
+                            "mentions": {"sum": {"field": "entities.mentions"}},
+                            "surface_forms": {
+                                "terms": {"field": "entities.surface_forms", "size": MAX_SURFACE_FORMS},
+                                "aggs": {"articles": {"reverse_nested": {}}},
+                            },
+                        },
+                    }
+                },
+            }
+        },
+    }
+
+
+def parse_entity(entity_id: str, response: dict[str, Any]) -> EntityView | None:
+    """The entity from the answer to :func:`entity_body`; ``None`` when no article mentions it."""
+    this = response["aggregations"]["entities"]["this"]
+    total = response["hits"]["total"]["value"]
+    if total == 0 or not this["types"]["buckets"]:
+        return None
+    forms = sorted(
+        ((b["key"], b["articles"]["doc_count"]) for b in this["surface_forms"]["buckets"]),
+        key=lambda form: (-form[1], form[0]),
+    )
+    return EntityView(
+        id=entity_id,
+        name=this["names"]["buckets"][0]["key"] if this["names"]["buckets"] else entity_id,
+        type=this["types"]["buckets"][0]["key"],
+        articles=total,
+        mentions=int(this["mentions"]["value"] or 0),
+        surface_forms=[SurfaceForm(text=text, articles=count) for text, count in forms],
+        latest_articles=[_entity_article(entity_id, hit["_source"]) for hit in response["hits"]["hits"]],
+    )
+
+
+def _entity_article(entity_id: str, source: dict[str, Any]) -> EntityArticle:
+    mentions = sum(e.get("mentions", 0) for e in source.get("entities", []) if e.get("id") == entity_id)
+    return EntityArticle(
+        article_id=source["article_id"],
+        title=source["title"],
+        outlet=source.get("outlet"),
+        dated_at=source["dated_at"],
+        mentions=mentions,
+        near_duplicate_of=source.get("near_duplicate_of"),
     )

@@ -14,12 +14,16 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from datetime import date, datetime, time
 from typing import Any
 
-from newsflow.schemas.articles import EntityType
+from newsflow.schemas.articles import MAX_ENTITY_ID_CHARS, EntityType
 from newsflow.schemas.search import (
+    ENTITY_ID_EXAMPLE,
     DateBucket,
+    EntityFacetBucket,
+    EntityRef,
     FacetBucket,
     Facets,
     SearchHit,
@@ -33,6 +37,7 @@ ENTITY_FIELDS: dict[EntityType, str] = {
     EntityType.ORGANIZATION: "organizations",
     EntityType.PLACE: "places",
 }
+ENTITY_ORDER: dict[str, int] = {kind.value: position for position, kind in enumerate(ENTITY_FIELDS)}
 # Operators a user may type; fuzzy, slop and near are left out (costly, rarely meant).
 _QUERY_FLAGS = "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE"
 _SORTS: dict[SortOrder, list[dict[str, Any]]] = {
@@ -48,6 +53,9 @@ _HIT_FIELDS = [
     "published_at",
     "dated_at",
     "language",
+    "entities.id",
+    "entities.canonical",
+    "entities.type",
     "people",
     "organizations",
     "places",
@@ -56,8 +64,41 @@ _HIT_FIELDS = [
 ]
 
 
+_ENTITY_ID = re.compile(rf"({'|'.join(t.value for t in EntityType)}):(.*)", re.DOTALL)
+_SLUG = re.compile(r"[\w-]*")
+
+
 class InvalidCursorError(ValueError):
     """A ``cursor`` this API did not issue for this query."""
+
+
+class InvalidEntityIdError(ValueError):
+    """A value that starts like an entity id (``person:``) but is not one."""
+
+
+class ConflictingFiltersError(ValueError):
+    """Filters that contradict each other, e.g. an id of a person with ``entity_type=place``."""
+
+
+def entity_id_type(value: str) -> EntityType | None:
+    """The type of ``value`` if it is an entity id, ``None`` if it is a name.
+
+    A value starting with a type and ``:`` is an id; raises :class:`InvalidEntityIdError` when the rest is not
+    an id's name part (lower case, words joined by ``-``), since such a value matches nothing and was meant
+    as an id. The id itself is never rebuilt from a name here: ids come from the indexed documents.
+    """
+    match = _ENTITY_ID.fullmatch(value)
+    if match is None:
+        return None
+    slug = match.group(2)
+    # Case folding is idempotent, so every slug the contract made reads the same folded again.
+    if not _SLUG.fullmatch(slug) or slug != slug.casefold() or len(slug) > MAX_ENTITY_ID_CHARS:
+        raise InvalidEntityIdError(
+            f"{value[:80]!r} starts like an entity id but is not one: ids are a type and a lower-case name "
+            f"part with words joined by '-', e.g. {ENTITY_ID_EXAMPLE!r}; take them from the facets or "
+            "/entities, or give the canonical name alone"
+        )
+    return EntityType(match.group(1))
 
 
 def _date_bound(value: datetime | date, end: bool) -> str:
@@ -67,13 +108,27 @@ def _date_bound(value: datetime | date, end: bool) -> str:
 
 
 def filters(params: SearchParams) -> list[dict[str, Any]]:
-    """The non-scoring clauses for ``params`` (stub documents without a title never match)."""
+    """The non-scoring clauses for ``params`` (stub documents without a title never match).
+
+    Raises :class:`InvalidEntityIdError` or :class:`ConflictingFiltersError` for entity filters that can't be
+    what the caller meant.
+    """
     clauses: list[dict[str, Any]] = [{"exists": {"field": "title"}}]
     type_fields = [ENTITY_FIELDS[params.entity_type]] if params.entity_type else list(ENTITY_FIELDS.values())
-    for name in params.entity:
-        clauses.append(
-            {"bool": {"should": [{"term": {field: name}} for field in type_fields], "minimum_should_match": 1}}
-        )
+    for value in params.entity:
+        id_type = entity_id_type(value)
+        if id_type is None:
+            # A canonical name: the flat name lists, one per type.
+            clauses.append(
+                {"bool": {"should": [{"term": {field: value}} for field in type_fields], "minimum_should_match": 1}}
+            )
+            continue
+        if params.entity_type is not None and id_type != params.entity_type:
+            raise ConflictingFiltersError(
+                f"entity {value!r} is a {id_type.value} but entity_type={params.entity_type.value} asks for a "
+                f"{params.entity_type.value}; drop entity_type or the id"
+            )
+        clauses.append({"term": {"entity_ids": value}})
     if params.entity_type and not params.entity:
         clauses.append({"exists": {"field": ENTITY_FIELDS[params.entity_type]}})
     if params.outlet:
@@ -158,9 +213,7 @@ def request_body(params: SearchParams) -> dict[str, Any]:
             },
         },
         "aggs": {
-            "people": {"terms": {"field": "people", "size": facet_size}},
-            "organizations": {"terms": {"field": "organizations", "size": facet_size}},
-            "places": {"terms": {"field": "places", "size": facet_size}},
+            "entities": entity_facets_aggregation(facet_size),
             "outlets": {"terms": {"field": "outlet", "size": facet_size}},
             "languages": {"terms": {"field": "language", "size": facet_size}},
             "dates": {"auto_date_histogram": {"field": "dated_at", "buckets": 20}},
@@ -170,6 +223,64 @@ def request_body(params: SearchParams) -> dict[str, Any]:
     if after is not None:
         body["search_after"] = after
     return body
+
+
+def entity_ids_aggregation(size: int) -> dict[str, Any]:
+    """Inside the nested ``entities``: the top ``size`` entity ids by articles, each with its name and type.
+
+    The id is the bucket key and the name comes from the same nested documents, so the pair is exact. An id
+    is in an article at most once, yet the count is ``reverse_nested`` (articles, not entity entries) so that
+    it stays right should an article ever list one twice.
+    """
+    return {
+        "terms": {"field": "entities.id", "size": size, "order": [{"articles": "desc"}, {"_key": "asc"}]},
+        "aggs": {
+            "articles": {"reverse_nested": {}},
+            # The most frequent canonical name of the id, in case articles indexed at different times disagree.
+            "names": {"terms": {"field": "entities.canonical", "size": 1}},
+            "types": {"terms": {"field": "entities.type", "size": 1}},
+        },
+    }
+
+
+def entity_facets_aggregation(facet_size: int) -> dict[str, Any]:
+    """The people, organisations and places facets: a nested aggregation, one filter per type, by id."""
+    return {
+        "nested": {"path": "entities"},
+        "aggs": {
+            field: {
+                "filter": {"term": {"entities.type": kind.value}},
+                "aggs": {"ids": entity_ids_aggregation(facet_size)},
+            }
+            for kind, field in ENTITY_FIELDS.items()
+        },
+    }
+
+
+def entity_buckets(ids_aggregation: dict[str, Any]) -> list[EntityFacetBucket]:
+    """Facet buckets from the answer to :func:`entity_ids_aggregation`."""
+    return [
+        EntityFacetBucket(id=b["key"], name=_first_key(b["names"], b["key"]), count=b["articles"]["doc_count"])
+        for b in ids_aggregation["buckets"]
+    ]
+
+
+def _first_key(aggregation: dict[str, Any], default: str) -> str:
+    buckets = aggregation["buckets"]
+    return str(buckets[0]["key"]) if buckets else default
+
+
+def hit_entities(source: dict[str, Any]) -> list[EntityRef]:
+    """The hit's entities, people first, then organisations, then places, in the article's order within each.
+
+    An entity indexed before ids existed has none in the document and is left out: ids are never made up here.
+    """
+    found = [
+        EntityRef(id=e["id"], name=e["canonical"], type=e["type"])
+        for e in source.get("entities", [])
+        if e.get("id") and e.get("canonical") and e.get("type") in ENTITY_ORDER
+    ]
+    return sorted(found, key=lambda e: ENTITY_ORDER[e.type])
 
 
 def near_duplicate_counts_body(article_ids: list[str]) -> dict[str, Any]:
@@ -209,6 +320,7 @@ def parse_response(
                 published_at=source.get("published_at"),
                 dated_at=source["dated_at"],
                 language=source["language"],
+                entities=hit_entities(source),
                 people=source.get("people", []),
                 organizations=source.get("organizations", []),
                 places=source.get("places", []),
@@ -225,9 +337,9 @@ def parse_response(
         total=total,
         hits=hits,
         facets=Facets(
-            people=_buckets(aggs["people"]),
-            organizations=_buckets(aggs["organizations"]),
-            places=_buckets(aggs["places"]),
+            people=entity_buckets(aggs["entities"]["people"]["ids"]),
+            organizations=entity_buckets(aggs["entities"]["organizations"]["ids"]),
+            places=entity_buckets(aggs["entities"]["places"]["ids"]),
             outlets=_buckets(aggs["outlets"]),
             languages=_buckets(aggs["languages"]),
             dates=[DateBucket(start=b["key_as_string"], count=b["doc_count"]) for b in aggs["dates"]["buckets"]],

@@ -11,7 +11,14 @@ from elasticsearch import Elasticsearch, NotFoundError, TransportError
 from newsflow.api import articles, search
 from newsflow.infra.settings import Settings
 from newsflow.schemas.articles import EntityType
-from newsflow.schemas.search import ArticleView, EntitySuggestions, SearchParams, SearchResponse
+from newsflow.schemas.search import (
+    ENTITY_ID_EXAMPLE,
+    ArticleView,
+    EntitySuggestions,
+    EntityView,
+    SearchParams,
+    SearchResponse,
+)
 
 
 class ApiFailureError(Exception):
@@ -63,6 +70,10 @@ class SearchService:
             body = search.request_body(params)
         except search.InvalidCursorError as exc:
             raise ApiFailureError(400, "invalid cursor", str(exc)) from exc
+        except search.InvalidEntityIdError as exc:
+            raise ApiFailureError(400, "invalid entity id", f"entity: {exc}") from exc
+        except search.ConflictingFiltersError as exc:
+            raise ApiFailureError(400, "conflicting filters", str(exc)) from exc
         response = self.call("search", body=body)
         counts: dict[str, int] = {}
         ids = [hit["_source"]["article_id"] for hit in response["hits"]["hits"]]
@@ -95,6 +106,25 @@ class SearchService:
 
     def entities(self, prefix: str, entity_type: EntityType | None, size: int) -> EntitySuggestions:
         return articles.parse_entities(self.call("search", body=articles.entities_body(prefix, entity_type, size)))
+
+    def entity(self, entity_id: str, latest: int) -> EntityView:
+        try:
+            shaped = search.entity_id_type(entity_id) is not None
+        except search.InvalidEntityIdError as exc:
+            raise ApiFailureError(400, "invalid entity id", str(exc)) from exc
+        if not shaped:
+            raise ApiFailureError(
+                400,
+                "invalid entity id",
+                f"{entity_id[:80]!r} is not an entity id: ids start with person:, organization: or place:, e.g. "
+                f"{ENTITY_ID_EXAMPLE!r}; /entities?prefix= finds them by name",
+            )
+        view = articles.parse_entity(entity_id, self.call("search", body=articles.entity_body(entity_id, latest)))
+        if view is None:
+            raise ApiFailureError(
+                404, "not found", f"no article mentions {entity_id!r}; ids come from /entities or the facets of /search"
+            )
+        return view
 
 
 def _reason(exc: TransportError) -> str:

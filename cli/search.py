@@ -17,7 +17,9 @@ from newsflow.schemas.search import SearchParams
 
 def search(  # noqa: PLR0917 - typer turns each parameter into an option
     query: str | None = typer.Argument(None, help='Words to find; "quoted phrases", -exclusion, OR, prefix*.'),
-    entity: list[str] = typer.Option([], "--entity", "-e", help="Canonical entity name (repeat: all must match)."),
+    entity: list[str] = typer.Option(
+        [], "--entity", "-e", help="Entity id (person:volodymyr-zelensky) or canonical name (repeat: all must match)."
+    ),
     outlet: list[str] = typer.Option([], "--outlet", help="Outlet to keep (repeat: any may match)."),
     language: list[str] = typer.Option([], "--language", help="Language code to keep (repeat: any may match)."),
     since: str | None = typer.Option(None, "--since", help="Earliest date, ISO 8601 (e.g. 2022-09-01)."),
@@ -65,7 +67,7 @@ def search(  # noqa: PLR0917 - typer turns each parameter into an option
             ", ".join(hit.people[:3]),
         )
     console.print(table)
-    top = [f"{b.value} ({b.count})" for b in result.facets.people[:5]]
+    top = [f"{b.name} ({b.count})" for b in result.facets.people[:5]]
     if top:
         console.print(f"top people: {', '.join(top)}")
 

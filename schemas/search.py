@@ -11,11 +11,14 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
-from newsflow.schemas.articles import CopyRecord, Entity, EntityType, SourceInfo
+from newsflow.schemas.articles import MAX_ENTITY_ID_CHARS, CopyRecord, Entity, EntityType, SourceInfo
 
 SEARCH_API_VERSION = 1
 MAX_PAGE_SIZE = 100
 MAX_QUERY_CHARS = 500
+# "organization:" and the longest slug.
+MAX_ENTITY_ID_LENGTH = len(EntityType.ORGANIZATION.value) + 1 + MAX_ENTITY_ID_CHARS
+ENTITY_ID_EXAMPLE = "person:volodymyr-zelensky"
 
 
 class SortOrder(StrEnum):
@@ -39,12 +42,15 @@ class SearchParams(BaseModel):
     entity: list[str] = Field(
         [],
         max_length=10,
-        description="Canonical entity names; an article must mention all of them.",
-        examples=[["Volodymyr Zelensky"]],
+        description="Entity ids (e.g. 'person:volodymyr-zelensky', from facets or /entities) or canonical names; "
+        "an article must mention all of them. A value starting with 'person:', 'organization:' or 'place:' "
+        "is an id.",
+        examples=[[ENTITY_ID_EXAMPLE], ["Volodymyr Zelensky"]],
     )
     entity_type: EntityType | None = Field(
         None,
-        description="Restrict the entity filter to this type; alone, keep articles mentioning any entity of it.",
+        description="Restrict the name filters of ``entity`` to this type (an id carries its own type and must "
+        "agree); alone, keep articles mentioning any entity of it.",
     )
     outlet: list[str] = Field([], max_length=20, description="Outlets to keep (any of them).")
     language: list[str] = Field([], max_length=10, description="ISO 639-1 language codes to keep (any of them).")
@@ -79,6 +85,14 @@ def _as_date(value: datetime | date) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+class EntityRef(BaseModel):
+    """An entity as lists show it: its id, canonical name and type."""
+
+    id: str = Field(description="Stable id, the value to filter on.", examples=[ENTITY_ID_EXAMPLE])
+    name: str = Field(description="Canonical name, the text to show.", examples=["Volodymyr Zelensky"])
+    type: EntityType
+
+
 class SearchHit(BaseModel):
     """One article in a result page (a whole group of near-duplicates when collapsed)."""
 
@@ -91,9 +105,13 @@ class SearchHit(BaseModel):
     published_at: datetime | None
     dated_at: datetime
     language: str
-    people: list[str]
-    organizations: list[str]
-    places: list[str]
+    entities: list[EntityRef] = Field(
+        description="The article's people, organisations and places, each with its id (to filter on) and "
+        "canonical name (to show)."
+    )
+    people: list[str] = Field(description="Canonical names of the people mentioned.")
+    organizations: list[str] = Field(description="Canonical names of the organisations mentioned.")
+    places: list[str] = Field(description="Canonical names of the places mentioned.")
     copy_count: int = Field(description="Exact copies of this article received from other files.")
     near_duplicate_count: int = Field(description="Near-duplicate republications collapsed into this hit.")
     near_duplicate_of: str | None = Field(description="The original, when this hit is itself a republication.")
@@ -101,8 +119,18 @@ class SearchHit(BaseModel):
 
 
 class FacetBucket(BaseModel):
+    """A value of a field and the matching articles that have it."""
+
     value: str
     count: int
+
+
+class EntityFacetBucket(BaseModel):
+    """An entity and the matching articles that mention it: filter with ``entity=<id>``, show ``name``."""
+
+    id: str = Field(examples=[ENTITY_ID_EXAMPLE])
+    name: str = Field(description="Canonical name.", examples=["Volodymyr Zelensky"])
+    count: int = Field(description="Matching articles mentioning it.")
 
 
 class DateBucket(BaseModel):
@@ -113,9 +141,9 @@ class DateBucket(BaseModel):
 class Facets(BaseModel):
     """Counts over every matching article (not only the page), after collapsing."""
 
-    people: list[FacetBucket]
-    organizations: list[FacetBucket]
-    places: list[FacetBucket]
+    people: list[EntityFacetBucket]
+    organizations: list[EntityFacetBucket]
+    places: list[EntityFacetBucket]
     outlets: list[FacetBucket]
     languages: list[FacetBucket]
     dates: list[DateBucket] = Field(description="Articles over time (interval chosen for about 20 buckets).")
@@ -132,6 +160,13 @@ _HIT_EXAMPLE: dict[str, JsonValue] = {
     "published_at": None,
     "dated_at": "2022-09-13T08:00:00Z",
     "language": "en",
+    "entities": [
+        {"id": "person:volodymyr-zelensky", "name": "Volodymyr Zelensky", "type": "person"},
+        {"id": "person:antony-blinken", "name": "Antony Blinken", "type": "person"},
+        {"id": "organization:nato", "name": "NATO", "type": "organization"},
+        {"id": "place:kharkiv", "name": "Kharkiv", "type": "place"},
+        {"id": "place:kyiv", "name": "Kyiv", "type": "place"},
+    ],
     "people": ["Volodymyr Zelensky", "Antony Blinken"],
     "organizations": ["NATO"],
     "places": ["Kharkiv", "Kyiv"],
@@ -153,9 +188,9 @@ class SearchResponse(BaseModel):
                     "total": 2,
                     "hits": [_HIT_EXAMPLE],
                     "facets": {
-                        "people": [{"value": "Volodymyr Zelensky", "count": 2}],
-                        "organizations": [{"value": "NATO", "count": 1}],
-                        "places": [{"value": "Kharkiv", "count": 2}],
+                        "people": [{"id": "person:volodymyr-zelensky", "name": "Volodymyr Zelensky", "count": 2}],
+                        "organizations": [{"id": "organization:nato", "name": "NATO", "count": 1}],
+                        "places": [{"id": "place:kharkiv", "name": "Kharkiv", "count": 2}],
                         "outlets": [{"value": "Reuters", "count": 1}],
                         "languages": [{"value": "en", "count": 2}],
                         "dates": [{"start": "2022-09-13T00:00:00Z", "count": 2}],
@@ -200,7 +235,10 @@ class ArticleView(BaseModel):
     dated_at: datetime
     language: str
     word_count: int
-    entities: list[Entity]
+    entities: list[Entity] = Field(
+        description="Its people, organisations and places: id, canonical name, type, the spellings found in "
+        "this article, mentions and how sure the type is (confidence)."
+    )
     source: SourceInfo
     copies: list[CopyRecord] = Field(description="Exact copies received from other files.")
     near_duplicate_of: RelatedArticle | None = Field(description="The original this article republishes.")
@@ -208,24 +246,92 @@ class ArticleView(BaseModel):
 
 
 class EntitySuggestion(BaseModel):
-    canonical: str
+    """One entity of ``GET /entities``."""
+
+    id: str = Field(description="Stable id, the value to filter on.", examples=[ENTITY_ID_EXAMPLE])
+    name: str = Field(description="Canonical name.", examples=["Volodymyr Zelensky"])
     type: EntityType
     articles: int = Field(description="Articles mentioning it.")
 
 
 class EntitySuggestions(BaseModel):
-    """``GET /entities``: canonical entities whose name (or a word of it) starts with the prefix."""
+    """``GET /entities``: entities whose canonical name (or a word of it) starts with the prefix."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"api_version": 1, "entities": [{"canonical": "Volodymyr Zelensky", "type": "person", "articles": 2}]}
+                {
+                    "api_version": 1,
+                    "entities": [
+                        {"id": ENTITY_ID_EXAMPLE, "name": "Volodymyr Zelensky", "type": "person", "articles": 2}
+                    ],
+                }
             ]
         }
     )
 
     api_version: int = SEARCH_API_VERSION
     entities: list[EntitySuggestion]
+
+
+class SurfaceForm(BaseModel):
+    """One spelling of an entity and the articles that wrote it so."""
+
+    text: str = Field(examples=["Zelensky"])
+    articles: int
+
+
+class EntityArticle(BaseModel):
+    """An article mentioning the entity."""
+
+    article_id: str
+    title: str
+    outlet: str | None
+    dated_at: datetime
+    mentions: int = Field(description="Mentions of the entity in this article.")
+    near_duplicate_of: str | None = Field(description="The original, when this article is a republication.")
+
+
+class EntityView(BaseModel):
+    """``GET /entities/{entity_id}``: one entity across the index."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "api_version": 1,
+                    "id": ENTITY_ID_EXAMPLE,
+                    "name": "Volodymyr Zelensky",
+                    "type": "person",
+                    "articles": 3,
+                    "mentions": 7,
+                    "surface_forms": [
+                        {"text": "Zelensky", "articles": 3},
+                        {"text": "Volodymyr Zelensky", "articles": 2},
+                    ],
+                    "latest_articles": [
+                        {
+                            "article_id": "5f0c2a9e1d7b4c3a8e6f1a2b3c4d5e6f",
+                            "title": "Ukraine's Zelensky calls for faster arms deliveries",
+                            "outlet": "Reuters",
+                            "dated_at": "2022-09-13T08:00:00Z",
+                            "mentions": 3,
+                            "near_duplicate_of": None,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    api_version: int = SEARCH_API_VERSION
+    id: str
+    name: str = Field(description="Canonical name (the most frequent one, should articles disagree).")
+    type: EntityType
+    articles: int = Field(description="Articles mentioning it, republications included.")
+    mentions: int = Field(description="Mentions over all those articles.")
+    surface_forms: list[SurfaceForm] = Field(description="Spellings found across articles, most widespread first.")
+    latest_articles: list[EntityArticle] = Field(description="The newest articles mentioning it, newest first.")
 
 
 class ApiError(BaseModel):
