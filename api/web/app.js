@@ -6,6 +6,11 @@
 //
 // Safety rule: the only strings inserted as HTML are title_html and snippets, which the API has
 // HTML-escaped itself (with <mark> around matches). Everything else goes through textContent.
+//
+// Entities are filtered by id (entity=person:volodymyr-zelensky) and shown by canonical name: every answer
+// that pairs an id with its name (facets, hits, an article, suggestions) is remembered, and a filter
+// whose name was never seen (a shared link) asks /entities/{id}. A filter value that is not an id is a
+// name filter, as the API reads it.
 
 const LIST_PARAMS = ["entity", "outlet", "language"];
 const SORTS = ["relevance", "newest", "oldest"];
@@ -13,9 +18,9 @@ const CHIPS_PER_TYPE = 4;
 const SUGGESTIONS = 8;
 const SUGGEST_DELAY_MS = 150;
 const ENTITY_TYPES = [
-  { field: "people", type: "person", label: "People" },
-  { field: "organizations", type: "organization", label: "Organisations" },
-  { field: "places", type: "place", label: "Places" },
+  { field: "people", type: "person", label: "People", singular: "Person" },
+  { field: "organizations", type: "organization", label: "Organisations", singular: "Organisation" },
+  { field: "places", type: "place", label: "Places", singular: "Place" },
 ];
 // The short lists first, so that every group starts within the first screen.
 const FACETS = [
@@ -27,6 +32,7 @@ const FACETS = [
 ];
 const FACET_VALUES_SHOWN = 5; // per group until "Show more"
 const FILTER_LABELS = { entity: "Entity", outlet: "Outlet", language: "Language" };
+const ENTITY_ID = /^(person|organization|place):/;
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -66,7 +72,9 @@ let searchController = null;
 let articleController = null;
 let suggestController = null;
 let suggestTimer = 0;
-const suggestions = new Map(); // canonical name -> suggestion, for the datalist's current options
+const suggestions = new Map(); // option text -> suggestion, for the datalist's current options
+const entityNames = new Map(); // entity id -> { name, type }, from every answer that paired them
+const namesAsked = new Set(); // ids whose name was asked of /entities/{id}, so each is asked once
 const expandedFacets = new Set(); // facet groups showing all their values
 
 // ---------------------------------------------------------------- state <-> URL
@@ -144,8 +152,7 @@ function toggleFilter(param, value) {
 }
 
 function addFilter(param, value) {
-  const values = current[param].includes(value) ? current[param] : [...current[param], value];
-  filter({ [param]: values });
+  filter({ [param]: withValue(current[param], value) });
 }
 
 function clearFilters() {
@@ -162,7 +169,8 @@ function renderActiveFilters(state) {
   const chips = [];
   for (const param of LIST_PARAMS) {
     for (const value of state[param]) {
-      chips.push(filterChip(FILTER_LABELS[param], displayValue(param, value), () => toggleFilter(param, value)));
+      const label = displayValue(param, value);
+      chips.push(filterChip(filterKind(param, value), label, () => toggleFilter(param, value), value));
     }
   }
   if (state.since || state.until) {
@@ -177,17 +185,57 @@ function renderActiveFilters(state) {
   ui.activeFilters.hidden = chips.length === 0;
 }
 
-function filterChip(kind, value, onRemove) {
+function filterChip(kind, value, onRemove, filterValue = "") {
   const chip = button("", "active-filter", onRemove);
   chip.className = "filter-chip";
+  chip.dataset.value = filterValue;
   chip.setAttribute("aria-label", `Remove filter ${kind}: ${value}`);
   chip.append(span("kind", kind), span("value", value), span("remove", "×"));
   chip.lastChild.setAttribute("aria-hidden", "true");
   return chip;
 }
 
+function filterKind(param, value) {
+  if (param !== "entity" || !isEntityId(value)) return FILTER_LABELS[param];
+  const type = entityType(value);
+  return ENTITY_TYPES.find((t) => t.type === type)?.singular ?? FILTER_LABELS.entity;
+}
+
 function displayValue(param, value) {
-  return param === "language" ? languageName(value) : value;
+  if (param === "language") return languageName(value);
+  if (param === "entity" && isEntityId(value)) return entityName(value);
+  return value;
+}
+
+// ---------------------------------------------------------------- entity ids and names
+
+function isEntityId(value) {
+  return ENTITY_ID.test(value);
+}
+
+function entityType(id) {
+  return entityNames.get(id)?.type ?? id.slice(0, id.indexOf(":"));
+}
+
+/** The canonical name of an entity id; the id itself while no answer has named it yet. */
+function entityName(id) {
+  return entityNames.get(id)?.name ?? id;
+}
+
+function rememberEntity(id, name, type) {
+  if (id && name) entityNames.set(id, { name, type });
+}
+
+async function askEntityName(id) {
+  if (namesAsked.has(id)) return;
+  namesAsked.add(id);
+  try {
+    const entity = await getJson(`/entities/${encodeURIComponent(id)}?size=1`);
+    rememberEntity(entity.id, entity.name, entity.type);
+    renderActiveFilters(current);
+  } catch {
+    // Unknown or malformed: the chip keeps showing the id, and the search itself reports a malformed one.
+  }
 }
 
 // ---------------------------------------------------------------- API access
@@ -294,6 +342,17 @@ function showFailedSearch() {
 }
 
 function renderPage(page, { append }) {
+  for (const hit of page.hits) {
+    for (const entity of hit.entities) rememberEntity(entity.id, entity.name, entity.type);
+  }
+  for (const { field, type } of ENTITY_TYPES) {
+    for (const bucket of page.facets[field]) rememberEntity(bucket.id, bucket.name, type);
+  }
+  // A filter from a shared link is named by the answer's facets, almost always; else /entities/{id} names it.
+  renderActiveFilters(current);
+  for (const value of current.entity) {
+    if (isEntityId(value) && !entityNames.has(value)) askEntityName(value);
+  }
   const hits = page.hits.map(renderHit);
   if (append) {
     ui.results.append(...hits);
@@ -367,28 +426,35 @@ function renderDate(element, publishedAt, datedAt) {
 
 function entityChips(hit) {
   const chips = [];
-  for (const { field, type, label } of ENTITY_TYPES) {
-    const names = hit[field];
-    for (const name of names.slice(0, CHIPS_PER_TYPE)) {
-      chips.push(listItem(entityButton(name, type)));
+  for (const { type, label } of ENTITY_TYPES) {
+    const ofType = hit.entities.filter((e) => e.type === type);
+    for (const entity of ofType.slice(0, CHIPS_PER_TYPE)) {
+      chips.push(listItem(entityButton(entity)));
     }
-    if (names.length > CHIPS_PER_TYPE) {
-      const more = listItem(span("more", `+${names.length - CHIPS_PER_TYPE}`));
-      more.title = `${label}: ${names.slice(CHIPS_PER_TYPE).join(", ")}`;
+    if (ofType.length > CHIPS_PER_TYPE) {
+      const more = listItem(span("more", `+${ofType.length - CHIPS_PER_TYPE}`));
+      more.title = `${label}: ${ofType.slice(CHIPS_PER_TYPE).map((e) => e.name).join(", ")}`;
       chips.push(more);
     }
   }
   return chips;
 }
 
-function entityButton(name, type, extra = "") {
-  const chip = button(name, "entity-chip", () => addFilter("entity", name));
-  chip.className = `chip chip-${type}`;
-  chip.dataset.value = name;
-  chip.setAttribute("aria-pressed", String(current.entity.includes(name)));
-  chip.title = `Only articles mentioning ${name}`;
-  if (extra) chip.append(span("chip-count", extra));
+/** A chip that filters the results by the entity's id, showing its canonical name. */
+function entityButton(entity) {
+  const chip = button(entity.name, "entity-chip", () => addFilter("entity", entity.id));
+  decorateEntityChip(chip, entity);
   return chip;
+}
+
+function decorateEntityChip(chip, entity) {
+  const active = current.entity.includes(entity.id);
+  chip.className = `chip chip-${entity.type}`;
+  chip.classList.toggle("active", active);
+  chip.dataset.value = entity.id;
+  // A button is pressed; a link (the article view's) is not a toggle, its class shows the filter in use.
+  if (chip.tagName === "BUTTON") chip.setAttribute("aria-pressed", String(active));
+  chip.title = `Only articles mentioning ${entity.name}`;
 }
 
 /** Open an article inside the page, unless the user asked for a new tab or window. */
@@ -451,11 +517,13 @@ function foldToggle(facet, foldable) {
 }
 
 function facetButton(facet, bucket, max) {
-  const active = current[facet.param].includes(bucket.value);
-  const label = displayValue(facet.param, bucket.value);
-  const item = button("", "facet-value", () => toggleFilter(facet.param, bucket.value));
+  // Entity facets filter by id and show the canonical name; the others filter by and show their value.
+  const value = facet.chip ? bucket.id : bucket.value;
+  const active = current[facet.param].includes(value);
+  const label = facet.chip ? bucket.name : displayValue(facet.param, value);
+  const item = button("", "facet-value", () => toggleFilter(facet.param, value));
   item.className = `facet-value${facet.chip ? ` facet-${facet.chip}` : ""}`;
-  item.dataset.value = bucket.value;
+  item.dataset.value = value;
   item.setAttribute("aria-pressed", String(active));
   item.style.setProperty("--share", `${Math.round((bucket.count / max) * 100)}%`);
   item.title = active ? `Remove the filter ${label}` : `Only articles with ${label}`;
@@ -690,14 +758,35 @@ function entityGroups(entities) {
     const list = document.createElement("ul");
     list.className = "chips";
     for (const entity of ofType) {
-      const chip = entityButton(entity.canonical, type, `×${entity.mentions}`);
-      chip.title = `Written as: ${entity.surface_forms.join(", ")}. Click for articles mentioning ${entity.canonical}.`;
-      list.append(listItem(chip));
+      rememberEntity(entity.id, entity.canonical, entity.type);
+      list.append(listItem(entityLink(entity)));
     }
     group.append(heading, list);
     return group;
   }).filter(Boolean);
   return groups.length ? groups : [span("muted", "No named entities recognised.")];
+}
+
+/** An article's entity as a link to the results filtered by its id (a new tab works too). */
+function entityLink(entity) {
+  const link = document.createElement("a");
+  link.dataset.testid = "article-entity";
+  link.href = pageUrl({ ...current, entity: withValue(current.entity, entity.id), article: "" });
+  decorateEntityChip(link, { id: entity.id, name: entity.canonical, type: entity.type });
+  link.append(span("entity-name", entity.canonical), span("chip-count", `×${entity.mentions}`));
+  const confidence = `type confidence ${Math.round(entity.confidence * 100)}%`;
+  const written = entity.surface_forms.join(", ");
+  link.title = `${entity.canonical} (${entity.id}): written as ${written}; ${confidence}. Click for articles mentioning it.`;
+  link.addEventListener("click", (event) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    addFilter("entity", entity.id);
+  });
+  return link;
+}
+
+function withValue(values, value) {
+  return values.includes(value) ? values : [...values, value];
 }
 
 function relatedArticles(article) {
@@ -804,11 +893,14 @@ async function suggestEntities(prefix) {
 function fillSuggestions(entities) {
   suggestions.clear();
   const options = entities.map((entity) => {
-    suggestions.set(entity.canonical, entity);
-    const option = document.createElement("option");
-    option.value = entity.canonical;
+    rememberEntity(entity.id, entity.name, entity.type);
     const type = ENTITY_TYPES.find((t) => t.type === entity.type);
-    option.label = `${type?.label ?? entity.type} · ${plural(entity.articles, "article", "articles")}`;
+    // Two entities may share a name (Georgia the place, Georgia a person): the second one says its type.
+    const text = suggestions.has(entity.name) ? `${entity.name} (${type?.singular ?? entity.type})` : entity.name;
+    suggestions.set(text, entity);
+    const option = document.createElement("option");
+    option.value = text;
+    option.label = `${type?.singular ?? entity.type} · ${plural(entity.articles, "article", "articles")}`;
     return option;
   });
   ui.entityOptions.replaceChildren(...options);
@@ -820,14 +912,16 @@ function onEntitySubmit(event) {
   const typed = ui.entityInput.value.trim();
   if (!typed) return;
   const lower = typed.toLowerCase();
-  const match = [...suggestions.keys()].find((name) => name.toLowerCase() === lower);
+  const match = [...suggestions.keys()].find((text) => text.toLowerCase() === lower);
   chooseEntity(match ?? suggestions.keys().next().value ?? typed);
 }
 
-function chooseEntity(name) {
+/** Filter by the suggestion's id; text that matched no suggestion stays a filter by that name. */
+function chooseEntity(text) {
+  const entity = suggestions.get(text);
   ui.entityInput.value = "";
   fillSuggestions([]);
-  addFilter("entity", name);
+  addFilter("entity", entity ? entity.id : text);
 }
 
 // ---------------------------------------------------------------- small DOM helpers

@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import uvicorn
@@ -30,6 +31,8 @@ from newsflow.infra.settings import Settings
 from tests.integration.corpus import REPUBLISHED_TITLE
 from tests.integration.index_queries import wait_for
 
+ZELENSKY = "Volodymyr Zelensky"
+ZELENSKY_ID = "person:volodymyr-zelensky"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -204,6 +207,73 @@ def test_search_facet_and_article_view(browser: WebDriver, web_url: str) -> None
     wait(browser).until(
         lambda d: d.find_element(By.ID, "results-view").is_displayed() and len(shown_results(d)) == 1,
         "the filtered results again",
+    )
+    assert js_errors(browser) == []
+
+
+def active_filters(driver: WebDriver) -> list[dict[str, str]]:
+    """The active filter chips: kind, shown value, and the filter value behind them."""
+    return cast(
+        list[dict[str, str]],
+        driver.execute_script(
+            """return [...document.querySelectorAll('[data-testid=active-filter]')].map((c) => ({
+              kind: c.querySelector('.kind').textContent,
+              value: c.querySelector('.value').textContent,
+              filter: c.dataset.value,
+            }));"""
+        ),
+    )
+
+
+def test_entity_facets_filter_by_id_and_show_canonical_names(browser: WebDriver, web_url: str) -> None:
+    browser.get(f"{web_url}/")
+    person = f"[data-testid=facet-people] [data-testid=facet-value][data-value='{ZELENSKY_ID}']"
+    facet = wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, person), "Zelensky in the people facet")[0]
+    # The button carries the id and shows the canonical name and the count of (collapsed) articles.
+    assert facet.text.split() == [*ZELENSKY.split(), "2"], facet.text
+    values = [
+        e.get_attribute("data-value")
+        for e in browser.find_elements(By.CSS_SELECTOR, "[data-testid=facet-places] [data-testid=facet-value]")
+    ]
+    assert values and all(str(v).startswith("place:") for v in values), values
+    click(browser, facet)
+    wait(browser).until(
+        lambda d: idle(d) and active_filters(d) and "entity=person%3Avolodymyr-zelensky" in d.current_url,
+        "the results filtered by Zelensky's id",
+    )
+    assert active_filters(browser) == [{"kind": "Person", "value": ZELENSKY, "filter": ZELENSKY_ID}]
+    assert text_of(browser, "total") == "2 articles"
+    pressed = browser.find_element(By.CSS_SELECTOR, person)
+    assert pressed.get_attribute("aria-pressed") == "true"
+    # Each hit's chips filter by id too, and show names.
+    chip = browser.find_element(By.CSS_SELECTOR, f"[data-testid=entity-chip][data-value='{ZELENSKY_ID}']")
+    assert chip.text == ZELENSKY
+    save_screenshot(browser, "web-page-entity-filter.png")
+
+    # The article view lists its entities by name under their type; a link adds that entity's id to the filters.
+    click(browser, browser.find_element(By.CSS_SELECTOR, "[data-testid=result-title]"))
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=article-entity]"), "article entities")
+    links = browser.find_elements(By.CSS_SELECTOR, "[data-testid=article-place] [data-testid=article-entity]")
+    assert links and all(str(link.get_attribute("data-value")).startswith("place:") for link in links)
+    place = links[0]
+    place_id, place_name = str(place.get_attribute("data-value")), place.find_element(By.CLASS_NAME, "entity-name").text
+    assert parse_qs(urlparse(str(place.get_attribute("href"))).query)["entity"] == [ZELENSKY_ID, place_id]
+    assert "confidence" in str(place.get_attribute("title"))
+    zelensky = browser.find_element(
+        By.CSS_SELECTOR, f"[data-testid=article-person] [data-testid=article-entity][data-value='{ZELENSKY_ID}']"
+    )
+    assert ZELENSKY in zelensky.text
+    click(browser, place)
+    wait(browser).until(
+        lambda d: idle(d) and d.find_element(By.ID, "results-view").is_displayed() and len(active_filters(d)) == 2,
+        "the results filtered by Zelensky and the place",
+    )
+    assert active_filters(browser)[1] == {"kind": "Place", "value": place_name, "filter": place_id}
+
+    # A shared link names its filters too, even in a fresh page that has never seen them.
+    browser.get(f"{web_url}/?entity={ZELENSKY_ID}&entity={place_id}")
+    wait(browser).until(
+        lambda d: [f["value"] for f in active_filters(d)] == [ZELENSKY, place_name], "names of the linked filters"
     )
     assert js_errors(browser) == []
 
