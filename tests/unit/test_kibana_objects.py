@@ -153,6 +153,7 @@ def test_visualizations_are_legacy_aggregation_based_on_the_saved_search() -> No
         "newsflow-top-people": ("table", {("terms", "people")}),
         "newsflow-top-organizations": ("table", {("terms", "organizations")}),
         "newsflow-top-places": ("table", {("terms", "places")}),
+        "newsflow-top-entity-ids": ("table", {("terms", "entity_ids")}),
         "newsflow-outlets": ("pie", {("terms", "outlet")}),
         "newsflow-duplicates": ("table", {("sum", "copy_count"), ("max", "copy_count")}),
     }
@@ -204,6 +205,7 @@ def test_field_uses_cover_time_field_columns_sort_filters_queries_and_aggregatio
         FieldUse("search:newsflow-articles-search", "title", "filter"),
         FieldUse("visualization:newsflow-articles-over-time", "dated_at", "agg:date_histogram"),
         FieldUse("visualization:newsflow-top-people", "people", "agg:terms"),
+        FieldUse("visualization:newsflow-top-entity-ids", "entity_ids", "agg:terms"),
         FieldUse("visualization:newsflow-duplicates", "copy_count", "agg:sum"),
         FieldUse("visualization:newsflow-duplicates", "near_duplicate_of", "query"),
     ]:
