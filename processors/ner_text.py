@@ -1,0 +1,165 @@
+"""Text the model reads well: lines in capitals truecased, datelines taken out as entities.
+
+The small spaCy model learned from mixed-case prose. Newswire also has
+headlines and whole lines in capitals ("SOCCER - JAPAN GET LUCKY WIN, CHINA
+IN SURPRISE DEFEAT.") and datelines ("ROME 1996-12-06", "KYIV, Sept 13
+(Reuters) -", "LONDON (AP) --"), which it misreads: every capitalised word
+looks like a name, and a city beside a date or an agency looks like a person.
+
+:func:`prepare` returns the text to give the model and the names the
+datelines gave:
+
+- a **dateline** at the start of a line: its place (and region: "AL-AIN,
+  United Arab Emirates") becomes a place, the agency in brackets an
+  organisation; the dateline itself is left out of the model's text (what
+  follows it on the line stays);
+- a **line in capitals** (no lowercase letter, at least two words of two
+  letters or more; or most of its letters capitals) is truecased word by word:
+  a word the article writes elsewhere in lowercase is lowercased, one it
+  writes capitalised keeps that form; an acronym without vowels or a known one
+  stays ("NATO", "BBC"); English function words are lowercased; any other word
+  is capitalised, as a name ("KYIV" -> "Kyiv", "NADIM LADKI" -> "Nadim Ladki").
+
+Offsets are not kept (entities are per document), no text besides a dateline
+is dropped, and the work is linear in the text's length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+# Acronyms that have vowels but stay in capitals when a line is truecased.
+ACRONYMS = frozenset(
+    {
+        "NATO", "UN", "US", "USA", "UK", "EU", "UAE", "FIFA", "UEFA", "IOC", "NBA", "NFL", "NHL", "IMF", "OPEC",
+        "AFP", "AP", "BBC", "CNN", "TASS", "ANSA", "EFE", "DPA", "OSCE", "ASEAN", "AU", "IAEA", "WHO", "UNICEF",
+        "UNHCR", "ICC", "ICJ", "OECD", "WTO", "NASA", "FBI", "CIA", "KGB", "FSB", "SBU", "PLO", "IRA", "ETA", "ANC",
+        "PSV", "AEK", "AIK", "AC", "FC", "CSKA", "SV", "VFB", "IBM", "AT", "ABC", "CBS", "NBC", "RAI", "ORF",
+    }
+)  # fmt: skip
+# Words that a news line in capitals has and that are no name even when the article has them nowhere else.
+FUNCTION_WORDS = frozenset(STOP_WORDS) | frozenset({"vs", "v", "says", "said", "new", "win", "wins", "beat", "beats"})
+MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# "ROME 1996-12-06", "AL-AIN, United Arab Emirates 1996-12-06": the CoNLL/Reuters dateline, a line of its own.
+DATE_LINE = re.compile(
+    r"^[ \t]*(?P<place>[A-Z][A-Z.'\- ]{1,40}?)(?:,[ \t]*(?P<region>[A-Z][A-Za-z.'\- ]{1,40}?))?"
+    r"[ \t]+(?P<date>\d{4}-\d{2}-\d{2})[ \t]*$",
+    re.MULTILINE,
+)
+# "KYIV, Sept 13 (Reuters) -", "LONDON (AP) --", "WASHINGTON, D.C., March 3 (Reuters) -": at a line's start.
+AGENCY_LINE = re.compile(
+    r"^[ \t]*(?P<place>[A-Z][A-Z.'\- ]{1,40}?)(?:,[ \t]*(?P<region>[A-Z][A-Za-z.'\- ]{1,40}?))?"
+    rf",?[ \t]*(?:{MONTHS}[ \t]+\d{{1,2}}[ \t]*)?"
+    r"\((?P<agency>[A-Z][A-Za-z.&'\- ]{0,30})\)[ \t]*[-\u2013\u2014]{1,2}[ \t]*",
+    re.MULTILINE,
+)
+WORD = re.compile(r"[^\W\d_]+(?:['\u2019.\-][^\W\d_]+)*\.?")
+MIN_CAPS_WORDS = 2
+CAPS_SHARE = 0.8  # a line whose cased letters are at least this share capitals is "in capitals"
+VOWELS = frozenset("AEIOUY")
+
+
+@dataclass
+class PreparedText:
+    """The text for the model, and the names its datelines gave (places and agencies, in order)."""
+
+    text: str
+    places: list[str] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
+
+
+def _name_case(words: str) -> str:
+    """A dateline's words in name case: "AL-AIN" -> "Al-Ain", "NEW YORK" -> "New York", "D.C." kept."""
+    return re.sub(r"[A-Za-z]+", lambda m: m[0] if len(m[0]) == 1 else m[0].capitalize(), words.strip(" ."))
+
+
+def _datelines(text: str, found: PreparedText) -> str:
+    """``text`` without its datelines; their places and agencies added to ``found``."""
+
+    def take(match: re.Match[str]) -> str:
+        place = match["place"].strip()
+        if not any(c.isalpha() for c in place):
+            return match[0]
+        found.places.append(_name_case(place))
+        if match["region"]:
+            found.places.append(
+                match["region"].strip() if not match["region"].isupper() else _name_case(match["region"])
+            )
+        agency = match.groupdict().get("agency")
+        if agency:
+            found.organizations.append(agency.strip())
+        return ""
+
+    text = DATE_LINE.sub(take, text)
+    return AGENCY_LINE.sub(take, text)
+
+
+def _in_capitals(line: str) -> bool:
+    upper = sum(c.isupper() for c in line)
+    lower = sum(c.islower() for c in line)
+    if upper + lower == 0:
+        return False
+    long_words = sum(1 for w in WORD.findall(line) if len(w) >= 2 and w.isupper())
+    return long_words >= MIN_CAPS_WORDS and upper / (upper + lower) >= CAPS_SHARE
+
+
+def _evidence(caps_lines: set[int], lines: list[str]) -> dict[str, str]:
+    """Lowercased word -> its form in the article's mixed-case lines.
+
+    A word the article writes in lowercase anywhere is a common word ("win"); one it
+    writes capitalised inside a sentence keeps that form ("Syria", "McDonald").
+    """
+    lower: set[str] = set()
+    capitalised: dict[str, str] = {}
+    for n, line in enumerate(lines):
+        if n in caps_lines:
+            continue
+        for match in WORD.finditer(line):
+            word = match[0].rstrip(".")
+            if word.islower():
+                lower.add(word)
+            elif not word.isupper():
+                before = line[: match.start()].rstrip()
+                # A sentence's first word says nothing about its case.
+                if before and before[-1] not in ".!?\"'\u201c\u201d:;-\u2013\u2014(":
+                    capitalised.setdefault(word.lower(), word)
+    return {**capitalised, **{word: word for word in lower}}
+
+
+def _truecase_word(word: str, seen: dict[str, str]) -> str:
+    bare = word.rstrip(".")
+    key = bare.lower()
+    if key in seen:
+        return seen[key] + word[len(bare) :]
+    if bare in ACRONYMS or (len(bare) >= 2 and not VOWELS.intersection(bare.upper())):
+        return word
+    if key in FUNCTION_WORDS:
+        return word.lower()
+    # Anything else is taken for a name, as a headline's names are ("KYIV" -> "Kyiv", "NADIM LADKI").
+    return "-".join(part.capitalize() for part in word.lower().split("-"))
+
+
+def truecase_line(line: str, seen: dict[str, str] | None = None) -> str:
+    """``line`` with each word in the case the article (``seen``), the name lists or English give it."""
+    evidence = seen or {}
+    cased = WORD.sub(lambda m: _truecase_word(m[0], evidence), line)
+    # A line's first letter stays a capital, as in a headline.
+    first = next((i for i, c in enumerate(cased) if c.isalpha()), None)
+    return cased if first is None else cased[:first] + cased[first].upper() + cased[first + 1 :]
+
+
+def prepare(text: str) -> PreparedText:
+    """The text for the model (datelines out, lines in capitals truecased) and the datelines' names."""
+    found = PreparedText(text="")
+    text = _datelines(text, found)
+    lines = text.split("\n")
+    caps = {n for n, line in enumerate(lines) if _in_capitals(line)}
+    if caps:
+        seen = _evidence(caps, lines)
+        for n in caps:
+            lines[n] = truecase_line(lines[n], seen)
+    found.text = "\n".join(lines)
+    return found
