@@ -28,7 +28,7 @@ Caps (bad input: an article of 5 000 names, a 10 000-character "name"):
 an entity's name and surface forms are cut to MAX_ENTITY_NAME_CHARS
 characters (at a word boundary when there is one), an entity keeps at most
 MAX_SURFACE_FORMS spellings, and an article keeps its MAX_ENTITIES_PER_ARTICLE
-entities with the most mentions (ties: by name). Control and bidirectional
+entities with the most mentions (ties: the first named first). Control and bidirectional
 formatting characters are removed from names; names in scripts without case
 (Arabic, Hebrew, Chinese) are kept.
 """
@@ -294,7 +294,8 @@ def build_entities(mentions: Iterable[Mention]) -> list[Entity]:
     groups, joined = _group(typed)
     countries = _article_countries(groups)
     merged: dict[tuple[EntityType, str], Entity] = {}
-    for key, items in groups.items():
+    first_seen: dict[tuple[EntityType, str], int] = {}
+    for position, (key, items) in enumerate(groups.items()):  # groups are in order of first mention
         decision = _decide(key, items, key in joined, nationalities, countries)
         if decision is None:
             continue
@@ -324,8 +325,10 @@ def build_entities(mentions: Iterable[Mention]) -> list[Entity]:
                 }
             )
         merged[slot] = entity
-    entities = sorted(merged.values(), key=lambda e: (-e.mentions, e.canonical))
-    return entities[:MAX_ENTITIES_PER_ARTICLE]
+        first_seen.setdefault(slot, position)
+    # The most mentioned first; of equals, the one the article names first (its lead says what matters).
+    ranked = sorted(merged, key=lambda slot: (-merged[slot].mentions, first_seen[slot]))
+    return [merged[slot] for slot in ranked[:MAX_ENTITIES_PER_ARTICLE]]
 
 
 class EntityExtractor:

@@ -20,6 +20,7 @@ datelines gave:
   stays ("NATO", "BBC"); English function words are lowercased; any other word
   is capitalised, as a name ("KYIV" -> "Kyiv", "NADIM LADKI" -> "Nadim Ladki").
 
+Control and invisible format characters are removed first (they split words).
 Offsets are not kept (entities are per document), no text besides a dateline
 is dropped, and the work is linear in the text's length.
 """
@@ -55,6 +56,11 @@ AGENCY_LINE = re.compile(
     rf",?[ \t]*(?:{MONTHS}[ \t]+\d{{1,2}}[ \t]*)?"
     r"\((?P<agency>[A-Z][A-Za-z.&'\- ]{0,30})\)[ \t]*[-\u2013\u2014]{1,2}[ \t]*",
     re.MULTILINE,
+)
+# Control characters (not line breaks or tabs) and invisible format characters (bidi marks, zero-width
+# spaces, soft hyphens): no text, but they split or hide words from the model ("Zel\x00ensky").
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 WORD = re.compile(r"[^\W\d_]+(?:['\u2019.\-][^\W\d_]+)*\.?")
 MIN_CAPS_WORDS = 2
@@ -152,9 +158,9 @@ def truecase_line(line: str, seen: dict[str, str] | None = None) -> str:
 
 
 def prepare(text: str) -> PreparedText:
-    """The text for the model (datelines out, lines in capitals truecased) and the datelines' names."""
+    """The text for the model (controls and datelines out, lines in capitals truecased) and the datelines' names."""
     found = PreparedText(text="")
-    text = _datelines(text, found)
+    text = _datelines(INVISIBLE.sub("", text), found)
     lines = text.split("\n")
     caps = {n for n, line in enumerate(lines) if _in_capitals(line)}
     if caps:

@@ -1,0 +1,185 @@
+"""The entity rules without the model: knowledge of places, outlets, demonyms and weapons; confidence; ner_text."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsflow.processors import entity_knowledge as knowledge
+from newsflow.processors.entities import Mention, build_entities, confidence
+from newsflow.processors.ner_text import prepare, truecase_line
+from newsflow.schemas.articles import Entity, EntityType
+
+PERSON, ORG, PLACE = EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLACE
+
+
+def _by_name(entities: list[Entity]) -> dict[str, Entity]:
+    return {e.canonical: e for e in entities}
+
+
+@pytest.mark.parametrize(
+    ("spelling", "canonical"),
+    [
+        ("Kiev", "Kyiv"),
+        ("Kharkov", "Kharkiv"),
+        ("Izium", "Izyum"),
+        ("Kupiansk", "Kupyansk"),
+        ("Balakliia", "Balakliya"),
+        ("USA", "United States"),
+        ("America", "United States"),
+        ("Britain", "United Kingdom"),
+        ("UK", "United Kingdom"),
+        ("Czech Republic", "Czechia"),
+        ("Holland", "Netherlands"),
+    ],
+)
+def test_spellings_of_a_place_have_one_canonical_name(spelling: str, canonical: str) -> None:
+    assert knowledge.place_name(knowledge.fold(spelling)) == canonical
+
+
+def test_alternates_that_are_not_transliterations_do_not_join() -> None:
+    assert knowledge.place_name("zoya") is None
+    assert knowledge.place_name("kijow") is None  # GeoNames has it for Kyiv, but its consonants differ
+    assert knowledge.place_name("paris") == "Paris"  # a place's own name beats any alternate
+
+
+def test_two_spellings_of_one_town_become_one_place_entity() -> None:
+    entities = build_entities(
+        [Mention("Kiev", "GPE"), Mention("Kyiv", "PERSON"), Mention("Ukraine", "GPE"), Mention("Kupiansk", "ORG")]
+    )
+    places = _by_name(entities)
+    assert places["Kyiv"].type is PLACE and places["Kyiv"].mentions == 2
+    assert places["Kyiv"].surface_forms == ["Kiev", "Kyiv"]
+    # A town of a country the article names is a place even when the model said ORG.
+    assert places["Kupyansk"].type is PLACE and places["Kupyansk"].confidence == 1.0
+
+
+def test_a_small_town_of_another_country_typed_org_stays_an_organisation() -> None:
+    (nokia,) = build_entities([Mention("Nokia", "ORG")])
+    assert nokia.type is ORG
+
+
+@pytest.mark.parametrize("name", ["Rossiyskaya Gazeta", "Reuters", "AFP", "Interfax", "TASS", "Taipei Times"])
+def test_outlets_and_agencies_are_organisations(name: str) -> None:
+    (outlet,) = build_entities([Mention(name, "PERSON")])
+    assert (outlet.type, outlet.canonical, outlet.confidence) == (ORG, name, 1.0)
+
+
+def test_outlet_patterns_are_safe() -> None:
+    assert knowledge.outlet_name("Good News") is None
+    assert knowledge.outlet_name("Times Square") is None
+    assert knowledge.outlet_name("Emily Post") is None
+
+
+@pytest.mark.parametrize("name", ["Ukrainian", "Russians", "British", "Americans", "Dutch", "Chinese"])
+def test_demonyms_are_never_places(name: str) -> None:
+    assert build_entities([Mention(name, "GPE")]) == []
+    assert build_entities([Mention(name, "NORP")]) == []
+
+
+def test_a_word_the_model_calls_a_nationality_is_no_place_in_that_article() -> None:
+    assert build_entities([Mention("Kurd", "GPE"), Mention("Kurd", "NORP")]) == []
+
+
+@pytest.mark.parametrize("name", ["HIMARS", "HARM", "Javelin", "S-300", "F-16s", "Storm Shadow", "Kinzhal missiles"])
+def test_weapons_are_kept_out_of_the_facets(name: str) -> None:
+    assert build_entities([Mention(name, "ORG")]) == []
+
+
+def test_directions_are_no_places() -> None:
+    assert build_entities([Mention("West", "LOC"), Mention("the East", "LOC")]) == []
+
+
+def test_a_person_named_like_a_known_place_stays_as_the_gazetteer_rule_says() -> None:
+    entities = _by_name(build_entities([Mention("Kyiv", "PERSON"), Mention("Paris Hilton", "PERSON")]))
+    assert entities["Kyiv"].type is PLACE
+    assert entities["Paris Hilton"].type is PERSON
+
+
+def test_a_name_followed_by_an_age_is_a_person() -> None:
+    (zoya,) = build_entities([Mention("Zoya", "GPE", after=", 76, in the")])
+    assert zoya.type is PERSON
+
+
+def test_a_slavic_full_name_typed_org_is_a_person_and_unsure() -> None:
+    (name,) = build_entities([Mention("Oleksiy Aretovych", "ORG")])
+    assert (name.type, name.confidence) == (PERSON, 0.0)  # no mention of the model said PERSON
+    (ministry,) = build_entities([Mention("Defence Ministry", "ORG")])
+    assert ministry.type is ORG
+
+
+def test_a_surname_joins_its_full_name_whatever_type_the_model_gave() -> None:
+    entities = build_entities(
+        [
+            Mention("Natalia Humeniuk", "ORG"),
+            Mention("Humeniuk", "PERSON"),
+            Mention("Zelensky", "GPE"),
+            Mention("Volodymyr Zelensky", "PERSON"),
+        ]
+    )
+    names = _by_name(entities)
+    assert names["Natalia Humeniuk"].type is PERSON and names["Natalia Humeniuk"].mentions == 2
+    assert names["Volodymyr Zelensky"].type is PERSON and names["Volodymyr Zelensky"].mentions == 2
+
+
+@pytest.mark.parametrize(("share", "mentions", "expected"), [(1.0, 1, 0.5), (1.0, 3, 0.75), (2 / 3, 3, 0.5)])
+def test_confidence_is_the_share_discounted_for_few_mentions(share: float, mentions: int, expected: float) -> None:
+    assert confidence(share, mentions) == expected
+
+
+def test_confidence_of_model_votes_and_of_knowledge() -> None:
+    entities = _by_name(
+        build_entities(
+            [
+                Mention("Acme Corp", "ORG"),
+                Mention("Acme Corp", "ORG"),
+                Mention("Acme Corp", "PERSON"),
+                Mention("Ukraine", "PERSON"),
+            ]
+        )
+    )
+    assert entities["Acme Corp"].confidence == round(2 / 3 * 3 / 4, 3)
+    assert entities["Ukraine"].confidence == 1.0  # the gazetteer decided
+    assert entities["Acme Corp"].id == "organization:acme-corp"
+
+
+@pytest.mark.parametrize(
+    ("text", "places", "organizations", "rest"),
+    [
+        ("ROME 1996-12-06\nItaly won.", ["Rome"], [], "Italy won."),
+        ("AL-AIN, United Arab Emirates 1996-12-06\nA match.", ["Al-Ain", "United Arab Emirates"], [], "A match."),
+        ("KYIV, Sept 13 (Reuters) - Ukraine said.", ["Kyiv"], ["Reuters"], "Ukraine said."),
+        ("LONDON (AP) -- Britain said.", ["London"], ["AP"], "Britain said."),
+    ],
+)
+def test_datelines_give_a_place_and_an_agency(
+    text: str, places: list[str], organizations: list[str], rest: str
+) -> None:
+    prepared = prepare(text)
+    assert (prepared.places, prepared.organizations) == (places, organizations)
+    assert prepared.text.strip() == rest
+
+
+def test_dateline_entities_are_decided_by_knowledge() -> None:
+    entities = _by_name(
+        build_entities([Mention("Rome", "GPE", decided=PLACE), Mention("Rome", "PERSON"), Mention("AP", "ORG")])
+    )
+    assert (entities["Rome"].type, entities["Rome"].confidence) == (PLACE, 1.0)
+
+
+def test_a_line_in_capitals_is_truecased_from_the_article_itself() -> None:
+    text = (
+        "SOCCER - JAPAN GET LUCKY WIN, CHINA IN SURPRISE DEFEAT.\n"
+        "Japan began the defence of their title with a lucky 2-1 win against Syria on Friday, a surprise."
+    )
+    headline = prepare(text).text.split("\n")[0]
+    assert headline == "Soccer - Japan get lucky win, China in surprise Defeat."
+
+
+def test_truecasing_keeps_acronyms_and_capitalises_names() -> None:
+    assert truecase_line("NATO AND THE BBC SAY NADIM LADKI LEFT") == "NATO and the BBC say Nadim Ladki Left"
+    assert truecase_line("AL-AIN") == "Al-Ain"
+
+
+def test_mixed_case_lines_are_left_alone() -> None:
+    text = "Ukraine's President Volodymyr Zelensky spoke. The UN and NATO met."
+    assert prepare(text).text == text
