@@ -16,7 +16,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from newsflow.infra.settings import Settings
 from newsflow.operations.errors import OperationError
 from newsflow.schemas.index import INDEX_MAPPING, index_name, template_body
-from newsflow.schemas.topics import ALL_TOPICS, CHANGELOG_CONFIG, TABLES, changelog_topic
+from newsflow.schemas.topics import ALL_TOPICS, CHANGELOG_CONFIG, TABLE_PARTITIONS, TABLES, changelog_topic
 
 log = logging.getLogger("newsflow.bootstrap")
 
@@ -31,16 +31,21 @@ def create_topics(settings: Settings) -> list[str]:
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="newsflow-bootstrap")
     try:
         existing = set(admin.list_topics())
-        configs = {spec.name(settings.topic_prefix): spec.config for spec in ALL_TOPICS}
-        configs |= {changelog_topic(settings.topic_prefix, table): CHANGELOG_CONFIG for table in TABLES}
+        default = settings.topic_partitions
+        prefix = settings.topic_prefix
+        configs = {spec.name(prefix): (spec.config, spec.partition_count(default)) for spec in ALL_TOPICS}
+        configs |= {
+            changelog_topic(settings.topic_prefix, table): (CHANGELOG_CONFIG, TABLE_PARTITIONS.get(table, default))
+            for table in TABLES
+        }
         wanted = [
             NewTopic(
                 name=name,
-                num_partitions=settings.topic_partitions,
+                num_partitions=partitions,
                 replication_factor=replication,
                 topic_configs={**durability, **config},
             )
-            for name, config in configs.items()
+            for name, (config, partitions) in configs.items()
             if name not in existing
         ]
         if wanted:

@@ -22,7 +22,7 @@ from newsflow.infra.settings import Settings
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.table_memory import rocksdb_options
 from newsflow.schemas.deadletter import MAX_PAYLOAD_CHARS, DeadLetter
-from newsflow.schemas.topics import ALL_TOPICS, DEADLETTER, STAGES, TABLES, StageSpec, TopicSpec
+from newsflow.schemas.topics import ALL_TOPICS, DEADLETTER, STAGES, TABLE_PARTITIONS, TABLES, StageSpec, TopicSpec
 
 log = logging.getLogger("newsflow.processors")
 
@@ -69,8 +69,10 @@ class Pipeline:
 
     def table(self, name: str, default: Any) -> TableT[Any, Any]:
         """One of the worker's tables, its RocksDB memory bounded by ``NEWSFLOW_WORKER_TABLE_MEMORY_MB``."""
-        partitions = self.settings.topic_partitions
-        options = rocksdb_options(self.settings.worker_table_memory_mb, tables=len(TABLES), partitions=partitions)
+        partitions = TABLE_PARTITIONS.get(name, self.settings.topic_partitions)
+        # Split by the widest table: a table of fewer partitions then stays under its share.
+        widest = self.settings.topic_partitions
+        options = rocksdb_options(self.settings.worker_table_memory_mb, tables=len(TABLES), partitions=widest)
         return self.app.Table(name, default=default, partitions=partitions, options=options)
 
     async def send(self, spec: TopicSpec, key: str, value: BaseModel) -> None:

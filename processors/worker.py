@@ -1,8 +1,9 @@
 """Builds a worker: the App, the pipeline's topics, every stage of schemas/topics.py ``STAGES``, the watchdog.
 
-    articles.raw --normalize--> articles.normalized --exact_dedup--> articles.unique --entities--> articles.enriched
-                                        |                                   |
-                                        +--> articles.copies                +--> articles.bands --near_duplicates-->
+    articles.raw --normalize--> articles.normalized --exact_dedup--> articles.unique --entities--> articles.recognized
+                                        |                                   |                                |
+                                        +--> articles.copies                |          articles.enriched <--registry
+                                                                            +--> articles.bands --near_duplicates-->
                                                                                                    articles.links
     articles.enriched + articles.copies + articles.links --index--> Elasticsearch
 
@@ -25,7 +26,7 @@ from newsflow.processors.app import create_app
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.sink import ElasticsearchSink
-from newsflow.processors.stages import entities, exact_dedup, index, near_duplicates, normalize
+from newsflow.processors.stages import entities, exact_dedup, index, near_duplicates, normalize, registry
 from newsflow.processors.watchdog import ProgressWatchdog, read_backlog
 from newsflow.schemas.topics import processors_group
 
@@ -43,6 +44,7 @@ def build_worker(settings: Settings, worker_id: str, metrics: WorkerMetrics | No
     normalize.register(pipeline)
     exact_dedup.register(pipeline)
     entities.register(pipeline)
+    registry.register(pipeline)
     near_duplicates.register(pipeline)
     sink = index.register(pipeline)
     _add_watchdog(app, settings, sink)

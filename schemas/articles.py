@@ -100,6 +100,7 @@ class Entity(_Contract):
     """One named entity of an article, canonicalised across articles."""
 
     id: str = Field(
+        "",
         description="Stable id from type and canonical name, e.g. 'person:volodymyr-zelensky' (filled in when absent)."
     )
     type: EntityType
@@ -190,3 +191,19 @@ class ArticleDocument(_Contract):
     near_duplicate_of: str | None = None
     near_duplicate_similarity: float | None = None
     dedup_group: str = Field(description="Id shared by an original and its near-duplicates (collapse key).")
+
+    def with_entities(self, entities: list[Entity]) -> ArticleDocument:
+        """This document with ``entities`` and the fields derived from them (ids, the facets' names)."""
+
+        def names(kind: EntityType) -> list[str]:
+            return [e.canonical for e in entities if e.type is kind]
+
+        return self.model_copy(
+            update={
+                "entities": entities,
+                "entity_ids": [e.id for e in entities],
+                "people": names(EntityType.PERSON),
+                "organizations": names(EntityType.ORGANIZATION),
+                "places": names(EntityType.PLACE),
+            }
+        )

@@ -18,6 +18,7 @@ class Stage(StrEnum):
     NORMALIZE = "normalize"
     DEDUP = "dedup"
     ENRICH = "enrich"
+    RESOLVE = "resolve"
     SINK = "sink"
 
 

@@ -35,9 +35,14 @@ class TopicSpec:
     key_description: str
     description: str
     config: dict[str, str] = field(default_factory=dict)
+    partitions: int | None = None  # a fixed count; None: the pipeline's (NEWSFLOW_TOPIC_PARTITIONS)
 
     def name(self, prefix: str) -> str:
         return f"{prefix}.{self.suffix}"
+
+    def partition_count(self, default: int) -> int:
+        """How many partitions the topic has when the pipeline's topics have ``default``."""
+        return self.partitions or default
 
 
 # Retention: the raw topic is the replay source, so it keeps a month by default.
@@ -62,6 +67,16 @@ UNIQUE = TopicSpec(
     ARTICLE_SCHEMA_VERSION,
     "article_id",
     "Texts seen for the first time (or replayed), to be enriched; keyed by article_id.",
+)
+# One partition: the entity registry sees every article in one order, so its votes and
+# resolutions do not depend on which worker holds which partition (docs/pipeline.md).
+RECOGNIZED = TopicSpec(
+    "articles.recognized",
+    ArticleDocument,
+    ARTICLE_SCHEMA_VERSION,
+    "article_id",
+    "Enriched documents with the entities as one article shows them, for the entity registry.",
+    partitions=1,
 )
 ENRICHED = TopicSpec(
     "articles.enriched",
@@ -108,7 +123,9 @@ FILES = TopicSpec(
     {"retention.ms": str(90 * 86_400_000)},
 )
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW, NORMALIZED, UNIQUE, ENRICHED, COPIES, BANDS, LINKS, DEADLETTER, FILES)
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    RAW, NORMALIZED, UNIQUE, RECOGNIZED, ENRICHED, COPIES, BANDS, LINKS, DEADLETTER, FILES,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -130,7 +147,14 @@ EXACT_DEDUP_STAGE = StageSpec(
     "exact_dedup", (NORMALIZED,), (UNIQUE, COPIES), Stage.DEDUP, "first sightings go on, exact copies become records"
 )
 ENTITIES_STAGE = StageSpec(
-    "entities", (UNIQUE,), (ENRICHED, BANDS), Stage.ENRICH, "named entities (spaCy), then the article's LSH bands"
+    "entities", (UNIQUE,), (RECOGNIZED, BANDS), Stage.ENRICH, "named entities (spaCy), then the article's LSH bands"
+)
+REGISTRY_STAGE = StageSpec(
+    "registry",
+    (RECOGNIZED,),
+    (ENRICHED,),
+    Stage.RESOLVE,
+    "entities resolved across articles: type votes, surnames to full names, one spelling",
 )
 NEAR_DUPLICATES_STAGE = StageSpec(
     "near_duplicates", (BANDS,), (LINKS,), Stage.DEDUP, "each band member against its bucket; verified pairs link"
@@ -142,6 +166,7 @@ STAGES: tuple[StageSpec, ...] = (
     NORMALIZE_STAGE,
     EXACT_DEDUP_STAGE,
     ENTITIES_STAGE,
+    REGISTRY_STAGE,
     NEAR_DUPLICATES_STAGE,
     INDEX_STAGE,
 )
@@ -172,7 +197,11 @@ def _node(spec: TopicSpec) -> str:
 # The stream processors' consumer group (also Faust's application id) and their tables.
 FIRST_SOURCES_TABLE = "first-sources"
 LSH_BUCKETS_TABLE = "lsh-buckets"
-TABLES: tuple[str, ...] = (FIRST_SOURCES_TABLE, LSH_BUCKETS_TABLE)
+ENTITY_REGISTRY_TABLE = "entity-registry"
+ENTITY_RESOLUTIONS_TABLE = "entity-resolutions"
+TABLES: tuple[str, ...] = (FIRST_SOURCES_TABLE, LSH_BUCKETS_TABLE, ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE)
+# Tables of a stage that reads a fixed-partition topic have its partition count (Faust co-partitions them).
+TABLE_PARTITIONS: dict[str, int] = {ENTITY_REGISTRY_TABLE: 1, ENTITY_RESOLUTIONS_TABLE: 1}
 # Changelogs keep only the latest value per key; they are the tables' backup.
 CHANGELOG_CONFIG = {"cleanup.policy": "compact"}
 

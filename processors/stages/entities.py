@@ -1,4 +1,7 @@
-"""Stage entities: named entities for a batch of new texts (spaCy's nlp.pipe), then the article's LSH bands."""
+"""Stage entities: named entities for a batch of new texts (spaCy's nlp.pipe), then the article's LSH bands.
+
+The entities are what each article shows alone; the registry stage resolves them across articles.
+"""
 
 from __future__ import annotations
 
@@ -14,18 +17,14 @@ from newsflow.processors.entities import EntityExtractor
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.similarity import band_keys
-from newsflow.schemas.articles import ArticleDocument, BandEntry, Entity, EntityType, NormalizedArticle
-from newsflow.schemas.topics import BANDS, ENRICHED, ENTITIES_STAGE
+from newsflow.schemas.articles import ArticleDocument, BandEntry, Entity, NormalizedArticle
+from newsflow.schemas.topics import BANDS, ENTITIES_STAGE, RECOGNIZED
 
 STAGE = ENTITIES_STAGE
 
 
 def article_document(article: NormalizedArticle, entities: list[Entity]) -> ArticleDocument:
-    """The document the index stage writes for ``article`` with its ``entities``."""
-
-    def names(kind: EntityType) -> list[str]:
-        return [e.canonical for e in entities if e.type is kind]
-
+    """The document of ``article`` with the ``entities`` it shows alone (the registry stage resolves them)."""
     return ArticleDocument(
         article_id=article.article_id,
         title=article.title,
@@ -37,14 +36,9 @@ def article_document(article: NormalizedArticle, entities: list[Entity]) -> Arti
         dated_at=article.published_at or article.source.received_at,
         language=article.language,
         word_count=article.word_count,
-        entities=entities,
-        entity_ids=[e.id for e in entities],
-        people=names(EntityType.PERSON),
-        organizations=names(EntityType.ORGANIZATION),
-        places=names(EntityType.PLACE),
         source=article.source,
         dedup_group=article.article_id,
-    )
+    ).with_entities(entities)
 
 
 class _LazyExtractor:
@@ -77,7 +71,7 @@ def register(pipeline: Pipeline) -> None:
         all_entities = await asyncio.to_thread(extract, [a.body for a in articles])
         for article, entities in zip(articles, all_entities, strict=True):
             document = article_document(article, entities)
-            await pipeline.send(ENRICHED, article.article_id, document)
+            await pipeline.send(RECOGNIZED, article.article_id, document)
             pipeline.metrics.enriched(article.source.received_at, document.ingested_at)
             for key in band_keys(article.minhash):
                 entry = BandEntry(
