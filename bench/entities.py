@@ -1,9 +1,13 @@
 """``make bench-entities``: the quality of the indexed entities beside the raw spaCy model, on annotated news.
 
-The annotated set is bench/data/gum-news (24 Wikinews articles of the GUM
-corpus, CC BY 2.5 texts and CC BY 4.0 annotations: its LICENSE.md). Its
-``test`` part (14 articles, gold.json's ``split``) is for reporting only:
-nobody tunes rules or models on it; ``dev`` is for looking at errors.
+Two annotated sets, each with a ``dev`` part (for looking at errors) and a
+``test`` part (for reporting only: nobody tunes rules or models on it):
+
+- bench/data/gum-news: 24 Wikinews articles of the GUM corpus (CC BY 2.5
+  texts, CC BY 4.0 annotations: its LICENSE.md), 14 of them test;
+- bench/data/bbc-entities: 66 articles of the BBC dev corpus annotated by the
+  project (GUIDELINES.md there; the texts are read from ../shared/corpora/bbc,
+  not shipped), 39 of them test.
 
 - **pipeline**: the article files go through the real pipeline (producer ->
   Kafka -> one Faust worker -> Elasticsearch) in a sandbox of the local stack
@@ -23,14 +27,17 @@ Prints a table per part and writes bench/results/entities.json.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import spacy
 from elasticsearch import Elasticsearch
 
-from bench.end_to_end import indexed_count
+from bench.bbc_gold import load_bbc_gold
+from bench.end_to_end import BBC_DIR, indexed_count
 from bench.entity_scoring import TYPES, Counts, GoldEntity, Score, score_corpus
 from bench.polling import wait_until
 from newsflow.infra.settings import Settings
@@ -63,6 +70,36 @@ def load_gold() -> tuple[dict[str, str], dict[str, list[GoldEntity]]]:
 def article_files() -> list[Path]:
     """The articles of the annotated set, as files the producers read."""
     return sorted((DATA / "articles").glob("*.txt"))
+
+
+@dataclass(frozen=True)
+class AnnotatedSet:
+    """One annotated set: by article key, its part, gold entities and a file whose stem is the key."""
+
+    name: str
+    parts: dict[str, str]
+    gold: dict[str, list[GoldEntity]]
+    files: dict[str, Path]
+
+
+def annotated_sets(staging: Path) -> list[AnnotatedSet]:
+    """GUM's Wikinews articles and the annotated BBC articles (copied into ``staging`` under unique names:
+    the corpus repeats file names across its categories)."""
+    parts, gold = load_gold()
+    gum = AnnotatedSet("gum-news", parts, gold, {path.stem: path for path in article_files()})
+    bbc_parts, bbc_gold, bbc_files = load_bbc_gold(BBC_DIR)
+    staged: dict[str, Path] = {}
+    for key, source in bbc_files.items():
+        staged[key] = staging / f"bbc-{key.removesuffix('.txt').replace('/', '-')}.txt"
+        shutil.copyfile(source, staged[key])
+    rename = {key: path.stem for key, path in staged.items()}
+    bbc = AnnotatedSet(
+        "bbc-entities",
+        {rename[k]: v for k, v in bbc_parts.items()},
+        {rename[k]: v for k, v in bbc_gold.items()},
+        {rename[k]: v for k, v in staged.items()},
+    )
+    return [gum, bbc]
 
 
 def body_text(path: Path) -> str:
@@ -135,34 +172,44 @@ def _score_figures(score: Score) -> dict[str, dict[str, float | int]]:
 
 
 def run(base: Settings) -> dict[str, Any]:
-    """Score the raw model and the pipeline on each part; the figures, by part, system and type."""
-    parts, gold = load_gold()
-    files = article_files()
-    systems = {"raw model": raw_model_predictions(files), "pipeline": pipeline_predictions(base, files)}
-    results: dict[str, Any] = {"data": str(DATA.relative_to(DATA.parents[2])), "model": SPACY_MODEL}
-    for part in PARTS:
-        part_gold = {name: entities for name, entities in gold.items() if parts[name] == part}
-        results[part] = {
-            "articles": len(part_gold),
-            "gold_entities": sum(len(e) for e in part_gold.values()),
-            **{system: _score_figures(score_corpus(part_gold, predicted)) for system, predicted in systems.items()},
-        }
+    """Score the raw model and the pipeline on each set and part; the figures, by set, part, system and type."""
+    with tempfile.TemporaryDirectory(prefix="newsflow-bench-entities-") as staging:
+        sets = annotated_sets(Path(staging))
+        files = [path for annotated in sets for path in annotated.files.values()]
+        systems = {"raw model": raw_model_predictions(files), "pipeline": pipeline_predictions(base, files)}
+    results: dict[str, Any] = {"model": SPACY_MODEL, "sets": {}}
+    for annotated in sets:
+        by_part: dict[str, Any] = {}
+        for part in PARTS:
+            part_gold = {key: ents for key, ents in annotated.gold.items() if annotated.parts[key] == part}
+            by_part[part] = {
+                "articles": len(part_gold),
+                "gold_entities": sum(len(e) for e in part_gold.values()),
+                **{system: _score_figures(score_corpus(part_gold, found)) for system, found in systems.items()},
+            }
+        results["sets"][annotated.name] = by_part
     return results
 
 
 def summary_lines(results: dict[str, Any]) -> list[str]:
-    """The figures as a table: per part and type, the raw model's P/R/F1 beside the pipeline's."""
-    lines = [f"entities, document level ({results['data']}, {results['model']})"]
-    lines.append(f"  {'part':5} {'type':13} {'raw model P / R / F1':24} {'pipeline P / R / F1':24} {'splits':>6}")
-    for part in PARTS:
-        figures = results[part]
-        for kind in (*TYPES, "all"):
-            raw, ours = figures["raw model"][kind], figures["pipeline"][kind]
+    """The figures as a table: per set, part and type, the raw model's P/R/F1 beside the pipeline's."""
+    lines = [f"entities, document level ({results['model']}; test parts are never tuned on)"]
+    lines.append(
+        f"  {'set':12} {'part':5} {'type':13} {'raw model P / R / F1':24} {'pipeline P / R / F1':24} {'splits':>6}"
+    )
+    for name, by_part in results["sets"].items():
+        for part in PARTS:
+            figures = by_part[part]
+            for kind in (*TYPES, "all"):
+                raw, ours = figures["raw model"][kind], figures["pipeline"][kind]
+                lines.append(
+                    f"  {name:12} {part:5} {kind:13} {raw['precision']:.3f} / {raw['recall']:.3f} / {raw['f1']:.3f}"
+                    f"{'':5}{ours['precision']:.3f} / {ours['recall']:.3f} / {ours['f1']:.3f}{'':5}{ours['split']:>6}"
+                )
             lines.append(
-                f"  {part:5} {kind:13} {raw['precision']:.3f} / {raw['recall']:.3f} / {raw['f1']:.3f}"
-                f"{'':5}{ours['precision']:.3f} / {ours['recall']:.3f} / {ours['f1']:.3f}{'':5}{ours['split']:>6}"
+                f"  {name:12} {part:5} ({figures['articles']} articles, {figures['gold_entities']} gold entities,"
+                f" F1 {figures['pipeline']['all']['f1'] - figures['raw model']['all']['f1']:+.3f} over the raw model)"
             )
-        lines.append(f"  {part:5} ({figures['articles']} articles, {figures['gold_entities']} gold entities)")
     return lines
 
 

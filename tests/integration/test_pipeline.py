@@ -45,6 +45,39 @@ def test_samples_have_entity_facets_with_one_canonical_zelensky(indexed_samples:
     assert reuters["language"] == other["language"] == "en"
 
 
+def test_samples_facets_are_free_of_the_type_errors_people_saw(indexed_samples: list[dict[str, Any]]) -> None:
+    """Issue 10's list: an outlet as a person, a town and people as organisations, weapons as organisations,
+    an adjective and a direction as places, a quoted person as a place."""
+    reuters, other = by_outlet(indexed_samples, "Reuters"), by_outlet(indexed_samples, None)
+    people = {*reuters["people"], *other["people"]}
+    organizations = {*reuters["organizations"], *other["organizations"]}
+    places = {*reuters["places"], *other["places"]}
+    assert "Rossiyskaya Gazeta" in other["organizations"]
+    assert "Rossiyskaya Gazeta" not in people
+    assert {"Natalia Humeniuk", "Oleksiy Aretovych"} <= people
+    assert not {"Balakliya", "Natalia Humeniuk", "Oleksiy Aretovych", "HARM", "HIMARS"} & organizations
+    assert not {"Ukrainian", "West", "Zoya"} & places
+    assert {"Kharkiv", "Balakliya"} <= places
+
+
+def test_samples_name_one_entity_by_one_id_with_its_evidence(indexed_samples: list[dict[str, Any]]) -> None:
+    for document in indexed_samples:
+        entities = {e["id"]: e for e in document["entities"]}
+        assert set(document["entity_ids"]) == set(entities)
+        zelensky = entities["person:volodymyr-zelensky"]
+        assert zelensky["canonical"] == "Volodymyr Zelensky"
+        assert zelensky["mentions"] >= 1 and 0 < zelensky["confidence"] <= 1
+        assert entities["place:kharkiv"]["confidence"] == 1.0  # the gazetteer knows it
+    other = by_outlet(indexed_samples, None)
+    assert "Volodymyr Zelenskyy" in other_forms(other, "person:volodymyr-zelensky")
+
+
+def other_forms(document: dict[str, Any], entity: str) -> list[str]:
+    """The spellings ``document`` used for ``entity``."""
+    (found,) = [e for e in document["entities"] if e["id"] == entity]
+    return list(found["surface_forms"])
+
+
 def test_samples_are_related_but_not_duplicates(indexed_samples: list[dict[str, Any]]) -> None:
     assert all(d.get("near_duplicate_of") is None for d in indexed_samples)
     assert len({d["dedup_group"] for d in indexed_samples}) == 2

@@ -1,0 +1,71 @@
+"""How big the entity registry grew: its two tables, read back from their changelog topics, and the worker's memory.
+
+The tables live in RocksDB inside the worker's table budget; their changelogs
+hold every value they took. The latest value per key is what a restarted worker
+restores, so distinct keys and the bytes of their latest values are the
+registry's size; the worker's resident memory is what it costs in RAM.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kafka import KafkaConsumer, TopicPartition
+
+from newsflow.infra.settings import Settings
+from newsflow.schemas.topics import ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE, changelog_topic
+
+
+def _latest_values(settings: Settings, topic: str) -> dict[bytes, int]:
+    """Each key of ``topic`` with the size of its latest value (a tombstone removes the key)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, consumer_timeout_ms=5000
+    )
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        sizes: dict[bytes, int] = {}
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            for records in consumer.poll(timeout_ms=1000).values():
+                for record in records:
+                    if record.value is None:
+                        sizes.pop(record.key, None)
+                    else:
+                        sizes[record.key] = len(record.value)
+        return sizes
+    finally:
+        consumer.close()
+
+
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of process ``pid`` in MB (None once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except FileNotFoundError:
+        return None
+    return None
+
+
+def registry_footprint(settings: Settings, worker_pid: int) -> dict[str, float | int | None]:
+    """Names and articles the registry holds, the bytes of their latest values, and the worker's RSS."""
+    names = _latest_values(settings, changelog_topic(settings.topic_prefix, ENTITY_REGISTRY_TABLE))
+    articles = _latest_values(settings, changelog_topic(settings.topic_prefix, ENTITY_RESOLUTIONS_TABLE))
+    return {
+        "names": len(names),
+        "name_kb": round(sum(names.values()) / 1024, 1),
+        "articles": len(articles),
+        "article_kb": round(sum(articles.values()) / 1024, 1),
+        "worker_rss_mb": rss_mb(worker_pid),
+    }
+
+
+def summary_line(footprint: dict[str, float | int | None]) -> str:
+    """One line for the bench's table."""
+    return (
+        f"{'entity registry after the corpus':42} {footprint['names']} names ({footprint['name_kb']} kB), "
+        f"{footprint['articles']} articles ({footprint['article_kb']} kB); worker RSS {footprint['worker_rss_mb']} MB"
+    )
