@@ -7,14 +7,10 @@ import json
 from collections import Counter
 from typing import Any
 
-import pytest
-
 from bench.bbc_gold import DATA, GOLD, load_bbc_gold
 from bench.entity_scoring import TYPES
 from tests.conftest import BBC_DIR
 from tools.select_bbc_entities import DEV_PER_CATEGORY, PER_CATEGORY, select
-
-pytestmark = pytest.mark.skipif(not BBC_DIR.is_dir(), reason=f"the BBC dev corpus is not at {BBC_DIR}")
 
 CATEGORIES = ("business", "entertainment", "politics")
 
