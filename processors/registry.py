@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from newsflow.processors.entities import entity_key
-from newsflow.schemas.articles import Entity, EntityType
+from newsflow.schemas.articles import Entity, EntityType, entity_slug
 from newsflow.schemas.registry import MAX_FULL_NAMES, RegistryEntry
 
 UNSURE_BELOW = 0.75  # the model's type of one unanimous mention is 0.5, of three 0.75 (processors/entities.py)
@@ -109,9 +109,18 @@ def _resolve(entity: Entity, store: RegistryStore) -> _Resolved:
             entry = store.get(key)
     if entry is not None and entry.canonical:
         canonical = entry.canonical
-    resolved = entity.model_copy(update={"type": kind, "canonical": canonical, "confidence": confidence})
-    # model_copy skips validation: the id must follow the new type and name.
-    resolved = Entity.model_validate({**resolved.model_dump(), "id": ""})
+    changed = kind is not entity.type or entity_slug(canonical) != entity_slug(entity.canonical)
+    # A new type or name makes a new id; otherwise the article's id stays (a known place's id is its
+    # gazetteer name whatever spelling the article used).
+    resolved = Entity.model_validate(
+        {
+            **entity.model_dump(),
+            "type": kind,
+            "canonical": canonical,
+            "confidence": confidence,
+            "id": "" if changed else entity.id,
+        }
+    )
     return _Resolved(resolved, key, entity.type, entity.confidence)
 
 

@@ -50,7 +50,10 @@ def test_two_spellings_of_one_town_become_one_place_entity() -> None:
     assert places["Kyiv"].type is PLACE and places["Kyiv"].mentions == 2
     assert places["Kyiv"].surface_forms == ["Kiev", "Kyiv"]
     # A town of a country the article names is a place even when the model said ORG.
-    assert places["Kupyansk"].type is PLACE and places["Kupyansk"].confidence == 1.0
+    assert places["Kyiv"].id == "place:kyiv"
+    # Its id is the gazetteer's name, its name the article's spelling.
+    assert places["Kupiansk"].type is PLACE and places["Kupiansk"].confidence == 1.0
+    assert places["Kupiansk"].id == "place:kupyansk"
 
 
 def test_a_small_town_of_another_country_typed_org_stays_an_organisation() -> None:
