@@ -83,6 +83,33 @@ NOT_PERSON_WORDS = frozenset(
 )  # fmt: skip
 
 
+# Honorifics and titles the model often takes into a person's name ("Mr Blair", "Prime Minister Tony Blair",
+# "Musician Alan Wass" at a sentence's start): a name is what follows them.
+PERSON_TITLES = frozenset(
+    {
+        "mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "dame", "rev", "reverend", "president",
+        "vice", "prime", "minister", "premier", "chancellor", "secretary", "senator", "sen", "rep", "governor",
+        "gov", "mayor", "general", "gen", "colonel", "col", "lieutenant", "lt", "captain", "capt", "sergeant",
+        "sgt", "admiral", "commander", "judge", "justice", "chairman", "chairwoman", "chief", "executive",
+        "director", "spokesman", "spokeswoman", "spokesperson", "coach", "manager", "striker", "midfielder",
+        "defender", "goalkeeper", "singer", "singers", "musician", "actor", "actress", "comedian", "sprinter",
+        "backbencher", "rapper", "star", "veteran", "king", "queen", "prince", "princess", "pope", "ambassador",
+        "deputy", "leader", "former", "foreign", "defence", "defense", "interior", "finance", "state",
+    }
+)  # fmt: skip
+
+
+def strip_person_title(text: str) -> str:
+    """A person's name without the honorifics and titles before it ("Mr Tony Blair" -> "Tony Blair");
+    unchanged when nothing capitalised would be left."""
+    words = text.split()
+    start = 0
+    while start < len(words) - 1 and words[start].rstrip(".").casefold() in PERSON_TITLES:
+        start += 1
+    rest = words[start:]
+    return " ".join(rest) if rest and rest[0][:1].isupper() else text
+
+
 @dataclass(frozen=True)
 class Mention:
     """One mention: its text, spaCy's label, the text right after it, and a type knowledge decided (a dateline)."""
@@ -212,6 +239,8 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
             continue
         if kind is not EntityType.PERSON and AGE_AFTER.match(mention.after) and len(text.split()) <= 3:
             kind = EntityType.PERSON
+        if kind is EntityType.PERSON:
+            text = strip_person_title(text)
         typed.append(_Typed(text, kind, mention.decided is not None))
     return typed, nationalities
 

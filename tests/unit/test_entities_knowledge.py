@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsflow.processors import entity_knowledge as knowledge
-from newsflow.processors.entities import Mention, build_entities, confidence
+from newsflow.processors.entities import Mention, build_entities, confidence, strip_person_title
 from newsflow.processors.ner_text import prepare, truecase_line
 from newsflow.schemas.articles import Entity, EntityType
 
@@ -186,3 +186,12 @@ def test_truecasing_keeps_acronyms_and_capitalises_names() -> None:
 def test_mixed_case_lines_are_left_alone() -> None:
     text = "Ukraine's President Volodymyr Zelensky spoke. The UN and NATO met."
     assert prepare(text).text == text
+
+
+def test_titles_and_honorifics_are_not_part_of_a_person_name() -> None:
+    mentions = [Mention("Mr Blair", "PERSON"), Mention("Prime Minister Tony Blair", "PERSON")]
+    (blair,) = build_entities(mentions)
+    assert (blair.canonical, blair.mentions) == ("Tony Blair", 2)
+    assert strip_person_title("Musician Alan Wass") == "Alan Wass"
+    assert strip_person_title("Mr") == "Mr"  # nothing would be left
+    assert strip_person_title("Sir elton") == "Sir elton"  # what follows is not a name
