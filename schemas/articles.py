@@ -101,7 +101,7 @@ class Entity(_Contract):
 
     id: str = Field(
         "",
-        description="Stable id from type and canonical name, e.g. 'person:volodymyr-zelensky' (filled in when absent)."
+        description="Stable id from type and canonical name, e.g. 'person:volodymyr-zelensky' (filled in when absent).",
     )
     type: EntityType
     canonical: str = Field(description="Canonical name shared by all articles, e.g. 'Volodymyr Zelensky'.")
