@@ -42,12 +42,13 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import spacy
 from spacy.tokens import Doc
 from spacy.training import Example
-from spacy.util import fix_random_seed, minibatch
+from spacy.util import minibatch
+from thinc.api import fix_random_seed
 
 from newsflow.processors import gazetteer
 from tools.build_gum_entities import TYPES as GUM_TYPES
@@ -302,15 +303,15 @@ def targets(sentence: Sentence, stock: Iterable[tuple[int, int, str]]) -> list[s
             tags[start:end] = [None] * (end - start)  # GUM may have missed this name: no lesson either way
     for start, end, gold in sentence.spans:
         stock_label = stock_by_span.get((start, end))
-        label: str | None = gold
+        target: str | None = gold
         if gold == "LOC":  # the stock model's finer place label when it found the same span
-            label = stock_label if stock_label in PLACE_LABELS else "GPE"
+            target = stock_label if stock_label in PLACE_LABELS else "GPE"
         elif gold == "MISC":  # NORP, EVENT, ... only when the stock model says which
-            label = stock_label if stock_label in MISC_LABELS else None
-        if label is None:
+            target = stock_label if stock_label in MISC_LABELS else None
+        if target is None:
             tags[start:end] = [None] * (end - start)
         else:
-            _put(tags, start, end, label)
+            _put(tags, start, end, target)
     return tags
 
 
@@ -339,7 +340,8 @@ def build_examples(nlp: Any, sentences: Sequence[Sentence], upper_share: float, 
         if sentence.spans and rng.random() < upper_share:
             variants.append(upper_copy(sentence))
         for variant in variants:
-            reference = Doc(nlp.vocab, words=variant.words, spaces=variant.spaces, ents=tags)
+            # None marks a missing tag: spaCy accepts it, its stubs only say str.
+            reference = Doc(nlp.vocab, words=variant.words, spaces=variant.spaces, ents=cast("list[str]", tags))
             examples.append(Example(Doc(nlp.vocab, words=variant.words, spaces=variant.spaces), reference))
     return examples
 
@@ -419,7 +421,7 @@ def train(  # noqa: PLR0917 (the command line's knobs)
         rng.shuffle(examples)
         losses: dict[str, float] = {}
         with nlp.select_pipes(enable=["ner"]):
-            for batch in minibatch(examples, size=batch_size):
+            for batch in minibatch(examples, size=batch_size):  # type: ignore[no-untyped-call]
                 nlp.update(batch, sgd=optimizer, drop=dropout, losses=losses)
         scores = check(nlp, check_part, stock_check)
         sports = check(nlp, sports_check, stock_sports).gold_f1
