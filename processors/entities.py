@@ -331,6 +331,8 @@ def _decide(
     majority = max(votes, key=lambda k: (votes[k], joined and k is EntityType.PERSON, k is EntityType.PLACE))
     if any(knowledge.is_weapon(t.text) for t in items) or knowledge.is_compass(key):
         return None
+    if knowledge.is_generic_institution(key):
+        return None
     if majority is not EntityType.PERSON and (key in nationalities or knowledge.is_demonym(key)):
         return None
     # The outlet's own spelling stays the name ("BBC News" is not "BBC"): joining variants is the registry's.

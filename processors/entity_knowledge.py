@@ -220,6 +220,21 @@ def is_compass(key: str) -> bool:
     return key.removeprefix("the ") in COMPASS
 
 
+# Words that alone are a common noun with a capital (a heading, "the Government said"), not an institution's name.
+GENERIC_INSTITUTIONS = frozenset(
+    {
+        "government", "state", "education", "ministry", "department", "police", "court", "council", "committee",
+        "agency", "administration", "authority", "authorities", "company", "group", "media", "press", "board",
+        "office", "service", "opposition", "management", "industry", "market", "markets", "budget",
+    }
+)  # fmt: skip
+
+
+def is_generic_institution(key: str) -> bool:
+    """Whether ``key`` is a bare common noun for an institution ("Government", "State"): no organisation's name."""
+    return key.removeprefix("the ") in GENERIC_INSTITUTIONS
+
+
 def is_weapon(name: str) -> bool:
     """Whether ``name`` names a weapon system: a listed one, a designation ("S-300", "F-16s") or "* Missile"."""
     key = fold(name)

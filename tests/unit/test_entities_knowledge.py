@@ -195,3 +195,8 @@ def test_titles_and_honorifics_are_not_part_of_a_person_name() -> None:
     assert strip_person_title("Musician Alan Wass") == "Alan Wass"
     assert strip_person_title("Mr") == "Mr"  # nothing would be left
     assert strip_person_title("Sir elton") == "Sir elton"  # what follows is not a name
+
+
+def test_a_bare_common_noun_for_an_institution_is_no_organisation() -> None:
+    entities = build_entities([Mention("Government", "ORG"), Mention("State", "ORG"), Mention("Gazprom", "ORG")])
+    assert [e.canonical for e in entities] == ["Gazprom"]
