@@ -10,6 +10,7 @@ user's data. Prints a table and writes ``bench/results/latest.json``.
     NER ceiling  the spaCy model alone (same components) on the same texts, beside our extractor
                  (model + entity rules; ``--only ner``)
     registry     the entity registry's names and articles after the corpus, and the worker's RSS
+                 (``--only corpus`` runs the corpus and this alone)
     sustained    files dropped at a steady rate for minutes through the producer daemon: throughput,
                  lag, freshness, memory over time (bench/sustained.py; ``--only sustained`` runs it alone)
     scale-out    end-to-end with 1 and with 2 worker processes, 4 partitions (bench/scaleout.py;
@@ -134,6 +135,23 @@ def _collect_seen(es: Elasticsearch, alias: str, sent: dict[str, float], seen: d
     return len(seen)
 
 
+def corpus_alone() -> None:
+    """The corpus through one worker, then the registry's size and the worker's memory (``--only corpus``)."""
+    base = Settings()
+    with running_infrastructure(base):
+        settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
+        es = Elasticsearch(settings.elasticsearch_url)
+        worker = start_worker(settings)
+        try:
+            timed = end_to_end(settings, corpus_files(), es)
+            footprint = registry_footprint(settings, worker.pid)
+        finally:
+            stop_process(worker)
+            drop_sandbox(settings)
+    print(f"{'end-to-end, 1 worker, articles/s':42} {timed['articles_per_s']} ({timed['distinct_articles']} articles)")
+    print(registry_summary(footprint))
+
+
 def search_alone() -> None:
     """Index the corpus in a sandbox, then measure search latency through the API (``--only search``)."""
     base = Settings()
@@ -159,7 +177,7 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
     parser.add_argument("--fresh-rate", type=float, default=2.0, help="files per second in the freshness run")
     parser.add_argument(
         "--only",
-        choices=["sustained", "scaleout", "search", "entities", "ner"],
+        choices=["sustained", "scaleout", "search", "entities", "ner", "corpus"],
         help="run one measure alone (latest.json is left as is)",
     )
     parser.add_argument("--sustained-seconds", type=float, default=300.0, help="length of the sustained-load run")
@@ -179,6 +197,9 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         return
     if args.only == "ner":
         ner_alone()
+        return
+    if args.only == "corpus":
+        corpus_alone()
         return
 
     base = Settings()
