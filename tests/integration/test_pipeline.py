@@ -11,8 +11,10 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from newsflow.infra.settings import Settings
+from newsflow.operations.replay import replay
+from newsflow.schemas.articles import ArticleDocument
 from newsflow.schemas.deadletter import DeadLetter
-from newsflow.schemas.topics import DEADLETTER, RAW
+from newsflow.schemas.topics import DEADLETTER, ENRICHED, RAW
 from tests.conftest import BBC_DIR
 from tests.integration.corpus import OTHER, REPUBLISHED_TITLE, REUTERS, send_files, write_republication
 from tests.integration.index_queries import articles, wait_for
@@ -76,6 +78,34 @@ def other_forms(document: dict[str, Any], entity: str) -> list[str]:
     """The spellings ``document`` used for ``entity``."""
     (found,) = [e for e in document["entities"] if e["id"] == entity]
     return list(found["surface_forms"])
+
+
+def enriched_messages(settings: Settings) -> list[ArticleDocument]:
+    """The documents the registry stage has sent to the index so far, in order."""
+    consumer = KafkaConsumer(
+        ENRICHED.name(settings.topic_prefix), bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest", consumer_timeout_ms=3_000,
+    )  # fmt: skip
+    try:
+        records = sorted(consumer, key=lambda r: r.timestamp)
+        return [ArticleDocument.model_validate_json(r.value) for r in records]
+    finally:
+        consumer.close()
+
+
+def test_a_replay_gives_the_samples_the_same_entities(
+    pipeline_settings: Settings, indexed_samples: list[dict[str, Any]]
+) -> None:
+    indexed = {d["article_id"]: d["entities"] for d in indexed_samples}
+    sent = len(enriched_messages(pipeline_settings))
+    assert replay(pipeline_settings, from_offset=0).records == 2
+
+    def both_again() -> list[ArticleDocument] | None:
+        documents = enriched_messages(pipeline_settings)[sent:]
+        return documents if len(documents) >= 2 else None
+
+    replayed = wait_for(both_again, what="the replayed samples' documents")
+    assert {d.article_id: [e.model_dump(mode="json") for e in d.entities] for d in replayed} == indexed
 
 
 def test_samples_are_related_but_not_duplicates(indexed_samples: list[dict[str, Any]]) -> None:
