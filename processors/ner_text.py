@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from newsflow.processors.entity_knowledge import fold, place_name
+
 # Acronyms that have vowels but stay in capitals when a line is truecased.
 ACRONYMS = frozenset(
     {
@@ -66,6 +68,7 @@ WORD = re.compile(r"[^\W\d_]+(?:['\u2019.\-][^\W\d_]+)*\.?")
 MIN_CAPS_WORDS = 2
 CAPS_SHARE = 0.8  # a line whose cased letters are at least this share capitals is "in capitals"
 VOWELS = frozenset("AEIOUY")
+MIN_EVIDENCE_WORDS = 60  # distinct words of mixed-case lines: beyond this, the article's prose decides
 
 
 @dataclass
@@ -135,23 +138,57 @@ def _evidence(caps_lines: set[int], lines: list[str]) -> dict[str, str]:
     return {**capitalised, **{word: word for word in lower}}
 
 
-def _truecase_word(word: str, seen: dict[str, str]) -> str:
+def _name_cased(word: str) -> str:
+    return "-".join(part.capitalize() for part in word.lower().split("-"))
+
+
+def _truecase_word(word: str, seen: dict[str, str], unknown_as_names: bool) -> str:
     bare = word.rstrip(".")
     key = bare.lower()
     if key in seen:
         return seen[key] + word[len(bare) :]
     if bare in ACRONYMS or (len(bare) >= 2 and not VOWELS.intersection(bare.upper())):
         return word
-    if key in FUNCTION_WORDS:
+    if key in FUNCTION_WORDS or not unknown_as_names:
         return word.lower()
     # Anything else is taken for a name, as a headline's names are ("KYIV" -> "Kyiv", "NADIM LADKI").
-    return "-".join(part.capitalize() for part in word.lower().split("-"))
+    return _name_cased(word)
 
 
-def truecase_line(line: str, seen: dict[str, str] | None = None) -> str:
-    """``line`` with each word in the case the article (``seen``), the name lists or English give it."""
+def _known_places(words: list[str]) -> set[int]:
+    """Positions of the words that form place names the gazetteer knows ("NEW YORK", "AL-AIN"), longest first."""
+    known: set[int] = set()
+    start = 0
+    while start < len(words):
+        for size in (3, 2, 1):
+            phrase = words[start : start + size]
+            key = fold(" ".join(phrase))
+            # One English word alone is no place ("SAY" is a town in Niger); "NEW YORK" is.
+            if len(phrase) == size and (size > 1 or key not in FUNCTION_WORDS) and place_name(key) is not None:
+                known.update(range(start, start + size))
+                start += size
+                break
+        else:
+            start += 1
+    return known
+
+
+def truecase_line(line: str, seen: dict[str, str] | None = None, *, unknown_as_names: bool = True) -> str:
+    """``line`` with each word in the case the article (``seen``), the gazetteer, the name lists or English
+    give it; a word none of them knows is a name when ``unknown_as_names``, else a common word."""
     evidence = seen or {}
-    cased = WORD.sub(lambda m: _truecase_word(m[0], evidence), line)
+    matches = list(WORD.finditer(line))
+    places = _known_places([m[0] for m in matches])
+    cased_words = [
+        _name_cased(m[0]) if n in places and m[0].rstrip(".") not in ACRONYMS and m[0].lower() not in evidence
+        else _truecase_word(m[0], evidence, unknown_as_names)
+        for n, m in enumerate(matches)
+    ]  # fmt: skip
+    pieces, last = [], 0
+    for match, cased_word in zip(matches, cased_words, strict=True):
+        pieces += [line[last : match.start()], cased_word]
+        last = match.end()
+    cased = "".join([*pieces, line[last:]])
     # A line's first letter stays a capital, as in a headline.
     first = next((i for i, c in enumerate(cased) if c.isalpha()), None)
     return cased if first is None else cased[:first] + cased[first].upper() + cased[first + 1 :]
@@ -165,7 +202,11 @@ def prepare(text: str) -> PreparedText:
     caps = {n for n, line in enumerate(lines) if _in_capitals(line)}
     if caps:
         seen = _evidence(caps, lines)
+        # With enough prose around, a name of a line in capitals shows up in it (or in the gazetteer); a word
+        # that does not is a common one ("SURPRISE DEFEAT", "EASTERN DIVISION"). An article all in capitals
+        # has no such evidence: there, unknown words are taken for names.
+        unknown_as_names = len(seen) < MIN_EVIDENCE_WORDS
         for n in caps:
-            lines[n] = truecase_line(lines[n], seen)
+            lines[n] = truecase_line(lines[n], seen, unknown_as_names=unknown_as_names)
     found.text = "\n".join(lines)
     return found

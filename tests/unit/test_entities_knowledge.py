@@ -200,3 +200,12 @@ def test_titles_and_honorifics_are_not_part_of_a_person_name() -> None:
 def test_a_bare_common_noun_for_an_institution_is_no_organisation() -> None:
     entities = build_entities([Mention("Government", "ORG"), Mention("State", "ORG"), Mention("Gazprom", "ORG")])
     assert [e.canonical for e in entities] == ["Gazprom"]
+
+
+def test_with_prose_around_a_capitals_line_keeps_only_known_names() -> None:
+    # Plenty of mixed-case evidence (distinct words) and no names in it.
+    prose = " ".join("".join(chr(ord("a") + int(d)) for d in f"{n:03d}") + "x" for n in range(70))
+    text = f"STANDINGS AFTER GAMES PLAYED ON FRIDAY IN NEW YORK\n{prose}."
+    assert prepare(text).text.split("\n")[0] == "Standings after games played on friday in New York"
+    # Without such evidence (a short article, one all in capitals), unknown words are taken for names.
+    assert truecase_line("NADIM LADKI IN NEW YORK") == "Nadim Ladki in New York"
