@@ -7,6 +7,7 @@ the city, and many names in a table are not marked at all):
     Barnsley 2 Wolverhampton 1            a result: two sides, each with a score
     Utah 105 Houston 97 (OT)              the same in basketball
     Barnsley 10 6 3 1 20 10 21            a standings row: a name, then three or more numbers
+    Chicago at Boston                     a fixture (also "Leeds v Chelsea", "Ajax vs. PSV")
 
 :func:`team_names` gives the names on such lines. The entity stage makes them
 organisations (clubs), except a country, which stays a place, and a name the
@@ -24,17 +25,25 @@ _NAME = r"[A-Z][\w.'&\-]*(?:[ \t]+(?:[A-Z][\w.'&\-]*|de|del|la|of|and|&)){0,3}"
 _SCORE = r"\d{1,3}"
 RESULT_LINE = re.compile(rf"^[ \t]*(?P<home>{_NAME})[ \t]+{_SCORE}[ \t]*,?[ \t]+(?P<away>{_NAME})[ \t]+{_SCORE}\b")
 STANDINGS_LINE = re.compile(rf"^[ \t]*(?:\d{{1,3}}\.?[ \t]+)?(?P<name>{_NAME})(?:[ \t]+-?\d+(?:\.\d+)?%?){{3,}}[ \t]*$")
+# A fixture: "Chicago at Boston", "Leeds v Chelsea", "Ajax vs. PSV" (the whole line).
+FIXTURE_LINE = re.compile(rf"^[ \t]*(?P<home>{_NAME})[ \t]+(?:at|v|vs\.?)[ \t]+(?P<away>{_NAME})[ \t]*\.?[ \t]*$")
 MAX_LINE_CHARS = 200  # a results line is short; a long line is prose, whatever its start
 
 
 def team_names(text: str) -> list[str]:
-    """The names on the results and standings lines of ``text``, in order (repeats kept)."""
-    names: list[str] = []
+    """The names on the results and standings lines of ``text``, in order (repeats kept).
+
+    Fixture lines count only in an article that has scores too: alone, "Talks at Geneva" is a heading.
+    """
+    scored: list[str] = []
+    fixtures: list[str] = []
     for line in text.split("\n"):
-        if len(line) > MAX_LINE_CHARS or not any(c.isdigit() for c in line):
+        if len(line) > MAX_LINE_CHARS:
             continue
         if (result := RESULT_LINE.match(line)) is not None:
-            names += [result["home"], result["away"]]
+            scored += [result["home"], result["away"]]
         elif (row := STANDINGS_LINE.match(line)) is not None:
-            names.append(row["name"])
-    return names
+            scored.append(row["name"])
+        elif (fixture := FIXTURE_LINE.match(line)) is not None:
+            fixtures += [fixture["home"], fixture["away"]]
+    return scored + fixtures if scored else []

@@ -32,6 +32,15 @@ def test_results_and_standings_lines_give_their_names() -> None:
     ]  # fmt: skip
 
 
+def test_fixture_lines_give_both_sides() -> None:
+    fixtures = "New York at Baltimore\nLeeds v Chelsea\nAjax vs. PSV"
+    assert team_names(f"Utah 105 Houston 97\n{fixtures}") == [
+        "Utah", "Houston", "New York", "Baltimore", "Leeds", "Chelsea", "Ajax", "PSV",
+    ]  # fmt: skip
+    assert team_names(fixtures) == []  # no scores: headings, not a sports page
+    assert team_names("Utah 105 Houston 97\nTalks at Geneva went on for hours at the hotel.") == ["Utah", "Houston"]
+
+
 def test_prose_with_numbers_and_bracketed_individuals_give_none() -> None:
     prose = "Japan began the defence of their title with a 2-1 win against Syria on Friday .\nIn 1996 sales rose 5 %"
     assert team_names(prose) == []
