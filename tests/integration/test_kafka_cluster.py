@@ -173,9 +173,9 @@ def test_bootstrap_made_topics_with_three_replicas_and_min_isr_two(cluster: Loca
     settings = cluster.settings
     assert settings.topic_replication_factor == NODES  # derived from NEWSFLOW_KAFKA_BROKERS=3
     names = [spec.name(settings.topic_prefix) for spec in ALL_TOPICS]
-    for name in names:
+    for spec, name in zip(ALL_TOPICS, names, strict=True):
         partitions = _partitions(settings, name)
-        assert len(partitions) == settings.topic_partitions, name
+        assert len(partitions) == spec.partition_count(settings.topic_partitions), name
         assert all(sorted(p["replica_nodes"]) == [1, 2, 3] for p in partitions), name
 
     admin = _admin(settings)
