@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from newsflow.infra.settings import Settings
-from newsflow.schemas.topics import BANDS, ENRICHED, NORMALIZED, RAW, UNIQUE
+from newsflow.schemas.topics import ALL_TOPICS, BANDS, ENRICHED, NORMALIZED, RAW, RECOGNIZED, UNIQUE
 from newsflow.stack.sandbox import start_producer, start_worker, stop_process
 from tests.integration.corpus import OTHER, REUTERS
 from tests.integration.index_queries import articles, wait_for
@@ -89,7 +89,7 @@ def test_producer_and_worker_count_two_sample_files_through_every_stage(running:
     for sample in (REUTERS, OTHER):
         shutil.copy(sample, settings.ingest_dir / sample.name)
     wait_for(lambda: len(articles(settings)) == 2, what="both samples indexed")
-    topic = {spec.suffix: spec.name(settings.topic_prefix) for spec in (RAW, NORMALIZED, UNIQUE, ENRICHED, BANDS)}
+    topic = {spec.suffix: spec.name(settings.topic_prefix) for spec in ALL_TOPICS}
 
     producer = scrape(running.producer_url)
     assert producer is not None
@@ -110,7 +110,8 @@ def test_producer_and_worker_count_two_sample_files_through_every_stage(running:
     flow = [
         ("normalize", RAW, NORMALIZED),
         ("exact_dedup", NORMALIZED, UNIQUE),
-        ("entities", UNIQUE, ENRICHED),
+        ("entities", UNIQUE, RECOGNIZED),
+        ("registry", RECOGNIZED, ENRICHED),
         ("near_duplicates", BANDS, None),
     ]
     for stage, read, written in flow:
