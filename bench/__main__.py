@@ -49,6 +49,7 @@ from newsflow.producers.publisher import Publisher
 from newsflow.stack.sandbox import drop_sandbox, running_infrastructure, sandbox_settings, start_worker, stop_process
 
 RESULTS = Path(__file__).parent / "results"
+NER_ROUNDS = 2
 
 
 def ner_ceiling(files: list[Path]) -> dict[str, Any]:
@@ -70,13 +71,20 @@ def ner_ceiling(files: list[Path]) -> dict[str, Any]:
             for _ in nlp.pipe((t[:MAX_NER_CHARS] for t in batch), batch_size=32):
                 pass
 
-    timed: dict[str, dict[str, float]] = {}
-    for name, run in (("model_alone", model_alone), ("extractor", extractor.extract)):
+    runs = {"model_alone": model_alone, "extractor": extractor.extract}
+    for run in runs.values():
         run(texts[:32])  # warm-up (the extractor loads its knowledge here)
-        started = time.perf_counter()
-        run(texts)
-        seconds = time.perf_counter() - started
-        timed[name] = {"seconds": round(seconds, 2), "articles_per_s": round(len(texts) / seconds, 1)}
+    # Alternate rounds, best of each: a shared machine's slow minute then hits both alike.
+    best = dict.fromkeys(runs, float("inf"))
+    for _ in range(NER_ROUNDS):
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run(texts)
+            best[name] = min(best[name], time.perf_counter() - started)
+    timed = {
+        name: {"seconds": round(seconds, 2), "articles_per_s": round(len(texts) / seconds, 1)}
+        for name, seconds in best.items()
+    }
     share = round(timed["extractor"]["articles_per_s"] / timed["model_alone"]["articles_per_s"], 2)
     return {"articles": len(texts), **timed, "articles_per_s": timed["extractor"]["articles_per_s"], "share": share}
 
