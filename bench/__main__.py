@@ -27,6 +27,7 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ def ner_ceiling(files: list[Path]) -> dict[str, Any]:
             for _ in nlp.pipe((t[:MAX_NER_CHARS] for t in batch), batch_size=32):
                 pass
 
-    runs = {"model_alone": model_alone, "extractor": extractor.extract}
+    runs: dict[str, Callable[[list[str]], object]] = {"model_alone": model_alone, "extractor": extractor.extract}
     for run in runs.values():
         run(texts[:32])  # warm-up (the extractor loads its knowledge here)
     # Alternate rounds, best of each: a shared machine's slow minute then hits both alike.

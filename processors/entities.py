@@ -426,7 +426,8 @@ class EntityExtractor:
             return [
                 build_entities(
                     [
-                        *(Mention(e.text, e.label_, doc.text[e.end_char : e.end_char + AFTER_CHARS]) for e in doc.ents),
+                        # p.text, not doc.text: spaCy rebuilds doc.text from every token at each access.
+                        *(Mention(e.text, e.label_, p.text[e.end_char : e.end_char + AFTER_CHARS]) for e in doc.ents),
                         *(Mention(name, "GPE", decided=EntityType.PLACE) for name in p.places),
                         *(Mention(name, "ORG", decided=EntityType.ORGANIZATION) for name in p.organizations),
                     ],
