@@ -8,10 +8,9 @@ registry's size; the worker's resident memory is what it costs in RAM.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from kafka import KafkaConsumer, TopicPartition
 
+from bench.sustained import ProcessSampler
 from newsflow.infra.settings import Settings
 from newsflow.schemas.topics import ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE, changelog_topic
 
@@ -39,17 +38,6 @@ def _latest_values(settings: Settings, topic: str) -> dict[bytes, int]:
         consumer.close()
 
 
-def rss_mb(pid: int) -> float | None:
-    """Resident memory of process ``pid`` in MB (None once it is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except FileNotFoundError:
-        return None
-    return None
-
-
 def registry_footprint(settings: Settings, worker_pid: int) -> dict[str, float | int | None]:
     """Names and articles the registry holds, the bytes of their latest values, and the worker's RSS."""
     names = _latest_values(settings, changelog_topic(settings.topic_prefix, ENTITY_REGISTRY_TABLE))
@@ -59,7 +47,7 @@ def registry_footprint(settings: Settings, worker_pid: int) -> dict[str, float |
         "name_kb": round(sum(names.values()) / 1024, 1),
         "articles": len(articles),
         "article_kb": round(sum(articles.values()) / 1024, 1),
-        "worker_rss_mb": rss_mb(worker_pid),
+        "worker_rss_mb": ProcessSampler.rss_mb(worker_pid),
     }
 
 

@@ -19,12 +19,12 @@ Everything is built once per process from files shipped in the package.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from functools import lru_cache
 from importlib import resources
 
 from newsflow.processors import gazetteer
+from newsflow.schemas.articles import name_words
 
 OUTLETS_FILE = "outlets.tsv"
 # Countries as news names them, beside the gazetteer's names (GeoNames has no alternates for countries).
@@ -56,7 +56,6 @@ COUNTRY_RENAMES = {"The Netherlands": "Netherlands"}
 MIN_ALTERNATE_CHARS = 4
 NOT_SKELETON = str.maketrans("", "", "aeiouy -'0123456789")
 DOUBLED = re.compile(r"(.)\1+")
-WORD = re.compile(r"\w+")
 
 # A name ending in one of these words is a publication (the word before it makes it a name).
 OUTLET_SUFFIXES = frozenset({"Gazeta", "Gazette", "Zeitung", "Pravda", "Times", "Herald", "Tribune", "Chronicle"})
@@ -104,9 +103,7 @@ SLAVIC_SURNAME = re.compile(
 
 def fold(text: str) -> str:
     """Case-folded words without accents, single-spaced (the comparison key of processors/entities.py)."""
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return " ".join(WORD.findall(text.casefold()))
+    return " ".join(name_words(text))
 
 
 def _skeleton(key: str) -> str:

@@ -85,10 +85,16 @@ class EntityType(StrEnum):
 MAX_ENTITY_ID_CHARS = 200
 
 
+def name_words(name: str) -> list[str]:
+    """The words of a name, accents off and case-folded: what ids and name comparisons are made of."""
+    if not name.isascii():
+        name = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return re.findall(r"\w+", name.casefold())
+
+
 def entity_slug(name: str) -> str:
-    """The name part of an entity id: accents off, case-folded, words joined by ``-`` ("volodymyr-zelensky")."""
-    stripped = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return "-".join(re.findall(r"\w+", stripped.casefold()))[:MAX_ENTITY_ID_CHARS]
+    """The name part of an entity id: its words joined by ``-`` ("volodymyr-zelensky")."""
+    return "-".join(name_words(name))[:MAX_ENTITY_ID_CHARS]
 
 
 def entity_id(kind: EntityType, canonical: str) -> str:
