@@ -95,6 +95,13 @@ class Settings(BaseSettings):
         description="Estimated Jaccard similarity of 5-word shingles from which two bodies are near-duplicates.",
     )
     batch_size: int = Field(64, ge=1, description="Articles per NER batch and per Elasticsearch bulk request.")
+    story_window_days: float = Field(
+        7.0,
+        gt=0,
+        le=365,
+        description="An article can join a story that took an article within this many days of it; "
+        "stories idle longer leave the story stage's memory.",
+    )
     worker_stall_timeout_s: float = Field(
         300.0,
         ge=0,
@@ -111,6 +118,11 @@ class Settings(BaseSettings):
     # --- Elasticsearch -------------------------------------------------------
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch HTTP endpoint.")
     index_alias: str = Field("newsflow-articles", description="Alias searched by the API; indices are <alias>-v<N>.")
+    stories_alias: str | None = Field(
+        None,
+        description="Alias of the stories index (indices <alias>-v<N>); default: the articles alias with "
+        "`-articles` replaced by `-stories` (`newsflow-stories`).",
+    )
     kibana_url: str = Field(
         "http://127.0.0.1:5601", description="Kibana that `newsflow kibana-setup` imports the saved objects into."
     )
@@ -261,6 +273,13 @@ class Settings(BaseSettings):
         """Host and port of the Elasticsearch URL (the local stack binds there)."""
         parts = urlsplit(self.elasticsearch_url)
         return parts.hostname or "127.0.0.1", parts.port or 9200
+
+    @property
+    def stories_index_alias(self) -> str:
+        """The stories alias: ``stories_alias``, else derived from the articles alias."""
+        if self.stories_alias:
+            return self.stories_alias
+        return f"{self.index_alias.removesuffix('-articles')}-stories"
 
     @property
     def processed_path(self) -> Path:

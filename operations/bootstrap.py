@@ -1,4 +1,4 @@
-"""Create the pipeline's topics and the article index (template, first version, alias).
+"""Create the pipeline's topics, the article index and the stories index (template, first version, alias).
 
 Both steps are idempotent: existing topics and indices are left untouched.
 """
@@ -16,6 +16,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from newsflow.infra.settings import Settings
 from newsflow.operations.errors import OperationError
 from newsflow.schemas.index import INDEX_MAPPING, index_name, template_body
+from newsflow.schemas.story_index import STORY_INDEX_MAPPING, STORY_INDEX_VERSION, story_template_body
 from newsflow.schemas.topics import ALL_TOPICS, CHANGELOG_CONFIG, TABLE_PARTITIONS, TABLES, changelog_topic
 
 log = logging.getLogger("newsflow.bootstrap")
@@ -68,19 +69,38 @@ def create_index(settings: Settings) -> str | None:
     """
     es = Elasticsearch(settings.elasticsearch_url)
     alias = settings.index_alias
-    es.indices.put_template(name=alias, body=template_body(alias))
+    created = _create_versioned(es, alias, template_body(alias), INDEX_MAPPING, index_name(alias))
+    if created is None:
+        _backfill_dated_at(es, alias)
+    return created
+
+
+def create_story_index(settings: Settings) -> str | None:
+    """The same for the stories index (its documents come from the story stage; no reindex needed)."""
+    es = Elasticsearch(settings.elasticsearch_url)
+    alias = settings.stories_index_alias
+    index = index_name(alias, STORY_INDEX_VERSION)
+    return _create_versioned(es, alias, story_template_body(alias), STORY_INDEX_MAPPING, index)
+
+
+def _create_versioned(es: Any, alias: str, template: dict[str, Any], mapping: dict[str, Any], index: str) -> str | None:
+    """Template, then ``index`` behind ``alias`` unless the alias exists (then new fields go in place)."""
+    es.indices.put_template(name=alias, body=template)
     if es.indices.exists_alias(name=alias):
         try:
-            es.indices.put_mapping(index=alias, body=INDEX_MAPPING)
+            es.indices.put_mapping(index=alias, body=mapping)
         except TransportError as exc:
             raise OperationError(
                 f"the index behind {alias!r} has a mapping that can't be updated in place ({exc.error}); "
                 "run `newsflow reindex` to build a new index version"
             ) from exc
-        _backfill_dated_at(es, alias)
         return None
-    index = index_name(alias)
-    es.indices.create(index=index, aliases={alias: {"is_write_index": True}})
+    try:
+        es.indices.create(index=index, aliases={alias: {"is_write_index": True}})
+    except TransportError as exc:
+        if getattr(exc, "error", "") != "resource_already_exists_exception":
+            raise
+        return None  # another process created it between our check and create: fine
     return index
 
 
@@ -109,4 +129,8 @@ def bootstrap(settings: Settings) -> None:
     """Topics and index, ready for the pipeline."""
     topics = create_topics(settings)
     index = create_index(settings)
-    log.info("bootstrap done", extra={"topics_created": len(topics), "index_created": index or "-"})
+    stories = create_story_index(settings)
+    log.info(
+        "bootstrap done",
+        extra={"topics_created": len(topics), "index_created": index or "-", "stories_index_created": stories or "-"},
+    )

@@ -1,12 +1,14 @@
 """Kafka -> Elasticsearch: bulk writes that are idempotent and independent of arrival order.
 
-Every write is a scripted upsert keyed by ``article_id``, so replaying any
-message changes nothing, and the three kinds of message (enriched article,
-duplicate copy, near-duplicate link) may arrive in any order:
+Every write is a scripted upsert keyed by ``article_id`` (a story's by
+``story_id``, in the stories index), so replaying any message changes nothing,
+and the four kinds of message (enriched article, duplicate copy,
+near-duplicate link, story revision) may arrive in any order:
 - an article merges its fields and leaves copies and links alone;
 - a copy is added once per ``source_id``;
 - a link is kept when it is more similar than the one already recorded
-  (ties: the smaller original id), so the result does not depend on order.
+  (ties: the smaller original id), so the result does not depend on order;
+- a story revision replaces the story unless a later revision is already there.
 
 Transient failures (429, 5xx, connection errors) are retried with backoff
 for as long as it takes: the agent waits, lag grows, nothing is lost. Other
@@ -27,6 +29,7 @@ from pydantic import BaseModel
 
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.schemas.articles import ArticleDocument, CopySeen, NearDuplicateLink
+from newsflow.schemas.stories import StoryDocument
 
 log = logging.getLogger("newsflow.sink")
 
@@ -55,10 +58,16 @@ ctx._source.dedup_group = params.original;
 if (ctx._source.article_id == null) { ctx._source.article_id = params.id; }
 """
 
+_SET_STORY = """
+if (ctx._source.revision != null && ctx._source.revision >= params.doc.revision) { ctx.op = 'none'; return; }
+ctx._source.clear();
+ctx._source.putAll(params.doc);
+"""
+
 # Fields an enriched article must not overwrite: they belong to the copy and link writes.
 _KEPT_FIELDS = {"copies", "copy_count", "near_duplicate_of", "near_duplicate_similarity", "dedup_group"}
 
-SinkMessage = ArticleDocument | CopySeen | NearDuplicateLink
+SinkMessage = ArticleDocument | CopySeen | NearDuplicateLink | StoryDocument
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -70,9 +79,20 @@ class SinkFailure:
     error: str
     reason: str
 
+    @property
+    def where(self) -> dict[str, str]:
+        """What the dead letter names: the article (or the story) the message was about."""
+        if isinstance(self.message, StoryDocument):
+            return {"path": f"story:{self.message.story_id}"}
+        return {"article_id": self.message.article_id}
 
-def bulk_operation(message: SinkMessage, index: str) -> list[dict[str, Any]]:
-    """The two bulk lines (action and body) that apply ``message``."""
+
+def bulk_operation(message: SinkMessage, index: str, stories_index: str) -> list[dict[str, Any]]:
+    """The two bulk lines (action and body) that apply ``message`` (articles to ``index``, stories beside)."""
+    if isinstance(message, StoryDocument):
+        story = {"source": _SET_STORY, "params": {"doc": message.model_dump(mode="json")}}
+        action = {"update": {"_index": stories_index, "_id": message.story_id, "retry_on_conflict": 5}}
+        return [action, {"script": {"lang": "painless", **story}, "scripted_upsert": True, "upsert": {}}]
     if isinstance(message, ArticleDocument):
         doc = message.model_dump(mode="json", exclude=_KEPT_FIELDS)
         script = {"source": _MERGE_ARTICLE, "params": {"doc": doc}}
@@ -112,8 +132,16 @@ def distinct(messages: Sequence[M]) -> list[M]:
 class ElasticsearchSink:
     """Bulk-applies sink messages to the index alias, retrying transient failures (timed and counted in ``metrics``)."""
 
-    def __init__(self, url: str, index: str, max_backoff_s: float = 30.0, metrics: WorkerMetrics | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        index: str,
+        stories_index: str,
+        max_backoff_s: float = 30.0,
+        metrics: WorkerMetrics | None = None,
+    ) -> None:
         self.index = index
+        self.stories_index = stories_index
         self.max_backoff_s = max_backoff_s
         self.metrics = metrics if metrics is not None else WorkerMetrics()
         # True while a write waits for Elasticsearch (the worker's stall watchdog excuses that).
@@ -130,7 +158,7 @@ class ElasticsearchSink:
         failures: list[SinkFailure] = []
         backoff = 0.5
         while pending:
-            body = [line for m in pending for line in bulk_operation(m, self.index)]
+            body = [line for m in pending for line in bulk_operation(m, self.index, self.stories_index)]
             try:
                 response = self._es.bulk(body=body)
             except (EsConnectionError, TransportError) as exc:

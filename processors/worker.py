@@ -26,7 +26,7 @@ from newsflow.processors.app import create_app
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.sink import ElasticsearchSink
-from newsflow.processors.stages import entities, exact_dedup, index, near_duplicates, normalize, registry
+from newsflow.processors.stages import entities, exact_dedup, index, near_duplicates, normalize, registry, stories
 from newsflow.processors.watchdog import ProgressWatchdog, read_backlog
 from newsflow.schemas.topics import processors_group
 
@@ -45,6 +45,7 @@ def build_worker(settings: Settings, worker_id: str, metrics: WorkerMetrics | No
     exact_dedup.register(pipeline)
     entities.register(pipeline)
     registry.register(pipeline)
+    stories.register(pipeline)
     near_duplicates.register(pipeline)
     sink = index.register(pipeline)
     _add_watchdog(app, settings, sink)

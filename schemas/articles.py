@@ -184,6 +184,9 @@ class ArticleDocument(_Contract):
         description="``published_at`` when the source gave one, else when the file was received: "
         "the date that search filters, sorts and charts on."
     )
+    date_note: str | None = Field(
+        None, description="Why ``dated_at`` is not ``published_at`` although the source gave one (a date out of range)."
+    )
     language: str
     word_count: int
     entities: list[Entity] = []
@@ -197,6 +200,7 @@ class ArticleDocument(_Contract):
     near_duplicate_of: str | None = None
     near_duplicate_similarity: float | None = None
     dedup_group: str = Field(description="Id shared by an original and its near-duplicates (collapse key).")
+    story_id: str | None = Field(None, description="The story the article belongs to (the stories index's id).")
 
     def with_entities(self, entities: list[Entity]) -> ArticleDocument:
         """This document with ``entities`` and the fields derived from them (ids, the facets' names)."""

@@ -19,6 +19,7 @@ class Stage(StrEnum):
     DEDUP = "dedup"
     ENRICH = "enrich"
     RESOLVE = "resolve"
+    STORIES = "stories"
     SINK = "sink"
 
 

@@ -47,6 +47,7 @@ INDEX_MAPPING: dict[str, Any] = {
         "published_at": _DATE,
         "ingested_at": _DATE,
         "dated_at": _DATE,
+        "date_note": {"type": "keyword", "index": False},
         "language": _KEYWORD,
         "word_count": {"type": "integer"},
         "entities": {
@@ -78,6 +79,7 @@ INDEX_MAPPING: dict[str, Any] = {
         "near_duplicate_of": _KEYWORD,
         "near_duplicate_similarity": {"type": "float"},
         "dedup_group": _KEYWORD,
+        "story_id": _KEYWORD,
     },
 }
 

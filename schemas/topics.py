@@ -23,6 +23,7 @@ from newsflow.schemas.articles import (
 )
 from newsflow.schemas.deadletter import DEADLETTER_SCHEMA_VERSION, DeadLetter, Stage
 from newsflow.schemas.files import FILE_RECEIPT_SCHEMA_VERSION, FileReceipt
+from newsflow.schemas.stories import STORY_SCHEMA_VERSION, StoryDocument
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,29 @@ RECOGNIZED = TopicSpec(
     "Enriched documents with the entities as one article shows them, for the entity registry.",
     partitions=1,
 )
+# One partition again: every article meets every active story in one order, whichever worker
+# recognised it, and the same order gives the same stories (docs/pipeline.md, "Stories").
+RESOLVED = TopicSpec(
+    "articles.resolved",
+    ArticleDocument,
+    ARTICLE_SCHEMA_VERSION,
+    "article_id",
+    "Enriched documents with their entities resolved across articles, for the story stage.",
+    partitions=1,
+)
 ENRICHED = TopicSpec(
     "articles.enriched",
     ArticleDocument,
     ARTICLE_SCHEMA_VERSION,
     "article_id",
-    "Enriched documents, ready for Elasticsearch.",
+    "Enriched documents with their story, ready for Elasticsearch.",
+)
+STORIES = TopicSpec(
+    "stories",
+    StoryDocument,
+    STORY_SCHEMA_VERSION,
+    "story_id",
+    "Each story's latest revision after an article joined it, for the stories index.",
 )
 COPIES = TopicSpec(
     "articles.copies",
@@ -124,7 +142,7 @@ FILES = TopicSpec(
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
-    RAW, NORMALIZED, UNIQUE, RECOGNIZED, ENRICHED, COPIES, BANDS, LINKS, DEADLETTER, FILES,
+    RAW, NORMALIZED, UNIQUE, RECOGNIZED, RESOLVED, ENRICHED, STORIES, COPIES, BANDS, LINKS, DEADLETTER, FILES,
 )  # fmt: skip
 
 
@@ -152,21 +170,29 @@ ENTITIES_STAGE = StageSpec(
 REGISTRY_STAGE = StageSpec(
     "registry",
     (RECOGNIZED,),
-    (ENRICHED,),
+    (RESOLVED,),
     Stage.RESOLVE,
     "entities resolved across articles: type votes, surnames to full names, one spelling",
+)
+STORIES_STAGE = StageSpec(
+    "stories",
+    (RESOLVED,),
+    (ENRICHED, STORIES),
+    Stage.STORIES,
+    "each article joins the most similar active story or opens one",
 )
 NEAR_DUPLICATES_STAGE = StageSpec(
     "near_duplicates", (BANDS,), (LINKS,), Stage.DEDUP, "each band member against its bucket; verified pairs link"
 )
 INDEX_STAGE = StageSpec(
-    "index", (ENRICHED, COPIES, LINKS), (), Stage.SINK, "bulk writes to Elasticsearch, offsets after the write"
+    "index", (ENRICHED, COPIES, LINKS, STORIES), (), Stage.SINK, "bulk writes to Elasticsearch, offsets after the write"
 )
 STAGES: tuple[StageSpec, ...] = (
     NORMALIZE_STAGE,
     EXACT_DEDUP_STAGE,
     ENTITIES_STAGE,
     REGISTRY_STAGE,
+    STORIES_STAGE,
     NEAR_DUPLICATES_STAGE,
     INDEX_STAGE,
 )
@@ -199,9 +225,19 @@ FIRST_SOURCES_TABLE = "first-sources"
 LSH_BUCKETS_TABLE = "lsh-buckets"
 ENTITY_REGISTRY_TABLE = "entity-registry"
 ENTITY_RESOLUTIONS_TABLE = "entity-resolutions"
-TABLES: tuple[str, ...] = (FIRST_SOURCES_TABLE, LSH_BUCKETS_TABLE, ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE)
+STORY_STATES_TABLE = "story-states"
+STORY_POSTINGS_TABLE = "story-postings"
+STORY_ASSIGNMENTS_TABLE = "story-assignments"
+STORY_QUEUE_TABLE = "story-queue"
+TABLES: tuple[str, ...] = (
+    FIRST_SOURCES_TABLE, LSH_BUCKETS_TABLE, ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE,
+    STORY_STATES_TABLE, STORY_POSTINGS_TABLE, STORY_ASSIGNMENTS_TABLE, STORY_QUEUE_TABLE,
+)  # fmt: skip
 # Tables of a stage that reads a fixed-partition topic have its partition count (Faust co-partitions them).
-TABLE_PARTITIONS: dict[str, int] = {ENTITY_REGISTRY_TABLE: 1, ENTITY_RESOLUTIONS_TABLE: 1}
+TABLE_PARTITIONS: dict[str, int] = {
+    ENTITY_REGISTRY_TABLE: 1, ENTITY_RESOLUTIONS_TABLE: 1,
+    STORY_STATES_TABLE: 1, STORY_POSTINGS_TABLE: 1, STORY_ASSIGNMENTS_TABLE: 1, STORY_QUEUE_TABLE: 1,
+}  # fmt: skip
 # Changelogs keep only the latest value per key; they are the tables' backup.
 CHANGELOG_CONFIG = {"cleanup.policy": "compact"}
 

@@ -13,6 +13,7 @@ from typing import cast
 import faust
 from faust.types import EventT
 
+from newsflow.processors.dating import filed_date
 from newsflow.processors.entities import EntityExtractor
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.pipeline import Pipeline
@@ -25,6 +26,7 @@ STAGE = ENTITIES_STAGE
 
 def article_document(article: NormalizedArticle, entities: list[Entity]) -> ArticleDocument:
     """The document of ``article`` with the ``entities`` it shows alone (the registry stage resolves them)."""
+    dated_at, date_note = filed_date(article.published_at, article.source.received_at)
     return ArticleDocument(
         article_id=article.article_id,
         title=article.title,
@@ -33,7 +35,8 @@ def article_document(article: NormalizedArticle, entities: list[Entity]) -> Arti
         url=article.url,
         published_at=article.published_at,
         ingested_at=datetime.now(UTC),
-        dated_at=article.published_at or article.source.received_at,
+        dated_at=dated_at,
+        date_note=date_note,
         language=article.language,
         word_count=article.word_count,
         source=article.source,

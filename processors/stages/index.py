@@ -19,7 +19,9 @@ STAGE = INDEX_STAGE
 def register(pipeline: Pipeline) -> ElasticsearchSink:
     """Add the index agent to ``pipeline``'s app; returns its sink (the watchdog asks whether it is waiting)."""
     settings = pipeline.settings
-    sink = ElasticsearchSink(settings.elasticsearch_url, settings.index_alias, metrics=pipeline.metrics)
+    sink = ElasticsearchSink(
+        settings.elasticsearch_url, settings.index_alias, settings.stories_index_alias, metrics=pipeline.metrics
+    )
 
     async def index_batch(events: list[EventT[bytes]]) -> None:
         messages: list[SinkMessage] = []
@@ -38,7 +40,7 @@ def register(pipeline: Pipeline) -> ElasticsearchSink:
         for failure in failures:
             await pipeline.dead_letter(
                 STAGE, failure.error, failure.reason, failure.message.model_dump_json(by_alias=True),
-                article_id=failure.message.article_id,
+                **failure.where,
             )  # fmt: skip
 
     @pipeline.app.agent(pipeline.topic(*INDEX_STAGE.reads), name="index_documents")

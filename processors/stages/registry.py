@@ -1,4 +1,4 @@
-"""Stage registry: each article's entities resolved across all articles (processors/registry.py), then indexed.
+"""Stage registry: each article's entities resolved across all articles (processors/registry.py), on to the stories.
 
 It reads ``articles.recognized``, which has one partition: one worker at a
 time holds the registry, every article meets it in one order, and the
@@ -24,7 +24,7 @@ from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.registry import input_digest, resolve_article
 from newsflow.schemas.articles import ArticleDocument
 from newsflow.schemas.registry import ArticleResolution, RegistryEntry
-from newsflow.schemas.topics import ENRICHED, ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE, REGISTRY_STAGE
+from newsflow.schemas.topics import ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE, REGISTRY_STAGE, RESOLVED
 
 STAGE = REGISTRY_STAGE
 
@@ -63,7 +63,7 @@ def register(pipeline: Pipeline) -> None:
             entities = resolve_article(document.entities, store)
             resolution = ArticleResolution(input_digest=digest, entities=entities)
             resolutions[document.article_id] = resolution.model_dump(mode="json")
-        await pipeline.send(ENRICHED, document.article_id, document.with_entities(entities))
+        await pipeline.send(RESOLVED, document.article_id, document.with_entities(entities))
 
     @pipeline.app.agent(pipeline.topic(*REGISTRY_STAGE.reads), name="resolve")
     async def resolve(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:

@@ -260,7 +260,7 @@ class _BusyElasticsearch:
 
 def test_the_sink_counts_its_retries_and_times_its_writes() -> None:
     registry = CollectorRegistry()
-    sink = ElasticsearchSink("http://127.0.0.1:1", "unused", metrics=WorkerMetrics(registry))
+    sink = ElasticsearchSink("http://127.0.0.1:1", "unused", "unused-stories", metrics=WorkerMetrics(registry))
     sink._es = cast(Any, _BusyElasticsearch())
     copy = CopyRecord(
         source_id="s1", path="a.txt", format=SourceFormat.TEXT, outlet=None, received_at=datetime.now(UTC)

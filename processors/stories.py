@@ -1,0 +1,473 @@
+"""Stories: online clustering of articles into events, in the spirit of Miranda et al. (EMNLP 2018).
+
+Each article is compared with the stories active in a recent window and joins
+the most similar one when the similarity clears a threshold; otherwise it
+opens a story of its own. Pure logic over a :class:`StoryStore` (the stage
+keeps it in Faust tables, tests in :class:`MemoryStore`).
+
+The similarity of an article and a story combines
+- the words: cosine of the article's TF-IDF vector (title words count twice)
+  and the story's centroid. Rarity comes from general word frequencies
+  (``wordfreq``, per language), not from the stream, so a decision depends on
+  nothing but the article and the stories before it;
+- the entities: cosine of the article's entity ids and the story's;
+- the time: full weight within a day of the story's span, then decaying.
+
+Candidates are found through postings: each article's rarest terms and its
+entities, each key listing the stories recently active under it. A story's
+record is bounded (its largest terms and entities, a capped outlet list), so
+the work for an article does not grow with the size of the story it joins.
+
+Stories that took no article within the window leave the store through a
+queue swept a few steps per article, so memory is bounded by the window.
+Everything is ordered explicitly: the same input order gives the same stories.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Protocol
+
+import wordfreq
+
+from newsflow.schemas.articles import ArticleDocument, Entity, EntityType
+from newsflow.schemas.stories import (
+    MAX_POSTED_KEYS,
+    MAX_POSTINGS_PER_KEY,
+    MAX_STORY_ENTITIES,
+    MAX_STORY_OUTLETS,
+    MAX_STORY_TERMS,
+    TOP_ENTITIES_SHOWN,
+    HeadlineChoice,
+    StoryAssignment,
+    StoryClock,
+    StoryDocument,
+    StoryEntity,
+    StoryOutlet,
+    StoryPosting,
+    StoryPostings,
+    StoryState,
+)
+
+
+@dataclass(frozen=True)
+class StoryParameters:
+    """How stories are made. Chosen on the dev part of the labelled set (bench/stories.py)."""
+
+    window: timedelta = timedelta(days=7)
+    threshold: float = 0.30
+    text_weight: float = 0.7
+    entity_weight: float = 0.3
+    # Within this distance of a story's span an article counts as simultaneous; beyond, similarity decays.
+    time_grace: timedelta = timedelta(days=1)
+    time_scale: timedelta = timedelta(days=3)
+    article_terms: int = 60
+    probe_terms: int = 10
+    probe_entities: int = 8
+    candidates: int = 20
+    sweep_steps: int = 4
+
+
+WORD = re.compile(r"[^\W\d_]+")
+# Zipf frequency (log10 per billion words) at and above which a word carries no weight ("the" is 7.7).
+COMMON_ZIPF = 7.0
+MAX_RARITY = 6.0
+ENTITY_TYPE_WEIGHT = {EntityType.PERSON: 1.0, EntityType.ORGANIZATION: 1.0, EntityType.PLACE: 0.5}
+
+
+class StoryStore(Protocol):
+    """Where the story stage keeps its memory."""
+
+    def story(self, story_id: str) -> StoryState | None: ...
+    def put_story(self, state: StoryState) -> None: ...
+    def delete_story(self, story_id: str) -> None: ...
+    def postings(self, key: str) -> StoryPostings | None: ...
+    def put_postings(self, key: str, postings: StoryPostings | None) -> None: ...
+    def assignment(self, article_id: str) -> StoryAssignment | None: ...
+    def put_assignment(self, article_id: str, assignment: StoryAssignment) -> None: ...
+    def clock(self) -> StoryClock: ...
+    def put_clock(self, clock: StoryClock) -> None: ...
+    def queued(self, sequence: int) -> str | None: ...
+    def put_queued(self, sequence: int, story_id: str | None) -> None: ...
+
+
+class MemoryStore:
+    """A :class:`StoryStore` in dictionaries (tests, benchmarks)."""
+
+    def __init__(self) -> None:
+        self.stories: dict[str, StoryState] = {}
+        self.posting_lists: dict[str, StoryPostings] = {}
+        self.assignments: dict[str, StoryAssignment] = {}
+        self.queue: dict[int, str] = {}
+        self._clock = StoryClock()
+
+    def story(self, story_id: str) -> StoryState | None:
+        return self.stories.get(story_id)
+
+    def put_story(self, state: StoryState) -> None:
+        self.stories[state.story_id] = state
+
+    def delete_story(self, story_id: str) -> None:
+        self.stories.pop(story_id, None)
+
+    def postings(self, key: str) -> StoryPostings | None:
+        return self.posting_lists.get(key)
+
+    def put_postings(self, key: str, postings: StoryPostings | None) -> None:
+        if postings is None:
+            self.posting_lists.pop(key, None)
+        else:
+            self.posting_lists[key] = postings
+
+    def assignment(self, article_id: str) -> StoryAssignment | None:
+        return self.assignments.get(article_id)
+
+    def put_assignment(self, article_id: str, assignment: StoryAssignment) -> None:
+        self.assignments[article_id] = assignment
+
+    def clock(self) -> StoryClock:
+        return self._clock
+
+    def put_clock(self, clock: StoryClock) -> None:
+        self._clock = clock
+
+    def queued(self, sequence: int) -> str | None:
+        return self.queue.get(sequence)
+
+    def put_queued(self, sequence: int, story_id: str | None) -> None:
+        if story_id is None:
+            self.queue.pop(sequence, None)
+        else:
+            self.queue[sequence] = story_id
+
+
+@cache
+def _frequencies(language: str) -> Mapping[str, float]:
+    """General word frequencies of ``language`` (empty for a language wordfreq does not know)."""
+    try:
+        return wordfreq.get_frequency_dict(language, wordlist="best")
+    except LookupError:
+        return {}
+
+
+def rarity(word: str, language: str) -> float:
+    """How much a word says about what an article is about: 0 for "the", up to 6 for a word never seen."""
+    frequencies = _frequencies(language)
+    if not frequencies:
+        return 1.0  # no statistics for this language: plain term frequency
+    frequency = frequencies.get(word, 0.0)
+    zipf = math.log10(frequency * 1e9) if frequency > 0 else 0.0
+    return max(0.0, min(MAX_RARITY, COMMON_ZIPF - zipf))
+
+
+def _normalised(weights: Mapping[str, float], keep: int) -> dict[str, float]:
+    """The ``keep`` largest weights (ties by key), scaled to unit length."""
+    top = sorted(((k, w) for k, w in weights.items() if w > 0), key=lambda kw: (-kw[1], kw[0]))[:keep]
+    norm = math.sqrt(sum(w * w for _, w in top))
+    return {k: w / norm for k, w in top} if norm else {}
+
+
+def term_vector(title: str, body: str, language: str, keep: int = 60) -> dict[str, float]:
+    """The article's words weighted by (1 + log count) x rarity, title words twice, ``keep`` largest, unit length."""
+    counts: Counter[str] = Counter()
+    for text, times in ((title, 2), (body, 1)):
+        for word in WORD.findall(text.casefold()):
+            if len(word) >= 3 or not word.isascii():
+                counts[word] += times
+    weights = {w: (1.0 + math.log(n)) * rarity(w, language) for w, n in counts.items()}
+    return _normalised(weights, keep)
+
+
+def entity_vector(entities: Iterable[Entity]) -> dict[str, float]:
+    """The article's entity ids weighted by (1 + log mentions) and type (places weigh less), unit length."""
+    weights = {e.id: (1.0 + math.log(e.mentions)) * ENTITY_TYPE_WEIGHT[e.type] for e in entities}
+    return _normalised(weights, len(weights))
+
+
+def _cosine_to_centroid(vector: Mapping[str, float], centroid: Mapping[str, float]) -> float:
+    norm = math.sqrt(sum(w * w for w in centroid.values()))
+    if not norm:
+        return 0.0
+    return sum(w * centroid.get(k, 0.0) for k, w in vector.items()) / norm
+
+
+def _add(centroid: Mapping[str, float], vector: Mapping[str, float], keep: int) -> dict[str, float]:
+    summed = dict(centroid)
+    for key, weight in vector.items():
+        summed[key] = summed.get(key, 0.0) + weight
+    top = sorted(summed.items(), key=lambda kw: (-kw[1], kw[0]))[:keep]
+    return dict(top)
+
+
+@dataclass(frozen=True)
+class ArticleFeatures:
+    """What the clustering reads of an article."""
+
+    article_id: str
+    title: str
+    language: str
+    at: datetime
+    outlet: str | None
+    terms: dict[str, float]
+    entities: dict[str, float]
+    entity_names: dict[str, tuple[str, EntityType]]
+
+    def probe_keys(self, params: StoryParameters) -> list[str]:
+        """Postings keys of the article: its rarest-weighted terms and its heaviest entities."""
+        terms = list(self.terms)[: params.probe_terms]  # already sorted by weight
+        entities = list(self.entities)[: params.probe_entities]
+        return [f"{self.language}|t|{t}" for t in terms] + [f"{self.language}|e|{e}" for e in entities]
+
+
+def article_features(document: ArticleDocument, params: StoryParameters) -> ArticleFeatures:
+    """The vectors, time and outlet of an enriched document."""
+    return ArticleFeatures(
+        article_id=document.article_id,
+        title=document.title,
+        language=document.language,
+        at=document.dated_at,
+        outlet=document.outlet,
+        terms=term_vector(document.title, document.body, document.language, params.article_terms),
+        entities=entity_vector(document.entities),
+        entity_names={e.id: (e.canonical, e.type) for e in document.entities},
+    )
+
+
+def time_factor(at: datetime, state: StoryState, params: StoryParameters) -> float:
+    """1 within ``time_grace`` of the story's span, then exp(-distance / ``time_scale``)."""
+    if at < state.first_seen:
+        distance = state.first_seen - at
+    elif at > state.last_seen:
+        distance = at - state.last_seen
+    else:
+        distance = timedelta(0)
+    beyond = max(0.0, (distance - params.time_grace).total_seconds())
+    return math.exp(-beyond / params.time_scale.total_seconds())
+
+
+def similarity(features: ArticleFeatures, state: StoryState, params: StoryParameters) -> float:
+    """How well the article fits the story: weighted cosines of words and entities, times the time factor."""
+    text = _cosine_to_centroid(features.terms, state.terms)
+    entities = _cosine_to_centroid(features.entities, state.entities) if features.entities else 0.0
+    weight = params.text_weight + (params.entity_weight if features.entities and state.entities else 0.0)
+    combined = (params.text_weight * text + params.entity_weight * entities) / weight
+    return combined * time_factor(features.at, state, params)
+
+
+@dataclass(frozen=True)
+class StoryDecision:
+    """What the clustering decided for one article."""
+
+    assignment: StoryAssignment
+    story: StoryDocument
+    opened: bool
+    replayed: bool = False
+
+
+def story_id_of(article_id: str) -> str:
+    """Id of a story opened by ``article_id`` (stable: article ids are content hashes)."""
+    return f"st-{article_id[:24]}"
+
+
+def assign(
+    document: ArticleDocument, store: StoryStore, params: StoryParameters, now: datetime
+) -> StoryDecision | None:
+    """Give ``document`` its story (joining or opening one) and update the store; ``now`` stamps the revision.
+
+    An article seen before gets its earlier story again (a redelivery or a
+    replay changes nothing). Returns None only for an article seen before
+    whose story has since left the window (its assignment stands).
+    """
+    earlier = store.assignment(document.article_id)
+    if earlier is not None:
+        state = store.story(earlier.story_id)
+        if state is None:
+            return None
+        return StoryDecision(earlier, story_document(state, now), opened=False, replayed=True)
+    features = article_features(document, params)
+    clock = store.clock()
+    watermark = max(clock.watermark, features.at) if clock.watermark else features.at
+    best, score = _best_story(features, store, params)
+    if best is not None and score >= params.threshold:
+        state = _join(best, features)
+        assignment = StoryAssignment(story_id=best.story_id, similarity=round(score, 6))
+        opened = False
+        tail = clock.tail
+    else:
+        state = _open(features, sequence=clock.tail)
+        store.put_queued(clock.tail, state.story_id)
+        assignment = StoryAssignment(story_id=state.story_id, similarity=0.0)
+        opened = True
+        tail = clock.tail + 1
+    state = _post(state, features.probe_keys(params), store, features.at)
+    store.put_story(state)
+    store.put_assignment(document.article_id, assignment)
+    store.put_clock(_sweep(store, clock.model_copy(update={"tail": tail, "watermark": watermark}), params))
+    return StoryDecision(assignment, story_document(state, now), opened=opened)
+
+
+def _best_story(
+    features: ArticleFeatures, store: StoryStore, params: StoryParameters
+) -> tuple[StoryState | None, float]:
+    """The most similar active story among those sharing a probe key with the article."""
+    oldest = features.at - params.window
+    hits: Counter[str] = Counter()
+    for key in features.probe_keys(params):
+        postings = store.postings(key)
+        for posting in postings.stories if postings else []:
+            if posting.last_seen >= oldest:
+                hits[posting.story_id] += 1
+    ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[: params.candidates]
+    best: StoryState | None = None
+    best_score = -1.0
+    for story_id, _ in ranked:
+        state = store.story(story_id)
+        if state is None or state.language != features.language or state.last_seen < oldest:
+            continue
+        score = similarity(features, state, params)
+        if score > best_score or (score == best_score and best is not None and story_id < best.story_id):
+            best, best_score = state, score
+    return best, best_score
+
+
+def _open(features: ArticleFeatures, sequence: int) -> StoryState:
+    return StoryState(
+        story_id=story_id_of(features.article_id),
+        revision=1,
+        language=features.language,
+        sequence=sequence,
+        first_seen=features.at,
+        last_seen=features.at,
+        article_count=1,
+        terms=dict(features.terms),
+        entities=dict(features.entities),
+        entity_names={
+            k: (name, kind, 1) for k, (name, kind) in features.entity_names.items() if k in features.entities
+        },
+        outlets={features.outlet: 1} if features.outlet else {},
+        outlet_count=1 if features.outlet else 0,
+        headline=HeadlineChoice(article_id=features.article_id, title=features.title, terms=features.terms),
+        posted_keys=[],
+    )
+
+
+def _join(state: StoryState, features: ArticleFeatures) -> StoryState:
+    terms = _add(state.terms, features.terms, MAX_STORY_TERMS)
+    entities = _add(state.entities, features.entities, MAX_STORY_ENTITIES)
+    names: dict[str, tuple[str, EntityType, int]] = {}
+    for key in entities:
+        if key in state.entity_names:
+            name, kind, count = state.entity_names[key]
+            names[key] = (name, kind, count + (1 if key in features.entity_names else 0))
+        elif key in features.entity_names:
+            name, kind = features.entity_names[key]
+            names[key] = (name, kind, 1)
+    outlets = dict(state.outlets)
+    outlet_count = state.outlet_count
+    if features.outlet:
+        if features.outlet in outlets:
+            outlets[features.outlet] += 1
+        elif len(outlets) < MAX_STORY_OUTLETS:
+            outlets[features.outlet] = 1
+            outlet_count += 1
+        else:
+            outlet_count += 1  # counted, not kept: an outlet beyond the cap may be counted twice
+    headline = state.headline
+    if _cosine_to_centroid(features.terms, terms) > _cosine_to_centroid(headline.terms, terms):
+        headline = HeadlineChoice(article_id=features.article_id, title=features.title, terms=features.terms)
+    return state.model_copy(
+        update={
+            "revision": state.revision + 1,
+            "first_seen": min(state.first_seen, features.at),
+            "last_seen": max(state.last_seen, features.at),
+            "article_count": state.article_count + 1,
+            "terms": terms,
+            "entities": entities,
+            "entity_names": names,
+            "outlets": outlets,
+            "outlet_count": outlet_count,
+            "headline": headline,
+        }
+    )
+
+
+def _post(state: StoryState, keys: list[str], store: StoryStore, at: datetime) -> StoryState:
+    """List the story under the article's keys (latest first), within the caps."""
+    posted = list(state.posted_keys)
+    known = set(posted)
+    for key in keys:
+        if key not in known:
+            if len(posted) >= MAX_POSTED_KEYS:
+                continue  # a large story has hooks enough; its record stays bounded
+            posted.append(key)
+            known.add(key)
+        current = store.postings(key)
+        others = [p for p in (current.stories if current else []) if p.story_id != state.story_id]
+        entry = StoryPosting(story_id=state.story_id, last_seen=max(at, state.last_seen))
+        ranked = sorted([entry, *others], key=lambda p: (-p.last_seen.timestamp(), p.story_id))
+        store.put_postings(key, StoryPostings(stories=ranked[:MAX_POSTINGS_PER_KEY]))
+    return state.model_copy(update={"posted_keys": posted})
+
+
+def _sweep(store: StoryStore, clock: StoryClock, params: StoryParameters) -> StoryClock:
+    """A few steps of the eviction queue: stories idle for the window leave, the active one at the head re-queues."""
+    head, tail = clock.head, clock.tail
+    oldest = clock.watermark - params.window if clock.watermark else None
+    requeued = False
+    for _ in range(params.sweep_steps):
+        if head >= tail or oldest is None:
+            break
+        story_id = store.queued(head)
+        state = store.story(story_id) if story_id else None
+        if state is not None and state.sequence == head:
+            if state.last_seen >= oldest:
+                if requeued:
+                    break
+                store.put_queued(tail, state.story_id)
+                store.put_story(state.model_copy(update={"sequence": tail}))
+                tail += 1
+                requeued = True
+            else:
+                _evict(state, store)
+        store.put_queued(head, None)
+        head += 1
+    return clock.model_copy(update={"head": head, "tail": tail})
+
+
+def _evict(state: StoryState, store: StoryStore) -> None:
+    for key in state.posted_keys:
+        current = store.postings(key)
+        if current is None:
+            continue
+        kept = [p for p in current.stories if p.story_id != state.story_id]
+        store.put_postings(key, StoryPostings(stories=kept) if kept else None)
+    store.delete_story(state.story_id)
+
+
+def story_document(state: StoryState, now: datetime) -> StoryDocument:
+    """The indexed form of a story."""
+    outlets = sorted(state.outlets.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = sorted(state.entity_names.items(), key=lambda kv: (-kv[1][2], -state.entities.get(kv[0], 0.0), kv[0]))
+    return StoryDocument(
+        story_id=state.story_id,
+        revision=state.revision,
+        language=state.language,
+        headline=state.headline.title,
+        headline_article_id=state.headline.article_id,
+        first_seen=state.first_seen,
+        last_seen=state.last_seen,
+        article_count=state.article_count,
+        outlet_count=state.outlet_count,
+        outlets=[StoryOutlet(name=name, articles=count) for name, count in outlets],
+        top_entities=[
+            StoryEntity(id=key, name=name, type=kind, articles=count)
+            for key, (name, kind, count) in top[:TOP_ENTITIES_SHOWN]
+        ],
+        updated_at=now,
+    )
