@@ -124,13 +124,14 @@ def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> N
 
 
 def drop_sandbox(settings: Settings) -> None:
-    """Delete the sandbox's index, template and topics (Faust's changelogs included)."""
+    """Delete the sandbox's indices, templates and topics (Faust's changelogs included)."""
     es = Elasticsearch(settings.elasticsearch_url)
-    # The cluster refuses wildcard deletes (action.destructive_requires_name), so name each index.
-    indices = list(es.indices.get(index=f"{settings.index_alias}-v*"))
-    if indices:
-        es.indices.delete(index=",".join(indices))
-    es.indices.delete_template(name=settings.index_alias, ignore=[404])
+    for alias in (settings.index_alias, settings.stories_index_alias):
+        # The cluster refuses wildcard deletes (action.destructive_requires_name), so name each index.
+        indices = list(es.indices.get(index=f"{alias}-v*"))
+        if indices:
+            es.indices.delete(index=",".join(indices))
+        es.indices.delete_template(name=alias, ignore=[404])
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     try:
         topics = [t for t in admin.list_topics() if t.startswith(settings.topic_prefix)]
