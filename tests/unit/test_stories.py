@@ -38,6 +38,7 @@ FILM = (
 def document(
     article_id: str,
     text: tuple[str, str],
+    *,
     at: datetime = T0,
     outlet: str | None = "Reuters",
     language: str = "en",
