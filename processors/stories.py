@@ -280,36 +280,56 @@ def assign(
 ) -> StoryDecision | None:
     """Give ``document`` its story (joining or opening one) and update the store; ``now`` stamps the revision.
 
-    An article seen before gets its earlier story again (a redelivery or a
-    replay changes nothing). Returns None only for an article seen before
-    whose story has since left the window (its assignment stands).
+    An article seen before gets its earlier story again and adds nothing (a
+    redelivery or a replay counts once). The assignment is written before the
+    story, so a crash between the two writes leaves the story without that
+    article's words and count, never with them twice; a story whose opening
+    article was cut off so is opened again when that article comes back.
+    Returns None only for an article seen before whose story has since left
+    the window (its assignment stands).
     """
+    features = article_features(document, params)
     earlier = store.assignment(document.article_id)
     if earlier is not None:
         state = store.story(earlier.story_id)
+        if state is None and earlier.story_id == story_id_of(document.article_id):
+            return _apply(document, store, params=params, now=now, features=features, assignment=earlier, joined=None)
         if state is None:
             return None
         return StoryDecision(earlier, story_document(state, now), opened=False, replayed=True)
-    features = article_features(document, params)
-    clock = store.clock()
-    watermark = max(clock.watermark, features.at) if clock.watermark else features.at
     best, score = _best_story(features, store, params)
     if best is not None and score >= params.threshold:
-        state = _join(best, features)
         assignment = StoryAssignment(story_id=best.story_id, similarity=round(score, 6))
-        opened = False
-        tail = clock.tail
     else:
-        state = _open(features, sequence=clock.tail)
-        store.put_queued(clock.tail, state.story_id)
-        assignment = StoryAssignment(story_id=state.story_id, similarity=0.0)
-        opened = True
-        tail = clock.tail + 1
+        assignment, best = StoryAssignment(story_id=story_id_of(document.article_id), similarity=0.0), None
+    store.put_assignment(document.article_id, assignment)
+    return _apply(document, store, params=params, now=now, features=features, assignment=assignment, joined=best)
+
+
+def _apply(
+    document: ArticleDocument,
+    store: StoryStore,
+    *,
+    params: StoryParameters,
+    now: datetime,
+    features: ArticleFeatures,
+    assignment: StoryAssignment,
+    joined: StoryState | None,
+) -> StoryDecision:
+    """Add the article to the story it joined (or open its own), list it under its keys, sweep the queue."""
+    clock = store.clock()
+    watermark = max(clock.watermark, features.at) if clock.watermark else features.at
+    tail = clock.tail
+    if joined is not None:
+        state = _join(joined, features)
+    else:
+        state = _open(features, sequence=tail)
+        store.put_queued(tail, state.story_id)
+        tail += 1
     state = _post(state, features.probe_keys(params), store, features.at)
     store.put_story(state)
-    store.put_assignment(document.article_id, assignment)
     store.put_clock(_sweep(store, clock.model_copy(update={"tail": tail, "watermark": watermark}), params))
-    return StoryDecision(assignment, story_document(state, now), opened=opened)
+    return StoryDecision(assignment, story_document(state, now), opened=joined is None)
 
 
 def _best_story(

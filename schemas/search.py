@@ -27,6 +27,19 @@ class SortOrder(StrEnum):
     OLDEST = "oldest"
 
 
+class SearchGroup(StrEnum):
+    """What ``/search`` may group its hits by."""
+
+    STORY = "story"
+
+
+class StorySort(StrEnum):
+    """Orders of ``GET /stories``."""
+
+    LATEST = "latest"
+    SIZE = "size"
+
+
 class SearchParams(BaseModel):
     """Query-string parameters of ``GET /search``."""
 
@@ -73,16 +86,25 @@ class SearchParams(BaseModel):
         "on their original.",
     )
     facet_size: int = Field(10, ge=1, le=50, description="Buckets per facet.")
+    group: SearchGroup | None = Field(
+        None,
+        description="``story``: one hit per story (the best matching original of each), with the story's "
+        "counts in ``story``; ``total_stories`` counts the groups. Articles not yet in a story are left out.",
+    )
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> SearchParams:
-        if self.since is not None and self.until is not None and _as_date(self.since) > _as_date(self.until):
-            raise ValueError("since must not be after until")
+        _check_dates(self.since, self.until)
         return self
 
 
 def _as_date(value: datetime | date) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+def _check_dates(since: datetime | date | None, until: datetime | date | None) -> None:
+    if since is not None and until is not None and _as_date(since) > _as_date(until):
+        raise ValueError("since must not be after until")
 
 
 class EntityRef(BaseModel):
@@ -91,6 +113,16 @@ class EntityRef(BaseModel):
     id: str = Field(description="Stable id, the value to filter on.", examples=[ENTITY_ID_EXAMPLE])
     name: str = Field(description="Canonical name, the text to show.", examples=["Volodymyr Zelensky"])
     type: EntityType
+
+
+class StoryRef(BaseModel):
+    """The story a hit stands for (``/search?group=story``): "+N reports from M outlets"."""
+
+    id: str = Field(description="Story id, for ``/stories/{id}``.", examples=["st-5f0c2a9e1d7b4c3a8e6f1a2b"])
+    article_count: int = Field(description="Articles of the story in the index, republications included.")
+    outlet_count: int = Field(description="Distinct outlets among them (articles without an outlet count for none).")
+    other_reports: int = Field(description="Articles of the story besides this hit (``article_count`` - 1).")
+    matching_articles: int = Field(description="Articles of the story that match the query and filters.")
 
 
 class SearchHit(BaseModel):
@@ -115,6 +147,10 @@ class SearchHit(BaseModel):
     copy_count: int = Field(description="Exact copies of this article received from other files.")
     near_duplicate_count: int = Field(description="Near-duplicate republications collapsed into this hit.")
     near_duplicate_of: str | None = Field(description="The original, when this hit is itself a republication.")
+    story_id: str | None = Field(
+        None, description="The story the article belongs to (null for articles indexed before stories existed)."
+    )
+    story: StoryRef | None = Field(None, description="With ``group=story``: the story this hit stands for.")
     score: float | None
 
 
@@ -173,6 +209,8 @@ _HIT_EXAMPLE: dict[str, JsonValue] = {
     "copy_count": 1,
     "near_duplicate_count": 1,
     "near_duplicate_of": None,
+    "story_id": "st-5f0c2a9e1d7b4c3a8e6f1a2b",
+    "story": None,
     "score": 7.31,
 }
 
@@ -198,6 +236,7 @@ class SearchResponse(BaseModel):
                     },
                     "next_cursor": "eyJrIjoiMWEyYjNjIiwiYSI6WzcuMzFdfQ",
                     "took_ms": 12,
+                    "total_stories": None,
                 }
             ]
         }
@@ -205,6 +244,11 @@ class SearchResponse(BaseModel):
 
     api_version: int = SEARCH_API_VERSION
     total: int = Field(description="Matching articles after collapsing near-duplicates (exact).")
+    total_stories: int | None = Field(
+        None,
+        description="With ``group=story``: stories among the matching articles (exact up to 40,000, "
+        "Elasticsearch's cardinality precision); null otherwise.",
+    )
     hits: list[SearchHit]
     facets: Facets
     next_cursor: str | None = Field(description="Pass as ``cursor`` for the next page; null on the last page.")
@@ -332,6 +376,164 @@ class EntityView(BaseModel):
     mentions: int = Field(description="Mentions over all those articles.")
     surface_forms: list[SurfaceForm] = Field(description="Spellings found across articles, most widespread first.")
     latest_articles: list[EntityArticle] = Field(description="The newest articles mentioning it, newest first.")
+
+
+STORY_ID_PATTERN = r"^st-[0-9a-f]{24}$"
+STORY_ID_EXAMPLE = "st-5f0c2a9e1d7b4c3a8e6f1a2b"
+MAX_STORY_ARTICLES = 1000
+
+
+class StoriesParams(BaseModel):
+    """Query-string parameters of ``GET /stories``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str | None = Field(
+        None,
+        max_length=MAX_QUERY_CHARS,
+        description="Words (same syntax as /search): stories with at least one article whose title or body "
+        "matches, each with how many of its articles do (``matching_articles``).",
+        examples=["HIMARS"],
+    )
+    entity: list[str] = Field(
+        [],
+        max_length=10,
+        description="Entity ids ('person:volodymyr-zelensky') or canonical names among the story's top "
+        "entities; a story must have all of them.",
+        examples=[[ENTITY_ID_EXAMPLE]],
+    )
+    outlet: list[str] = Field([], max_length=20, description="Outlets that reported the story (any of them).")
+    language: list[str] = Field([], max_length=10, description="ISO 639-1 language codes (any of them).")
+    since: datetime | date | None = Field(
+        None, description="Latest article of the story on or after this date (``last_seen``), ISO 8601."
+    )
+    until: datetime | date | None = Field(
+        None, description="Latest article of the story on or before this date (``last_seen``), ISO 8601."
+    )
+    min_articles: int = Field(1, ge=1, le=1_000_000, description="Only stories with at least this many articles.")
+    sort: StorySort = Field(
+        StorySort.LATEST,
+        description="``latest``: most recent article first (``last_seen``); ``size``: most articles first.",
+    )
+    size: int = Field(10, ge=1, le=MAX_PAGE_SIZE, description="Stories per page.")
+    cursor: str | None = Field(
+        None, max_length=2048, description="``next_cursor`` of the previous page (same query and sort)."
+    )
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> StoriesParams:
+        _check_dates(self.since, self.until)
+        return self
+
+
+class StoryOutletCount(BaseModel):
+    """An outlet that reported the story and how many of its articles it wrote."""
+
+    name: str = Field(examples=["Reuters"])
+    articles: int
+
+
+class StoryEntityCount(BaseModel):
+    """One of the story's most present entities and how many of its articles name it."""
+
+    id: str = Field(description="Stable id, the value to filter on.", examples=[ENTITY_ID_EXAMPLE])
+    name: str = Field(description="Canonical name.", examples=["Volodymyr Zelensky"])
+    type: EntityType
+    articles: int
+
+
+class StorySummary(BaseModel):
+    """One story: every outlet's report of one event."""
+
+    story_id: str = Field(examples=[STORY_ID_EXAMPLE])
+    headline: str = Field(description="Title of the story's most representative article (plain text).")
+    headline_article_id: str
+    language: str
+    first_seen: datetime = Field(description="Date of its earliest article (``dated_at``).")
+    last_seen: datetime = Field(description="Date of its latest article.")
+    article_count: int
+    outlet_count: int = Field(description="Distinct outlets (articles without an outlet count for none).")
+    outlets: list[StoryOutletCount] = Field(description="Outlets by articles, most first.")
+    top_entities: list[StoryEntityCount] = Field(description="The entities most of its articles name.")
+    matching_articles: int | None = Field(
+        None, description="With ``q``: articles of the story matching the words; null without ``q``."
+    )
+
+
+_STORY_EXAMPLE: dict[str, JsonValue] = {
+    "story_id": STORY_ID_EXAMPLE,
+    "headline": "Ukraine's Zelensky calls for faster arms deliveries",
+    "headline_article_id": "5f0c2a9e1d7b4c3a8e6f1a2b3c4d5e6f",
+    "language": "en",
+    "first_seen": "2022-09-13T08:00:00Z",
+    "last_seen": "2022-09-13T17:30:00Z",
+    "article_count": 3,
+    "outlet_count": 2,
+    "outlets": [{"name": "Reuters", "articles": 2}, {"name": "AP", "articles": 1}],
+    "top_entities": [{"id": ENTITY_ID_EXAMPLE, "name": "Volodymyr Zelensky", "type": "person", "articles": 3}],
+    "matching_articles": None,
+}
+
+
+class StoriesResponse(BaseModel):
+    """``GET /stories``: a page of stories."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"api_version": 1, "total": 1, "stories": [_STORY_EXAMPLE], "next_cursor": None, "took_ms": 4}
+            ]
+        }
+    )
+
+    api_version: int = SEARCH_API_VERSION
+    total: int = Field(description="Stories matching (exact).")
+    stories: list[StorySummary]
+    next_cursor: str | None = Field(description="Pass as ``cursor`` for the next page; null on the last page.")
+    took_ms: int
+
+
+class StoryArticle(BaseModel):
+    """One article of a story, as its timeline lists it."""
+
+    article_id: str
+    title: str
+    outlet: str | None
+    url: str | None
+    published_at: datetime | None
+    dated_at: datetime = Field(description="Published date when the source gave one, else when it was received.")
+    near_duplicate_of: str | None = Field(description="The original, when this article is a republication.")
+
+
+class StoryView(StorySummary):
+    """``GET /stories/{story_id}``: the story and its articles, oldest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_STORY_EXAMPLE,
+                    "api_version": 1,
+                    "articles_total": 1,
+                    "articles": [
+                        {
+                            "article_id": "5f0c2a9e1d7b4c3a8e6f1a2b3c4d5e6f",
+                            "title": "Ukraine's Zelensky calls for faster arms deliveries",
+                            "outlet": "Reuters",
+                            "url": None,
+                            "published_at": None,
+                            "dated_at": "2022-09-13T08:00:00Z",
+                            "near_duplicate_of": None,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    api_version: int = SEARCH_API_VERSION
+    articles_total: int = Field(description="Articles of the index in this story (``articles`` lists the first).")
+    articles: list[StoryArticle] = Field(description="Its articles by ``dated_at``, oldest first.")
 
 
 class ApiError(BaseModel):
