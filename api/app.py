@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from newsflow.api.admin import admin_router
 from newsflow.api.monitoring import PipelineMonitor
 from newsflow.api.service import ApiFailureError, SearchService
+from newsflow.api.stories_router import stories_router
 from newsflow.infra.health import Health, elasticsearch_health
 from newsflow.infra.settings import Settings, get_settings
 from newsflow.schemas.articles import EntityType
@@ -94,7 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="newsflow",
         version="0.1.0",
         description="Search the news articles that the newsflow pipeline ingested: full text, entities, "
-        "outlets and dates, with near-duplicates collapsed onto their original.",
+        "outlets and dates, with near-duplicates collapsed onto their original; and the stories that group "
+        "every outlet's report of one event.",
     )
 
     @app.exception_handler(ApiFailureError)
@@ -206,6 +208,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body, content_type = monitor.exposition()
         return Response(body, media_type=content_type)
 
+    app.include_router(stories_router(service))
     app.include_router(admin_router(cfg))
     if cfg.cors_origins:
         # Closed by default: only listed origins may read answers from a browser, and only GETs.

@@ -6,6 +6,11 @@ values. Near-duplicates are collapsed onto their original by keeping only
 originals in the query (Elasticsearch 7 cannot page with ``search_after``
 over a ``collapse``), then counting each page's republications in a second,
 small request; so ``total`` and deep pages stay exact and fast.
+
+``group=story`` is the one place that does collapse: on ``story_id``, over
+the same originals-only query, so each story is stood for by its best
+matching original; those pages are read by offset (``from``), which is what
+Elasticsearch 7 allows with ``collapse``, up to :data:`MAX_GROUPED_WINDOW`.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
+from pydantic import BaseModel
+
 from newsflow.schemas.articles import MAX_ENTITY_ID_CHARS, EntityType
 from newsflow.schemas.search import (
     ENTITY_ID_EXAMPLE,
@@ -26,10 +33,12 @@ from newsflow.schemas.search import (
     EntityRef,
     FacetBucket,
     Facets,
+    SearchGroup,
     SearchHit,
     SearchParams,
     SearchResponse,
     SortOrder,
+    StoryRef,
 )
 
 ENTITY_FIELDS: dict[EntityType, str] = {
@@ -61,7 +70,12 @@ _HIT_FIELDS = [
     "places",
     "copy_count",
     "near_duplicate_of",
+    "story_id",
 ]
+# Elasticsearch's index.max_result_window: a collapsed search reads pages by offset, and no deeper.
+MAX_GROUPED_WINDOW = 10_000
+# Highest precision_threshold of a cardinality aggregation: counts up to it are (near) exact.
+CARDINALITY_PRECISION = 40_000
 
 
 _ENTITY_ID = re.compile(rf"({'|'.join(t.value for t in EntityType)}):(.*)", re.DOTALL)
@@ -145,53 +159,91 @@ def filters(params: SearchParams) -> list[dict[str, Any]]:
     return clauses
 
 
+def words_clause(q: str) -> dict[str, Any]:
+    """The scoring clause for a user's words over title (boosted) and body, with the allowed operators only."""
+    return {
+        "simple_query_string": {
+            "query": q,
+            "fields": ["title^3", "body"],
+            "quote_field_suffix": ".exact",
+            "default_operator": "and",
+            "flags": _QUERY_FLAGS,
+            "lenient": True,
+        }
+    }
+
+
 def query(params: SearchParams) -> dict[str, Any]:
     """The whole ``query`` clause: words (scoring), filters, and collapsing."""
     must: list[dict[str, Any]] = []
     if params.q and params.q.strip():
-        must.append(
-            {
-                "simple_query_string": {
-                    "query": params.q,
-                    "fields": ["title^3", "body"],
-                    "quote_field_suffix": ".exact",
-                    "default_operator": "and",
-                    "flags": _QUERY_FLAGS,
-                    "lenient": True,
-                }
-            }
-        )
+        must.append(words_clause(params.q))
     must_not = [] if params.expand_duplicates else [{"exists": {"field": "near_duplicate_of"}}]
-    return {"bool": {"must": must or [{"match_all": {}}], "filter": filters(params), "must_not": must_not}}
+    clauses = filters(params)
+    if params.group is SearchGroup.STORY:
+        # Collapsing puts every article without a story into one group: they are left out instead.
+        clauses.append({"exists": {"field": "story_id"}})
+    return {"bool": {"must": must or [{"match_all": {}}], "filter": clauses, "must_not": must_not}}
 
 
-def _query_key(params: SearchParams) -> str:
+def _query_key(params: BaseModel) -> str:
     """Digest of everything that shapes the result list, so a cursor can't be reused on another query."""
     shape = params.model_dump(mode="json", exclude={"cursor", "size", "facet_size"})
     return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def encode_cursor(params: SearchParams, sort_values: list[Any]) -> str:
+def _encode(token: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(token, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def encode_cursor(params: BaseModel, sort_values: list[Any]) -> str:
     """An opaque token for the page after the hit with ``sort_values``."""
-    token = json.dumps({"k": _query_key(params), "a": sort_values}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+    return _encode({"k": _query_key(params), "a": sort_values})
 
 
-def decode_cursor(params: SearchParams) -> list[Any] | None:
-    """The ``search_after`` values in ``params.cursor``; raises :class:`InvalidCursorError` when unusable."""
-    if params.cursor is None:
-        return None
+def encode_offset_cursor(params: BaseModel, offset: int) -> str:
+    """An opaque token for the page starting at ``offset`` (collapsed searches, which can't search after)."""
+    return _encode({"k": _query_key(params), "o": offset})
+
+
+def _read_cursor(params: BaseModel, cursor: str, field: str) -> Any:
+    """The ``field`` of a cursor issued for ``params``' query; raises :class:`InvalidCursorError` otherwise."""
     try:
-        raw = base64.urlsafe_b64decode(params.cursor + "=" * (-len(params.cursor) % 4))
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         token = json.loads(raw)
-        key, after = token["k"], token["a"]
+        key = token["k"]
     except (binascii.Error, ValueError, KeyError, TypeError) as exc:
         raise InvalidCursorError("cursor is not one this API issued; start again without it") from exc
     if key != _query_key(params):
         raise InvalidCursorError("cursor belongs to a different query or sort; start again without it")
-    if not isinstance(after, list) or len(after) != len(_SORTS[params.sort]):
+    if field not in token:
+        raise InvalidCursorError("cursor is malformed; start again without it")
+    return token[field]
+
+
+def decode_after(params: BaseModel, cursor: str | None, sort_length: int) -> list[Any] | None:
+    """The ``search_after`` values of ``cursor`` for a sort of ``sort_length`` keys (None without a cursor)."""
+    if cursor is None:
+        return None
+    after = _read_cursor(params, cursor, "a")
+    if not isinstance(after, list) or len(after) != sort_length:
         raise InvalidCursorError("cursor is malformed; start again without it")
     return after
+
+
+def decode_cursor(params: SearchParams) -> list[Any] | None:
+    """The ``search_after`` values in ``params.cursor``; raises :class:`InvalidCursorError` when unusable."""
+    return decode_after(params, params.cursor, len(_SORTS[params.sort]))
+
+
+def decode_offset(params: SearchParams) -> int:
+    """The offset in ``params.cursor`` of a grouped search (0 without a cursor)."""
+    if params.cursor is None:
+        return 0
+    offset = _read_cursor(params, params.cursor, "o")
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset < MAX_GROUPED_WINDOW:
+        raise InvalidCursorError("cursor is malformed; start again without it")
+    return offset
 
 
 def request_body(params: SearchParams) -> dict[str, Any]:
@@ -219,10 +271,50 @@ def request_body(params: SearchParams) -> dict[str, Any]:
             "dates": {"auto_date_histogram": {"field": "dated_at", "buckets": 20}},
         },
     }
+    if params.group is SearchGroup.STORY:
+        # Elasticsearch 7 refuses search_after with collapse: grouped pages go by offset.
+        body["collapse"] = {"field": "story_id"}
+        body["from"] = decode_offset(params)
+        body["aggs"]["stories"] = {"cardinality": {"field": "story_id", "precision_threshold": CARDINALITY_PRECISION}}
+        return body
     after = decode_cursor(params)
     if after is not None:
         body["search_after"] = after
     return body
+
+
+def story_counts_body(params: SearchParams, story_ids: list[str]) -> dict[str, Any]:
+    """A size-0 search over the articles of ``story_ids``: each story's articles, outlets and matching articles.
+
+    Counted in the articles index (republications included), the same articles ``/stories/{id}`` lists.
+    """
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": [{"terms": {"story_id": story_ids}}, {"exists": {"field": "title"}}]}},
+        "aggs": {
+            "stories": {
+                "terms": {"field": "story_id", "size": max(len(story_ids), 1)},
+                "aggs": {
+                    "outlets": {"cardinality": {"field": "outlet"}},
+                    "matching": {"filter": query(params)},
+                },
+            }
+        },
+    }
+
+
+def parse_story_counts(response: dict[str, Any]) -> dict[str, StoryRef]:
+    """Story id -> its counts, from the answer to :func:`story_counts_body`."""
+    return {
+        b["key"]: StoryRef(
+            id=b["key"],
+            article_count=b["doc_count"],
+            outlet_count=b["outlets"]["value"],
+            other_reports=b["doc_count"] - 1,
+            matching_articles=b["matching"]["doc_count"],
+        )
+        for b in response["aggregations"]["stories"]["buckets"]
+    }
 
 
 def entity_ids_aggregation(size: int) -> dict[str, Any]:
@@ -301,9 +393,14 @@ def _html_escape(text: str) -> str:
 
 
 def parse_response(
-    params: SearchParams, response: dict[str, Any], near_duplicates: dict[str, int], took_ms: int
+    params: SearchParams,
+    response: dict[str, Any],
+    near_duplicates: dict[str, int],
+    took_ms: int,
+    stories: dict[str, StoryRef] | None = None,
 ) -> SearchResponse:
-    """The API's page from Elasticsearch's answer and the republication counts."""
+    """The API's page from Elasticsearch's answer, the republication counts and (grouped) the story counts."""
+    stories = stories or {}
     raw_hits = response["hits"]["hits"]
     hits = []
     for raw in raw_hits:
@@ -327,14 +424,23 @@ def parse_response(
                 copy_count=source.get("copy_count", 0),
                 near_duplicate_count=near_duplicates.get(source["article_id"], 0),
                 near_duplicate_of=source.get("near_duplicate_of"),
+                story_id=source.get("story_id"),
+                story=stories.get(source.get("story_id") or ""),
                 score=raw.get("_score"),
             )
         )
     aggs = response["aggregations"]
     total = response["hits"]["total"]["value"]
     last_page = len(raw_hits) < params.size
+    if params.group is SearchGroup.STORY:
+        offset = decode_offset(params) + params.size
+        deeper = not last_page and offset + params.size <= MAX_GROUPED_WINDOW
+        next_cursor = encode_offset_cursor(params, offset) if deeper else None
+    else:
+        next_cursor = None if last_page or not raw_hits else encode_cursor(params, raw_hits[-1]["sort"])
     return SearchResponse(
         total=total,
+        total_stories=aggs["stories"]["value"] if "stories" in aggs else None,
         hits=hits,
         facets=Facets(
             people=entity_buckets(aggs["entities"]["people"]["ids"]),
@@ -345,6 +451,6 @@ def parse_response(
             dates=[DateBucket(start=b["key_as_string"], count=b["doc_count"]) for b in aggs["dates"]["buckets"]],
             date_interval=aggs["dates"].get("interval"),
         ),
-        next_cursor=None if last_page or not raw_hits else encode_cursor(params, raw_hits[-1]["sort"]),
+        next_cursor=next_cursor,
         took_ms=took_ms,
     )

@@ -8,7 +8,7 @@ from typing import Any
 from elasticsearch import ConnectionError as EsConnectionError
 from elasticsearch import Elasticsearch, NotFoundError, TransportError
 
-from newsflow.api import articles, search
+from newsflow.api import articles, search, stories
 from newsflow.infra.settings import Settings
 from newsflow.schemas.articles import EntityType
 from newsflow.schemas.search import (
@@ -16,8 +16,12 @@ from newsflow.schemas.search import (
     ArticleView,
     EntitySuggestions,
     EntityView,
+    SearchGroup,
     SearchParams,
     SearchResponse,
+    StoriesParams,
+    StoriesResponse,
+    StoryView,
 )
 
 
@@ -36,18 +40,21 @@ class SearchService:
 
     def __init__(self, settings: Settings) -> None:
         self.alias = settings.index_alias
+        self.stories_alias = settings.stories_index_alias
         self.url = settings.elasticsearch_url
         # Short timeout and no client retries: the caller gets a 503 quickly and retries itself.
         self.es = Elasticsearch(settings.elasticsearch_url, timeout=10, max_retries=0)
 
-    def call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+    def call(self, method: str, index: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        """``method`` of the Elasticsearch client on ``index`` (default: the articles alias)."""
+        index = index or self.alias
         try:
-            result: dict[str, Any] = getattr(self.es, method)(index=self.alias, **kwargs)
+            result: dict[str, Any] = getattr(self.es, method)(index=index, **kwargs)
             return result
         except NotFoundError as exc:
             if exc.error == "index_not_found_exception":
                 raise ApiFailureError(
-                    503, "index missing", f"no index {self.alias!r} yet; run `newsflow bootstrap` (make up does)"
+                    503, "index missing", f"no index {index!r} yet; run `newsflow bootstrap` (make up does)"
                 ) from exc
             raise
         except EsConnectionError as exc:
@@ -80,7 +87,45 @@ class SearchService:
         if ids and not params.expand_duplicates:
             agg = self.call("search", body=search.near_duplicate_counts_body(ids))
             counts = {b["key"]: b["doc_count"] for b in agg["aggregations"]["originals"]["buckets"]}
-        return search.parse_response(params, response, counts, int((time.monotonic() - started) * 1000))
+        story_counts = None
+        story_ids = [h["_source"]["story_id"] for h in response["hits"]["hits"] if h["_source"].get("story_id")]
+        if params.group is SearchGroup.STORY and story_ids:
+            answer = self.call("search", body=search.story_counts_body(params, story_ids))
+            story_counts = search.parse_story_counts(answer)
+        took_ms = int((time.monotonic() - started) * 1000)
+        return search.parse_response(params, response, counts, took_ms, story_counts)
+
+    def stories(self, params: StoriesParams) -> StoriesResponse:
+        """A page of stories (``GET /stories``)."""
+        started = time.monotonic()
+        try:
+            # Refuse a bad cursor or entity id before asking anything of Elasticsearch.
+            body = stories.stories_body(params, None)
+        except search.InvalidCursorError as exc:
+            raise ApiFailureError(400, "invalid cursor", str(exc)) from exc
+        except search.InvalidEntityIdError as exc:
+            raise ApiFailureError(400, "invalid entity id", f"entity: {exc}") from exc
+        matching = None
+        words = params.q.strip() if params.q else ""
+        if words:
+            matching = stories.parse_matching_stories(self.call("search", body=stories.matching_stories_body(words)))
+            body = stories.stories_body(params, matching)
+        response = self.call("search", index=self.stories_alias, body=body)
+        return stories.parse_stories(params, response, matching, int((time.monotonic() - started) * 1000))
+
+    def story(self, story_id: str, size: int) -> StoryView:
+        """One story and its first ``size`` articles, oldest first (``GET /stories/{id}``)."""
+        try:
+            stories.check_story_id(story_id)
+        except stories.InvalidStoryIdError as exc:
+            raise ApiFailureError(400, "invalid story id", str(exc)) from exc
+        found = self.call("search", index=self.stories_alias, body=stories.story_body(story_id))["hits"]["hits"]
+        if not found:
+            raise ApiFailureError(
+                404, "not found", f"no story {story_id!r}; ids come from /stories or /search?group=story"
+            )
+        listed = self.call("search", body=stories.story_articles_body(story_id, size))
+        return stories.story_view(found[0]["_source"], listed)
 
     def article(self, article_id: str) -> ArticleView:
         found = self.call(

@@ -6,10 +6,11 @@ the web page, the ``newsflow search`` command and the tests all read them.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from newsflow.schemas.articles import MAX_ENTITY_ID_CHARS, CopyRecord, Entity, EntityType, SourceInfo
 
@@ -92,10 +93,29 @@ class SearchParams(BaseModel):
         "counts in ``story``; ``total_stories`` counts the groups. Articles not yet in a story are left out.",
     )
 
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _bare_dates(cls, value: object) -> object:
+        return _bare_date(value)
+
     @model_validator(mode="after")
     def _dates_in_order(self) -> SearchParams:
         _check_dates(self.since, self.until)
         return self
+
+
+_BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _bare_date(value: object) -> object:
+    """A bare ``YYYY-MM-DD`` as a date: left to the union, pydantic reads it as midnight, and a bare
+    ``until`` would then leave out the rest of its day."""
+    if isinstance(value, str) and _BARE_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value  # e.g. 2024-02-30: pydantic says what is wrong with it
+    return value
 
 
 def _as_date(value: datetime | date) -> date:
@@ -210,13 +230,19 @@ _HIT_EXAMPLE: dict[str, JsonValue] = {
     "near_duplicate_count": 1,
     "near_duplicate_of": None,
     "story_id": "st-5f0c2a9e1d7b4c3a8e6f1a2b",
-    "story": None,
+    "story": {
+        "id": "st-5f0c2a9e1d7b4c3a8e6f1a2b",
+        "article_count": 3,
+        "outlet_count": 2,
+        "other_reports": 2,
+        "matching_articles": 2,
+    },
     "score": 7.31,
 }
 
 
 class SearchResponse(BaseModel):
-    """A page of results."""
+    """A page of results (the example is grouped by story: ``group=story``)."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -236,7 +262,7 @@ class SearchResponse(BaseModel):
                     },
                     "next_cursor": "eyJrIjoiMWEyYjNjIiwiYSI6WzcuMzFdfQ",
                     "took_ms": 12,
-                    "total_stories": None,
+                    "total_stories": 1,
                 }
             ]
         }
@@ -420,6 +446,11 @@ class StoriesParams(BaseModel):
         None, max_length=2048, description="``next_cursor`` of the previous page (same query and sort)."
     )
 
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _bare_dates(cls, value: object) -> object:
+        return _bare_date(value)
+
     @model_validator(mode="after")
     def _dates_in_order(self) -> StoriesParams:
         _check_dates(self.since, self.until)
@@ -480,9 +511,7 @@ class StoriesResponse(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [
-                {"api_version": 1, "total": 1, "stories": [_STORY_EXAMPLE], "next_cursor": None, "took_ms": 4}
-            ]
+            "examples": [{"api_version": 1, "total": 1, "stories": [_STORY_EXAMPLE], "next_cursor": None, "took_ms": 4}]
         }
     )
 

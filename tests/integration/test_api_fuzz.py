@@ -45,7 +45,15 @@ def test_api_answers_every_generated_request_as_documented(api_schema: schemathe
         assert isinstance(result, Ok), f"the OpenAPI document has an unusable operation: {result}"
         operations.append(result.ok())
     calls: Counter[str] = Counter()
-    assert {op.path for op in operations} >= {"/search", "/articles/{article_id}", "/entities", "/health", "/metrics"}
+    assert {op.path for op in operations} >= {
+        "/search",
+        "/articles/{article_id}",
+        "/entities",
+        "/health",
+        "/metrics",
+        "/stories",
+        "/stories/{story_id}",
+    }
     for operation in operations:
         # Valid requests and invalid ones (wrong types, out-of-range values, missing parameters).
         cases = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(GenerationMode.NEGATIVE)
@@ -63,7 +71,7 @@ def test_api_answers_every_generated_request_as_documented(api_schema: schemathe
 
         answers_as_documented()
     # The budget really was spent on each operation with parameters (and not filtered away).
-    for path in ("/search", "/articles/{article_id}", "/entities"):
+    for path in ("/search", "/articles/{article_id}", "/entities", "/stories", "/stories/{story_id}"):
         made = sum(n for key, n in calls.items() if key.startswith(path + " "))
         assert made >= EXAMPLES_PER_OPERATION // 2, (path, calls)
     print(dict(calls))

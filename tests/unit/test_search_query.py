@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from newsflow.api import articles, search
+from newsflow.api import articles, search, stories
 from newsflow.schemas.articles import EntityType, entity_id
-from newsflow.schemas.search import EntityFacetBucket, SearchParams
+from newsflow.schemas.search import EntityFacetBucket, SearchParams, StoriesParams
 
 ZELENSKY_ID = "person:volodymyr-zelensky"
 
@@ -257,3 +257,98 @@ def test_entity_view_orders_spellings_by_articles_and_counts_mentions_per_articl
 
 def test_entity_view_is_none_when_no_article_mentions_the_id() -> None:
     assert articles.parse_entity("place:atlantis", _entity_answer(0)) is None
+
+
+def test_without_group_the_request_is_unchanged_and_with_it_collapses_on_story_id() -> None:
+    plain = search.request_body(SearchParams.model_validate({"q": "HIMARS"}))
+    assert "collapse" not in plain and "from" not in plain and "stories" not in plain["aggs"]
+    assert {"exists": {"field": "story_id"}} not in plain["query"]["bool"]["filter"]
+    grouped = search.request_body(SearchParams.model_validate({"q": "HIMARS", "group": "story"}))
+    assert grouped["collapse"] == {"field": "story_id"}
+    assert grouped["from"] == 0 and "search_after" not in grouped
+    assert grouped["aggs"]["stories"]["cardinality"]["field"] == "story_id"
+    # Articles without a story would all collapse into one group: they are left out.
+    assert {"exists": {"field": "story_id"}} in grouped["query"]["bool"]["filter"]
+    # Near-duplicates stay out of the query, as without grouping.
+    assert grouped["query"]["bool"]["must_not"] == [{"exists": {"field": "near_duplicate_of"}}]
+
+
+def test_grouped_cursors_are_offsets_bound_to_their_query() -> None:
+    params = SearchParams.model_validate({"group": "story", "size": 10})
+    cursor = search.encode_offset_cursor(params, 10)
+    assert search.request_body(params.model_copy(update={"cursor": cursor}))["from"] == 10
+    with pytest.raises(search.InvalidCursorError):
+        search.request_body(SearchParams.model_validate({"cursor": cursor}))
+    with pytest.raises(search.InvalidCursorError, match="malformed"):
+        search.decode_offset(params.model_copy(update={"cursor": search.encode_offset_cursor(params, 10**6)}))
+    after = search.encode_cursor(params, [1, "a"])
+    with pytest.raises(search.InvalidCursorError, match="malformed"):
+        search.decode_offset(params.model_copy(update={"cursor": after}))
+
+
+def test_story_counts_come_from_the_articles_of_the_page_stories() -> None:
+    params = SearchParams.model_validate({"q": "HIMARS", "group": "story"})
+    body = search.story_counts_body(params, ["st-1", "st-2"])
+    assert body["size"] == 0
+    assert {"terms": {"story_id": ["st-1", "st-2"]}} in body["query"]["bool"]["filter"]
+    stories = body["aggs"]["stories"]
+    assert stories["aggs"]["matching"] == {"filter": search.query(params)}
+    answer = {
+        "aggregations": {
+            "stories": {
+                "buckets": [{"key": "st-1", "doc_count": 4, "outlets": {"value": 3}, "matching": {"doc_count": 2}}]
+            }
+        }
+    }
+    (ref,) = search.parse_story_counts(answer).values()
+    assert (ref.id, ref.article_count, ref.outlet_count, ref.other_reports, ref.matching_articles) == (
+        "st-1",
+        4,
+        3,
+        3,
+        2,
+    )
+
+
+def test_stories_filters_read_the_nested_outlets_and_top_entities() -> None:
+    params = StoriesParams.model_validate(
+        {"entity": [ZELENSKY_ID, "Kyiv"], "outlet": ["BBC"], "until": "2024-01-31", "min_articles": 2}
+    )
+    clauses = stories.filters(params)
+    assert clauses[0] == {"nested": {"path": "top_entities", "query": {"term": {"top_entities.id": ZELENSKY_ID}}}}
+    assert clauses[1] == {"nested": {"path": "top_entities", "query": {"term": {"top_entities.name": "Kyiv"}}}}
+    assert clauses[2] == {"nested": {"path": "outlets", "query": {"terms": {"outlets.name": ["BBC"]}}}}
+    assert clauses[3]["range"]["last_seen"]["lte"].startswith("2024-01-31T23:59:59")
+    assert clauses[4] == {"range": {"article_count": {"gte": 2}}}
+    with pytest.raises(search.InvalidEntityIdError):
+        stories.filters(StoriesParams.model_validate({"entity": ["person:Volodymyr Zelensky"]}))
+
+
+def test_stories_body_keeps_the_stories_with_matching_articles_and_pages_after_the_sort() -> None:
+    params = StoriesParams.model_validate({"sort": "size", "size": 2})
+    body = stories.stories_body(params, {"st-b": 1, "st-a": 3})
+    assert {"terms": {"story_id": ["st-a", "st-b"]}} in body["query"]["bool"]["filter"]
+    assert body["sort"][0] == {"article_count": "desc"}
+    cursor = search.encode_cursor(params, [7, 1, "st-a"])
+    assert stories.stories_body(params.model_copy(update={"cursor": cursor}), None)["search_after"] == [7, 1, "st-a"]
+    with pytest.raises(search.InvalidCursorError):
+        stories.stories_body(StoriesParams.model_validate({"sort": "latest", "size": 2, "cursor": cursor}), None)
+
+
+@pytest.mark.parametrize("value", ["st-" + "0" * 24, "st-5f0c2a9e1d7b4c3a8e6f1a2b"])
+def test_story_ids_are_what_the_story_stage_makes(value: str) -> None:
+    assert stories.check_story_id(value) == value
+
+
+@pytest.mark.parametrize("value", ["st-" + "0" * 23, "st-" + "A" * 24, "5f0c2a9e1d7b4c3a8e6f1a2b", "st-../x"])
+def test_malformed_story_ids_are_refused_with_the_form(value: str) -> None:
+    with pytest.raises(stories.InvalidStoryIdError, match="'st-' and 24"):
+        stories.check_story_id(value)
+
+
+def test_a_bare_until_date_includes_its_whole_day() -> None:
+    (clause,) = [c for c in search.filters(SearchParams.model_validate({"until": "2024-01-31"})) if "range" in c]
+    assert clause["range"]["dated_at"]["lte"].startswith("2024-01-31T23:59:59")
+    timed = SearchParams.model_validate({"until": "2024-01-31T10:00:00Z"})
+    (clause,) = [c for c in search.filters(timed) if "range" in c]
+    assert clause["range"]["dated_at"]["lte"] == "2024-01-31T10:00:00+00:00"
