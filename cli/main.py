@@ -7,7 +7,7 @@ import sys
 import typer
 
 import newsflow
-from newsflow.cli import config, ingest, local_stack, operations, schemas, search
+from newsflow.cli import config, ingest, local_stack, operations, schemas, search, stories
 from newsflow.cli.console import console
 from newsflow.infra.logs import configure_logging
 from newsflow.infra.settings import get_settings
@@ -38,6 +38,7 @@ app.command()(local_stack.fetch)
 app.command("clean-data")(local_stack.clean_data)
 app.command()(ingest.ingest)
 app.command()(search.search)
+app.command()(stories.stories)
 app.command()(operations.replay)
 app.command()(operations.reindex)
 app.command()(operations.bootstrap)

@@ -27,6 +27,7 @@ def search(  # noqa: PLR0917 - typer turns each parameter into an option
     sort: str = typer.Option("relevance", "--sort", help="relevance, newest or oldest."),
     size: int = typer.Option(10, "--size", "-n", help="Hits to show (1-100)."),
     expand_duplicates: bool = typer.Option(False, "--expand-duplicates", help="Show republications separately."),
+    by_story: bool = typer.Option(False, "--by-story", help="One hit per story, with its other reports."),
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON response instead of a table."),
 ) -> None:
     """Search the index from the terminal: the same search as the API's /search, as a table."""
@@ -42,6 +43,7 @@ def search(  # noqa: PLR0917 - typer turns each parameter into an option
                 "sort": sort,
                 "size": size,
                 "expand_duplicates": expand_duplicates,
+                "group": "story" if by_story else None,
             }
         )
     except ValidationError as exc:
@@ -54,18 +56,27 @@ def search(  # noqa: PLR0917 - typer turns each parameter into an option
     if as_json:
         console.print_json(result.model_dump_json())
         return
-    table = Table(
-        "date", "outlet", "title", "copies", "people", title=f"{result.total} article(s)", title_justify="left"
-    )
+    columns = ["date", "outlet", "title", "copies", "people"]
+    title = f"{result.total} article(s)"
+    if by_story:
+        columns.append("story")
+        title += f" in {result.total_stories} stories"
+    table = Table(*columns, title=title, title_justify="left")
     for hit in result.hits:
         copies = hit.copy_count + hit.near_duplicate_count
-        table.add_row(
+        row = [
             hit.dated_at.date().isoformat(),
             hit.outlet or "-",
             _marked(hit.title_html),
             f"+{copies}" if copies else "",
             ", ".join(hit.people[:3]),
-        )
+        ]
+        if by_story:
+            story = hit.story
+            row.append(
+                f"+{story.other_reports} reports from {story.outlet_count} outlet(s)\n{story.id}" if story else ""
+            )
+        table.add_row(*row)
     console.print(table)
     top = [f"{b.name} ({b.count})" for b in result.facets.people[:5]]
     if top:

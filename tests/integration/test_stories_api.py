@@ -21,17 +21,19 @@ from tests.integration.index_queries import articles, wait_for
 ZELENSKY_ID = "person:volodymyr-zelensky"
 
 
-@pytest.fixture(scope="module")
-def storied_corpus(indexed_corpus: Settings) -> Settings:
-    """The sandbox once every article has its story and the stories index holds each story at its latest."""
+def wait_for_stories(settings: Settings) -> Settings:
+    """Wait until every article has its story and the stories index holds each story with all its articles.
+
+    ``indexed_corpus`` waits for the articles; the story stage writes the stories index apart from them.
+    """
 
     def settled() -> bool:
-        docs = articles(indexed_corpus)
+        docs = articles(settings)
         if not docs or not all(d.get("story_id") for d in docs):
             return False
-        es = Elasticsearch(indexed_corpus.elasticsearch_url)
-        es.indices.refresh(index=indexed_corpus.stories_index_alias)
-        stories = es.search(index=indexed_corpus.stories_index_alias, body={"size": 100})["hits"]["hits"]
+        es = Elasticsearch(settings.elasticsearch_url)
+        es.indices.refresh(index=settings.stories_index_alias)
+        stories = es.search(index=settings.stories_index_alias, body={"size": 100})["hits"]["hits"]
         counts = {s["_source"]["story_id"]: s["_source"]["article_count"] for s in stories}
         expected: dict[str, int] = {}
         for doc in docs:
@@ -39,7 +41,13 @@ def storied_corpus(indexed_corpus: Settings) -> Settings:
         return counts == expected
 
     wait_for(settled, what="every article's story in the stories index")
-    return indexed_corpus
+    return settings
+
+
+@pytest.fixture(scope="module")
+def storied_corpus(indexed_corpus: Settings) -> Settings:
+    """The sandbox once every article has its story and the stories index holds each story at its latest."""
+    return wait_for_stories(indexed_corpus)
 
 
 @pytest.fixture(scope="module")
