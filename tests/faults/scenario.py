@@ -37,7 +37,7 @@ from newsflow.infra.settings import Settings
 from newsflow.processors.normalize import raw_article_id
 from newsflow.producers.formats import ParsedArticle, parse_file
 from newsflow.schemas.deadletter import DeadLetter
-from newsflow.schemas.topics import COPIES, DEADLETTER, ENRICHED, LINKS, NORMALIZED
+from newsflow.schemas.topics import COPIES, DEADLETTER, ENRICHED, LINKS, NORMALIZED, STORIES
 from newsflow.stack.sandbox import start_api, start_producer, start_worker, stop_process
 from tests.conftest import BBC_DIR
 
@@ -255,6 +255,8 @@ class IndexState:
     total: int  # every document, stubs (a copy or link that arrived before its article) included
     ids: collections.Counter[str]  # article_id of each document with a title
     copies: dict[str, int]  # article_id -> distinct copies recorded on it
+    story_of: dict[str, str | None]  # article_id -> its story_id
+    story_counts: dict[str, int]  # story_id -> article_count, as the stories index holds it
 
     @property
     def copy_total(self) -> int:
@@ -263,7 +265,8 @@ class IndexState:
 
     def complete(self, corpus: CorpusSlice) -> bool:
         """Every text of ``corpus`` indexed and every copy recorded (exactness is checked separately)."""
-        return set(corpus.expected) <= set(self.ids) and self.copy_total >= corpus.copies
+        texts = set(corpus.expected) <= set(self.ids) and self.copy_total >= corpus.copies
+        return texts and all(story in self.story_counts for story in self.story_of.values())
 
     def summary(self, corpus: CorpusSlice) -> str:
         """Progress towards ``corpus`` in a few words, for timeouts and logs."""
@@ -281,14 +284,21 @@ def index_state(settings: Settings) -> IndexState:
     body = {
         "query": {"exists": {"field": "title"}},
         "size": 10_000,
-        "_source": ["article_id", "copies.source_id"],
+        "_source": ["article_id", "copies.source_id", "story_id"],
     }
     hits = es.search(index=settings.index_alias, body=body)["hits"]["hits"]
     ids: collections.Counter[str] = collections.Counter(hit["_source"]["article_id"] for hit in hits)
     copies = {
         hit["_source"]["article_id"]: len({c["source_id"] for c in hit["_source"].get("copies", [])}) for hit in hits
     }
-    return IndexState(total, ids, copies)
+    story_of = {hit["_source"]["article_id"]: hit["_source"].get("story_id") for hit in hits}
+    stories_alias = settings.stories_index_alias
+    es.indices.refresh(index=stories_alias)
+    story_hits = es.search(
+        index=stories_alias, body={"query": {"match_all": {}}, "size": 10_000, "_source": ["article_count"]}
+    )["hits"]["hits"]
+    story_counts = {hit["_id"]: int(hit["_source"]["article_count"]) for hit in story_hits}
+    return IndexState(total, ids, copies, story_of, story_counts)
 
 
 def wait_for_index(settings: Settings, corpus: CorpusSlice, since: float, timeout_s: float = 600) -> float:
@@ -327,6 +337,14 @@ def check_index(settings: Settings, corpus: CorpusSlice) -> None:
     wrong = {i: n for i, n in state.copies.items() if n != corpus.expected[i] - 1}
     assert not wrong, f"copy counts differ from the slice's duplicates (article_id: recorded): {wrong}"
     assert state.copy_total == corpus.copies
+    # The story stage joins the guarantee: every text in exactly one story, counted there once.
+    without = [i for i, story in state.story_of.items() if not story]
+    assert not without, f"{len(without)} texts without a story: {without[:5]}"
+    members = collections.Counter(story for story in state.story_of.values() if story)
+    miscounted = {
+        story: (state.story_counts.get(story), n) for story, n in members.items() if state.story_counts.get(story) != n
+    }
+    assert not miscounted, f"stories whose article_count differs from their texts (indexed, texts): {miscounted}"
 
 
 # --- Kafka -------------------------------------------------------------------------------------------------
@@ -364,11 +382,11 @@ def consumer_lag(settings: Settings) -> dict[str, int] | None:
 
 
 def sink_lag(settings: Settings) -> int | None:
-    """Messages on the sink's topics (enriched, copies, links) the workers have not committed yet."""
+    """Messages on the sink's topics (enriched, copies, links, stories) the workers have not committed yet."""
     lag = consumer_lag(settings)
     if lag is None:
         return None
-    return sum(lag.get(spec.name(settings.topic_prefix), 0) for spec in (ENRICHED, COPIES, LINKS))
+    return sum(lag.get(spec.name(settings.topic_prefix), 0) for spec in (ENRICHED, COPIES, LINKS, STORIES))
 
 
 def group_members(settings: Settings) -> list[set[int]]:

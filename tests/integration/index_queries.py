@@ -33,3 +33,12 @@ def articles(settings: Settings, **query: Any) -> list[dict[str, Any]]:
     filters += [{"term": {field: value}} for field, value in query.items()]
     body = {"query": {"bool": {"filter": filters}}, "size": 2000}
     return [hit["_source"] for hit in es.search(index=settings.index_alias, body=body)["hits"]["hits"]]
+
+
+def stories(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Indexed stories by id."""
+    es = Elasticsearch(settings.elasticsearch_url)
+    alias = settings.stories_index_alias
+    es.indices.refresh(index=alias)
+    hits = es.search(index=alias, body={"query": {"match_all": {}}, "size": 2000})["hits"]["hits"]
+    return {hit["_id"]: hit["_source"] for hit in hits}

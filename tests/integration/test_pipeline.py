@@ -17,7 +17,7 @@ from newsflow.schemas.deadletter import DeadLetter
 from newsflow.schemas.topics import DEADLETTER, ENRICHED, RAW
 from tests.conftest import BBC_DIR
 from tests.integration.corpus import OTHER, REPUBLISHED_TITLE, REUTERS, send_files, write_republication
-from tests.integration.index_queries import articles, wait_for
+from tests.integration.index_queries import articles, stories, wait_for
 
 
 def by_outlet(docs: list[dict[str, Any]], outlet: str | None) -> dict[str, Any]:
@@ -106,6 +106,25 @@ def test_a_replay_gives_the_samples_the_same_entities(
 
     replayed = wait_for(both_again, what="the replayed samples' documents")
     assert {d.article_id: [e.model_dump(mode="json") for e in d.entities] for d in replayed} == indexed
+    assert {d.article_id: d.story_id for d in replayed} == {d["article_id"]: d["story_id"] for d in indexed_samples}
+    (story,) = stories(pipeline_settings).values()
+    assert story["article_count"] == 2
+
+
+def test_samples_share_one_story_indexed_with_both_reports(
+    pipeline_settings: Settings, indexed_samples: list[dict[str, Any]]
+) -> None:
+    (story_id,) = {d["story_id"] for d in indexed_samples}
+    assert story_id
+
+    def story_of_both() -> dict[str, Any] | None:
+        story = stories(pipeline_settings).get(story_id)
+        return story if story and story["article_count"] == 2 else None
+
+    story = wait_for(story_of_both, what="the samples' story with both reports")
+    assert story["headline_article_id"] in {d["article_id"] for d in indexed_samples}
+    assert [o["name"] for o in story["outlets"]] == ["Reuters"]
+    assert "person:volodymyr-zelensky" in {e["id"] for e in story["top_entities"]}
 
 
 def test_samples_are_related_but_not_duplicates(indexed_samples: list[dict[str, Any]]) -> None:
@@ -145,6 +164,7 @@ def test_edited_republication_is_linked_to_its_original(
     copy = wait_for(linked, what="the near-duplicate link")
     assert copy["near_duplicate_of"] == original["article_id"]
     assert copy["dedup_group"] == original["article_id"]
+    assert copy["story_id"] == original["story_id"]
     (other,) = [d for d in articles(pipeline_settings) if d["source"]["path"] == str(OTHER)]
     assert other.get("near_duplicate_of") is None
 
@@ -193,3 +213,9 @@ def test_bbc_corpus_gives_one_document_per_distinct_text(pipeline_settings: Sett
     docs = [d for d in articles(pipeline_settings) if d["source"]["path"].startswith(str(BBC_DIR))]
     assert len(docs) == expected_bbc
     assert sum(d.get("copy_count", 0) for d in docs) == len(files) - expected_bbc
+    # Every article has a story, and the samples' story (sent before) took none of the corpus.
+    assert all(d.get("story_id") for d in docs)
+    sample_stories = {
+        d["story_id"] for d in articles(pipeline_settings) if d["source"]["path"] in {str(REUTERS), str(OTHER)}
+    }
+    assert not [d["source"]["path"] for d in docs if d["story_id"] in sample_stories]
