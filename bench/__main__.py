@@ -15,6 +15,9 @@ user's data. Prints a table and writes ``bench/results/latest.json``.
                  lag, freshness, memory over time (bench/sustained.py; ``--only sustained`` runs it alone)
     scale-out    end-to-end with 1 and with 2 worker processes, 4 partitions (bench/scaleout.py;
                  ``--only scaleout`` runs it alone)
+    stories      end-to-end with and without the story stage, its tables after the corpus, a 2 000-article
+                 story (bench/story_cost.py), and story quality on the labelled BBC set beside no
+                 clustering (bench/stories.py); ``--only stories``
     entities     document-level P/R/F1 of people, organisations and places on annotated news, the
                  pipeline beside the raw spaCy model (bench/entities.py; ``--only entities``)
 """
@@ -34,7 +37,7 @@ from typing import Any
 import spacy
 from elasticsearch import Elasticsearch
 
-from bench import entities, scaleout
+from bench import entities, scaleout, stories, story_cost
 from bench.end_to_end import BBC_DIR, corpus_files, end_to_end, expected_id, indexed_count
 from bench.polling import wait_until
 from bench.registry_footprint import registry_footprint
@@ -161,6 +164,17 @@ def corpus_alone() -> None:
     print(registry_summary(footprint))
 
 
+def stories_alone() -> None:
+    """The story stage's cost and quality (``--only stories``)."""
+    base = Settings()
+    with running_infrastructure(base):
+        cost = story_cost.run_story_cost(base, corpus_files())
+        print("story quality ...", flush=True)
+        quality = stories.run(base)
+    print("\n".join(story_cost.summary_lines(cost)))
+    print("\n".join(stories.summary_lines(quality)))
+
+
 def search_alone() -> None:
     """Index the corpus in a sandbox, then measure search latency through the API (``--only search``)."""
     base = Settings()
@@ -186,7 +200,7 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
     parser.add_argument("--fresh-rate", type=float, default=2.0, help="files per second in the freshness run")
     parser.add_argument(
         "--only",
-        choices=["sustained", "scaleout", "search", "entities", "ner", "corpus"],
+        choices=["sustained", "scaleout", "search", "entities", "ner", "corpus", "stories"],
         help="run one measure alone (latest.json is left as is)",
     )
     parser.add_argument("--sustained-seconds", type=float, default=300.0, help="length of the sustained-load run")
@@ -209,6 +223,9 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         return
     if args.only == "corpus":
         corpus_alone()
+        return
+    if args.only == "stories":
+        stories_alone()
         return
 
     base = Settings()
@@ -239,6 +256,9 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
             drop_sandbox(settings)
         print("entity quality on annotated news ...", flush=True)
         results["entities"] = entities.run(base)
+        results["story_cost"] = story_cost.run_story_cost(base, files)
+        print("story quality ...", flush=True)
+        results["stories"] = stories.run(base)
         results["scaleout"] = scaleout.run_scaleout(base, files)
         print(f"sustained load, {args.sustained_seconds:.0f} s ...", flush=True)
         results["sustained"] = run_sustained(base, args.sustained_seconds, args.sustained_rate)
@@ -272,6 +292,8 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         f"  ({search['deep_pages']} pages)"
     )
     print("\n".join(entities.summary_lines(results["entities"])))
+    print("\n".join(story_cost.summary_lines(results["story_cost"])))
+    print("\n".join(stories.summary_lines(results["stories"])))
     print("\n".join(scaleout.summary_lines(results["scaleout"])))
     print("\n".join(summary_lines(results["sustained"])))
     print(f"\nwritten to {RESULTS / 'latest.json'} (sustained-load series and plot: sustained.json, sustained.png)")

@@ -15,7 +15,7 @@ from newsflow.infra.settings import Settings
 from newsflow.schemas.topics import ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE, changelog_topic
 
 
-def _latest_values(settings: Settings, topic: str) -> dict[bytes, int]:
+def latest_values(settings: Settings, topic: str) -> dict[bytes, int]:
     """Each key of ``topic`` with the size of its latest value (a tombstone removes the key)."""
     consumer = KafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, consumer_timeout_ms=5000
@@ -40,8 +40,8 @@ def _latest_values(settings: Settings, topic: str) -> dict[bytes, int]:
 
 def registry_footprint(settings: Settings, worker_pid: int) -> dict[str, float | int | None]:
     """Names and articles the registry holds, the bytes of their latest values, and the worker's RSS."""
-    names = _latest_values(settings, changelog_topic(settings.topic_prefix, ENTITY_REGISTRY_TABLE))
-    articles = _latest_values(settings, changelog_topic(settings.topic_prefix, ENTITY_RESOLUTIONS_TABLE))
+    names = latest_values(settings, changelog_topic(settings.topic_prefix, ENTITY_REGISTRY_TABLE))
+    articles = latest_values(settings, changelog_topic(settings.topic_prefix, ENTITY_RESOLUTIONS_TABLE))
     return {
         "names": len(names),
         "name_kb": round(sum(names.values()) / 1024, 1),

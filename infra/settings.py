@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         description="Estimated Jaccard similarity of 5-word shingles from which two bodies are near-duplicates.",
     )
     batch_size: int = Field(64, ge=1, description="Articles per NER batch and per Elasticsearch bulk request.")
+    stories_enabled: bool = Field(
+        True,
+        description="Off: articles pass the story stage without a story (no `story_id`, no stories index "
+        "writes); to measure the stage's cost, or where no stories are wanted.",
+    )
     story_window_days: float = Field(
         7.0,
         gt=0,

@@ -107,6 +107,9 @@ def register(pipeline: Pipeline) -> None:
         document = await pipeline.parse_or_dead_letter(ArticleDocument, value, STAGE)
         if document is None:
             return
+        if not pipeline.settings.stories_enabled:
+            await pipeline.send(ENRICHED, document.article_id, document)
+            return
         decision = assign(document, store, params, datetime.now(UTC))
         if decision is None:
             # Seen before, and its story has left the window: the article keeps the story it was given.

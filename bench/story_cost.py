@@ -1,0 +1,139 @@
+"""What the story stage costs: end-to-end throughput with and without it, its memory, and a 2 000-article story.
+
+- **throughput**: the corpus through one worker twice, in fresh sandboxes,
+  with ``NEWSFLOW_STORIES_ENABLED`` on and off (off, articles pass the stage
+  without a story: the Kafka hop is in both runs, the clustering only in one);
+- **memory**: the story stage's four tables after the corpus, read back from
+  their changelogs (distinct keys and the bytes of their latest values);
+- **one big story**: 2 000 reports of one event through the clustering in
+  process: milliseconds per article for the first and the last 200, which
+  should not grow with the story's size.
+
+    python -m bench --only stories
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from bench.end_to_end import end_to_end
+from bench.polling import wait_until
+from bench.registry_footprint import latest_values
+from bench.sustained import ProcessSampler
+from newsflow.infra.settings import Settings
+from newsflow.processors.stories import MemoryStore, StoryParameters, assign
+from newsflow.producers.files import FileIngestor
+from newsflow.producers.publisher import Publisher
+from newsflow.schemas.articles import ArticleDocument, Entity, EntityType, SourceInfo
+from newsflow.schemas.topics import (
+    STORY_ASSIGNMENTS_TABLE,
+    STORY_POSTINGS_TABLE,
+    STORY_QUEUE_TABLE,
+    STORY_STATES_TABLE,
+    changelog_topic,
+)
+from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
+
+BIG_STORY = 2000
+EDGE = 200
+
+
+def _corpus_run(base: Settings, files: list[Path], *, stories: bool) -> tuple[dict[str, float], dict[str, Any] | None]:
+    """End-to-end figures of one sandboxed run, and the story tables' size after it (when on)."""
+    settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-stories-")), partitions=4)
+    settings = settings.model_copy(update={"stories_enabled": stories})
+    es = Elasticsearch(settings.elasticsearch_url)
+    worker = start_worker(settings)
+    try:
+        warmup = settings.home / "warmup.txt"
+        warmup.write_text("Bench warm-up\nThe pipeline is warming up before the measured run starts.")
+        with Publisher(settings) as publisher:
+            FileIngestor(settings, publisher, move_files=False).ingest(warmup)
+        wait_until(lambda: _count(es, settings.index_alias) >= 1, 300, "the warm-up article")
+        timed = end_to_end(settings, files, es)
+        footprint = story_footprint(settings, worker.pid) if stories else None
+    finally:
+        stop_process(worker)
+        drop_sandbox(settings)
+    return timed, footprint
+
+
+def _count(es: Elasticsearch, alias: str) -> int:
+    return int(es.count(index=alias)["count"])
+
+
+def story_footprint(settings: Settings, worker_pid: int) -> dict[str, Any]:
+    """Keys and kB of each story table, and the worker's RSS."""
+    out: dict[str, Any] = {}
+    for table in (STORY_STATES_TABLE, STORY_POSTINGS_TABLE, STORY_ASSIGNMENTS_TABLE, STORY_QUEUE_TABLE):
+        values = latest_values(settings, changelog_topic(settings.topic_prefix, table))
+        out[table] = {"keys": len(values), "kb": round(sum(values.values()) / 1024, 1)}
+    out["worker_rss_mb"] = ProcessSampler.rss_mb(worker_pid)
+    return out
+
+
+def big_story() -> dict[str, float]:
+    """Milliseconds per article at the start and at the end of a 2 000-article story (in process)."""
+    at = datetime(2024, 5, 1, tzinfo=UTC)
+    store = MemoryStore()
+    params = StoryParameters()
+    body = (
+        "Firefighters battled a wildfire near Canyonville overnight as evacuation orders widened across "
+        "Douglas County. The Canyonville blaze has burned 12,000 acres, officials of the Oregon forestry "
+        "department said."
+    )
+    times = []
+    for i in range(BIG_STORY):
+        source = SourceInfo(path=f"r{i}.txt", file_sha256="0" * 64, format="text", record_index=0, received_at=at)
+        doc = ArticleDocument(
+            article_id=f"{i:032x}", title=f"Canyonville wildfire update {i}",
+            body=f"{body} Update {i}: reporter{i} spoke to resident{i} in the shelter.",
+            outlet=f"Outlet {i % 150}", ingested_at=at, dated_at=at + timedelta(minutes=i), language="en",
+            word_count=40, source=source, dedup_group=f"{i:032x}",
+        ).with_entities([
+            Entity(type=EntityType.PLACE, canonical="Canyonville", surface_forms=["Canyonville"], mentions=2),
+            Entity(type=EntityType.PERSON, canonical=f"Resident Number{i}", surface_forms=["x"], mentions=1),
+        ])  # fmt: skip
+        start = time.perf_counter()
+        assign(doc, store, params, at)
+        times.append(time.perf_counter() - start)
+    (state,) = store.stories.values()
+    return {
+        "articles": state.article_count,
+        "first_ms": round(1000 * sum(times[:EDGE]) / EDGE, 2),
+        "last_ms": round(1000 * sum(times[-EDGE:]) / EDGE, 2),
+    }
+
+
+def run_story_cost(base: Settings, files: list[Path]) -> dict[str, Any]:
+    """Throughput on and off (on first, then off), the tables after the corpus, the big story."""
+    print("end-to-end with the story stage ...", flush=True)
+    on, footprint = _corpus_run(base, files, stories=True)
+    print("end-to-end without it ...", flush=True)
+    off, _ = _corpus_run(base, files, stories=False)
+    return {
+        "with_stories": on,
+        "without_stories": off,
+        "share": round(on["articles_per_s"] / off["articles_per_s"], 2),
+        "tables": footprint,
+        "big_story": big_story(),
+    }
+
+
+def summary_lines(cost: dict[str, Any]) -> list[str]:
+    """Lines for the bench's table."""
+    tables = cost["tables"] or {}
+    sizes = ", ".join(f"{name} {t['keys']} keys/{t['kb']} kB" for name, t in tables.items() if isinstance(t, dict))
+    big = cost["big_story"]
+    return [
+        f"{'end-to-end with / without stories, art/s':42} {cost['with_stories']['articles_per_s']} / "
+        f"{cost['without_stories']['articles_per_s']} ({cost['share']:.0%})",
+        f"{'story tables after the corpus':42} {sizes}; worker RSS {tables.get('worker_rss_mb')} MB",
+        f"{'a 2 000-article story, ms per article':42} first {EDGE}: {big['first_ms']}, last {EDGE}: {big['last_ms']}",
+    ]
