@@ -1,6 +1,7 @@
 // The newsflow search page: plain ES module, no framework, no build step, no external asset.
 //
-// The URL's query string is the single source of truth (q, sort, filters, open article), so reload,
+// The URL's query string is the single source of truth (q, sort, filters, grouping, open article or
+// story), so reload,
 // back/forward and shared links all show the same page. Every user action computes the next state,
 // pushes it into the history and calls render(), which fetches only what changed.
 //
@@ -11,11 +12,15 @@
 // that pairs an id with its name (facets, hits, an article, suggestions) is remembered, and a filter
 // whose name was never seen (a shared link) asks /entities/{id}. A filter value that is not an id is a
 // name filter, as the API reads it.
+//
+// Results are grouped by story unless the address says group=none: one hit per story (/search?group=story),
+// with a "+N reports from M outlets" link to the story's view (/stories/{id}), a timeline of its articles.
 
 const LIST_PARAMS = ["entity", "outlet", "language"];
 const SORTS = ["relevance", "newest", "oldest"];
 const CHIPS_PER_TYPE = 4;
 const SUGGESTIONS = 8;
+const STORY_ARTICLES = 200; // articles a story view lists
 const SUGGEST_DELAY_MS = 150;
 const ENTITY_TYPES = [
   { field: "people", type: "person", label: "People", singular: "Person" },
@@ -41,6 +46,7 @@ const ui = {
   q: $("#q"),
   sort: $("#sort"),
   expand: $("#expand"),
+  group: $("#group"),
   entityForm: $("[data-testid=entity-form]"),
   entityInput: $("#entity-input"),
   entityOptions: $("#entity-options"),
@@ -57,6 +63,7 @@ const ui = {
   chart: $("[data-testid=date-chart]"),
   chartAxis: $(".chart-axis"),
   articleView: $("#article-view"),
+  storyView: $("#story-view"),
   resultTemplate: $("#result-template"),
 };
 
@@ -70,6 +77,7 @@ let lastSearchKey = null; // the /search query the results on screen answer
 let nextCursor = null;
 let searchController = null;
 let articleController = null;
+let storyController = null;
 let suggestController = null;
 let suggestTimer = 0;
 const suggestions = new Map(); // option text -> suggestion, for the datalist's current options
@@ -92,10 +100,12 @@ function readState(search) {
     since: params.get("since") ?? "",
     until: params.get("until") ?? "",
     article: params.get("article") ?? "",
+    story: params.get("story") ?? "",
+    group: params.get("group") !== "none",
   };
 }
 
-/** The /search parameters of a state (everything but the open article). */
+/** The /search parameters of a state (everything but the open article or story). */
 function searchParams(state) {
   const params = new URLSearchParams();
   if (state.q) params.set("q", state.q);
@@ -106,20 +116,26 @@ function searchParams(state) {
   }
   if (state.since) params.set("since", state.since);
   if (state.until) params.set("until", state.until);
+  if (state.group) params.set("group", "story");
   return params;
 }
 
 function pageUrl(state) {
   const params = searchParams(state);
+  // Grouping is the page's default: its address names only the exception.
+  params.delete("group");
+  if (!state.group) params.set("group", "none");
   if (state.article) params.set("article", state.article);
+  if (state.story) params.set("story", state.story);
   const query = params.toString();
   return query ? `?${query}` : location.pathname;
 }
 
 function navigate(changes) {
   const next = { ...current, ...changes };
-  // Remember whether the article view was opened from the results, so "back" can simply go back.
-  const historyState = { fromResults: Boolean(next.article && !current.article) };
+  // Remember whether a view was opened from the page before it, so "back" can simply go back.
+  const opened = (next.article && !current.article) || (next.story && !current.story);
+  const historyState = { fromResults: Boolean(opened) };
   history.pushState(historyState, "", pageUrl(next));
   render(next);
 }
@@ -129,17 +145,27 @@ function render(state) {
   syncControls(state);
   renderActiveFilters(state);
   runSearch(state);
+  const viewOpen = !ui.articleView.hidden || !ui.storyView.hidden;
   if (state.article) {
     openArticle(state.article);
   } else {
     closeArticle();
   }
+  if (state.story && !state.article) {
+    openStory(state.story);
+  } else {
+    // An article opened from a story keeps the story loaded, for the way back.
+    closeStory(Boolean(state.story));
+  }
+  ui.resultsView.hidden = Boolean(state.article || state.story);
+  if (viewOpen && !ui.resultsView.hidden) ui.q.focus({ preventScroll: true });
 }
 
 function syncControls(state) {
   ui.q.value = state.q;
   ui.sort.value = state.sort;
   ui.expand.checked = state.expand;
+  ui.group.checked = state.group;
   document.title = state.q ? `${state.q} – newsflow search` : "newsflow search";
 }
 
@@ -161,7 +187,7 @@ function clearFilters() {
 
 /** Apply new filters, back on the results, scrolled up to them if the click came from further down. */
 function filter(changes) {
-  navigate({ ...changes, article: "" });
+  navigate({ ...changes, article: "", story: "" });
   if (ui.main.getBoundingClientRect().top < 0) window.scrollTo({ top: 0 });
 }
 
@@ -287,6 +313,7 @@ function retry() {
   clearError();
   lastSearchKey = null;
   ui.articleView.dataset.articleId = "";
+  ui.storyView.dataset.storyId = "";
   render(current);
 }
 
@@ -368,8 +395,9 @@ function renderPage(page, { append }) {
 }
 
 function renderTotal(page) {
-  const noun = page.total === 1 ? "article" : "articles";
-  ui.total.textContent = `${numberFormat.format(page.total)} ${noun}`;
+  const articles = plural(page.total, "article", "articles");
+  const stories = page.total_stories == null ? null : plural(page.total_stories, "story", "stories");
+  ui.total.textContent = stories ? `${stories} (${articles})` : articles;
   ui.total.title = `found in ${page.took_ms} ms`;
 }
 
@@ -396,7 +424,35 @@ function renderHit(hit) {
 
   $("[data-testid=snippets]", item).append(...hit.snippets.map(renderSnippet));
   $("[data-testid=result-entities]", item).append(...entityChips(hit));
+  renderStoryLine($(".story-line", item), hit);
   return item;
+}
+
+/** "+N reports from M outlets" under a grouped hit, a plain link to the story otherwise; both open it. */
+function renderStoryLine(line, hit) {
+  const { story } = hit;
+  if (!hit.story_id || (story && story.other_reports === 0)) return;
+  const link = $("[data-testid=story-link]", line);
+  if (story) {
+    const outlets = story.outlet_count ? ` from ${plural(story.outlet_count, "outlet", "outlets")}` : "";
+    link.textContent = `+${plural(story.other_reports, "report", "reports")}${outlets}`;
+    link.title = `${plural(story.matching_articles, "article", "articles")} of this story match; see its timeline`;
+  } else {
+    link.textContent = "Story timeline";
+    link.title = "Every report of this story, in time order";
+  }
+  link.href = pageUrl({ ...current, story: hit.story_id, article: "" });
+  link.dataset.storyId = hit.story_id;
+  link.addEventListener("click", (event) => {
+    if (!plainClick(event)) return;
+    event.preventDefault();
+    navigate({ story: hit.story_id, article: "" });
+  });
+  line.hidden = false;
+}
+
+function plainClick(event) {
+  return !(event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey);
 }
 
 function renderSnippet(html) {
@@ -652,7 +708,6 @@ function formatWith(format, iso) {
 // ---------------------------------------------------------------- article view
 
 async function openArticle(articleId) {
-  ui.resultsView.hidden = true;
   ui.articleView.hidden = false;
   if (ui.articleView.dataset.articleId === articleId) return;
   ui.articleView.dataset.articleId = articleId;
@@ -675,12 +730,9 @@ async function openArticle(articleId) {
 }
 
 function closeArticle() {
-  const wasOpen = !ui.articleView.hidden;
   articleController?.abort();
   ui.articleView.hidden = true;
   ui.articleView.dataset.articleId = "";
-  ui.resultsView.hidden = false;
-  if (wasOpen) ui.q.focus({ preventScroll: true });
 }
 
 function backToResults() {
@@ -859,6 +911,129 @@ function sourceDetails(article) {
   });
 }
 
+// ---------------------------------------------------------------- story view
+
+async function openStory(storyId) {
+  ui.storyView.hidden = false;
+  if (ui.storyView.dataset.storyId === storyId) return;
+  ui.storyView.dataset.storyId = storyId;
+  storyController?.abort();
+  const controller = new AbortController();
+  storyController = controller;
+  renderStoryLoading();
+  try {
+    const story = await getJson(`/stories/${encodeURIComponent(storyId)}?size=${STORY_ARTICLES}`, controller.signal);
+    clearError();
+    renderStory(story);
+    window.scrollTo({ top: 0 });
+    ui.storyView.focus({ preventScroll: true });
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    ui.storyView.dataset.storyId = "";
+    $("[data-testid=story-title]", ui.storyView).textContent = "Story unavailable";
+    showError(err);
+  }
+}
+
+/** Hide the story view; ``keep`` leaves it loaded (an article opened from it, to come back to). */
+function closeStory(keep) {
+  ui.storyView.hidden = true;
+  if (keep) return;
+  storyController?.abort();
+  ui.storyView.dataset.storyId = "";
+}
+
+function backFromStory() {
+  if (history.state?.fromResults) history.back();
+  else navigate({ story: "" });
+}
+
+function renderStoryLoading() {
+  $("[data-testid=story-title]", ui.storyView).textContent = "Loading…";
+  for (const selector of ["[data-testid=story-meta]", "[data-testid=story-timeline]", ".outlet-list",
+    "[data-testid=story-entities] .chips"]) {
+    $(selector, ui.storyView).replaceChildren();
+  }
+  $("[data-testid=story-more]", ui.storyView).hidden = true;
+}
+
+function renderStory(story) {
+  const view = ui.storyView;
+  $("[data-testid=story-title]", view).textContent = story.headline;
+  const [first, last] = [formatTime(story.first_seen), formatTime(story.last_seen)];
+  const period = span("", first === last ? first : `${first} – ${last}`);
+  period.dataset.testid = "story-span";
+  const meta = [period];
+  meta.push(
+    span("", plural(story.article_count, "article", "articles")),
+    span("", plural(story.outlet_count, "outlet", "outlets")),
+    span("", languageName(story.language)),
+  );
+  $("[data-testid=story-meta]", view).replaceChildren(...meta);
+  $("[data-testid=story-timeline]", view).replaceChildren(...story.articles.map(timelineItem));
+  const more = $("[data-testid=story-more]", view);
+  more.hidden = story.articles_total <= story.articles.length;
+  more.textContent = `The first ${numberFormat.format(story.articles.length)} of ${numberFormat.format(story.articles_total)} articles.`;
+  const outlets = story.outlets.map((outlet) =>
+    listItem(span("outlet", outlet.name), span("facet-count", numberFormat.format(outlet.articles))));
+  $(".outlet-list", view).replaceChildren(...(outlets.length ? outlets : [listItem(span("muted", "No outlet named."))]));
+  const entities = story.top_entities.map((entity) => {
+    rememberEntity(entity.id, entity.name, entity.type);
+    return listItem(storyEntityLink(entity));
+  });
+  $("[data-testid=story-entities] .chips", view).replaceChildren(
+    ...(entities.length ? entities : [listItem(span("muted", "No named entities."))]));
+}
+
+/** One article of the timeline: when, which outlet, its title (opens it), and whether it republishes another. */
+function timelineItem(article) {
+  const item = document.createElement("li");
+  item.className = "timeline-item";
+  item.classList.toggle("republication", Boolean(article.near_duplicate_of));
+  item.dataset.testid = "timeline-item";
+  item.dataset.articleId = article.article_id;
+  const date = document.createElement("time");
+  date.dataset.testid = "timeline-date";
+  date.dateTime = article.dated_at;
+  date.textContent = formatTime(article.dated_at);
+  date.title = article.published_at ? "published" : "received (no publication date given)";
+  const outlet = span(article.outlet ? "outlet" : "outlet unknown", article.outlet ?? "Unknown outlet");
+  outlet.dataset.testid = "timeline-outlet";
+  const meta = document.createElement("p");
+  meta.className = "meta";
+  meta.append(date, outlet);
+  const link = document.createElement("a");
+  link.dataset.testid = "timeline-title";
+  link.textContent = article.title;
+  link.href = pageUrl({ ...current, article: article.article_id });
+  link.addEventListener("click", (event) => followLink(event, article.article_id));
+  const title = document.createElement("div");
+  title.append(link);
+  if (article.near_duplicate_of) {
+    const badge = span("badge republication", "republication");
+    badge.title = "A near-duplicate of an earlier article of this story";
+    title.append(badge);
+  }
+  item.append(meta, title);
+  return item;
+}
+
+/** A story's entity as a link to the results filtered by its id. */
+function storyEntityLink(entity) {
+  const link = document.createElement("a");
+  link.dataset.testid = "story-entity";
+  link.href = pageUrl({ ...current, entity: withValue(current.entity, entity.id), article: "", story: "" });
+  decorateEntityChip(link, entity);
+  link.append(span("entity-name", entity.name), span("chip-count", `×${entity.articles}`));
+  link.title = `${entity.name}: named in ${plural(entity.articles, "article", "articles")} of this story. Click for articles mentioning it.`;
+  link.addEventListener("click", (event) => {
+    if (!plainClick(event)) return;
+    event.preventDefault();
+    addFilter("entity", entity.id);
+  });
+  return link;
+}
+
 // ---------------------------------------------------------------- entity autocomplete
 
 function onEntityInput(event) {
@@ -978,18 +1153,22 @@ function focusSearchOnSlash(event) {
     ui.q.select();
   } else if (event.key === "Escape" && !ui.articleView.hidden && !typing) {
     backToResults();
+  } else if (event.key === "Escape" && !ui.storyView.hidden && !typing) {
+    backFromStory();
   }
 }
 
 ui.searchForm.addEventListener("submit", (event) => {
   event.preventDefault();
-  navigate({ q: ui.q.value.trim(), article: "" });
+  navigate({ q: ui.q.value.trim(), article: "", story: "" });
 });
-ui.sort.addEventListener("change", () => navigate({ sort: ui.sort.value, article: "" }));
-ui.expand.addEventListener("change", () => navigate({ expand: ui.expand.checked, article: "" }));
+ui.sort.addEventListener("change", () => navigate({ sort: ui.sort.value, article: "", story: "" }));
+ui.expand.addEventListener("change", () => navigate({ expand: ui.expand.checked, article: "", story: "" }));
+ui.group.addEventListener("change", () => navigate({ group: ui.group.checked, article: "", story: "" }));
 ui.loadMore.addEventListener("click", loadMore);
 $(".message-retry", ui.message).addEventListener("click", retry);
 $("[data-testid=article-back]", ui.articleView).addEventListener("click", backToResults);
+$("[data-testid=story-back]", ui.storyView).addEventListener("click", backFromStory);
 ui.entityInput.addEventListener("input", onEntityInput);
 ui.entityForm.addEventListener("submit", onEntitySubmit);
 document.addEventListener("keydown", focusSearchOnSlash);

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from newsflow.cli.main import app
 from newsflow.infra.settings import Settings
 from newsflow.stack.sandbox import settings_env
-from tests.integration.test_stories_api import wait_for_stories
+from tests.integration.test_stories_api import samples_story
 
 
 def run_search(settings: Settings, *args: str) -> tuple[int, str]:
@@ -49,7 +49,7 @@ def run_stories(settings: Settings, *args: str) -> tuple[int, str]:
 
 
 def test_search_by_story_shows_the_other_reports(indexed_corpus: Settings) -> None:
-    wait_for_stories(indexed_corpus)
+    samples_story(indexed_corpus)
     code, output = run_search(indexed_corpus, "Ukraine", "--by-story")
     assert code == 0, output
     assert "2 article(s) in 1 stories" in output
@@ -57,7 +57,7 @@ def test_search_by_story_shows_the_other_reports(indexed_corpus: Settings) -> No
 
 
 def test_stories_lists_and_searches_stories(indexed_corpus: Settings) -> None:
-    wait_for_stories(indexed_corpus)
+    samples_story(indexed_corpus)
     code, output = run_stories(indexed_corpus)
     assert code == 0, output
     assert "1 stories" in output and "Reuters" in output
@@ -68,7 +68,7 @@ def test_stories_lists_and_searches_stories(indexed_corpus: Settings) -> None:
 
 
 def test_stories_with_an_id_prints_its_timeline(indexed_corpus: Settings) -> None:
-    wait_for_stories(indexed_corpus)
+    samples_story(indexed_corpus)
     code, output = run_stories(indexed_corpus, "--json")
     (story,) = json.loads(output)["stories"]
     code, output = run_stories(indexed_corpus, story["story_id"])

@@ -30,6 +30,7 @@ from newsflow.api.app import create_app
 from newsflow.infra.settings import Settings
 from tests.integration.corpus import REPUBLISHED_TITLE
 from tests.integration.index_queries import wait_for
+from tests.integration.test_stories_api import samples_story
 
 ZELENSKY = "Volodymyr Zelensky"
 ZELENSKY_ID = "person:volodymyr-zelensky"
@@ -60,6 +61,7 @@ return [...document.querySelectorAll('[data-testid=result]')].map((r) => ({
   copies: r.querySelector('[data-testid=copies-badge]').hidden
     ? null : r.querySelector('[data-testid=copies-badge]').textContent,
   entities: r.querySelectorAll('[data-testid=entity-chip]').length,
+  story: r.querySelector('.story-line').hidden ? null : r.querySelector('[data-testid=story-link]').textContent,
 }));
 """
 
@@ -150,7 +152,8 @@ def save_screenshot(driver: WebDriver, name: str) -> Path:
 
 
 def test_search_facet_and_article_view(browser: WebDriver, web_url: str) -> None:
-    browser.get(f"{web_url}/")
+    # Every article, not grouped by story (the default; test_stories_grouped_and_a_story_view has that).
+    browser.get(f"{web_url}/?group=none")
     search_input = wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=search-input]"))
     search_input.send_keys("Ukraine")
     click(browser, browser.find_element(By.CSS_SELECTOR, "[data-testid=search-submit]"))
@@ -160,7 +163,7 @@ def test_search_facet_and_article_view(browser: WebDriver, web_url: str) -> None
         lambda d: idle(d) and len(hits := shown_results(d)) == 2 and all(h["marks"] for h in hits),
         "two Ukraine results with <mark> in their snippets",
     )
-    assert "q=Ukraine" in browser.current_url
+    assert "q=Ukraine" in browser.current_url and "group=none" in browser.current_url
     assert text_of(browser, "total") == "2 articles"
     hits = {h["outlet"]: h for h in shown_results(browser)}
     assert set(hits) == {"Reuters", "Unknown outlet"}
@@ -226,7 +229,7 @@ def active_filters(driver: WebDriver) -> list[dict[str, str]]:
 
 
 def test_entity_facets_filter_by_id_and_show_canonical_names(browser: WebDriver, web_url: str) -> None:
-    browser.get(f"{web_url}/")
+    browser.get(f"{web_url}/?group=none")
     person = f"[data-testid=facet-people] [data-testid=facet-value][data-value='{ZELENSKY_ID}']"
     facet = wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, person), "Zelensky in the people facet")[0]
     # The button carries the id and shows the canonical name and the count of (collapsed) articles.
@@ -275,6 +278,86 @@ def test_entity_facets_filter_by_id_and_show_canonical_names(browser: WebDriver,
     wait(browser).until(
         lambda d: [f["value"] for f in active_filters(d)] == [ZELENSKY, place_name], "names of the linked filters"
     )
+    assert js_errors(browser) == []
+
+
+def timeline(driver: WebDriver) -> list[dict[str, Any]]:
+    """The story view's timeline: each article's date, outlet, title and whether it is a republication."""
+    return cast(
+        list[dict[str, Any]],
+        driver.execute_script(
+            """return [...document.querySelectorAll('[data-testid=timeline-item]')].map((item) => ({
+              date: item.querySelector('[data-testid=timeline-date]').dateTime,
+              outlet: item.querySelector('[data-testid=timeline-outlet]').textContent,
+              title: item.querySelector('[data-testid=timeline-title]').textContent,
+              republication: item.classList.contains('republication'),
+            }));"""
+        ),
+    )
+
+
+def test_stories_grouped_and_a_story_view(browser: WebDriver, web_url: str, indexed_corpus: Settings) -> None:
+    samples_story(indexed_corpus)
+    browser.get(f"{web_url}/?q=Ukraine")
+    # Grouped by story by default: both samples are one story, one hit standing for it.
+    wait(browser).until(lambda d: idle(d) and len(shown_results(d)) == 1, "one hit for the samples' story")
+    assert text_of(browser, "total") == "1 story (2 articles)"
+    assert browser.find_element(By.CSS_SELECTOR, "[data-testid=group-stories]").is_selected()
+    (hit,) = shown_results(browser)
+    # The other sample and the republication; only Reuters names an outlet.
+    assert hit["story"] == "+2 reports from 1 outlet"
+    save_screenshot(browser, "web-page-stories.png")
+
+    click(browser, browser.find_element(By.CSS_SELECTOR, "[data-testid=story-link]"))
+    wait(browser).until(lambda d: len(timeline(d)) == 3, "the story's timeline")
+    assert re.search(r"story=st-[0-9a-f]{24}", browser.current_url)
+    story_url = browser.current_url
+    assert not browser.find_element(By.ID, "results-view").is_displayed()
+    assert text_of(browser, "story-title")
+    assert "3 articles" in text_of(browser, "story-meta") and "1 outlet" in text_of(browser, "story-meta")
+    items = timeline(browser)
+    assert [i["date"] for i in items] == sorted(i["date"] for i in items)
+    assert {i["outlet"] for i in items} == {"Reuters", "Unknown outlet"}
+    assert [i["title"] for i in items if i["republication"]] == [REPUBLISHED_TITLE]
+    assert text_of(browser, "story-outlets").split()[-2:] == ["Reuters", "1"]
+    entity = f"[data-testid=story-entity][data-value='{ZELENSKY_ID}']"
+    assert ZELENSKY in browser.find_element(By.CSS_SELECTOR, entity).text
+    save_screenshot(browser, "web-page-story.png")
+
+    # A timeline title opens the article; back returns to the story, then to the results.
+    titles = browser.find_elements(By.CSS_SELECTOR, "[data-testid=timeline-title]")
+    (republication,) = [t for t in titles if t.text == REPUBLISHED_TITLE]
+    click(browser, republication)
+    wait(browser).until(lambda d: text_of(d, "article-title") == REPUBLISHED_TITLE, "the republication's view")
+    assert not browser.find_element(By.CSS_SELECTOR, "[data-testid=story-view]").is_displayed()
+    click(browser, browser.find_element(By.CSS_SELECTOR, "[data-testid=article-back]"))
+    wait(browser).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=story-view]").is_displayed() and len(timeline(d)) == 3,
+        "the story view again",
+    )
+    click(browser, browser.find_element(By.CSS_SELECTOR, "[data-testid=story-back]"))
+    wait(browser).until(
+        lambda d: d.find_element(By.ID, "results-view").is_displayed() and len(shown_results(d)) == 1,
+        "the grouped results again",
+    )
+
+    # Ungrouped: every original, each with a plain link to its story.
+    click(browser, browser.find_element(By.CSS_SELECTOR, "[data-testid=group-stories]"))
+    wait(browser).until(lambda d: idle(d) and len(shown_results(d)) == 2, "both samples, ungrouped")
+    assert "group=none" in browser.current_url
+    assert text_of(browser, "total") == "2 articles"
+    assert {h["story"] for h in shown_results(browser)} == {"Story timeline"}
+
+    # A shared link opens the story view in a fresh page; its entities filter the results by id.
+    browser.get(story_url)
+    wait(browser).until(lambda d: len(timeline(d)) == 3, "the linked story's timeline")
+    click(browser, browser.find_element(By.CSS_SELECTOR, entity))
+    wait(browser).until(
+        lambda d: idle(d) and d.find_element(By.ID, "results-view").is_displayed() and active_filters(d),
+        "the results filtered by the story's entity",
+    )
+    assert active_filters(browser) == [{"kind": "Person", "value": ZELENSKY, "filter": ZELENSKY_ID}]
+    assert "story=" not in browser.current_url
     assert js_errors(browser) == []
 
 
