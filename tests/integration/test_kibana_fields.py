@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
+from newsflow.cli.operations import index_pattern_titles, with_index_titles
 from newsflow.infra.settings import Settings
-from newsflow.operations.kibana import FieldUse, field_uses, load_saved_objects, with_index_title
+from newsflow.operations.kibana import FieldUse, SavedObject, field_uses, load_saved_objects, object_key
 
 NUMERIC = {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
 DATE = {"date", "date_nanos"}
@@ -34,6 +35,7 @@ SUITABLE: dict[str, set[str] | None] = {
     "agg:min": NUMERIC | DATE,
 }
 ENTITY_IDS_TABLE = FieldUse("visualization:newsflow-top-entity-ids", "entity_ids", "agg:terms")
+TOP_STORIES_TABLE = FieldUse("visualization:newsflow-top-stories", "story_id", "agg:terms")
 # Uses that need doc values (Kibana's "aggregatable"): a text field would fail them.
 NEEDS_AGGREGATABLE = {"time_field", "sort"}
 
@@ -44,8 +46,24 @@ def _needs_aggregatable(use: str) -> bool:
 
 @pytest.fixture
 def sandbox_objects(isolated_settings: Settings) -> list[dict[str, Any]]:
-    """The saved objects with their data view on the sandbox alias."""
-    return with_index_title(load_saved_objects(), isolated_settings.index_alias)
+    """The saved objects with their data views on the sandbox aliases (as `newsflow kibana-setup` imports them)."""
+    return with_index_titles(load_saved_objects(), index_pattern_titles(isolated_settings))
+
+
+def aliases_of(objects: list[SavedObject]) -> dict[str, str]:
+    """``<type>:<id>`` -> the alias of the data view the object reads, through its references."""
+    by_key = {object_key(obj): obj for obj in objects}
+
+    def alias(key: str) -> str:
+        obj = by_key[key]
+        if obj["type"] == "index-pattern":
+            return str(obj["attributes"]["title"])
+        (source,) = {
+            f"{ref['type']}:{ref['id']}" for ref in obj["references"] if ref["type"] in ("index-pattern", "search")
+        }
+        return alias(source)
+
+    return {key: alias(key) for key, obj in by_key.items() if obj["type"] != "dashboard"}
 
 
 def _field_caps(es: Elasticsearch, alias: str) -> dict[str, dict[str, Any]]:
@@ -81,21 +99,25 @@ def test_data_view_points_at_the_sandbox_alias(
 ) -> None:
     es = Elasticsearch(isolated_settings.elasticsearch_url)
     titles = [obj["attributes"]["title"] for obj in sandbox_objects if obj["type"] == "index-pattern"]
-    assert titles == [isolated_settings.index_alias]
-    assert es.indices.exists_alias(name=isolated_settings.index_alias)
+    assert titles == [isolated_settings.index_alias, isolated_settings.stories_index_alias]
+    for title in titles:
+        assert es.indices.exists_alias(name=title)
 
 
 def test_every_referenced_field_exists_in_the_live_index_with_a_suitable_type(
     isolated_settings: Settings, sandbox_objects: list[dict[str, Any]]
 ) -> None:
     es = Elasticsearch(isolated_settings.elasticsearch_url)
-    caps = _field_caps(es, isolated_settings.index_alias)
+    aliases = aliases_of(sandbox_objects)
+    caps = {alias: _field_caps(es, alias) for alias in set(aliases.values())}
     uses = field_uses(sandbox_objects)
     assert {use.use for use in uses} >= {"time_field", "column", "sort", "filter", "agg:terms", "agg:date_histogram"}
     # The name tables stay on the flat name lists (Kibana 7.10 can't aggregate nested fields); ids have their own.
     terms = {use.field for use in uses if use.use == "agg:terms"}
-    assert terms >= {"people", "organizations", "places", "entity_ids"}
-    problems = [problem for use in uses if (problem := _problem(use, caps))]
+    assert terms >= {"people", "organizations", "places", "entity_ids", "story_id"}
+    # The stories' objects read the stories index (whose outlets and top entities are nested: not aggregated).
+    assert aliases["visualization:newsflow-top-stories"] == isolated_settings.stories_index_alias
+    problems = [problem for use in uses if (problem := _problem(use, caps[aliases[use.object_key]]))]
     assert problems == []
 
 
@@ -116,24 +138,42 @@ def test_aggregations_and_sort_run_on_the_live_index(
 ) -> None:
     """Elasticsearch itself accepts each aggregation and the sort the objects ask for."""
     es = Elasticsearch(isolated_settings.elasticsearch_url)
-    alias = isolated_settings.index_alias
+    articles, stories = isolated_settings.index_alias, isolated_settings.stories_index_alias
     doc = {"article_id": "k1", "title": "Budget vote", "dated_at": "2026-11-20T10:00:00Z", "copy_count": 2}
-    entities = {"people": ["Rachel Reeves"], "entity_ids": ["person:rachel-reeves"]}
-    es.index(index=alias, id="k1", document={**doc, **entities, "outlet": "BBC"}, refresh=True)
-    aggs: dict[str, Any] = {}
-    sort = []
-    for number, use in enumerate(field_uses(sandbox_objects)):
-        kind = use.use.removeprefix("agg:")
-        if kind == "date_histogram":
-            aggs[str(number)] = {kind: {"field": use.field, "calendar_interval": "day"}}
-        elif use.use.startswith("agg:"):
-            aggs[str(number)] = {kind: {"field": use.field}}
-        elif use.use == "sort":
-            sort.append({use.field: "desc"})
-    assert aggs and sort
-    result = es.search(index=alias, body={"size": 1, "sort": sort, "aggs": aggs})
-    assert [hit["_id"] for hit in result["hits"]["hits"]] == ["k1"]
-    assert len(result["aggregations"]) == len(aggs)
-    (ids_agg,) = [str(n) for n, use in enumerate(field_uses(sandbox_objects)) if use == ENTITY_IDS_TABLE]
-    id_buckets = result["aggregations"][ids_agg]["buckets"]
-    assert [b["key"] for b in id_buckets] == ["person:rachel-reeves"]
+    entities = {"people": ["Rachel Reeves"], "entity_ids": ["person:rachel-reeves"], "story_id": "st-k1"}
+    es.index(index=articles, id="k1", document={**doc, **entities, "outlet": "BBC"}, refresh=True)
+    story = {
+        "story_id": "st-k1",
+        "headline": "Budget vote",
+        "first_seen": "2026-11-20T10:00:00Z",
+        "last_seen": "2026-11-20T10:00:00Z",
+        "article_count": 1,
+        "outlet_count": 1,
+    }
+    es.index(index=stories, id="st-k1", document=story, refresh=True)
+    aliases = aliases_of(sandbox_objects)
+    uses = list(enumerate(field_uses(sandbox_objects)))
+    for alias, expected_id in ((articles, "k1"), (stories, "st-k1")):
+        aggs: dict[str, Any] = {}
+        sort = []
+        for number, use in uses:
+            if aliases[use.object_key] != alias:
+                continue
+            kind = use.use.removeprefix("agg:")
+            if kind == "date_histogram":
+                aggs[str(number)] = {kind: {"field": use.field, "calendar_interval": "day"}}
+            elif use.use.startswith("agg:"):
+                aggs[str(number)] = {kind: {"field": use.field}}
+            elif use.use == "sort":
+                sort.append({use.field: "desc"})
+        assert aggs and sort, alias
+        result = es.search(index=alias, body={"size": 1, "sort": sort, "aggs": aggs})
+        assert [hit["_id"] for hit in result["hits"]["hits"]] == [expected_id]
+        assert len(result["aggregations"]) == len(aggs)
+        if alias == articles:
+            (ids_agg,) = [str(n) for n, use in uses if use == ENTITY_IDS_TABLE]
+            id_buckets = result["aggregations"][ids_agg]["buckets"]
+            assert [b["key"] for b in id_buckets] == ["person:rachel-reeves"]
+        else:
+            (stories_agg,) = [str(n) for n, use in uses if use == TOP_STORIES_TABLE]
+            assert [b["key"] for b in result["aggregations"][stories_agg]["buckets"]] == ["st-k1"]

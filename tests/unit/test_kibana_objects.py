@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from newsflow.cli.operations import index_pattern_titles, with_index_titles
 from newsflow.infra.settings import Settings
 from newsflow.operations.errors import OperationError
 from newsflow.operations.kibana import (
@@ -29,7 +30,6 @@ from newsflow.operations.kibana import (
     search_source,
     to_ndjson,
     vis_state,
-    with_index_title,
 )
 
 OBJECTS = load_saved_objects()
@@ -125,14 +125,20 @@ def test_every_reference_resolves_within_the_file_and_is_used() -> None:
         assert _ref_names_used(obj) == set(names), key
 
 
-def test_index_pattern_is_the_production_alias_timed_on_dated_at_with_fields_read_from_elasticsearch() -> None:
-    (pattern,) = _of_type("index-pattern")
-    attributes = pattern["attributes"]
-    assert attributes["title"] == Settings.model_fields["index_alias"].default
-    assert attributes["timeFieldName"] == "dated_at"
-    # An empty list makes Kibana 7.10 read the fields from Elasticsearch, so a stored copy can't drift
-    # from the mapping. A re-export from Kibana writes the list back: empty it before committing.
-    assert json.loads(attributes.get("fields", "[]")) == []
+def test_index_patterns_are_the_production_aliases_with_fields_read_from_elasticsearch() -> None:
+    patterns = {obj["id"]: obj["attributes"] for obj in _of_type("index-pattern")}
+    defaults = Settings()
+    assert {key: p["title"] for key, p in patterns.items()} == {
+        "newsflow-articles": defaults.index_alias,
+        "newsflow-stories": defaults.stories_index_alias,
+    }
+    assert patterns["newsflow-articles"]["timeFieldName"] == "dated_at"
+    # A story is in the dashboard's period when its latest article is.
+    assert patterns["newsflow-stories"]["timeFieldName"] == "last_seen"
+    for attributes in patterns.values():
+        # An empty list makes Kibana 7.10 read the fields from Elasticsearch, so a stored copy can't drift
+        # from the mapping. A re-export from Kibana writes the list back: empty it before committing.
+        assert json.loads(attributes.get("fields", "[]")) == []
 
 
 def test_saved_search_lists_articles_newest_first_without_stubs() -> None:
@@ -156,6 +162,10 @@ def test_visualizations_are_legacy_aggregation_based_on_the_saved_search() -> No
         "newsflow-top-entity-ids": ("table", {("terms", "entity_ids")}),
         "newsflow-outlets": ("pie", {("terms", "outlet")}),
         "newsflow-duplicates": ("table", {("sum", "copy_count"), ("max", "copy_count")}),
+        "newsflow-top-stories": (
+            "table",
+            {("max", "article_count"), ("max", "outlet_count"), ("terms", "story_id"), ("terms", "headline.keyword")},
+        ),
     }
     visualizations = {obj["id"]: obj for obj in _of_type("visualization")}
     assert set(visualizations) == set(expected)
@@ -166,8 +176,22 @@ def test_visualizations_are_legacy_aggregation_based_on_the_saved_search() -> No
         assert state["title"] == obj["attributes"]["title"], vis_id
         fielded = {(agg["type"], agg["params"]["field"]) for agg in state["aggs"] if "field" in agg["params"]}
         assert fielded == aggregations, vis_id
-        # Through the saved search, every chart leaves out stub documents too.
-        assert obj["references"] == [{"id": "newsflow-articles-search", "name": "search_0", "type": "search"}]
+        # Through the saved search, every chart of articles leaves out stub documents too.
+        search = "newsflow-stories-search" if vis_id == "newsflow-top-stories" else "newsflow-articles-search"
+        assert obj["references"] == [{"id": search, "name": "search_0", "type": "search"}]
+
+
+def test_stories_search_lists_the_latest_stories_from_the_stories_data_view() -> None:
+    search = BY_KEY["search:newsflow-stories-search"]
+    assert search["attributes"]["columns"] == ["headline", "article_count", "outlet_count", "first_seen"]
+    assert search["attributes"]["sort"] == [["last_seen", "desc"]]
+    assert search["references"] == [
+        {"id": "newsflow-stories", "name": "kibanaSavedObjectMeta.searchSourceJSON.index", "type": "index-pattern"}
+    ]
+    table = vis_state(BY_KEY["visualization:newsflow-top-stories"])
+    (stories,) = [agg for agg in table["aggs"] if agg["params"].get("field") == "story_id"]
+    (most_articles,) = [agg for agg in table["aggs"] if agg["params"].get("field") == "article_count"]
+    assert stories["params"]["orderBy"] == most_articles["id"]
 
 
 def test_duplicates_count_near_duplicates_through_a_filters_bucket() -> None:
@@ -208,6 +232,12 @@ def test_field_uses_cover_time_field_columns_sort_filters_queries_and_aggregatio
         FieldUse("visualization:newsflow-top-entity-ids", "entity_ids", "agg:terms"),
         FieldUse("visualization:newsflow-duplicates", "copy_count", "agg:sum"),
         FieldUse("visualization:newsflow-duplicates", "near_duplicate_of", "query"),
+        FieldUse("index-pattern:newsflow-stories", "last_seen", "time_field"),
+        FieldUse("search:newsflow-stories-search", "headline", "column"),
+        FieldUse("search:newsflow-stories-search", "last_seen", "sort"),
+        FieldUse("visualization:newsflow-top-stories", "story_id", "agg:terms"),
+        FieldUse("visualization:newsflow-top-stories", "headline.keyword", "agg:terms"),
+        FieldUse("visualization:newsflow-top-stories", "article_count", "agg:max"),
     ]:
         assert expected in uses
     fields = referenced_fields(OBJECTS)
@@ -245,9 +275,15 @@ def test_load_skips_the_summary_and_names_a_broken_line(tmp_path: Path) -> None:
         load_saved_objects(path)
 
 
-def test_with_index_title_retargets_only_the_index_pattern() -> None:
-    moved = with_index_title(OBJECTS, "other-articles")
-    assert [obj["attributes"]["title"] for obj in moved if obj["type"] == "index-pattern"] == ["other-articles"]
+def test_kibana_setup_retargets_each_data_view_to_its_own_alias() -> None:
+    settings = Settings(index_alias="other-articles")
+    titles = index_pattern_titles(settings)
+    assert set(titles) == {obj["id"] for obj in _of_type("index-pattern")}
+    moved = with_index_titles(OBJECTS, titles)
+    assert {o["id"]: o["attributes"]["title"] for o in moved if o["type"] == "index-pattern"} == {
+        "newsflow-articles": "other-articles",
+        "newsflow-stories": "other-stories",
+    }
     assert [o for o in moved if o["type"] != "index-pattern"] == [o for o in OBJECTS if o["type"] != "index-pattern"]
     assert OBJECTS[0]["attributes"]["title"] == "newsflow-articles"  # the loaded objects are left alone
 
