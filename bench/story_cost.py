@@ -33,6 +33,7 @@ from newsflow.producers.publisher import Publisher
 from newsflow.schemas.articles import ArticleDocument, Entity, EntityType, SourceInfo
 from newsflow.schemas.topics import (
     STORY_ASSIGNMENTS_TABLE,
+    STORY_FREQUENCIES_TABLE,
     STORY_POSTINGS_TABLE,
     STORY_QUEUE_TABLE,
     STORY_STATES_TABLE,
@@ -71,7 +72,9 @@ def _count(es: Elasticsearch, alias: str) -> int:
 def story_footprint(settings: Settings, worker_pid: int) -> dict[str, Any]:
     """Keys and kB of each story table, and the worker's RSS."""
     out: dict[str, Any] = {}
-    for table in (STORY_STATES_TABLE, STORY_POSTINGS_TABLE, STORY_ASSIGNMENTS_TABLE, STORY_QUEUE_TABLE):
+    for table in (
+        STORY_STATES_TABLE, STORY_POSTINGS_TABLE, STORY_ASSIGNMENTS_TABLE, STORY_QUEUE_TABLE, STORY_FREQUENCIES_TABLE,
+    ):  # fmt: skip
         values = latest_values(settings, changelog_topic(settings.topic_prefix, table))
         out[table] = {"keys": len(values), "kb": round(sum(values.values()) / 1024, 1)}
     out["worker_rss_mb"] = ProcessSampler.rss_mb(worker_pid)

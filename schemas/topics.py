@@ -229,14 +229,16 @@ STORY_STATES_TABLE = "story-states"
 STORY_POSTINGS_TABLE = "story-postings"
 STORY_ASSIGNMENTS_TABLE = "story-assignments"
 STORY_QUEUE_TABLE = "story-queue"
+STORY_FREQUENCIES_TABLE = "story-frequencies"
 TABLES: tuple[str, ...] = (
     FIRST_SOURCES_TABLE, LSH_BUCKETS_TABLE, ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE,
-    STORY_STATES_TABLE, STORY_POSTINGS_TABLE, STORY_ASSIGNMENTS_TABLE, STORY_QUEUE_TABLE,
+    STORY_STATES_TABLE, STORY_POSTINGS_TABLE, STORY_ASSIGNMENTS_TABLE, STORY_QUEUE_TABLE, STORY_FREQUENCIES_TABLE,
 )  # fmt: skip
 # Tables of a stage that reads a fixed-partition topic have its partition count (Faust co-partitions them).
 TABLE_PARTITIONS: dict[str, int] = {
     ENTITY_REGISTRY_TABLE: 1, ENTITY_RESOLUTIONS_TABLE: 1,
     STORY_STATES_TABLE: 1, STORY_POSTINGS_TABLE: 1, STORY_ASSIGNMENTS_TABLE: 1, STORY_QUEUE_TABLE: 1,
+    STORY_FREQUENCIES_TABLE: 1,
 }  # fmt: skip
 # Changelogs keep only the latest value per key; they are the tables' backup.
 CHANGELOG_CONFIG = {"cleanup.policy": "compact"}

@@ -6,9 +6,10 @@ worker recognised it, so the same input order gives the same stories. Its
 work is a few dozen table reads and writes per article; NER stays spread over
 all partitions (docs/pipeline.md, "Stories").
 
-Four tables, changelogged like the others: the active stories, the postings
+Five tables, changelogged like the others: the active stories, the postings
 (term or entity key -> stories), each article's assignment (so a redelivery or
-a replay gets the same story) and the eviction queue with the stage's clock.
+a replay gets the same story), the eviction queue with the stage's clock, and
+the document frequencies of terms and entities in the stream.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from newsflow.schemas.topics import (
     STORIES,
     STORIES_STAGE,
     STORY_ASSIGNMENTS_TABLE,
+    STORY_FREQUENCIES_TABLE,
     STORY_POSTINGS_TABLE,
     STORY_QUEUE_TABLE,
     STORY_STATES_TABLE,
@@ -36,17 +38,18 @@ from newsflow.schemas.topics import (
 STAGE = STORIES_STAGE
 _CLOCK_KEY = "clock"
 
-Table = TableT[str, dict[str, object] | str | None]
+Table = TableT[str, dict[str, object] | str | int | None]
 
 
 class TableStore:
     """The story stage's memory in Faust tables (values as JSON-ready dicts, validated on the way out)."""
 
-    def __init__(self, states: Table, postings: Table, assignments: Table, queue: Table) -> None:
+    def __init__(self, states: Table, postings: Table, assignments: Table, queue: Table, frequencies: Table) -> None:
         self._states = states
         self._postings = postings
         self._assignments = assignments
         self._queue = queue
+        self._frequencies = frequencies
 
     def story(self, story_id: str) -> StoryState | None:
         value = self._states.get(story_id)
@@ -92,14 +95,22 @@ class TableStore:
         else:
             self._queue[str(sequence)] = story_id
 
+    def frequency(self, key: str) -> int:
+        value = self._frequencies.get(key)
+        return value if isinstance(value, int) else 0
+
+    def put_frequency(self, key: str, count: int) -> None:
+        self._frequencies[key] = count
+
 
 def register(pipeline: Pipeline) -> None:
-    """Add the story agent and its four tables to the app."""
+    """Add the story agent and its five tables to the app."""
     store = TableStore(
         pipeline.table(STORY_STATES_TABLE, default=None),
         pipeline.table(STORY_POSTINGS_TABLE, default=None),
         pipeline.table(STORY_ASSIGNMENTS_TABLE, default=None),
         pipeline.table(STORY_QUEUE_TABLE, default=None),
+        pipeline.table(STORY_FREQUENCIES_TABLE, default=None),
     )
     params = StoryParameters(window=timedelta(days=pipeline.settings.story_window_days))
 
