@@ -8,7 +8,14 @@ import pytest
 
 from newsflow.processors.dating import filed_date
 from newsflow.processors.sink import bulk_operation
-from newsflow.processors.stories import MemoryStore, StoryParameters, assign, term_vector
+from newsflow.processors.stories import (
+    MemoryStore,
+    StoryParameters,
+    article_features,
+    assign,
+    stream_idf,
+    term_vector,
+)
 from newsflow.schemas.articles import ArticleDocument, Entity, EntityType, SourceInfo
 from newsflow.schemas.index import mapping_drift
 from newsflow.schemas.stories import MAX_POSTED_KEYS, MAX_STORY_ENTITIES, MAX_STORY_TERMS, StoryDocument
@@ -200,3 +207,14 @@ def test_story_revisions_go_to_the_stories_index() -> None:
 
 def test_the_stories_mapping_matches_the_story_document() -> None:
     assert mapping_drift(StoryDocument, STORY_INDEX_MAPPING["properties"]) == []
+
+
+def test_a_word_frequent_in_the_stream_weighs_less_than_one_it_has_not_seen() -> None:
+    store = MemoryStore()
+    for i in range(30):
+        text = (f"Report {i}", f"Minister Blair spoke about topic{i}x and reformed issue{i}y today.")
+        assign(document(f"s{i:02d}", text), store, PARAMS, T0)
+    probe = document("p1", ("Blair and Ardnamurchan", "Blair visited Ardnamurchan."))
+    features = article_features(probe, PARAMS, stream_idf(store, PARAMS))
+    assert features.terms["blair"] < features.terms["ardnamurchan"]
+    assert store.clock().articles == 30
