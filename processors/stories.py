@@ -72,10 +72,10 @@ class StoryParameters:
     probe_entities: int = 8
     candidates: int = 20
     sweep_steps: int = 4
-    # Weigh terms and entities also by their document frequency in the stream so far (with a prior
-    # of this many articles, so the first articles lean on the general word frequencies alone).
+    # Weigh terms and entities also by how many stories of the stream so far have them (with a prior
+    # of this many stories, so the first articles lean on the general word frequencies alone).
     stream_idf: bool = True
-    idf_prior_articles: int = 50
+    idf_prior_stories: int = 50
 
 
 WORD = re.compile(r"[^\W\d_]+")
@@ -258,16 +258,22 @@ class ArticleFeatures:
         entities = list(self.entities)[: params.probe_entities]
         return [term_key(self.language, t) for t in terms] + [entity_key(self.language, e) for e in entities]
 
-    def counted_keys(self) -> list[str]:
-        """The keys whose document frequency this article adds to: its kept terms and its entities."""
-        return [term_key(self.language, t) for t in self.terms] + [entity_key(self.language, e) for e in self.entities]
+    def new_keys(self, story: StoryState | None) -> list[str]:
+        """The keys of the article's kept terms and entities that ``story`` does not have yet (all if None)."""
+        terms = [t for t in self.terms if story is None or t not in story.terms]
+        entities = [e for e in self.entities if story is None or e not in story.entities]
+        return [term_key(self.language, t) for t in terms] + [entity_key(self.language, e) for e in entities]
 
 
 def stream_idf(store: StoryStore, params: StoryParameters) -> Idf:
-    """log((N + prior) / (df + 1)) over the N articles the stage has placed so far (1 when switched off)."""
+    """log((S + prior) / (sf + 1)): S stories opened so far, sf of them with the key (1 when switched off).
+
+    Story frequency, not article frequency: a name repeated by every report of
+    one event (or by a republication) is not common, a word of many events is.
+    """
     if not params.stream_idf:
         return _no_idf
-    total = store.clock().articles + params.idf_prior_articles
+    total = store.clock().stories + params.idf_prior_stories
 
     def idf(key: str) -> float:
         return math.log(total / (store.frequency(key) + 1))
@@ -370,6 +376,9 @@ def _apply(
     clock = store.clock()
     watermark = max(clock.watermark, features.at) if clock.watermark else features.at
     tail = clock.tail
+    if params.stream_idf:
+        for key in features.new_keys(joined):
+            store.put_frequency(key, store.frequency(key) + 1)
     if joined is not None:
         state = _join(joined, features)
     else:
@@ -378,10 +387,8 @@ def _apply(
         tail += 1
     state = _post(state, features.probe_keys(params), store, features.at)
     store.put_story(state)
-    if params.stream_idf:
-        for key in features.counted_keys():
-            store.put_frequency(key, store.frequency(key) + 1)
-    advanced = clock.model_copy(update={"tail": tail, "watermark": watermark, "articles": clock.articles + 1})
+    opened = 0 if joined is not None else 1
+    advanced = clock.model_copy(update={"tail": tail, "watermark": watermark, "stories": clock.stories + opened})
     store.put_clock(_sweep(store, advanced, params))
     return StoryDecision(assignment, story_document(state, now), opened=joined is None)
 

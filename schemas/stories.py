@@ -130,4 +130,4 @@ class StoryClock(_Record):
     watermark: datetime | None = Field(
         None, description="Latest article date seen; stories idle a window before it leave."
     )
-    articles: int = Field(0, ge=0, description="Articles placed so far (the N of the stream's document frequencies).")
+    stories: int = Field(0, ge=0, description="Stories opened so far (the N of the stream's story frequencies).")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +23,7 @@ from newsflow.schemas.articles import ArticleDocument, Entity, EntityType, Sourc
 from newsflow.schemas.index import mapping_drift
 from newsflow.schemas.stories import MAX_POSTED_KEYS, MAX_STORY_ENTITIES, MAX_STORY_TERMS, StoryDocument
 from newsflow.schemas.story_index import STORY_INDEX_MAPPING
+from tests.integration.corpus import OTHER, REUTERS, write_republication
 
 T0 = datetime(2022, 9, 13, 8, 0, tzinfo=UTC)
 PARAMS = StoryParameters()
@@ -209,12 +213,27 @@ def test_the_stories_mapping_matches_the_story_document() -> None:
     assert mapping_drift(StoryDocument, STORY_INDEX_MAPPING["properties"]) == []
 
 
-def test_a_word_frequent_in_the_stream_weighs_less_than_one_it_has_not_seen() -> None:
+def made_up_word(i: int, k: int) -> str:
+    """A word of letters only, different for every (i, k)."""
+    return "".join(chr(97 + (i * 3 + k * 11 + j * 5) % 26) for j in range(4)) + "x" * (k + 1) + chr(97 + i % 26)
+
+
+def test_a_word_of_many_stories_weighs_less_than_one_the_stream_has_not_seen() -> None:
     store = MemoryStore()
     for i in range(30):
-        text = (f"Report {i}", f"Minister Blair spoke about topic{i}x and reformed issue{i}y today.")
+        a, b, c = (made_up_word(i, k) for k in range(3))
+        text = (f"{a} deal", f"Blair visited {a} over {b} with {c} and {a} workers.")
         assign(document(f"s{i:02d}", text), store, PARAMS, T0)
     probe = document("p1", ("Blair and Ardnamurchan", "Blair visited Ardnamurchan."))
     features = article_features(probe, PARAMS, stream_idf(store, PARAMS))
     assert features.terms["blair"] < features.terms["ardnamurchan"]
-    assert store.clock().articles == 30
+    assert store.clock().stories > 1  # "blair" is in many stories, not in one
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_the_samples_and_a_republication_share_one_story_in_any_order(order: tuple[int, int, int]) -> None:
+    republished = tempfile.mkdtemp()
+    texts = [REUTERS.read_text(), OTHER.read_text(), write_republication(Path(republished) / "r.txt").read_text()]
+    documents = [document(f"o{i}", (t.splitlines()[0], "\n".join(t.splitlines()[1:]))) for i, t in enumerate(texts)]
+    stories = run([documents[i] for i in order])
+    assert len(set(stories.values())) == 1
