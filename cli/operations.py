@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,16 +9,10 @@ import typer
 from rich.progress import Progress
 
 from newsflow.cli.console import console, err_console, fail
-from newsflow.infra.settings import Settings, get_settings
+from newsflow.infra.settings import get_settings
 from newsflow.operations.bootstrap import bootstrap as run_bootstrap
 from newsflow.operations.errors import OperationError
-from newsflow.operations.kibana import (
-    SAVED_OBJECTS_PATH,
-    SavedObject,
-    import_saved_objects,
-    load_saved_objects,
-    to_ndjson,
-)
+from newsflow.operations.kibana import SAVED_OBJECTS_PATH, import_saved_objects, index_pattern_titles
 from newsflow.operations.reindex import reindex as run_reindex
 from newsflow.operations.replay import replay as run_replay
 
@@ -64,25 +56,6 @@ def bootstrap() -> None:
     console.print("topics and index ready")
 
 
-def index_pattern_titles(settings: Settings) -> dict[str, str]:
-    """Id of each data view in kibana/saved_objects.ndjson -> the alias it must show for ``settings``."""
-    return {"newsflow-articles": settings.index_alias, "newsflow-stories": settings.stories_index_alias}
-
-
-def with_index_titles(objects: Iterable[SavedObject], titles: dict[str, str]) -> list[SavedObject]:
-    """Copies of ``objects`` whose data views listed in ``titles`` (by id) point at their alias there.
-
-    One alias for every data view (``operations.kibana.with_index_title``) would point the stories'
-    data view at the articles, so each is retargeted by its id; a data view not listed keeps its title.
-    """
-    return [
-        {**obj, "attributes": {**obj.get("attributes", {}), "title": titles[obj["id"]]}}
-        if obj.get("type") == "index-pattern" and obj.get("id") in titles
-        else obj
-        for obj in objects
-    ]
-
-
 def kibana_setup(
     file: Path | None = typer.Option(
         None, "--file", help="Saved objects to import (default: kibana/saved_objects.ndjson of the project)."
@@ -94,11 +67,8 @@ def kibana_setup(
     source = file or SAVED_OBJECTS_PATH
     try:
         # The data views follow NEWSFLOW_INDEX_ALIAS and the stories alias, whatever aliases the file names.
-        objects = with_index_titles(load_saved_objects(source), index_pattern_titles(settings))
-        with tempfile.TemporaryDirectory(prefix="newsflow-kibana-") as folder:
-            retargeted = Path(folder) / source.name
-            retargeted.write_bytes(to_ndjson(objects))
-            count = import_saved_objects(settings.kibana_url, retargeted, timeout_s=timeout)
+        titles = index_pattern_titles(settings)
+        count = import_saved_objects(settings.kibana_url, source, index_titles=titles, timeout_s=timeout)
     except (OperationError, OSError, ValueError) as exc:
         raise fail(exc) from exc
     console.print(f"{count} saved object(s) imported into Kibana at {settings.kibana_url}")

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import httpx
 
+from newsflow.infra.settings import Settings
 from newsflow.operations.errors import OperationError
 
 SAVED_OBJECTS_PATH = Path(__file__).resolve().parents[1] / "kibana" / "saved_objects.ndjson"
@@ -61,11 +62,20 @@ def to_ndjson(objects: Iterable[SavedObject]) -> bytes:
     return "".join(json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n" for obj in objects).encode()
 
 
-def with_index_title(objects: Iterable[SavedObject], alias: str) -> list[SavedObject]:
-    """Copies of ``objects`` whose index patterns point at ``alias`` (the file names the default alias)."""
+def index_pattern_titles(settings: Settings) -> dict[str, str]:
+    """Id of each data view in kibana/saved_objects.ndjson -> the alias it must show for ``settings``."""
+    return {"newsflow-articles": settings.index_alias, "newsflow-stories": settings.stories_index_alias}
+
+
+def with_index_titles(objects: Iterable[SavedObject], titles: dict[str, str]) -> list[SavedObject]:
+    """Copies of ``objects`` whose data views listed in ``titles`` (by id) point at their alias there.
+
+    The file names the default aliases; each data view is retargeted by its id
+    (articles and stories have an alias each). A data view not listed keeps its title.
+    """
     return [
-        {**obj, "attributes": {**obj.get("attributes", {}), "title": alias}}
-        if obj.get("type") == "index-pattern"
+        {**obj, "attributes": {**obj.get("attributes", {}), "title": titles[obj["id"]]}}
+        if obj.get("type") == "index-pattern" and obj.get("id") in titles
         else obj
         for obj in objects
     ]
@@ -192,20 +202,20 @@ def import_saved_objects(
     kibana_url: str,
     path: Path = SAVED_OBJECTS_PATH,
     *,
-    index_alias: str | None = None,
+    index_titles: dict[str, str] | None = None,
     timeout_s: float = 120.0,
 ) -> int:
     """Import (overwrite) the saved objects of ``path`` into Kibana; return how many Kibana saved.
 
     Waits up to ``timeout_s`` for Kibana to answer, since it takes a while to
-    start. With ``index_alias``, the index pattern points at that alias instead
-    of the one in the file. Raises :class:`OperationError` when Kibana does not
-    answer in time, refuses the request, or reports objects it could not save
+    start. With ``index_titles`` (data view id -> alias, :func:`index_pattern_titles`),
+    the data views point at those aliases instead of the ones in the file.
+    Raises :class:`OperationError` when Kibana does not answer in time, refuses the request, or reports objects it could not save
     (Kibana then saves none of them when the cause is a conflict or a missing reference).
     """
     objects = load_saved_objects(path)
-    if index_alias is not None:
-        objects = with_index_title(objects, index_alias)
+    if index_titles is not None:
+        objects = with_index_titles(objects, index_titles)
     body = to_ndjson(objects)
     url = f"{kibana_url.rstrip('/')}/api/saved_objects/_import"
     deadline = time.monotonic() + timeout_s

@@ -12,9 +12,16 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
-from newsflow.cli.operations import index_pattern_titles, with_index_titles
 from newsflow.infra.settings import Settings
-from newsflow.operations.kibana import FieldUse, SavedObject, field_uses, load_saved_objects, object_key
+from newsflow.operations.kibana import (
+    FieldUse,
+    SavedObject,
+    field_uses,
+    index_pattern_titles,
+    load_saved_objects,
+    object_key,
+    with_index_titles,
+)
 
 NUMERIC = {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
 DATE = {"date", "date_nanos"}

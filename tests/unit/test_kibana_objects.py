@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from newsflow.cli.operations import index_pattern_titles, with_index_titles
 from newsflow.infra.settings import Settings
 from newsflow.operations.errors import OperationError
 from newsflow.operations.kibana import (
@@ -23,6 +22,7 @@ from newsflow.operations.kibana import (
     field_uses,
     filter_fields,
     import_saved_objects,
+    index_pattern_titles,
     load_saved_objects,
     object_key,
     query_fields,
@@ -30,6 +30,7 @@ from newsflow.operations.kibana import (
     search_source,
     to_ndjson,
     vis_state,
+    with_index_titles,
 )
 
 OBJECTS = load_saved_objects()
