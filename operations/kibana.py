@@ -210,8 +210,9 @@ def import_saved_objects(
     Waits up to ``timeout_s`` for Kibana to answer, since it takes a while to
     start. With ``index_titles`` (data view id -> alias, :func:`index_pattern_titles`),
     the data views point at those aliases instead of the ones in the file.
-    Raises :class:`OperationError` when Kibana does not answer in time, refuses the request, or reports objects it could not save
-    (Kibana then saves none of them when the cause is a conflict or a missing reference).
+    Raises :class:`OperationError` when Kibana does not answer in time, refuses
+    the request, or reports objects it could not save (Kibana then saves none
+    of them when the cause is a conflict or a missing reference).
     """
     objects = load_saved_objects(path)
     if index_titles is not None:
