@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from newsflow.infra.settings import Settings
-from newsflow.schemas.topics import ALL_TOPICS, BANDS, ENRICHED, NORMALIZED, RAW, RECOGNIZED, UNIQUE
+from newsflow.schemas.topics import ALL_TOPICS, BANDS, ENRICHED, NORMALIZED, RAW, RECOGNIZED, RESOLVED, UNIQUE
 from newsflow.stack.sandbox import start_producer, start_worker, stop_process
 from tests.integration.corpus import OTHER, REUTERS
 from tests.integration.index_queries import articles, wait_for
@@ -111,7 +111,8 @@ def test_producer_and_worker_count_two_sample_files_through_every_stage(running:
         ("normalize", RAW, NORMALIZED),
         ("exact_dedup", NORMALIZED, UNIQUE),
         ("entities", UNIQUE, RECOGNIZED),
-        ("registry", RECOGNIZED, ENRICHED),
+        ("registry", RECOGNIZED, RESOLVED),
+        ("stories", RESOLVED, ENRICHED),
         ("near_duplicates", BANDS, None),
     ]
     for stage, read, written in flow:
@@ -122,6 +123,7 @@ def test_producer_and_worker_count_two_sample_files_through_every_stage(running:
     # 32 LSH bands per article; the two samples are not near-duplicates, so no link is written.
     assert value(worker, "newsflow_worker_records_out_total", stage="entities", topic=topic["articles.bands"]) >= 64
     assert value(worker, "newsflow_worker_records_in_total", stage="index", topic=topic["articles.enriched"]) >= 2
+    assert value(worker, "newsflow_worker_records_out_total", stage="stories", topic=topic["stories"]) >= 2
     assert value(worker, "newsflow_worker_batch_size_count", stage="entities") >= 1
     assert value(worker, "newsflow_worker_batch_size_count", stage="index") >= 1
     assert value(worker, "newsflow_worker_ner_seconds_count") >= 1
