@@ -38,7 +38,7 @@ import spacy
 from elasticsearch import Elasticsearch
 
 from bench import entities, scaleout, stories, story_cost
-from bench.end_to_end import BBC_DIR, corpus_files, end_to_end, expected_id, indexed_count
+from bench.end_to_end import BBC_DIR, corpus_files, end_to_end, expected_id, warm_up
 from bench.polling import wait_until
 from bench.registry_footprint import registry_footprint
 from bench.registry_footprint import summary_line as registry_summary
@@ -238,12 +238,7 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         es = Elasticsearch(settings.elasticsearch_url)
         worker = start_worker(settings)
         try:
-            # Wait for the worker to be up (one article through the whole pipeline) before timing.
-            warmup = settings.home / "warmup.txt"
-            warmup.write_text("Bench warm-up\nThe pipeline is warming up before the measured run starts.")
-            with Publisher(settings) as publisher:
-                FileIngestor(settings, publisher, move_files=False).ingest(warmup)
-            wait_until(lambda: indexed_count(es, settings.index_alias) >= 1, 300, "the warm-up article")
+            warm_up(settings, es)
             print("end-to-end on the corpus ...", flush=True)
             results["end_to_end"] = end_to_end(settings, files, es)
             results["registry"] = registry_footprint(settings, worker.pid)

@@ -35,6 +35,15 @@ def indexed_count(es: Elasticsearch, alias: str) -> int:
     return int(hits["hits"]["total"]["value"])
 
 
+def warm_up(settings: Settings, es: Elasticsearch) -> None:
+    """One article through the whole pipeline, so that timing starts with the worker up."""
+    warmup = settings.home / "warmup.txt"
+    warmup.write_text("Bench warm-up\nThe pipeline is warming up before the measured run starts.")
+    with Publisher(settings) as publisher:
+        FileIngestor(settings, publisher, move_files=False).ingest(warmup)
+    wait_until(lambda: indexed_count(es, settings.index_alias) >= 1, 300, "the warm-up article")
+
+
 def end_to_end(settings: Settings, files: list[Path], es: Elasticsearch) -> dict[str, float]:
     """Send ``files`` once; seconds from the first send until every distinct article is searchable."""
     expected = len({expected_id(p.read_bytes(), p.name) for p in files})

@@ -22,14 +22,11 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from bench.end_to_end import end_to_end
-from bench.polling import wait_until
+from bench.end_to_end import end_to_end, warm_up
 from bench.registry_footprint import latest_values
 from bench.sustained import ProcessSampler
 from newsflow.infra.settings import Settings
 from newsflow.processors.stories import MemoryStore, StoryParameters, assign
-from newsflow.producers.files import FileIngestor
-from newsflow.producers.publisher import Publisher
 from newsflow.schemas.articles import ArticleDocument, Entity, EntityType, SourceInfo
 from newsflow.schemas.topics import (
     STORY_ASSIGNMENTS_TABLE,
@@ -52,21 +49,13 @@ def _corpus_run(base: Settings, files: list[Path], *, stories: bool) -> tuple[di
     es = Elasticsearch(settings.elasticsearch_url)
     worker = start_worker(settings)
     try:
-        warmup = settings.home / "warmup.txt"
-        warmup.write_text("Bench warm-up\nThe pipeline is warming up before the measured run starts.")
-        with Publisher(settings) as publisher:
-            FileIngestor(settings, publisher, move_files=False).ingest(warmup)
-        wait_until(lambda: _count(es, settings.index_alias) >= 1, 300, "the warm-up article")
+        warm_up(settings, es)
         timed = end_to_end(settings, files, es)
         footprint = story_footprint(settings, worker.pid) if stories else None
     finally:
         stop_process(worker)
         drop_sandbox(settings)
     return timed, footprint
-
-
-def _count(es: Elasticsearch, alias: str) -> int:
-    return int(es.count(index=alias)["count"])
 
 
 def story_footprint(settings: Settings, worker_pid: int) -> dict[str, Any]:
