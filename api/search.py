@@ -121,6 +121,16 @@ def _date_bound(value: datetime | date, end: bool) -> str:
     return datetime.combine(value, time.max if end else time.min).isoformat()
 
 
+def date_range(field: str, since: datetime | date | None, until: datetime | date | None) -> dict[str, Any] | None:
+    """A range filter on ``field`` (a bare ``until`` date includes its whole day), or None without bounds."""
+    bounds: dict[str, str] = {}
+    if since:
+        bounds["gte"] = _date_bound(since, end=False)
+    if until:
+        bounds["lte"] = _date_bound(until, end=True)
+    return {"range": {field: bounds}} if bounds else None
+
+
 def filters(params: SearchParams) -> list[dict[str, Any]]:
     """The non-scoring clauses for ``params`` (stub documents without a title never match).
 
@@ -149,13 +159,8 @@ def filters(params: SearchParams) -> list[dict[str, Any]]:
         clauses.append({"terms": {"outlet": params.outlet}})
     if params.language:
         clauses.append({"terms": {"language": params.language}})
-    if params.since or params.until:
-        bounds: dict[str, str] = {}
-        if params.since:
-            bounds["gte"] = _date_bound(params.since, end=False)
-        if params.until:
-            bounds["lte"] = _date_bound(params.until, end=True)
-        clauses.append({"range": {"dated_at": bounds}})
+    if (dates := date_range("dated_at", params.since, params.until)) is not None:
+        clauses.append(dates)
     return clauses
 
 

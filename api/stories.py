@@ -11,10 +11,9 @@ articles' titles, so a story whose headline matches is found this way too.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
 from typing import Any
 
-from newsflow.api.search import decode_after, encode_cursor, entity_id_type, words_clause
+from newsflow.api.search import date_range, decode_after, encode_cursor, entity_id_type, words_clause
 from newsflow.schemas.search import (
     STORY_ID_EXAMPLE,
     STORY_ID_PATTERN,
@@ -62,12 +61,6 @@ def check_story_id(value: str) -> str:
     return value
 
 
-def _date_bound(value: datetime | date, end: bool) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return datetime.combine(value, time.max if end else time.min).isoformat()
-
-
 def _nested(path: str, clause: dict[str, Any]) -> dict[str, Any]:
     return {"nested": {"path": path, "query": clause}}
 
@@ -85,13 +78,8 @@ def filters(params: StoriesParams) -> list[dict[str, Any]]:
         clauses.append(_nested("outlets", {"terms": {"outlets.name": params.outlet}}))
     if params.language:
         clauses.append({"terms": {"language": params.language}})
-    if params.since or params.until:
-        bounds: dict[str, str] = {}
-        if params.since:
-            bounds["gte"] = _date_bound(params.since, end=False)
-        if params.until:
-            bounds["lte"] = _date_bound(params.until, end=True)
-        clauses.append({"range": {"last_seen": bounds}})
+    if (dates := date_range("last_seen", params.since, params.until)) is not None:
+        clauses.append(dates)
     if params.min_articles > 1:
         clauses.append({"range": {"article_count": {"gte": params.min_articles}}})
     return clauses
