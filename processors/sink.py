@@ -113,15 +113,22 @@ def bulk_operation(message: SinkMessage, index: str, stories_index: str) -> list
 
 
 def distinct(messages: Sequence[M]) -> list[M]:
-    """``messages`` without exact repeats, in order.
+    """``messages`` without exact repeats, and with only the latest revision of each story, in order.
 
     A near-duplicate pair is found once per LSH band the two texts share (up to
-    one link per band), and those links tend to reach the sink together; every
-    write is idempotent, so a repeat in one batch is only wasted work.
+    one link per band), and those links tend to reach the sink together; a story
+    gets a revision for every article it takes, and the index keeps only the
+    highest. Every write is idempotent, so the others in one batch are only wasted work.
     """
+    latest: dict[str, int] = {}
+    for message in messages:
+        if isinstance(message, StoryDocument):
+            latest[message.story_id] = max(latest.get(message.story_id, 0), message.revision)
     seen: set[tuple[str, str]] = set()
     kept: list[M] = []
     for message in messages:
+        if isinstance(message, StoryDocument) and message.revision < latest[message.story_id]:
+            continue
         key = (type(message).__name__, message.model_dump_json())
         if key not in seen:
             seen.add(key)

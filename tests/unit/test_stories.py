@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.processors.dating import filed_date
-from newsflow.processors.sink import bulk_operation
+from newsflow.processors.sink import bulk_operation, distinct
 from newsflow.processors.stories import (
     MemoryStore,
     StoryParameters,
@@ -237,3 +237,14 @@ def test_the_samples_and_a_republication_share_one_story_in_any_order(order: tup
     documents = [document(f"o{i}", (t.splitlines()[0], "\n".join(t.splitlines()[1:]))) for i, t in enumerate(texts)]
     stories = run([documents[i] for i in order])
     assert len(set(stories.values())) == 1
+
+
+def test_a_batch_writes_only_the_latest_revision_of_each_story() -> None:
+    store = MemoryStore()
+    revisions = []
+    for i, text in enumerate([AUCTION, AUCTION_FOLLOW_UP, FILM]):
+        decision = assign(document(f"r{i}", text), store, PARAMS, T0)
+        assert decision is not None
+        revisions.append(decision.story)
+    kept = distinct(revisions)
+    assert [(s.story_id, s.revision) for s in kept] == [(revisions[1].story_id, 2), (revisions[2].story_id, 1)]
