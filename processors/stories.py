@@ -7,10 +7,12 @@ keeps it in Faust tables, tests in :class:`MemoryStore`).
 
 The similarity of an article and a story combines
 - the words: cosine of the article's TF-IDF vector (title words count twice)
-  and the story's centroid. Rarity comes from general word frequencies
-  (``wordfreq``, per language), not from the stream, so a decision depends on
-  nothing but the article and the stories before it;
-- the entities: cosine of the article's entity ids and the story's;
+  and the story's centroid. A word's weight is its general rarity
+  (``wordfreq``, per language) times its inverse story frequency in the
+  stream so far, so a decision depends on nothing but the article and the
+  stories before it;
+- the entities: cosine of the article's entity ids (weighted the same way)
+  and the story's;
 - the time: full weight within a day of the story's span, then decaying.
 
 Candidates are found through postings: each article's rarest terms and its
@@ -19,7 +21,8 @@ record is bounded (its largest terms and entities, a capped outlet list), so
 the work for an article does not grow with the size of the story it joins.
 
 Stories that took no article within the window leave the store through a
-queue swept a few steps per article, so memory is bounded by the window.
+queue swept a few steps per article, so their memory is bounded by the
+window; the assignments (for replays) and the frequencies (by vocabulary) stay.
 Everything is ordered explicitly: the same input order gives the same stories.
 """
 
