@@ -33,6 +33,7 @@ from newsflow.schemas.search import (
     EntityRef,
     FacetBucket,
     Facets,
+    SearchFilters,
     SearchGroup,
     SearchHit,
     SearchParams,
@@ -131,7 +132,7 @@ def date_range(field: str, since: datetime | date | None, until: datetime | date
     return {"range": {field: bounds}} if bounds else None
 
 
-def filters(params: SearchParams) -> list[dict[str, Any]]:
+def filters(params: SearchFilters) -> list[dict[str, Any]]:
     """The non-scoring clauses for ``params`` (stub documents without a title never match).
 
     Raises :class:`InvalidEntityIdError` or :class:`ConflictingFiltersError` for entity filters that can't be

@@ -107,6 +107,17 @@ class Settings(BaseSettings):
         description="An article can join a story that took an article within this many days of it; "
         "stories idle longer leave the story stage's memory.",
     )
+    alerts_enabled: bool = Field(
+        True,
+        description="Off: indexed articles are not percolated against the saved searches (no alerts).",
+    )
+    alert_duplicate_memory: int = Field(
+        200,
+        ge=1,
+        le=10_000,
+        description="Alerted articles remembered per saved search, to keep near-duplicates of them from "
+        "alerting again (unless the search asks for duplicates).",
+    )
     worker_stall_timeout_s: float = Field(
         300.0,
         ge=0,
@@ -130,6 +141,23 @@ class Settings(BaseSettings):
     )
     kibana_url: str = Field(
         "http://127.0.0.1:5601", description="Kibana that `newsflow kibana-setup` imports the saved objects into."
+    )
+
+    # --- webhooks ------------------------------------------------------------
+    webhook_timeout_s: float = Field(
+        5.0, gt=0, le=60, description="How long one webhook POST may take (connect and answer) before it fails."
+    )
+    webhook_attempts: int = Field(
+        5, ge=1, le=20, description="POSTs of one alert to a webhook (with back-off) before it is given up."
+    )
+    webhook_max_backoff_s: float = Field(
+        60.0, gt=0, description="Longest wait between two attempts of one webhook delivery (it doubles from 1 s)."
+    )
+    webhook_disable_after: int = Field(
+        5,
+        ge=1,
+        description="A webhook whose deliveries were given up this many times in a row is disabled "
+        "(shown as such; re-enable it by saving the search again).",
     )
 
     # --- API -----------------------------------------------------------------
@@ -284,7 +312,37 @@ class Settings(BaseSettings):
         """The stories alias: ``stories_alias``, else derived from the articles alias."""
         if self.stories_alias:
             return self.stories_alias
-        return f"{self.index_alias.removesuffix('-articles')}-stories"
+        return f"{self._alias_base}-stories"
+
+    @property
+    def _alias_base(self) -> str:
+        return self.index_alias.removesuffix("-articles")
+
+    @property
+    def saved_searches_index_alias(self) -> str:
+        """Alias of the saved searches (percolator queries), beside the articles alias."""
+        return f"{self._alias_base}-saved-searches"
+
+    @property
+    def alerts_index_alias(self) -> str:
+        """Alias of the alerts index, beside the articles alias."""
+        return f"{self._alias_base}-alerts"
+
+    @property
+    def deliveries_index_alias(self) -> str:
+        """Alias of the webhook delivery log, beside the articles alias."""
+        return f"{self._alias_base}-webhook-deliveries"
+
+    @property
+    def index_aliases(self) -> tuple[str, ...]:
+        """Every alias of the system's indices (articles, stories, saved searches, alerts, deliveries)."""
+        return (
+            self.index_alias,
+            self.stories_index_alias,
+            self.saved_searches_index_alias,
+            self.alerts_index_alias,
+            self.deliveries_index_alias,
+        )
 
     @property
     def processed_path(self) -> Path:

@@ -1,6 +1,9 @@
-"""Create the pipeline's topics, the article index and the stories index (template, first version, alias).
+"""Create the pipeline's topics and its indices: articles, stories, saved searches, alerts, webhook deliveries.
 
-Both steps are idempotent: existing topics and indices are left untouched.
+Every step is idempotent: existing topics and indices are left untouched (new
+mapping fields are added in place). The one migration is the saved searches':
+their index follows the articles mapping, so a new version of it is built and
+the searches copied over (:func:`create_saved_search_index`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,15 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from newsflow.infra.settings import Settings
 from newsflow.operations.errors import OperationError
+from newsflow.schemas.alert_index import (
+    ALERT_INDEX_MAPPING,
+    ALERT_INDEX_VERSION,
+    DELIVERY_INDEX_MAPPING,
+    DELIVERY_INDEX_VERSION,
+    SAVED_SEARCH_INDEX_MAPPING,
+    saved_search_index_version,
+    versioned_template,
+)
 from newsflow.schemas.index import INDEX_MAPPING, index_name, template_body
 from newsflow.schemas.story_index import STORY_INDEX_MAPPING, STORY_INDEX_VERSION, story_template_body
 from newsflow.schemas.topics import ALL_TOPICS, CHANGELOG_CONFIG, TABLE_PARTITIONS, TABLES, changelog_topic
@@ -83,6 +95,58 @@ def create_story_index(settings: Settings) -> str | None:
     return _create_versioned(es, alias, story_template_body(alias), STORY_INDEX_MAPPING, index)
 
 
+def create_alert_indices(settings: Settings) -> list[str]:
+    """The alerts index and the webhook delivery log (documents from the pipeline; no migration needed)."""
+    es = Elasticsearch(settings.elasticsearch_url)
+    created = []
+    for alias, mapping, version in (
+        (settings.alerts_index_alias, ALERT_INDEX_MAPPING, ALERT_INDEX_VERSION),
+        (settings.deliveries_index_alias, DELIVERY_INDEX_MAPPING, DELIVERY_INDEX_VERSION),
+    ):
+        index = index_name(alias, version)
+        if _create_versioned(es, alias, versioned_template(alias, mapping), mapping, index) is not None:
+            created.append(index)
+    return created
+
+
+def create_saved_search_index(settings: Settings) -> str | None:
+    """The saved-searches index of the current version; searches in an older version are moved into it.
+
+    The move re-parses every percolator query against the new mapping. When a
+    query no longer parses, nothing moves: the alias stays on the old index and
+    the error names the searches to fix (or delete) before trying again.
+    """
+    es = Elasticsearch(settings.elasticsearch_url, timeout=300)
+    alias = settings.saved_searches_index_alias
+    index = index_name(alias, saved_search_index_version())
+    template = versioned_template(alias, SAVED_SEARCH_INDEX_MAPPING)
+    if not es.indices.exists_alias(name=alias):
+        return _create_versioned(es, alias, template, SAVED_SEARCH_INDEX_MAPPING, index)
+    current = list(es.indices.get_alias(name=alias))
+    if current == [index]:
+        return _create_versioned(es, alias, template, SAVED_SEARCH_INDEX_MAPPING, index)
+    es.indices.put_template(name=alias, body=template)
+    if not es.indices.exists(index=index):
+        es.indices.create(index=index)
+    result = es.reindex(
+        body={"source": {"index": alias}, "dest": {"index": index}}, wait_for_completion=True, refresh=True
+    )
+    if failures := result.get("failures"):
+        ids = sorted({str(f.get("id")) for f in failures})
+        reason = failures[0].get("cause", {}).get("reason", "unknown")
+        es.indices.delete(index=index)
+        raise OperationError(
+            f"saved searches {', '.join(ids[:20])} can't be moved to the new mapping ({reason}); the alias "
+            f"{alias!r} stays on {', '.join(current)}: change or delete them through /saved-searches, then "
+            "run `make up` (or `newsflow bootstrap`) again"
+        )
+    actions: list[dict[str, Any]] = [{"remove": {"index": old, "alias": alias}} for old in current]
+    actions.append({"add": {"index": index, "alias": alias, "is_write_index": True}})
+    es.indices.update_aliases(body={"actions": actions})
+    log.info("saved searches moved to a new index", extra={"from": current, "to": index, "searches": result["total"]})
+    return index
+
+
 def _create_versioned(es: Any, alias: str, template: dict[str, Any], mapping: dict[str, Any], index: str) -> str | None:
     """Template, then ``index`` behind ``alias`` unless the alias exists (then new fields go in place)."""
     es.indices.put_template(name=alias, body=template)
@@ -130,7 +194,15 @@ def bootstrap(settings: Settings) -> None:
     topics = create_topics(settings)
     index = create_index(settings)
     stories = create_story_index(settings)
+    saved_searches = create_saved_search_index(settings)
+    alert_indices = create_alert_indices(settings)
     log.info(
         "bootstrap done",
-        extra={"topics_created": len(topics), "index_created": index or "-", "stories_index_created": stories or "-"},
+        extra={
+            "topics_created": len(topics),
+            "index_created": index or "-",
+            "stories_index_created": stories or "-",
+            "saved_searches_index_created": saved_searches or "-",
+            "alert_indices_created": ", ".join(alert_indices) or "-",
+        },
     )

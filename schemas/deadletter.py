@@ -21,6 +21,7 @@ class Stage(StrEnum):
     RESOLVE = "resolve"
     STORIES = "stories"
     SINK = "sink"
+    ALERTS = "alerts"
 
 
 class DeadLetter(BaseModel):

@@ -41,8 +41,8 @@ class StorySort(StrEnum):
     SIZE = "size"
 
 
-class SearchParams(BaseModel):
-    """Query-string parameters of ``GET /search``."""
+class SearchFilters(BaseModel):
+    """What selects articles: words and filters, shared by ``GET /search`` and saved searches."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -74,6 +74,21 @@ class SearchParams(BaseModel):
     until: datetime | date | None = Field(
         None, description="Latest article date (inclusive), ISO 8601.", examples=["2022-09-30T23:59:59Z"]
     )
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _bare_dates(cls, value: object) -> object:
+        return _bare_date(value)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> SearchFilters:
+        _check_dates(self.since, self.until)
+        return self
+
+
+class SearchParams(SearchFilters):
+    """Query-string parameters of ``GET /search``: the filters, and how to page, sort and group the hits."""
+
     sort: SortOrder = Field(SortOrder.RELEVANCE, description="Order of the hits.")
     size: int = Field(10, ge=1, le=MAX_PAGE_SIZE, description="Hits per page.")
     cursor: str | None = Field(
@@ -92,16 +107,6 @@ class SearchParams(BaseModel):
         description="``story``: one hit per story (the best matching original of each), with the story's "
         "counts in ``story``; ``total_stories`` counts the groups. Articles not yet in a story are left out.",
     )
-
-    @field_validator("since", "until", mode="before")
-    @classmethod
-    def _bare_dates(cls, value: object) -> object:
-        return _bare_date(value)
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> SearchParams:
-        _check_dates(self.since, self.until)
-        return self
 
 
 _BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
+from newsflow.schemas.alerts import ALERT_SCHEMA_VERSION, Alert, AlertMatch
 from newsflow.schemas.articles import (
     ARTICLE_SCHEMA_VERSION,
     ArticleDocument,
@@ -124,6 +125,21 @@ LINKS = TopicSpec(
     "article_id of the later article",
     "Verified near-duplicate links, keyed by the later article.",
 )
+ALERT_MATCHES = TopicSpec(
+    "alerts.matches",
+    AlertMatch,
+    ALERT_SCHEMA_VERSION,
+    "saved_search_id",
+    "Saved searches the newly indexed articles matched (percolation), for the alerts stage.",
+)
+ALERTS = TopicSpec(
+    "alerts",
+    Alert,
+    ALERT_SCHEMA_VERSION,
+    "saved_search_id",
+    "One alert per saved search and article: for the alerts index, the live stream, webhooks, any consumer.",
+    {"retention.ms": str(30 * 86_400_000)},
+)
 DEADLETTER = TopicSpec(
     "deadletter",
     DeadLetter,
@@ -142,7 +158,8 @@ FILES = TopicSpec(
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
-    RAW, NORMALIZED, UNIQUE, RECOGNIZED, RESOLVED, ENRICHED, STORIES, COPIES, BANDS, LINKS, DEADLETTER, FILES,
+    RAW, NORMALIZED, UNIQUE, RECOGNIZED, RESOLVED, ENRICHED, STORIES, COPIES, BANDS, LINKS, ALERT_MATCHES, ALERTS,
+    DEADLETTER, FILES,
 )  # fmt: skip
 
 
@@ -185,7 +202,18 @@ NEAR_DUPLICATES_STAGE = StageSpec(
     "near_duplicates", (BANDS,), (LINKS,), Stage.DEDUP, "each band member against its bucket; verified pairs link"
 )
 INDEX_STAGE = StageSpec(
-    "index", (ENRICHED, COPIES, LINKS, STORIES), (), Stage.SINK, "bulk writes to Elasticsearch, offsets after the write"
+    "index",
+    (ENRICHED, COPIES, LINKS, STORIES, ALERTS),
+    (ALERT_MATCHES,),
+    Stage.SINK,
+    "bulk writes to Elasticsearch, then the written articles percolated; offsets after both",
+)
+ALERTS_STAGE = StageSpec(
+    "alert",
+    (ALERT_MATCHES,),
+    (ALERTS,),
+    Stage.ALERTS,
+    "one alert per saved search and text: replays and near-duplicates of alerted articles dropped",
 )
 STAGES: tuple[StageSpec, ...] = (
     NORMALIZE_STAGE,
@@ -195,6 +223,7 @@ STAGES: tuple[StageSpec, ...] = (
     STORIES_STAGE,
     NEAR_DUPLICATES_STAGE,
     INDEX_STAGE,
+    ALERTS_STAGE,
 )
 
 # The topics the stream processors read (their consumer lag is the pipeline's backlog).
@@ -230,9 +259,12 @@ STORY_POSTINGS_TABLE = "story-postings"
 STORY_ASSIGNMENTS_TABLE = "story-assignments"
 STORY_QUEUE_TABLE = "story-queue"
 STORY_FREQUENCIES_TABLE = "story-frequencies"
+ALERT_MEMORY_TABLE = "alert-memory"
+ALERTED_TABLE = "alerted-articles"
 TABLES: tuple[str, ...] = (
     FIRST_SOURCES_TABLE, LSH_BUCKETS_TABLE, ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE,
     STORY_STATES_TABLE, STORY_POSTINGS_TABLE, STORY_ASSIGNMENTS_TABLE, STORY_QUEUE_TABLE, STORY_FREQUENCIES_TABLE,
+    ALERT_MEMORY_TABLE, ALERTED_TABLE,
 )  # fmt: skip
 # Tables of a stage that reads a fixed-partition topic have its partition count (Faust co-partitions them).
 TABLE_PARTITIONS: dict[str, int] = {

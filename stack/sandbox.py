@@ -126,7 +126,7 @@ def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> N
 def drop_sandbox(settings: Settings) -> None:
     """Delete the sandbox's indices, templates and topics (Faust's changelogs included)."""
     es = Elasticsearch(settings.elasticsearch_url)
-    for alias in (settings.index_alias, settings.stories_index_alias):
+    for alias in settings.index_aliases:
         # The cluster refuses wildcard deletes (action.destructive_requires_name), so name each index.
         indices = list(es.indices.get(index=f"{alias}-v*"))
         if indices:

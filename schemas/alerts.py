@@ -1,0 +1,204 @@
+"""Saved searches and alerts: a stored query, and the record that an article matched it.
+
+What crosses a process boundary here:
+- :class:`SavedSearch`, written by the API, stored in Elasticsearch beside its
+  percolator query (:mod:`newsflow.schemas.alert_index`), read by the webhook
+  deliverer;
+- :class:`AlertMatch`, what the index stage finds by percolating the articles
+  it wrote (topic ``alerts.matches``, keyed by saved search);
+- :class:`Alert`, what the alerts stage keeps of the matches: one per saved
+  search and article (topic ``alerts``, the alerts index, the SSE stream, webhooks);
+- :class:`WebhookDelivery`, one attempt to POST an alert (the delivery log);
+- :class:`AlertMemory`, the alerts stage's memory of what a search alerted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from newsflow.schemas.search import SearchFilters
+
+ALERT_SCHEMA_VERSION: Literal[1] = 1
+MAX_NAME_CHARS = 200
+MAX_URL_CHARS = 2048
+SAVED_SEARCH_ID_PATTERN = r"^[0-9a-f]{16}$"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_webhook_url(url: str) -> str:
+    """``url`` if it is an absolute http(s) URL with a host; raises ValueError saying what is wrong otherwise."""
+    if len(url) > MAX_URL_CHARS:
+        raise ValueError(f"a webhook URL has at most {MAX_URL_CHARS} characters")
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise ValueError("a webhook URL has no spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises ValueError on a port that is not a number in range
+    except ValueError as exc:
+        raise ValueError(f"not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"a webhook URL must start with http:// or https://, not {parts.scheme or 'nothing'}")
+    if not parts.hostname:
+        raise ValueError("a webhook URL needs a host, e.g. https://example.org/hooks/newsflow")
+    return url
+
+
+def redact_url(url: str) -> str:
+    """``url`` without what may be a credential: user and password, query string and fragment become ``***``."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    if parts.username or parts.password:
+        netloc = f"***@{netloc}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", "***" if parts.fragment else ""))
+
+
+class SavedSearchRequest(SearchFilters):
+    """What a client sends to create or change a saved search: the filters of ``/search``, a name, delivery."""
+
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS, description="How the search is shown.")
+    notify_duplicates: bool = Field(
+        False,
+        description="Also alert on exact copies and near-duplicates of an article that already alerted "
+        "(wire republications); off: one alert per text.",
+    )
+    webhook_url: str | None = Field(
+        None,
+        max_length=MAX_URL_CHARS,
+        description="http(s) URL that gets a POST with each alert as JSON; it is never shown or logged with its "
+        "credentials or query string.",
+        examples=["https://example.org/hooks/newsflow"],
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_has_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a name needs at least one character that is not a space")
+        return value.strip()
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_is_http(cls, value: str | None) -> str | None:
+        return None if value is None else check_webhook_url(value)
+
+    def filters(self) -> SearchFilters:
+        """The part that selects articles, as ``/search`` takes it."""
+        return SearchFilters.model_validate(self.model_dump(include=set(SearchFilters.model_fields)))
+
+
+class WebhookState(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+class Webhook(_Record):
+    """A saved search's webhook and how its deliveries go."""
+
+    url: str = Field(description="The URL as given (with credentials: never shown; see ``display_url``).")
+    state: WebhookState = WebhookState.ACTIVE
+    consecutive_failures: int = Field(0, ge=0, description="Alerts given up in a row (reset by a delivery).")
+    disabled_at: datetime | None = None
+    disabled_reason: str | None = None
+
+    @property
+    def display_url(self) -> str:
+        return redact_url(self.url)
+
+
+class SavedSearch(_Record):
+    """A stored search (the ``saved_search`` object of its document in the saved-searches index)."""
+
+    schema_version: Literal[1] = ALERT_SCHEMA_VERSION
+    saved_search_id: str = Field(pattern=SAVED_SEARCH_ID_PATTERN)
+    name: str
+    filters: SearchFilters
+    notify_duplicates: bool = False
+    webhook: Webhook | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+def alert_id(saved_search_id: str, article_id: str, copy_source_id: str | None = None) -> str:
+    """The alert's id: the same saved search and article (and copy) always give the same id."""
+    key = f"{saved_search_id}:{article_id}:{copy_source_id or ''}"
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+class AlertMatch(_Record):
+    """Index stage -> alerts stage (topic ``alerts.matches``, keyed by ``saved_search_id``)."""
+
+    schema_version: Literal[1] = ALERT_SCHEMA_VERSION
+    saved_search_id: str
+    saved_search_name: str
+    notify_duplicates: bool
+    article_id: str
+    copy_source_id: str | None = Field(None, description="Set when an exact copy of the article matched.")
+    story_id: str | None = None
+    title: str
+    outlet: str | None = None
+    dated_at: datetime
+    minhash: list[int] = Field(description="The body's MinHash, to recognise near-duplicates of earlier alerts.")
+    indexed_at: datetime = Field(description="When the index stage's write of the article returned.")
+
+
+class Alert(_Record):
+    """One saved search matched one article (topic ``alerts``, the alerts index, SSE and webhooks)."""
+
+    schema_version: Literal[1] = ALERT_SCHEMA_VERSION
+    alert_id: str
+    saved_search_id: str
+    saved_search_name: str
+    article_id: str
+    copy_source_id: str | None = None
+    duplicate_of: str | None = Field(
+        None, description="The earlier alerted article this one copies or near-duplicates (searches that ask)."
+    )
+    story_id: str | None = None
+    title: str
+    outlet: str | None = None
+    dated_at: datetime
+    indexed_at: datetime
+    alerted_at: datetime
+
+
+class RememberedAlert(_Record):
+    article_id: str
+    minhash: list[int]
+
+
+class AlertMemory(_Record):
+    """The alerts stage's memory of one saved search: its latest alerted texts, newest last (bounded)."""
+
+    recent: list[RememberedAlert] = []
+
+
+class DeliveryOutcome(StrEnum):
+    DELIVERED = "delivered"
+    FAILED = "failed"  # this attempt failed; another follows
+    GIVEN_UP = "given_up"  # the last attempt failed
+    SKIPPED = "skipped"  # the webhook is disabled
+
+
+class WebhookDelivery(_Record):
+    """One attempt to POST an alert to its saved search's webhook (the delivery log)."""
+
+    schema_version: Literal[1] = ALERT_SCHEMA_VERSION
+    alert_id: str
+    saved_search_id: str
+    url: str = Field(description="The webhook URL without credentials or query string.")
+    attempt: int = Field(ge=1)
+    outcome: DeliveryOutcome
+    status_code: int | None = None
+    error: str | None = None
+    at: datetime
+    duration_ms: float | None = None
