@@ -18,6 +18,7 @@ COPY operations ./operations
 COPY producers ./producers
 COPY processors ./processors
 COPY api ./api
+COPY delivery ./delivery
 COPY stack ./stack
 COPY cli ./cli
 # The project alone: its dependencies are installed above (pip check fails if the lock lacks one).

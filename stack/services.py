@@ -15,6 +15,8 @@ import uuid
 from abc import ABC, abstractmethod
 from pathlib import Path
 
+from newsflow.delivery.metrics import METRICS_PORT_VARIABLE as DELIVERY_METRICS_PORT_VARIABLE
+from newsflow.delivery.metrics import metrics_port as delivery_metrics_port
 from newsflow.infra.health import Health, elasticsearch_health, http_health, kafka_health
 from newsflow.infra.settings import Settings
 from newsflow.stack.artifacts import classpath, ensure_jars
@@ -413,6 +415,27 @@ class WorkerService(MetricsService):
         }
 
 
+class DeliveryService(MetricsService):
+    """The webhook deliverer: alerts from Kafka to each saved search's webhook (docs/alerts.md)."""
+
+    name = "delivery"
+    module = "newsflow.delivery"
+    port_setting = DELIVERY_METRICS_PORT_VARIABLE
+    # A stopping deliverer lets POSTs under way end (at most the webhook timeout), then commits.
+    stop_timeout_s = 90.0
+
+    @property
+    def running_detail(self) -> str:
+        return "webhook delivery"
+
+    @property
+    def port(self) -> int | None:
+        return delivery_metrics_port(self.settings) or None
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), DELIVERY_METRICS_PORT_VARIABLE: str(delivery_metrics_port(self.settings))}
+
+
 def kafka_services(settings: Settings) -> list[Service]:
     """The local Kafka nodes (``NEWSFLOW_KAFKA_BROKERS``); they must start together to form a quorum."""
     return [KafkaService(settings, node.node_id) for node in settings.kafka_nodes]
@@ -426,4 +449,4 @@ def infrastructure_services(settings: Settings) -> list[Service]:
 def pipeline_services(settings: Settings) -> list[Service]:
     """The newsflow processes, in start order."""
     workers: list[Service] = [WorkerService(settings, i) for i in range(settings.workers)]
-    return [*workers, ProducerService(settings), ApiService(settings)]
+    return [*workers, DeliveryService(settings), ProducerService(settings), ApiService(settings)]

@@ -181,5 +181,5 @@ def test_the_image_copies_every_layer_folder_of_the_package() -> None:
 
 
 def test_the_services_run_the_package_modules() -> None:
-    for name, module in (("producer", "producers"), ("worker", "processors"), ("api", "api")):
+    for name, module in (("producer", "producers"), ("worker", "processors"), ("delivery", "delivery"), ("api", "api")):
         assert COMPOSE["services"][name]["command"] == ["python", "-m", f"newsflow.{module}"]
