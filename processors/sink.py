@@ -2,13 +2,14 @@
 
 Every write is a scripted upsert keyed by ``article_id`` (a story's by
 ``story_id``, in the stories index), so replaying any message changes nothing,
-and the four kinds of message (enriched article, duplicate copy,
-near-duplicate link, story revision) may arrive in any order:
+and the five kinds of message (enriched article, duplicate copy,
+near-duplicate link, story revision, alert) may arrive in any order:
 - an article merges its fields and leaves copies and links alone;
 - a copy is added once per ``source_id``;
 - a link is kept when it is more similar than the one already recorded
   (ties: the smaller original id), so the result does not depend on order;
-- a story revision replaces the story unless a later revision is already there.
+- a story revision replaces the story unless a later revision is already there;
+- an alert is written once (its id is made of its search and article).
 
 Transient failures (429, 5xx, connection errors) are retried with backoff
 for as long as it takes: the agent waits, lag grows, nothing is lost. Other
@@ -21,13 +22,14 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from elasticsearch import ConnectionError as EsConnectionError
 from elasticsearch import Elasticsearch, TransportError
 from pydantic import BaseModel
 
 from newsflow.processors.metrics import WorkerMetrics
+from newsflow.schemas.alerts import Alert
 from newsflow.schemas.articles import ArticleDocument, CopySeen, NearDuplicateLink
 from newsflow.schemas.stories import StoryDocument
 
@@ -64,10 +66,25 @@ ctx._source.clear();
 ctx._source.putAll(params.doc);
 """
 
+_CREATE_ALERT = """
+if (ctx._source.alert_id != null) { ctx.op = 'none'; return; }
+ctx._source.putAll(params.doc);
+"""
+
 # Fields an enriched article must not overwrite: they belong to the copy and link writes.
 _KEPT_FIELDS = {"copies", "copy_count", "near_duplicate_of", "near_duplicate_similarity", "dedup_group"}
 
-SinkMessage = ArticleDocument | CopySeen | NearDuplicateLink | StoryDocument
+SinkMessage = ArticleDocument | CopySeen | NearDuplicateLink | StoryDocument | Alert
+
+
+class SinkIndices(NamedTuple):
+    """Where the sink writes: the aliases of the articles, the stories and the alerts."""
+
+    articles: str
+    stories: str
+    alerts: str
+
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -84,15 +101,21 @@ class SinkFailure:
         """What the dead letter names: the article (or the story) the message was about."""
         if isinstance(self.message, StoryDocument):
             return {"path": f"story:{self.message.story_id}"}
+        if isinstance(self.message, Alert):
+            return {"path": f"alert:{self.message.alert_id}", "article_id": self.message.article_id}
         return {"article_id": self.message.article_id}
 
 
-def bulk_operation(message: SinkMessage, index: str, stories_index: str) -> list[dict[str, Any]]:
-    """The two bulk lines (action and body) that apply ``message`` (articles to ``index``, stories beside)."""
+def bulk_operation(message: SinkMessage, indices: SinkIndices) -> list[dict[str, Any]]:
+    """The two bulk lines (action and body) that apply ``message`` to its index."""
     if isinstance(message, StoryDocument):
         story = {"source": _SET_STORY, "params": {"doc": message.model_dump(mode="json")}}
-        action = {"update": {"_index": stories_index, "_id": message.story_id, "retry_on_conflict": 5}}
+        action = {"update": {"_index": indices.stories, "_id": message.story_id, "retry_on_conflict": 5}}
         return [action, {"script": {"lang": "painless", **story}, "scripted_upsert": True, "upsert": {}}]
+    if isinstance(message, Alert):
+        alert = {"source": _CREATE_ALERT, "params": {"doc": message.model_dump(mode="json")}}
+        action = {"update": {"_index": indices.alerts, "_id": message.alert_id, "retry_on_conflict": 5}}
+        return [action, {"script": {"lang": "painless", **alert}, "scripted_upsert": True, "upsert": {}}]
     if isinstance(message, ArticleDocument):
         doc = message.model_dump(mode="json", exclude=_KEPT_FIELDS)
         script = {"source": _MERGE_ARTICLE, "params": {"doc": doc}}
@@ -108,7 +131,7 @@ def bulk_operation(message: SinkMessage, index: str, stories_index: str) -> list
                 "id": message.article_id,
             },
         }
-    action = {"update": {"_index": index, "_id": message.article_id, "retry_on_conflict": 5}}
+    action = {"update": {"_index": indices.articles, "_id": message.article_id, "retry_on_conflict": 5}}
     return [action, {"script": {"lang": "painless", **script}, "scripted_upsert": True, "upsert": {}}]
 
 
@@ -140,15 +163,9 @@ class ElasticsearchSink:
     """Bulk-applies sink messages to the index alias, retrying transient failures (timed and counted in ``metrics``)."""
 
     def __init__(
-        self,
-        url: str,
-        index: str,
-        stories_index: str,
-        max_backoff_s: float = 30.0,
-        metrics: WorkerMetrics | None = None,
+        self, url: str, indices: SinkIndices, max_backoff_s: float = 30.0, metrics: WorkerMetrics | None = None
     ) -> None:
-        self.index = index
-        self.stories_index = stories_index
+        self.indices = indices
         self.max_backoff_s = max_backoff_s
         self.metrics = metrics if metrics is not None else WorkerMetrics()
         # True while a write waits for Elasticsearch (the worker's stall watchdog excuses that).
@@ -165,7 +182,7 @@ class ElasticsearchSink:
         failures: list[SinkFailure] = []
         backoff = 0.5
         while pending:
-            body = [line for m in pending for line in bulk_operation(m, self.index, self.stories_index)]
+            body = [line for m in pending for line in bulk_operation(m, self.indices)]
             try:
                 response = self._es.bulk(body=body)
             except (EsConnectionError, TransportError) as exc:

@@ -1,11 +1,7 @@
 """Builds a worker: the App, the pipeline's topics, every stage of schemas/topics.py ``STAGES``, the watchdog.
 
-    articles.raw --normalize--> articles.normalized --exact_dedup--> articles.unique --entities--> articles.recognized
-                                        |                                   |                                |
-                                        +--> articles.copies                |          articles.enriched <--registry
-                                                                            +--> articles.bands --near_duplicates-->
-                                                                                                   articles.links
-    articles.enriched + articles.copies + articles.links --index--> Elasticsearch
+The graph (stages, the topics between them, Elasticsearch at the end) is
+declared in schemas/topics.py and drawn in docs/pipeline.md.
 
 State lives in RocksDB tables backed by Kafka changelog topics, so a worker
 that dies is replaced by another that restores the tables and resumes from the
@@ -18,6 +14,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable
 
 import faust
 
@@ -25,8 +22,16 @@ from newsflow.infra.settings import Settings
 from newsflow.processors.app import create_app
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.pipeline import Pipeline
-from newsflow.processors.sink import ElasticsearchSink
-from newsflow.processors.stages import entities, exact_dedup, index, near_duplicates, normalize, registry, stories
+from newsflow.processors.stages import (
+    alert,
+    entities,
+    exact_dedup,
+    index,
+    near_duplicates,
+    normalize,
+    registry,
+    stories,
+)
 from newsflow.processors.watchdog import ProgressWatchdog, read_backlog
 from newsflow.schemas.topics import processors_group
 
@@ -47,12 +52,13 @@ def build_worker(settings: Settings, worker_id: str, metrics: WorkerMetrics | No
     registry.register(pipeline)
     stories.register(pipeline)
     near_duplicates.register(pipeline)
-    sink = index.register(pipeline)
-    _add_watchdog(app, settings, sink)
+    waiting_on_elasticsearch = index.register(pipeline)
+    alert.register(pipeline)
+    _add_watchdog(app, settings, waiting_on_elasticsearch)
     return app
 
 
-def _add_watchdog(app: faust.App, settings: Settings, sink: ElasticsearchSink) -> None:
+def _add_watchdog(app: faust.App, settings: Settings, waiting_on_elasticsearch: Callable[[], bool]) -> None:
     """Exit when this worker holds a backlog but has committed nothing for a while (processors/watchdog.py)."""
     if settings.worker_stall_timeout_s <= 0:
         return
@@ -63,7 +69,7 @@ def _add_watchdog(app: faust.App, settings: Settings, sink: ElasticsearchSink) -
     async def watch_progress() -> None:
         changelogs = app.tables.changelog_topics
         held = sorted((tp.topic, tp.partition) for tp in app.consumer.assignment() if tp.topic not in changelogs)
-        excused = app.rebalancing or sink.waiting
+        excused = app.rebalancing or waiting_on_elasticsearch()
         try:
             committed, backlog = await asyncio.to_thread(read_backlog, settings.kafka_bootstrap_servers, group, held)
         except Exception as exc:  # Kafka unavailable: not a stall of this worker (the log says so)

@@ -1,26 +1,39 @@
-"""Stage index: bulk-apply articles, copies and links to Elasticsearch; offsets advance only after the write."""
+"""Stage index: bulk-apply articles, copies, links, stories and alerts to Elasticsearch, then percolate.
+
+After the bulk write, the articles it wrote (and the exact copies it recorded)
+are matched against the saved searches (processors/percolation.py); each
+match goes to ``alerts.matches``. Offsets advance only after both, so a worker
+that dies in between writes and percolates the batch again (the writes are
+idempotent, and the alert stage makes no second alert).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import cast
 
 import faust
 from faust.types import EventT
 
+from newsflow.processors.percolation import Percolator
 from newsflow.processors.pipeline import Pipeline
-from newsflow.processors.sink import ElasticsearchSink, SinkMessage
-from newsflow.schemas.topics import INDEX_STAGE
+from newsflow.processors.sink import ElasticsearchSink, SinkIndices, SinkMessage
+from newsflow.schemas.articles import ArticleDocument, CopySeen
+from newsflow.schemas.topics import ALERT_MATCHES, INDEX_STAGE
 
 STAGE = INDEX_STAGE
 
 
-def register(pipeline: Pipeline) -> ElasticsearchSink:
-    """Add the index agent to ``pipeline``'s app; returns its sink (the watchdog asks whether it is waiting)."""
+def register(pipeline: Pipeline) -> Callable[[], bool]:
+    """Add the index agent to ``pipeline``'s app; returns whether it is waiting for Elasticsearch (the watchdog
+    excuses that)."""
     settings = pipeline.settings
-    sink = ElasticsearchSink(
-        settings.elasticsearch_url, settings.index_alias, settings.stories_index_alias, metrics=pipeline.metrics
+    indices = SinkIndices(settings.index_alias, settings.stories_index_alias, settings.alerts_index_alias)
+    sink = ElasticsearchSink(settings.elasticsearch_url, indices, metrics=pipeline.metrics)
+    percolator = Percolator(
+        settings.elasticsearch_url, settings.saved_searches_index_alias, settings.index_alias, metrics=pipeline.metrics
     )
 
     async def index_batch(events: list[EventT[bytes]]) -> None:
@@ -42,6 +55,25 @@ def register(pipeline: Pipeline) -> ElasticsearchSink:
                 STAGE, failure.error, failure.reason, failure.message.model_dump_json(by_alias=True),
                 **failure.where,
             )  # fmt: skip
+        if settings.alerts_enabled:
+            refused = {id(failure.message) for failure in failures}
+            await percolate([m for m in messages if id(m) not in refused])
+
+    async def percolate(written: list[SinkMessage]) -> None:
+        articles = _distinct_articles(written)
+        copies = [m for m in written if isinstance(m, CopySeen)]
+        if not articles and not copies:
+            return
+        try:
+            matches = await asyncio.to_thread(percolator.matches, articles, copies, datetime.now(UTC))
+        except Exception as exc:
+            # A saved search Elasticsearch can't run (it was accepted when saved): the articles stay
+            # indexed; their matching is set aside to be replayed once the search is fixed.
+            for article in articles:
+                await pipeline.set_aside(STAGE, exc, article.model_dump_json(by_alias=True))
+            return
+        for match in matches:
+            await pipeline.send(ALERT_MATCHES, match.saved_search_id, match)
 
     @pipeline.app.agent(pipeline.topic(*INDEX_STAGE.reads), name="index_documents")
     async def index_documents(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
@@ -56,4 +88,10 @@ def register(pipeline: Pipeline) -> ElasticsearchSink:
                 await manual.ack(event)
             yield None
 
-    return sink
+    return lambda: sink.waiting or percolator.waiting
+
+
+def _distinct_articles(messages: list[SinkMessage]) -> list[ArticleDocument]:
+    """The batch's articles, each once (the latest version of a repeated one)."""
+    latest = {m.article_id: m for m in messages if isinstance(m, ArticleDocument)}
+    return list(latest.values())

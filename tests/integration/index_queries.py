@@ -42,3 +42,12 @@ def stories(settings: Settings) -> dict[str, dict[str, Any]]:
     es.indices.refresh(index=alias)
     hits = es.search(index=alias, body={"query": {"match_all": {}}, "size": 2000})["hits"]["hits"]
     return {hit["_id"]: hit["_source"] for hit in hits}
+
+
+def alerts(settings: Settings) -> list[dict[str, Any]]:
+    """Alerts in the alerts index, oldest first."""
+    es = Elasticsearch(settings.elasticsearch_url)
+    alias = settings.alerts_index_alias
+    es.indices.refresh(index=alias)
+    body = {"query": {"match_all": {}}, "size": 5000, "sort": [{"alerted_at": "asc"}]}
+    return [hit["_source"] for hit in es.search(index=alias, body=body)["hits"]["hits"]]

@@ -28,7 +28,7 @@ from newsflow.infra.settings import Settings
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.patches import PatchedApp
 from newsflow.processors.patches.rewinding_consumer import RewindingConsumer
-from newsflow.processors.sink import ElasticsearchSink
+from newsflow.processors.sink import ElasticsearchSink, SinkIndices
 from newsflow.producers.files import FileIngestor, Outcome
 from newsflow.producers.metrics import ProducerMetrics
 from newsflow.producers.publisher import OutgoingRecord, Publisher, PublishError
@@ -260,7 +260,9 @@ class _BusyElasticsearch:
 
 def test_the_sink_counts_its_retries_and_times_its_writes() -> None:
     registry = CollectorRegistry()
-    sink = ElasticsearchSink("http://127.0.0.1:1", "unused", "unused-stories", metrics=WorkerMetrics(registry))
+    sink = ElasticsearchSink(
+        "http://127.0.0.1:1", SinkIndices("unused", "unused-stories", "unused-alerts"), metrics=WorkerMetrics(registry)
+    )
     sink._es = cast(Any, _BusyElasticsearch())
     copy = CopyRecord(
         source_id="s1", path="a.txt", format=SourceFormat.TEXT, outlet=None, received_at=datetime.now(UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsflow.processors.sink import bulk_operation, distinct
+from newsflow.processors.sink import SinkIndices, bulk_operation, distinct
 from newsflow.schemas.articles import NearDuplicateLink
 
 
@@ -23,7 +23,7 @@ def test_different_writes_on_the_same_article_are_all_kept() -> None:
 
 
 def test_a_link_is_an_idempotent_scripted_upsert_on_the_later_article() -> None:
-    action, body = bulk_operation(_link("b" * 16, "a" * 16), "articles", "stories")
+    action, body = bulk_operation(_link("b" * 16, "a" * 16), SinkIndices("articles", "stories", "alerts"))
     assert action == {"update": {"_index": "articles", "_id": "b" * 16, "retry_on_conflict": 5}}
     assert body["scripted_upsert"] is True
     assert body["script"]["params"] == {"original": "a" * 16, "similarity": 0.9, "id": "b" * 16}

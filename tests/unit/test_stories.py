@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.processors.dating import filed_date
-from newsflow.processors.sink import bulk_operation, distinct
+from newsflow.processors.sink import SinkIndices, bulk_operation, distinct
 from newsflow.processors.stories import (
     MemoryStore,
     StoryParameters,
@@ -203,7 +203,7 @@ def test_story_revisions_go_to_the_stories_index() -> None:
     store = MemoryStore()
     decision = assign(document("a1", AUCTION), store, PARAMS, T0)
     assert decision is not None
-    action, body = bulk_operation(decision.story, "articles", "stories")
+    action, body = bulk_operation(decision.story, SinkIndices("articles", "stories", "alerts"))
     assert action["update"]["_index"] == "stories"
     assert action["update"]["_id"] == decision.story.story_id
     assert body["script"]["params"]["doc"]["revision"] == 1

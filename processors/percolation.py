@@ -1,0 +1,215 @@
+"""Which saved searches the newly indexed articles match: Elasticsearch's percolator, one request per batch.
+
+The index stage calls :meth:`Percolator.matches` after its bulk write, with
+the articles it wrote and the exact copies it recorded. Every article of the
+batch goes into one percolate query (``documents``), and the saved searches
+that match come back a page at a time with the slots of the documents they
+matched, so the cost per batch grows with the number of matches, not with the
+number of articles times searches.
+
+Exact copies concern only the searches that ask for duplicates. A copy may
+reach the sink before its original is indexed, so copies are matched both
+ways: a copy percolates its original's stored document (found once the
+original is there), and an original matched by such a search brings the copies
+already recorded on it. The alerts stage keeps one alert per copy either way.
+
+Like the sink, the percolator waits out Elasticsearch being unavailable
+(retrying with back-off; the stage's offsets do not advance) and raises on
+anything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from elasticsearch import ConnectionError as EsConnectionError
+from elasticsearch import Elasticsearch, NotFoundError, TransportError
+
+from newsflow.processors.metrics import WorkerMetrics
+from newsflow.processors.similarity import minhash_signature, shingles
+from newsflow.schemas.alerts import AlertMatch
+from newsflow.schemas.articles import ArticleDocument, CopySeen
+
+log = logging.getLogger("newsflow.percolation")
+
+PAGE_SIZE = 1000
+_SOURCE = ["saved_search.saved_search_id", "saved_search.name", "saved_search.notify_duplicates"]
+_WANTS_DUPLICATES = {"term": {"saved_search.notify_duplicates": True}}
+
+
+class Percolator:
+    """Matches indexed articles against the saved searches of one alias."""
+
+    def __init__(
+        self,
+        url: str,
+        saved_searches_alias: str,
+        articles_alias: str,
+        max_backoff_s: float = 30.0,
+        metrics: WorkerMetrics | None = None,
+    ) -> None:
+        self.alias = saved_searches_alias
+        self.articles_alias = articles_alias
+        self.max_backoff_s = max_backoff_s
+        self.metrics = metrics if metrics is not None else WorkerMetrics()
+        # True while a request waits for Elasticsearch (the worker's stall watchdog excuses that).
+        self.waiting = False
+        self._es = Elasticsearch(url, timeout=60, max_retries=0)
+        self._missing_logged = False
+
+    def matches(
+        self, articles: list[ArticleDocument], copies: list[CopySeen], indexed_at: datetime
+    ) -> list[AlertMatch]:
+        """The saved searches each article (or copy) matches, as alert candidates, in a stable order."""
+        found: list[AlertMatch] = []
+        signatures: dict[str, list[int]] = {}
+
+        def signature(article: ArticleDocument) -> list[int]:
+            if article.article_id not in signatures:
+                signatures[article.article_id] = minhash_signature(shingles(article.body))
+            return signatures[article.article_id]
+
+        if articles:
+            documents = [article.model_dump(mode="json") for article in articles]
+            wanting_copies: list[tuple[ArticleDocument, dict[str, Any]]] = []
+            for search, slots in self._percolate({"documents": documents}):
+                for slot in slots:
+                    article = articles[slot]
+                    found.append(_match(search, article, signature(article), indexed_at))
+                    if search["notify_duplicates"]:
+                        wanting_copies.append((article, search))
+            found += self._recorded_copies(wanting_copies, signature, indexed_at)
+        found += self._copies_of_indexed(copies, indexed_at)
+        return found
+
+    def _recorded_copies(
+        self,
+        wanting: list[tuple[ArticleDocument, dict[str, Any]]],
+        signature: Callable[[ArticleDocument], list[int]],
+        indexed_at: datetime,
+    ) -> list[AlertMatch]:
+        """Matches for the copies already recorded on articles that searches asking for duplicates matched."""
+        if not wanting:
+            return []
+        ids = sorted({article.article_id for article, _ in wanting})
+        response = self._call(partial(self._es.mget, index=self.articles_alias, body={"ids": ids}, _source=["copies"]))
+        copies: dict[str, list[str]] = {}
+        for doc in response.get("docs", []):
+            source = doc.get("_source") or {}
+            copies[doc["_id"]] = [c["source_id"] for c in source.get("copies") or []]
+        return [
+            _match(search, article, signature(article), indexed_at, copy_source_id=source_id)
+            for article, search in wanting
+            for source_id in copies.get(article.article_id, [])
+        ]
+
+    def _copies_of_indexed(self, copies: list[CopySeen], indexed_at: datetime) -> list[AlertMatch]:
+        """Matches for copies whose original is indexed, against the searches that ask for duplicates."""
+        found: list[AlertMatch] = []
+        for copy in copies:
+            stored = self._call(partial(self._get_article, copy.article_id))
+            if stored is None or "title" not in stored:
+                continue  # the original is not indexed yet: its own percolation brings this copy
+            article = ArticleDocument.model_validate(stored)
+            signature = minhash_signature(shingles(article.body))
+            for search, _ in self._percolate({"document": stored}, extra_filter=_WANTS_DUPLICATES):
+                found.append(_match(search, article, signature, indexed_at, copy_source_id=copy.copy_.source_id))
+        return found
+
+    def _get_article(self, article_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(self._es.get(index=self.articles_alias, id=article_id)["_source"])
+        except NotFoundError:
+            return None
+
+    def _percolate(
+        self, documents: dict[str, Any], extra_filter: dict[str, Any] | None = None
+    ) -> list[tuple[dict[str, Any], list[int]]]:
+        """(saved search, matched document slots) for every saved search matching, all pages."""
+        percolate = {"percolate": {"field": "query", **documents}}
+        query: dict[str, Any] = percolate
+        if extra_filter is not None:
+            query = {"bool": {"must": [percolate], "filter": [extra_filter]}}
+        results: list[tuple[dict[str, Any], list[int]]] = []
+        after: list[Any] | None = None
+        while True:
+            body: dict[str, Any] = {
+                "query": query,
+                "_source": _SOURCE,
+                "size": PAGE_SIZE,
+                "sort": [{"saved_search.saved_search_id": "asc"}],
+            }
+            if after is not None:
+                body["search_after"] = after
+            response = self._call(partial(self._search, body))
+            hits = response["hits"]["hits"]
+            for hit in hits:
+                search = hit["_source"]["saved_search"]
+                slots = hit.get("fields", {}).get("_percolator_document_slot", [0])
+                results.append((search, [int(slot) for slot in slots]))
+            if len(hits) < PAGE_SIZE:
+                return results
+            after = hits[-1]["sort"]
+
+    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return dict(self._es.search(index=self.alias, body=body))
+        except NotFoundError as exc:
+            if getattr(exc, "error", "") != "index_not_found_exception":
+                raise
+            if not self._missing_logged:
+                log.warning(
+                    "no saved-searches index: nothing is percolated until bootstrap creates it (`make up`)",
+                    extra={"alias": self.alias},
+                )
+                self._missing_logged = True
+            return {"hits": {"hits": []}}
+
+    def _call(self, request: Callable[[], Any]) -> Any:
+        """``request()``, retried with back-off while Elasticsearch is unavailable (429, 5xx, no connection)."""
+        backoff = 0.5
+        while True:
+            try:
+                result = request()
+            except (EsConnectionError, TransportError) as exc:
+                status = getattr(exc, "status_code", None)
+                if isinstance(status, int) and 400 <= status < 500 and status != 429:
+                    raise
+                log.warning("Elasticsearch unavailable for percolation; retrying", extra={"error": str(exc)})
+                self.metrics.sink_retry("percolation")
+                self.waiting = True
+                time.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff_s)
+                continue
+            self.waiting = False
+            return result
+
+    def close(self) -> None:
+        self._es.close()
+
+
+def _match(
+    search: dict[str, Any],
+    article: ArticleDocument,
+    signature: list[int],
+    indexed_at: datetime,
+    copy_source_id: str | None = None,
+) -> AlertMatch:
+    return AlertMatch(
+        saved_search_id=search["saved_search_id"],
+        saved_search_name=search["name"],
+        notify_duplicates=bool(search.get("notify_duplicates")),
+        article_id=article.article_id,
+        copy_source_id=copy_source_id,
+        story_id=article.story_id,
+        title=article.title,
+        outlet=article.outlet,
+        dated_at=article.dated_at,
+        minhash=signature,
+        indexed_at=indexed_at,
+    )

@@ -1,0 +1,77 @@
+"""The alert stage's decisions: one alert per search and text, duplicates only for searches that ask."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from newsflow.processors.alerting import decide
+from newsflow.processors.similarity import minhash_signature, shingles
+from newsflow.schemas.alerts import AlertMatch, AlertMemory, alert_id
+
+NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+STORY = (
+    "Ukrainian forces pushed east of Kharkiv on Saturday, retaking the town of Balakliya after a "
+    "week of fighting, officials said, as HIMARS rocket systems struck Russian supply lines near Izium."
+)
+REWRITE = STORY.replace("on Saturday", "on Saturday morning")
+OTHER = "The central bank raised interest rates by half a point, its fourth rise this year, citing inflation."
+
+
+def match(article_id: str, body: str, notify_duplicates: bool = False, copy_source_id: str | None = None) -> AlertMatch:
+    return AlertMatch(
+        saved_search_id="0123456789abcdef",
+        saved_search_name="HIMARS",
+        notify_duplicates=notify_duplicates,
+        article_id=article_id,
+        copy_source_id=copy_source_id,
+        title="t",
+        dated_at=NOW,
+        minhash=minhash_signature(shingles(body)),
+        indexed_at=NOW,
+    )
+
+
+def run(matches: list[AlertMatch]) -> list[str | None]:
+    """Feed ``matches`` in order as the stage does; the articles each alert names (None: no alert)."""
+    memory, alerted, out = AlertMemory(), set[str](), []
+    for m in matches:
+        key = alert_id(m.saved_search_id, m.article_id, m.copy_source_id)
+        decision = decide(m, memory, already_alerted=key in alerted, threshold=0.5, capacity=3, now=NOW)
+        memory = decision.memory
+        if decision.alert is not None:
+            alerted.add(decision.alert.alert_id)
+        out.append(decision.alert.duplicate_of or decision.alert.article_id if decision.alert else None)
+    return out
+
+
+def test_each_distinct_text_alerts_once_and_a_redelivery_not_again() -> None:
+    assert run([match("a", STORY), match("b", OTHER), match("a", STORY)]) == ["a", "b", None]
+
+
+def test_a_near_duplicate_of_an_alerted_text_alerts_only_when_the_search_asks() -> None:
+    assert run([match("a", STORY), match("c", REWRITE)]) == ["a", None]
+    assert run([match("a", STORY, True), match("c", REWRITE, True)]) == ["a", "a"]
+
+
+def test_an_exact_copy_alerts_only_when_the_search_asks_and_once_per_copy() -> None:
+    copies = [match("a", STORY, True), match("a", STORY, True, "copy-1"), match("a", STORY, True, "copy-1")]
+    assert run(copies) == ["a", "a", None]
+    assert run([match("a", STORY), match("a", STORY, copy_source_id="copy-1")]) == ["a", None]
+
+
+def test_the_memory_keeps_the_latest_texts_only() -> None:
+    texts = [" ".join(f"word{n}x{i}" for i in range(30)) for n in range(5)]
+    out = run([match(str(n), text) for n, text in enumerate(texts)] + [match("late", STORY)])
+    assert out == ["0", "1", "2", "3", "4", "late"]
+    memory = AlertMemory()
+    for n, text in enumerate(texts):
+        memory = decide(match(str(n), text), memory, already_alerted=False, threshold=0.5, capacity=3, now=NOW).memory
+    assert [r.article_id for r in memory.recent] == ["2", "3", "4"]
+
+
+def test_the_alert_id_depends_on_search_article_and_copy_only() -> None:
+    first = decide(match("a", STORY), AlertMemory(), already_alerted=False, threshold=0.5, capacity=3, now=NOW)
+    later = decide(match("a", STORY), AlertMemory(), already_alerted=False, threshold=0.5, capacity=3, now=NOW)
+    assert first.alert is not None and later.alert is not None
+    assert first.alert.alert_id == later.alert.alert_id == alert_id("0123456789abcdef", "a")
+    assert alert_id("0123456789abcdef", "a", "copy-1") != first.alert.alert_id
