@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsflow.api.admin import admin_router
+from newsflow.api.alerts_router import alert_routes
 from newsflow.api.monitoring import PipelineMonitor
 from newsflow.api.service import ApiFailureError, SearchService
 from newsflow.api.stories_router import stories_router
@@ -210,6 +211,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(stories_router(service))
     app.include_router(admin_router(cfg))
+    app.include_router(alert_routes(cfg, service))
     if cfg.cors_origins:
         # Closed by default: only listed origins may read answers from a browser, and only GETs.
         app.add_middleware(CORSMiddleware, allow_origins=cfg.cors_origins, allow_methods=["GET"])

@@ -1,0 +1,128 @@
+"""The ``/alerts`` routes: past alerts from the alerts index, and live ones as server-sent events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import StreamingResponse
+
+from newsflow.api.alert_stream import AlertStream, Subscription
+from newsflow.api.saved_search_store import SavedSearchStore
+from newsflow.api.saved_searches import saved_searches_router
+from newsflow.api.service import ApiFailureError, SearchService
+from newsflow.infra.settings import Settings
+from newsflow.schemas.alert_api import AlertList, AlertsParams
+from newsflow.schemas.alerts import SAVED_SEARCH_ID_PATTERN, Alert
+from newsflow.schemas.search import ApiError
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ApiError, "description": "A parameter is invalid; `detail` names it."},
+}
+_LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ApiError, "description": "A cursor from another query, or not one the API issued."},
+    503: {"model": ApiError, "description": "Elasticsearch is unavailable; retry later."},
+}
+_SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def event(alert: Alert) -> str:
+    """One alert as a server-sent event (its id lets a reconnecting client say where it stopped)."""
+    return f"id: {alert.alert_id}\nevent: alert\ndata: {alert.model_dump_json()}\n\n"
+
+
+async def _events(
+    stream: AlertStream,
+    store: SavedSearchStore,
+    subscription: Subscription,
+    last_event_id: str | None,
+) -> AsyncIterator[str]:
+    try:
+        # Subscribed before the backfill is read: an alert raised meanwhile is in the queue, not lost.
+        yield ": connected\n\n"
+        sent: set[str] = set()
+        if last_event_id:
+            try:
+                missed = await asyncio.to_thread(store.alerts_after, last_event_id, subscription.saved_search_id)
+            except ApiFailureError as exc:
+                missed = []
+                yield f": no backfill: {exc.error}\n\n"
+            if missed is None:
+                yield ": no backfill: the last event id is not in the alerts index\n\n"
+            for alert in missed or []:
+                sent.add(alert.alert_id)
+                yield event(alert)
+        while True:
+            try:
+                live = await asyncio.wait_for(subscription.queue.get(), timeout=stream.heartbeat_s)
+            except TimeoutError:
+                # Keeps proxies from closing an idle connection, and finds clients that went away.
+                yield ": keep-alive\n\n"
+                continue
+            if live is None:
+                return
+            if live.alert_id not in sent:
+                yield event(live)
+    finally:
+        stream.unsubscribe(subscription)
+
+
+def alerts_router(store: SavedSearchStore, stream: AlertStream) -> APIRouter:
+    """The ``/alerts`` routes: ``store`` for the index, ``stream`` for the live tail."""
+    router = APIRouter(prefix="/alerts", tags=["alerts"], responses=_RESPONSES)
+
+    @router.get("", response_model=AlertList, responses=_LIST_RESPONSES)
+    def list_alerts(params: Annotated[AlertsParams, Query()]) -> AlertList:
+        """Alerts newest first (when they were raised), optionally of one saved search and since a time."""
+        return store.alerts(params)
+
+    @router.get(
+        "/stream",
+        response_class=StreamingResponse,
+        responses={
+            200: {
+                "content": {"text/event-stream": {}},
+                "description": "Server-sent events: `event: alert` with the Alert as JSON in `data` and its id "
+                "in `id`; a `: keep-alive` comment every 15 s.",
+            }
+        },
+    )
+    async def stream_alerts(
+        saved_search_id: Annotated[
+            str | None, Query(pattern=SAVED_SEARCH_ID_PATTERN, description="Only this saved search's alerts.")
+        ] = None,
+        last_event_id: Annotated[
+            str | None,
+            Query(max_length=64, description="Send first the alerts raised after this one (as Last-Event-ID)."),
+        ] = None,
+        last_event_id_header: Annotated[
+            str | None,
+            Header(
+                alias="Last-Event-ID",
+                max_length=64,
+                description="Set by a reconnecting EventSource: the id of the last alert it got.",
+            ),
+        ] = None,
+    ) -> StreamingResponse:
+        """Alerts as they are raised, as server-sent events (for EventSource). With ``Last-Event-ID`` (or
+        ``last_event_id``), first those raised after that alert, from the alerts index (at most 1000)."""
+        subscription = stream.subscribe(saved_search_id)
+        return StreamingResponse(
+            _events(stream, store, subscription, last_event_id_header or last_event_id),
+            media_type="text/event-stream",
+            headers=_SSE_HEADERS,
+        )
+
+    return router
+
+
+def alert_routes(settings: Settings, service: SearchService) -> APIRouter:
+    """``/saved-searches`` and ``/alerts``, with the alerts topic's tail running in the app's lifespan."""
+    store = SavedSearchStore(settings, service)
+    stream = AlertStream(settings)
+    router = APIRouter(lifespan=stream.lifespan)
+    router.include_router(saved_searches_router(settings, store))
+    router.include_router(alerts_router(store, stream))
+    return router
