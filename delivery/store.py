@@ -23,6 +23,11 @@ from newsflow.schemas.alerts import DeliveryOutcome, SavedSearch, WebhookDeliver
 
 log = logging.getLogger("newsflow.delivery")
 
+# The client logs whole response bodies at DEBUG: saved searches with their webhook URLs, credentials included.
+_client_log = logging.getLogger("elasticsearch")
+if _client_log.level < logging.INFO:
+    _client_log.setLevel(logging.INFO)
+
 # Highest NEWSFLOW_WEBHOOK_ATTEMPTS the settings allow: the delivery log is read for this many attempts,
 # so that lowering the setting between two runs still finds every earlier attempt of an alert.
 MAX_ATTEMPTS = 20

@@ -18,8 +18,11 @@ import httpx
 import newsflow
 from newsflow.schemas.alerts import Alert, redact_url
 
-# httpx logs every request's full URL at INFO, credentials and query string included.
-logging.getLogger("httpx").setLevel(logging.WARNING)
+# httpx logs every request's full URL at INFO, and httpcore every answer's headers at DEBUG (a redirect's
+# Location with its credentials): neither may reach the log, whatever NEWSFLOW_LOG_LEVEL says.
+for _name, _quietest in (("httpx", logging.WARNING), ("httpcore", logging.INFO)):
+    if logging.getLogger(_name).level < _quietest:
+        logging.getLogger(_name).setLevel(_quietest)
 
 USER_AGENT = f"newsflow/{newsflow.__version__}"
 ALERT_ID_HEADER = "X-Newsflow-Alert-Id"
