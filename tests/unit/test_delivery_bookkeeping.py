@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from prometheus_client import CollectorRegistry
 
 from newsflow.delivery.bookkeeping import OffsetBook, backoff_delay, backoff_schedule
+from newsflow.delivery.metrics import METRICS_PORT_VARIABLE, DeliveryMetrics, metrics_port
 from newsflow.delivery.webhook import scrub
+from newsflow.infra.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_backoff_doubles_from_one_second_up_to_the_maximum() -> None:
@@ -64,3 +72,22 @@ def test_scrub_removes_credentials_and_query_from_library_messages() -> None:
     text = scrub(f"error connecting to {url} as alice with s3cret (token=abc)", url)
     assert "s3cret" not in text and "alice" not in text and "token=abc" not in text
     assert "https://***@hooks.example.org:8443/in?***#***" in text
+
+
+def test_every_metric_of_the_deliverer_is_documented() -> None:
+    registry = CollectorRegistry()
+    DeliveryMetrics(registry)
+    documented = set(re.findall(r"`(newsflow_[a-z_]+)`", (ROOT / "docs" / "metrics.md").read_text()))
+    names = {metric.name for metric in registry.collect()}
+    assert names
+    for name in names:
+        assert {f"{name}_total", name} & documented, f"{name} is exported but not in docs/metrics.md"
+
+
+def test_the_metrics_port_defaults_below_the_producers_and_follows_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(METRICS_PORT_VARIABLE, raising=False)
+    assert metrics_port(Settings()) == 9463
+    monkeypatch.setenv(METRICS_PORT_VARIABLE, "0")
+    assert metrics_port(Settings()) == 0
