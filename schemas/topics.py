@@ -246,7 +246,8 @@ def topology_diagram() -> str:
 
 
 def _node(spec: TopicSpec) -> str:
-    return f"{spec.suffix.replace('.', '_')}[/{spec.suffix}/]"
+    # Topic ids get a prefix: a stage may share a topic's name (stories), and Mermaid would merge the two.
+    return f"topic_{spec.suffix.replace('.', '_')}[/{spec.suffix}/]"
 
 
 # The stream processors' consumer group (also Faust's application id) and their tables.
