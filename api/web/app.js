@@ -15,6 +15,18 @@
 //
 // Results are grouped by story unless the address says group=none: one hit per story (/search?group=story),
 // with a "+N reports from M outlets" link to the story's view (/stories/{id}), a timeline of its articles.
+//
+// This module is the search; beside it: api.js (requests, ApiError), dom.js (DOM and formatting helpers),
+// saved-searches.js (the "Save this search" dialog and the list), alerts.js (the live stream, the badge and
+// the list) and panel.js (the alerts panel holding both lists). They get what they need of the search
+// through ``pageLinks`` below.
+
+import { ApiError, getJson } from "./api.js";
+import {
+  $, button, formatDay, formatTime, languageName, listItem, numberFormat, plainClick, plural, span,
+} from "./dom.js";
+import { initAlerts } from "./alerts.js";
+import { initSavedSearches } from "./saved-searches.js";
 
 const LIST_PARAMS = ["entity", "outlet", "language"];
 const SORTS = ["relevance", "newest", "oldest"];
@@ -38,8 +50,6 @@ const FACETS = [
 const FACET_VALUES_SHOWN = 5; // per group until "Show more"
 const FILTER_LABELS = { entity: "Entity", outlet: "Outlet", language: "Language" };
 const ENTITY_ID = /^(person|organization|place):/;
-
-const $ = (selector, root = document) => root.querySelector(selector);
 
 const ui = {
   searchForm: $("[data-testid=search-form]"),
@@ -66,11 +76,6 @@ const ui = {
   storyView: $("#story-view"),
   resultTemplate: $("#result-template"),
 };
-
-const numberFormat = new Intl.NumberFormat();
-const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
-const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
-const languageNames = makeLanguageNames();
 
 let current = readState(location.search);
 let lastSearchKey = null; // the /search query the results on screen answer
@@ -259,42 +264,14 @@ async function askEntityName(id) {
     const entity = await getJson(`/entities/${encodeURIComponent(id)}?size=1`);
     rememberEntity(entity.id, entity.name, entity.type);
     renderActiveFilters(current);
+    // Other parts of the page that show filters (the saved searches) name it too.
+    document.dispatchEvent(new CustomEvent("entitynamed", { detail: { id: entity.id } }));
   } catch {
     // Unknown or malformed: the chip keeps showing the id, and the search itself reports a malformed one.
   }
 }
 
-// ---------------------------------------------------------------- API access
-
-class ApiError extends Error {
-  constructor(status, error, detail) {
-    super(`${error}: ${detail}`);
-    this.status = status;
-    this.error = error;
-    this.detail = detail;
-  }
-}
-
-/** GET a JSON document of the API; failures become an ApiError carrying the API's {error, detail}. */
-async function getJson(path, signal) {
-  let response;
-  try {
-    response = await fetch(path, { signal, headers: { Accept: "application/json" } });
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    throw new ApiError(0, "API unreachable", "the newsflow API did not answer; is it running?");
-  }
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    // Not JSON (e.g. a proxy's error page): the status line is all there is to show.
-  }
-  if (!response.ok) {
-    throw new ApiError(response.status, body?.error ?? `HTTP ${response.status}`, body?.detail ?? response.statusText);
-  }
-  return body;
-}
+// ---------------------------------------------------------------- errors
 
 function showError(err) {
   if (err.name === "AbortError") return;
@@ -451,10 +428,6 @@ function renderStoryLine(line, hit) {
   line.hidden = false;
 }
 
-function plainClick(event) {
-  return !(event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey);
-}
-
 function renderSnippet(html) {
   const paragraph = document.createElement("p");
   paragraph.className = "snippet";
@@ -515,7 +488,7 @@ function decorateEntityChip(chip, entity) {
 
 /** Open an article inside the page, unless the user asked for a new tab or window. */
 function followLink(event, articleId) {
-  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  if (!plainClick(event)) return;
   event.preventDefault();
   navigate({ article: articleId });
 }
@@ -691,20 +664,6 @@ function dateRangeLabel(since, until) {
   return since ? `from ${format(since)}` : `until ${format(until)}`;
 }
 
-function formatDay(iso) {
-  return formatWith(dayFormat, iso);
-}
-
-function formatTime(iso) {
-  return formatWith(timeFormat, iso);
-}
-
-/** A date for people; a value that is no date (e.g. typed into the URL) is shown as it is. */
-function formatWith(format, iso) {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : format.format(date);
-}
-
 // ---------------------------------------------------------------- article view
 
 async function openArticle(articleId) {
@@ -830,7 +789,7 @@ function entityLink(entity) {
   const written = entity.surface_forms.join(", ");
   link.title = `${entity.canonical} (${entity.id}): written as ${written}; ${confidence}. Click for articles mentioning it.`;
   link.addEventListener("click", (event) => {
-    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if (!plainClick(event)) return;
     event.preventDefault();
     addFilter("entity", entity.id);
   });
@@ -1099,53 +1058,61 @@ function chooseEntity(text) {
   addFilter("entity", entity ? entity.id : text);
 }
 
-// ---------------------------------------------------------------- small DOM helpers
+// ---------------------------------------------------------------- saved searches and alerts
 
-function button(text, testid, onClick) {
-  const element = document.createElement("button");
-  element.type = "button";
-  element.textContent = text;
-  element.dataset.testid = testid;
-  element.addEventListener("click", onClick);
-  return element;
+/** The filters of a state as /search (and a saved search) takes them; empty ones left out. */
+function filtersOf(state) {
+  const filters = { entity: state.entity, outlet: state.outlet, language: state.language };
+  if (state.q) filters.q = state.q;
+  if (state.since) filters.since = state.since;
+  if (state.until) filters.until = state.until;
+  return filters;
 }
 
-function span(className, text) {
-  const element = document.createElement("span");
-  if (className) element.className = className;
-  element.textContent = text;
-  return element;
+/** The page's results for ``filters`` (a saved search's), keeping the current sort and grouping. */
+function stateOfFilters(filters) {
+  return {
+    ...current,
+    q: filters.q ?? "",
+    entity: filters.entity ?? [],
+    outlet: filters.outlet ?? [],
+    language: filters.language ?? [],
+    since: filters.since ?? "",
+    until: filters.until ?? "",
+    article: "",
+    story: "",
+  };
 }
 
-function listItem(...children) {
-  const item = document.createElement("li");
-  item.append(...children);
-  return item;
-}
-
-function plural(count, one, many) {
-  return `${numberFormat.format(count)} ${count === 1 ? one : many}`;
-}
-
-function makeLanguageNames() {
-  try {
-    return new Intl.DisplayNames(undefined, { type: "language" });
-  } catch {
-    return null; // very old browsers: show the code
+/** Filters for people: [{kind, value}], words first, entities by name, as the filter chips show them. */
+function describeFilters(filters) {
+  const parts = [];
+  if (filters.q) parts.push({ kind: "Words", value: filters.q });
+  for (const param of LIST_PARAMS) {
+    for (const value of filters[param] ?? []) {
+      if (param === "entity" && isEntityId(value) && !entityNames.has(value)) askEntityName(value);
+      parts.push({ kind: filterKind(param, value), value: displayValue(param, value), param });
+    }
   }
+  if (filters.entity_type) parts.push({ kind: "Entity type", value: filters.entity_type });
+  if (filters.since || filters.until) parts.push({ kind: "Date", value: dateRangeLabel(filters.since, filters.until) });
+  return parts;
 }
 
-function languageName(code) {
-  try {
-    return languageNames?.of(code) ?? code;
-  } catch {
-    return code; // not a valid language tag
-  }
-}
+/** What the saved-search and alert modules may ask of the page. */
+const pageLinks = {
+  currentFilters: () => filtersOf(current),
+  describeFilters,
+  searchUrl: (filters) => pageUrl(stateOfFilters(filters)),
+  showSearch: (filters) => filter(stateOfFilters(filters)),
+  articleUrl: (articleId) => pageUrl({ ...current, article: articleId }),
+  openArticle: (articleId) => navigate({ article: articleId }),
+};
 
 // ---------------------------------------------------------------- wiring
 
 function focusSearchOnSlash(event) {
+  if (document.querySelector("dialog[open]")) return; // a dialog has the keyboard
   const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement?.tagName);
   if (event.key === "/" && !typing) {
     event.preventDefault();
@@ -1175,3 +1142,5 @@ document.addEventListener("keydown", focusSearchOnSlash);
 window.addEventListener("popstate", () => render(readState(location.search)));
 
 render(current);
+initSavedSearches(pageLinks);
+initAlerts(pageLinks);
