@@ -6,6 +6,7 @@ The package is built in layers that import only downward
     newsflow.cli                                     the command line, imported by nobody
     newsflow.stack                                   the local stack (Kafka, Elasticsearch, the processes)
     newsflow.producers | .processors | .api          the three stages
+    newsflow.delivery                                webhook delivery, a process beside them
     newsflow.operations                              bootstrap, replay, reindex, Kibana import
     newsflow.infra                                   settings, logging, errors, Kafka offsets, health, metrics
     newsflow.schemas                                 the contracts: messages, topics, index mapping

@@ -12,6 +12,7 @@ from newsflow.delivery.bookkeeping import OffsetBook, backoff_delay, backoff_sch
 from newsflow.delivery.metrics import METRICS_PORT_VARIABLE, DeliveryMetrics, metrics_port
 from newsflow.delivery.webhook import scrub
 from newsflow.infra.settings import Settings
+from newsflow.stack.services import DeliveryService, pipeline_services
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -91,3 +92,13 @@ def test_the_metrics_port_defaults_below_the_producers_and_follows_the_variable(
     assert metrics_port(Settings()) == 9463
     monkeypatch.setenv(METRICS_PORT_VARIABLE, "0")
     assert metrics_port(Settings()) == 0
+
+
+def test_make_up_runs_the_deliverer_with_its_metrics_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(METRICS_PORT_VARIABLE, "9470")
+    settings = Settings()
+    (service,) = [s for s in pipeline_services(settings) if isinstance(s, DeliveryService)]
+    assert service.argv()[1:] == ["-m", "newsflow.delivery"]
+    assert service.port == 9470 and service.env()[METRICS_PORT_VARIABLE] == "9470"
+    monkeypatch.setenv(METRICS_PORT_VARIABLE, "0")
+    assert DeliveryService(Settings()).port is None  # no endpoint: healthy while it runs, as the workers
