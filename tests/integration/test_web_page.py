@@ -12,12 +12,14 @@ import socket
 import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
@@ -69,11 +71,21 @@ return [...document.querySelectorAll('[data-testid=result]')].map((r) => ({
 @pytest.fixture(scope="module")
 def web_url(indexed_corpus: Settings) -> Iterator[str]:
     """The base URL of the real API (and its page) serving the sandbox index, run by uvicorn in a thread."""
+    with serve(create_app(indexed_corpus)) as url:
+        yield url
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` (with its lifespan) by uvicorn in a thread on a free port; its base URL while it runs."""
     # Binding here and handing the socket to uvicorn means no other process can take the port in between.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(indexed_corpus), host="127.0.0.1", port=port, log_level="warning")
+    # A stream still open (a page's /alerts/stream) must not hold the shutdown for ever.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=int(WAIT_S)
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="web-page-api", daemon=True)
     thread.start()
