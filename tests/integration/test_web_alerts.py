@@ -29,7 +29,7 @@ from newsflow.infra.settings import Settings
 from newsflow.schemas.alerts import Alert, alert_id
 from newsflow.schemas.topics import ALERTS
 from tests.integration.corpus import REPUBLISHED_TITLE
-from tests.integration.index_queries import articles
+from tests.integration.index_queries import alerts, articles, wait_for
 from tests.integration.test_web_page import (  # noqa: F401  # browser is a fixture
     WAIT_S,
     ZELENSKY,
@@ -160,7 +160,7 @@ def test_save_a_search_and_see_its_alerts_arrive_live(
     saved = saved_search_in_the_panel(browser, name)
     stream = alerts_app.state.alert_stream
     assert isinstance(stream, AlertStream) and stream.ready.wait(WAIT_S), "the API's tail of the alerts topic"
-    original, first = alerts_arrive_live(browser, indexed_corpus, saved["id"], name)
+    original, first, second = alerts_arrive_live(browser, indexed_corpus, saved["id"], name)
 
     # An alert's title opens the page's article view.
     title = f"[data-alert-id='{first.alert_id}'] [data-testid=alert-title]"
@@ -168,6 +168,13 @@ def test_save_a_search_and_see_its_alerts_arrive_live(
     wait(browser).until(lambda d: text_of(d, "article-title") == original["title"], "the alerted article's view")
     assert f"article={original['article_id']}" in browser.current_url
     assert not browser.find_element(By.CSS_SELECTOR, "[data-testid=alerts-panel]").is_displayed()
+
+    # Once the pipeline's sink has indexed them, a reload lists both from GET /alerts, newest first, as seen.
+    wait_for(lambda: len(alerts(indexed_corpus)) == 2, timeout_s=WAIT_S, what="both alerts in the alerts index")
+    browser.refresh()
+    wait(browser).until(lambda d: len(shown_alerts(d)) == 2, "both alerts listed after the reload")
+    assert [a["id"] for a in shown_alerts(browser)] == [second.alert_id, first.alert_id]
+    assert not any(a["unseen"] for a in shown_alerts(browser)) and badge(browser) is None
 
     # Deleting asks no key again (this tab has it) and empties the list.
     click(browser, browser.find_element(By.CSS_SELECTOR, "[data-testid=alerts-button]"))
@@ -235,8 +242,8 @@ def saved_search_in_the_panel(driver: WebDriver, name: str) -> dict[str, Any]:
 
 def alerts_arrive_live(
     driver: WebDriver, settings: Settings, saved_search_id: str, name: str
-) -> tuple[dict[str, Any], Alert]:
-    """Two alerts published on the topic reach the page: the badge, then the open panel; the first and its article."""
+) -> tuple[dict[str, Any], Alert, Alert]:
+    """Two alerts published on the topic reach the page: the badge, then the open panel; the first's article, both."""
     docs = {doc["title"]: doc for doc in articles(settings)}
     (original,) = [doc for doc in docs.values() if doc.get("outlet") == "Reuters" and not doc.get("near_duplicate_of")]
     first = alert_for(saved_search_id, name, original)
@@ -264,7 +271,7 @@ def alerts_arrive_live(
     assert newest["title"] == second.title and newest["markup"] == 0
     assert badge(driver) is None
     save_screenshot(driver, "web-page-alerts.png")
-    return original, first
+    return original, first, second
 
 
 def test_saving_on_an_api_without_admin_key_says_why_it_cannot(
