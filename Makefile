@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NF     := $(BIN)/newsflow
 
-.PHONY: help install lock gazetteer browser up up-detached down status test test-faults lint unit bench bench-sustained bench-entities bench-stories clean-data model
+.PHONY: help install lock gazetteer browser up up-detached down status test test-faults lint unit bench bench-sustained bench-entities bench-stories bench-alerts clean-data model
 
 help:
 	@echo "make up           run the whole system in the foreground (Ctrl-C stops it)"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench-sustained  only the sustained-load run and its plot (ARGS=\"--seconds 600 --rate 5\")"
 	@echo "make bench-entities   only the entity quality on annotated news, beside the raw spaCy model"
 	@echo "make bench-stories    only the story quality on the labelled BBC set, beside no clustering"
+	@echo "make bench-alerts     only percolation with 10 / 1 000 / 10 000 saved searches and alert latency"
 	@echo "make clean-data   after 'make down': delete Kafka, Elasticsearch and state data"
 	@echo "make lock         after editing pyproject's dependencies: regenerate requirements/*.lock"
 	@echo "                  (ARGS=\"--upgrade-package spacy\" or ARGS=--upgrade to move pins)"
@@ -114,6 +115,9 @@ bench-entities: install
 
 bench-stories: install
 	$(BIN)/python -m bench.stories
+
+bench-alerts: install
+	$(BIN)/python -m bench --only alerts
 
 bench-sustained: install
 	$(BIN)/python -m bench.sustained $(ARGS)

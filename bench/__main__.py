@@ -18,6 +18,8 @@ user's data. Prints a table and writes ``bench/results/latest.json``.
     stories      end-to-end with and without the story stage, its tables after the corpus, a 2 000-article
                  story (bench/story_cost.py), and story quality on the labelled BBC set beside no
                  clustering (bench/stories.py); ``--only stories``
+    alerts       percolation throughput with 10 / 1 000 / 10 000 saved searches beside the end-to-end rate,
+                 and alert latency (file dropped -> alert on the SSE stream) (bench/alerts.py; ``--only alerts``)
     entities     document-level P/R/F1 of people, organisations and places on annotated news, the
                  pipeline beside the raw spaCy model (bench/entities.py; ``--only entities``)
 """
@@ -37,7 +39,7 @@ from typing import Any
 import spacy
 from elasticsearch import Elasticsearch
 
-from bench import entities, scaleout, stories, story_cost
+from bench import alerts, entities, scaleout, stories, story_cost
 from bench.end_to_end import BBC_DIR, corpus_files, end_to_end, expected_id, warm_up
 from bench.polling import wait_until
 from bench.registry_footprint import registry_footprint
@@ -200,9 +202,11 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
     parser.add_argument("--fresh-rate", type=float, default=2.0, help="files per second in the freshness run")
     parser.add_argument(
         "--only",
-        choices=["sustained", "scaleout", "search", "entities", "ner", "corpus", "stories"],
+        choices=["sustained", "scaleout", "search", "entities", "ner", "corpus", "stories", "alerts"],
         help="run one measure alone (latest.json is left as is)",
     )
+    parser.add_argument("--alert-files", type=int, default=60, help="files in the alert latency run")
+    parser.add_argument("--alert-rate", type=float, default=2.0, help="files per second in the alert latency run")
     parser.add_argument("--sustained-seconds", type=float, default=300.0, help="length of the sustained-load run")
     parser.add_argument("--sustained-rate", type=float, help="files/s in it (default: 65%% of the measured capacity)")
     args = parser.parse_args()
@@ -227,6 +231,9 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
     if args.only == "stories":
         stories_alone()
         return
+    if args.only == "alerts":
+        alerts.run_alone(args.alert_files, args.alert_rate)
+        return
 
     base = Settings()
     files = corpus_files()
@@ -246,6 +253,9 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
             results["freshness"] = freshness(settings, files, es, args.fresh_files, args.fresh_rate)
             print("search latency ...", flush=True)
             results["search"] = search_latency(settings)
+            settings.ingest_dir.mkdir(parents=True, exist_ok=True)
+            rate = results["end_to_end"]["articles_per_s"]
+            results["alerts"] = alerts.run(settings, files, rate, args.alert_files, args.alert_rate)
         finally:
             stop_process(worker)
             drop_sandbox(settings)
@@ -286,6 +296,7 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         f"{'deep pages (cursor) p50 / last, ms':42} {search['deep_page_p50_ms']} / {search['deep_page_last_ms']}"
         f"  ({search['deep_pages']} pages)"
     )
+    print("\n".join(alerts.summary_lines(results["alerts"])))
     print("\n".join(entities.summary_lines(results["entities"])))
     print("\n".join(story_cost.summary_lines(results["story_cost"])))
     print("\n".join(stories.summary_lines(results["stories"])))

@@ -33,21 +33,21 @@ TYPICAL_QUERIES: list[dict[str, Any]] = [
 DEEP_PAGES = 20
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def search_latency(settings: Settings, rounds: int = 30) -> dict[str, Any]:
     """p50/p99 of typical searches and of deep pages, in milliseconds, through a real API process."""
-    port = _free_port()
+    port = free_port()
     api = start_api(settings, port)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -86,7 +86,7 @@ def search_latency(settings: Settings, rounds: int = 30) -> dict[str, Any]:
     return {
         "requests": len(timings),
         "p50_ms": round(statistics.median(timings), 1),
-        "p99_ms": round(_percentile(timings, 0.99), 1),
+        "p99_ms": round(percentile(timings, 0.99), 1),
         "max_ms": round(max(timings), 1),
         "deep_pages": len(deep),
         "deep_page_p50_ms": round(statistics.median(deep), 1),

@@ -45,7 +45,7 @@ from newsflow.delivery.store import DeliveryStore, UnreadableSearchError, finish
 from newsflow.delivery.webhook import AttemptResult, post_alert
 from newsflow.infra.settings import Settings
 from newsflow.schemas.alerts import Alert, DeliveryOutcome, SavedSearch, WebhookDelivery, WebhookState, redact_url
-from newsflow.schemas.topics import ALERTS
+from newsflow.schemas.topics import ALERTS, webhooks_group
 
 log = logging.getLogger("newsflow.delivery")
 
@@ -57,11 +57,6 @@ STORE_RETRY_S = 2.0
 STOP_GRACE_S = 5.0
 # What a store call returns when the deliverer stopped before Elasticsearch answered.
 _STOPPED: Final = object()
-
-
-def webhooks_group(prefix: str) -> str:
-    """Consumer group of the webhook deliverers (beside ``processors_group``)."""
-    return f"{prefix}-webhooks"
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,12 @@ newsflow.delivery`` serves (docs/metrics.md); a deliverer built without one
 
 from __future__ import annotations
 
-import os
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from newsflow.infra.settings import Settings
 from newsflow.schemas.alerts import DeliveryOutcome
 
 # Below the producer's 9464 and the workers' 9465 + N.
-DEFAULT_METRICS_PORT = 9463
 METRICS_PORT_VARIABLE = "NEWSFLOW_DELIVERY_METRICS_PORT"
 
 # How one alert's handling ended (``alerts``): the delivery outcomes, and those without a POST.
@@ -67,11 +64,5 @@ class DeliveryMetrics:
 
 
 def metrics_port(settings: Settings) -> int:
-    """The deliverer's metrics port (0: none): the setting ``delivery_metrics_port`` once Settings has it.
-
-    Until then ``NEWSFLOW_DELIVERY_METRICS_PORT`` is read here, so that the variable already works as it will.
-    """
-    configured = getattr(settings, "delivery_metrics_port", None)
-    if configured is not None:
-        return int(configured)
-    return int(os.environ.get(METRICS_PORT_VARIABLE, DEFAULT_METRICS_PORT))
+    """The deliverer's metrics port (``NEWSFLOW_DELIVERY_METRICS_PORT``; 0: none)."""
+    return settings.delivery_metrics_port

@@ -54,7 +54,8 @@ class TextFormatter(logging.Formatter):
 
 # Client libraries: chatty at INFO (their warnings still come through) and prone to floods.
 LIBRARY_LOGGERS = ("kafka", "aiokafka", "elasticsearch", "elastic_transport", "urllib3", "httpx", "faust", "mode")
-_NOISY_AT_INFO = ("kafka", "aiokafka", "elasticsearch", "elastic_transport", "urllib3", "httpx")
+# httpcore at DEBUG would also log a redirect's Location header, credentials and all.
+_NOISY_AT_INFO = ("kafka", "aiokafka", "elasticsearch", "elastic_transport", "urllib3", "httpx", "httpcore")
 
 
 class RepeatLimiter(logging.Filter):

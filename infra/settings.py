@@ -182,6 +182,9 @@ class Settings(BaseSettings):
     producer_metrics_port: int = Field(
         9464, ge=0, le=65535, description="Port of the producer daemon's Prometheus metrics (`/metrics`); 0: none."
     )
+    delivery_metrics_port: int = Field(
+        9463, ge=0, le=65535, description="Port of the webhook deliverer's Prometheus metrics (`/metrics`); 0: none."
+    )
     worker_metrics_port: int = Field(
         9465,
         ge=0,
@@ -251,12 +254,20 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _metrics_ports_distinct(self) -> Settings:
         """The producer's, the workers' (one per worker) and the API's ports must not overlap on one host."""
+        if self.delivery_metrics_port and self.delivery_metrics_port in (
+            self.producer_metrics_port,
+            *self.local_worker_metrics_ports,
+        ):
+            raise ValueError(
+                f"NEWSFLOW_DELIVERY_METRICS_PORT={self.delivery_metrics_port} is also the producer's or a worker's "
+                "metrics port; choose another"
+            )
         if self.producer_metrics_port and self.producer_metrics_port in self.local_worker_metrics_ports:
             raise ValueError(
                 f"NEWSFLOW_PRODUCER_METRICS_PORT={self.producer_metrics_port} is one of the workers' metrics ports "
                 f"({self.local_worker_metrics_ports}: NEWSFLOW_WORKER_METRICS_PORT + worker id); choose another"
             )
-        if self.api_port in (self.producer_metrics_port, *self.local_worker_metrics_ports):
+        if self.api_port in (self.producer_metrics_port, self.delivery_metrics_port, *self.local_worker_metrics_ports):
             raise ValueError(
                 f"NEWSFLOW_API_PORT={self.api_port} is also a metrics port of the producer or a worker; choose "
                 "another NEWSFLOW_API_PORT, NEWSFLOW_PRODUCER_METRICS_PORT or NEWSFLOW_WORKER_METRICS_PORT"

@@ -282,6 +282,11 @@ def processors_group(prefix: str) -> str:
     return f"{prefix}-processors"
 
 
+def webhooks_group(prefix: str) -> str:
+    """Consumer group of the webhook deliverers on the alerts topic (delivery/)."""
+    return f"{prefix}-webhooks"
+
+
 def changelog_topic(prefix: str, table: str) -> str:
     """The Kafka topic backing a Faust table (Faust's own naming).
 

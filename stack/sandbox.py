@@ -42,8 +42,9 @@ def running_infrastructure(base: Settings) -> Iterator[None]:
 def sandbox_settings(base: Settings, folder: Path, partitions: int = 2) -> Settings:
     """Settings with a fresh prefix and alias under ``folder``; topics and index are created.
 
-    Its producer and workers serve no metrics (ports 0), so that sandboxes never compete with each other or
-    with a running stack for the metrics ports; give them ports with ``model_copy`` to scrape them.
+    Its producer, workers and webhook deliverer serve no metrics (ports 0), so that sandboxes never compete
+    with each other or with a running stack for the metrics ports; give them ports with ``model_copy`` to
+    scrape them.
     """
     tag = f"t{uuid.uuid4().hex[:10]}"
     settings = base.model_copy(
@@ -55,6 +56,7 @@ def sandbox_settings(base: Settings, folder: Path, partitions: int = 2) -> Setti
             "topic_partitions": partitions,
             "producer_metrics_port": 0,
             "worker_metrics_port": 0,
+            "delivery_metrics_port": 0,
         }
     )
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -96,6 +98,17 @@ def start_producer(settings: Settings) -> subprocess.Popen[bytes]:
     with (settings.home / "producer.log").open("ab") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "newsflow.producers"],
+            env=settings_env(settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def start_delivery(settings: Settings) -> subprocess.Popen[bytes]:
+    """The webhook deliverer on ``settings``, logging to ``<home>/delivery.log``."""
+    with (settings.home / "delivery.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "newsflow.delivery"],
             env=settings_env(settings),
             stdout=log,
             stderr=subprocess.STDOUT,

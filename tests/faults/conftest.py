@@ -14,6 +14,7 @@ import pytest
 
 from newsflow.infra.settings import Settings
 from newsflow.stack.sandbox import drop_sandbox, sandbox_settings
+from tests.faults.alerts import WebhookReceiver, save_fault_searches
 from tests.faults.dedicated_stack import DedicatedStack
 from tests.faults.scenario import CorpusSlice, Pipeline, bbc_slice, drop
 
@@ -30,12 +31,22 @@ def dedicated_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dedica
 
 
 @pytest.fixture
-def sandbox(dedicated_stack: DedicatedStack, tmp_path: Path) -> Iterator[Settings]:
-    """Fresh topics (4 partitions), index alias, ingest and state folders on the dedicated stack."""
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A local HTTP server the fault searches' webhooks point at, counting what it gets."""
+    with WebhookReceiver().serving() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def sandbox(dedicated_stack: DedicatedStack, tmp_path: Path, webhook_receiver: WebhookReceiver) -> Iterator[Settings]:
+    """Fresh topics (4 partitions), index alias, ingest and state folders on the dedicated stack, and the fault
+    searches saved (tests/faults/alerts.py)."""
     dedicated_stack.ensure_up()  # a scenario that failed may have left Kafka or Elasticsearch stopped
     settings = sandbox_settings(dedicated_stack.settings, tmp_path, partitions=4)
-    # Files are renamed into place complete, so a short settle time only speeds the producer up.
-    settings = settings.model_copy(update={"settle_seconds": 0.2})
+    # Files are renamed into place complete, so a short settle time only speeds the producer up; the
+    # webhook's retries start small so that an outage's failed attempts are retried within the scenario.
+    settings = settings.model_copy(update={"settle_seconds": 0.2, "webhook_max_backoff_s": 5.0, "webhook_attempts": 10})
+    save_fault_searches(settings, webhook_receiver.url)
     yield settings
     dedicated_stack.ensure_up()
     drop_sandbox(settings)
@@ -50,9 +61,10 @@ def pipeline(sandbox: Settings) -> Iterator[Pipeline]:
 
 @pytest.fixture
 def flowing_corpus(sandbox: Settings, pipeline: Pipeline) -> CorpusSlice:
-    """The BBC slice dropped into the ingest folder, with one worker and the producer started on it."""
+    """The BBC slice dropped into the ingest folder, with one worker, the producer and the webhook deliverer."""
     corpus = bbc_slice()
     drop(corpus.files, sandbox.ingest_dir)
     pipeline.start_worker()
     pipeline.start_producer()
+    pipeline.start_delivery()
     return corpus

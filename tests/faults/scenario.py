@@ -38,7 +38,7 @@ from newsflow.processors.normalize import raw_article_id
 from newsflow.producers.formats import ParsedArticle, parse_file
 from newsflow.schemas.deadletter import DeadLetter
 from newsflow.schemas.topics import COPIES, DEADLETTER, ENRICHED, LINKS, NORMALIZED, STORIES
-from newsflow.stack.sandbox import start_api, start_producer, start_worker, stop_process
+from newsflow.stack.sandbox import start_api, start_delivery, start_producer, start_worker, stop_process
 from tests.conftest import BBC_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -154,7 +154,8 @@ def free_port() -> int:
 
 
 class Pipeline:
-    """The producer, workers and API of one scenario, by name; whatever still runs is stopped on exit."""
+    """The producer, workers, webhook deliverer and API of one scenario, by name; whatever still runs is stopped on
+    exit."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -174,6 +175,10 @@ class Pipeline:
     def start_producer(self) -> None:
         """The producer daemon (``python -m newsflow.producers``) watching the ingest folder."""
         self._add("producer", start_producer(self.settings))
+
+    def start_delivery(self) -> None:
+        """The webhook deliverer (``python -m newsflow.delivery``)."""
+        self._add("delivery", start_delivery(self.settings))
 
     def start_api(self) -> str:
         """The API on this pipeline's port (the same after a restart); returns its base URL."""

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from newsflow.infra.settings import Settings
+from tests.faults.alerts import WebhookReceiver, check_alerts
 from tests.faults.scenario import (
     CorpusSlice,
     Pipeline,
@@ -51,7 +52,7 @@ class Client:
 
 
 def test_api_killed_while_queried_comes_back_and_the_index_is_untouched(
-    sandbox: Settings, pipeline: Pipeline, flowing_corpus: CorpusSlice
+    sandbox: Settings, pipeline: Pipeline, flowing_corpus: CorpusSlice, webhook_receiver: WebhookReceiver
 ) -> None:
     """Queries fail while the API is dead, all succeed again after the restart; indexing never notices."""
     corpus = flowing_corpus
@@ -85,9 +86,11 @@ def test_api_killed_while_queried_comes_back_and_the_index_is_untouched(
         assert article.status_code == 200
         assert article.json()["article_id"] == some_id
     check_index(sandbox, corpus)
+    alerts = check_alerts(sandbox, webhook_receiver)  # every expected alert indexed and posted exactly once
     assert dead_letters(sandbox) == []
     record_recovery(
         "api_sigkill", recovery_s, meaning="restart -> first successful search",
         index_complete_s=round(index_complete_s, 1), failed_searches=len(client.since(killed, ok=False)),
         searches=len(client.answers),
+        alerts=alerts,
     )  # fmt: skip

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from newsflow.infra.settings import Settings
+from tests.faults.alerts import WebhookReceiver, check_alerts
 from tests.faults.dedicated_stack import DedicatedStack
 from tests.faults.scenario import (
     CorpusSlice,
@@ -28,7 +29,11 @@ OUTAGE_S = 60.0
 
 
 def test_elasticsearch_outage_is_waited_out_then_the_backlog_drains(
-    dedicated_stack: DedicatedStack, sandbox: Settings, pipeline: Pipeline, flowing_corpus: CorpusSlice
+    dedicated_stack: DedicatedStack,
+    sandbox: Settings,
+    pipeline: Pipeline,
+    flowing_corpus: CorpusSlice,
+    webhook_receiver: WebhookReceiver,
 ) -> None:
     """The sink backs off and retries; its consumer lag grows, then drains; nothing is dead-lettered."""
     corpus = flowing_corpus
@@ -57,6 +62,7 @@ def test_elasticsearch_outage_is_waited_out_then_the_backlog_drains(
     wait_until(lambda: sink_lag(sandbox) == 0, 300, "the sink's consumer lag back to 0", interval_s=2)
 
     check_index(sandbox, corpus)
+    alerts = check_alerts(sandbox, webhook_receiver)  # every expected alert indexed and posted exactly once
     assert max(lags) > lag_at_stop, f"the sink's lag grows while Elasticsearch is down: {lag_at_stop} -> {lags}"
     retries = list(log_lines(sandbox.home / "worker-0.log", "Elasticsearch unavailable; retrying"))
     assert retries, "the sink logs its backoff"
@@ -67,4 +73,5 @@ def test_elasticsearch_outage_is_waited_out_then_the_backlog_drains(
         indexing_resumed_s=round(resumed_s, 1), outage_s=OUTAGE_S, sink_lag_at_stop=lag_at_stop,
         sink_lag_peak=max(lags), sink_retries_logged=len(retries),
         documents=corpus.documents, copies=corpus.copies,
+        alerts=alerts,
     )  # fmt: skip

@@ -26,6 +26,7 @@ import pytest
 
 from newsflow.infra.settings import Settings
 from tests.conftest import BBC_DIR
+from tests.faults.alerts import check_alerts
 from tests.faults.scenario import (
     CorpusSlice,
     Pipeline,
@@ -156,6 +157,7 @@ def test_full_ingest_disk_loses_no_complete_file_and_ingests_no_partial_one(
     recovery_s = wait_for_index(sandbox, expected, since=freed)
 
     check_index(sandbox, expected)  # includes: nothing from the partial file
+    check_alerts(sandbox)  # every expected alert indexed exactly once
     assert partial.is_file(), "the partial file stays where it was, never picked up"
     assert indexed_count(sandbox) == expected.documents
     letters = dead_letters(sandbox)

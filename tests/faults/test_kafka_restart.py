@@ -8,6 +8,7 @@ import time
 import pytest
 
 from newsflow.infra.settings import Settings
+from tests.faults.alerts import check_alerts
 from tests.faults.dedicated_stack import DedicatedStack
 from tests.faults.scenario import (
     Pipeline,
@@ -61,6 +62,7 @@ def test_broker_outage_is_ridden_out_by_producer_and_worker(
     recovery_s = wait_for_index(sandbox, corpus, since=restarted)
 
     check_index(sandbox, corpus)
+    check_alerts(sandbox)  # every expected alert indexed exactly once
     assert pipeline.running("producer") and pipeline.running("worker-0"), "recovered without a restart"
     assert not pending_files(sandbox)
     assert len(processed_files(sandbox)) == len(corpus.files)

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from newsflow.infra.settings import Settings
+from tests.faults.alerts import WebhookReceiver, check_alerts
 from tests.faults.scenario import (
     CorpusSlice,
     Pipeline,
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.faults
 
 
 def test_producer_killed_mid_corpus_loses_and_repeats_nothing(
-    sandbox: Settings, pipeline: Pipeline, flowing_corpus: CorpusSlice
+    sandbox: Settings, pipeline: Pipeline, flowing_corpus: CorpusSlice, webhook_receiver: WebhookReceiver
 ) -> None:
     """Files not yet moved to processed/ are sent (again) after the restart; their ids make repeats harmless."""
     corpus = flowing_corpus
@@ -39,6 +40,7 @@ def test_producer_killed_mid_corpus_loses_and_repeats_nothing(
     recovery_s = wait_for_index(sandbox, corpus, since=restarted)
 
     check_index(sandbox, corpus)
+    alerts = check_alerts(sandbox, webhook_receiver)  # every expected alert indexed and posted exactly once
     assert not pending_files(sandbox), "every file leaves the ingest folder"
     assert len(processed_files(sandbox)) == len(corpus.files), "every file ends in processed/, none renamed twice"
     assert dead_letters(sandbox) == []
@@ -46,4 +48,5 @@ def test_producer_killed_mid_corpus_loses_and_repeats_nothing(
         "producer_sigkill", recovery_s, meaning="restart -> index complete", files=len(corpus.files),
         files_left_at_kill=left,
         documents=corpus.documents, copies=index_state(sandbox).copy_total,
+        alerts=alerts,
     )  # fmt: skip

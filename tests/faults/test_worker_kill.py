@@ -12,6 +12,7 @@ import time
 import pytest
 
 from newsflow.infra.settings import Settings
+from tests.faults.alerts import WebhookReceiver, check_alerts
 from tests.faults.scenario import (
     CorpusSlice,
     Pipeline,
@@ -30,7 +31,11 @@ pytestmark = pytest.mark.faults
 
 @pytest.mark.parametrize("signal_name", ["sigkill", "sigterm"])
 def test_worker_stopped_mid_stream_resumes_without_loss_or_duplicates(
-    sandbox: Settings, pipeline: Pipeline, flowing_corpus: CorpusSlice, signal_name: str
+    sandbox: Settings,
+    pipeline: Pipeline,
+    flowing_corpus: CorpusSlice,
+    webhook_receiver: WebhookReceiver,
+    signal_name: str,
 ) -> None:
     """The restarted worker restores its tables, resumes from the committed offsets; replays are idempotent."""
     corpus = flowing_corpus
@@ -48,10 +53,12 @@ def test_worker_stopped_mid_stream_resumes_without_loss_or_duplicates(
     recovery_s = wait_for_index(sandbox, corpus, since=restarted)
 
     check_index(sandbox, corpus)
+    alerts = check_alerts(sandbox, webhook_receiver)  # every expected alert indexed and posted exactly once
     assert dead_letters(sandbox) == []
     record_recovery(
         f"worker_{signal_name}", recovery_s, meaning="restart -> index complete",
         indexing_resumed_s=round(resumed_s, 1),
         documents=corpus.documents, copies=corpus.copies,
         documents_at_kill=len(at_kill.ids), copies_at_kill=at_kill.copy_total,
+        alerts=alerts,
     )  # fmt: skip

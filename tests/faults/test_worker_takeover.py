@@ -8,6 +8,7 @@ import pytest
 
 from newsflow.infra.settings import Settings
 from newsflow.schemas.topics import NORMALIZED
+from tests.faults.alerts import check_alerts
 from tests.faults.scenario import (
     Pipeline,
     bbc_slice,
@@ -71,6 +72,7 @@ def test_surviving_worker_takes_over_partitions_and_tables(sandbox: Settings, pi
     recovery_s = wait_for_index(sandbox, corpus, since=killed)
 
     check_index(sandbox, corpus)  # includes: every second file recorded as a copy, none a document
+    check_alerts(sandbox)  # every expected alert indexed exactly once
     assert taken_over(), "the survivor still holds every partition"
     assert pipeline.running("worker-0")
     assert dead_letters(sandbox) == []

@@ -21,7 +21,7 @@ from newsflow.schemas.alerts import Alert, SavedSearchRequest
 from newsflow.schemas.topics import ALERTS, ENRICHED
 from tests.integration.corpus import OTHER, REPUBLISHED_TITLE, REUTERS, send_files, write_republication
 from tests.integration.index_queries import alerts, articles, wait_for
-from tests.integration.saved_search_docs import save_search
+from tests.saved_searches import save_search
 
 
 @pytest.fixture(scope="module")
