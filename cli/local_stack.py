@@ -7,6 +7,7 @@ from rich.table import Table
 
 from newsflow.cli.console import console, fail
 from newsflow.infra.settings import get_settings
+from newsflow.stack.admin_key import admin_key_path
 from newsflow.stack.artifacts import ensure_jars
 from newsflow.stack.errors import StackError
 from newsflow.stack.stack import LocalStack
@@ -26,6 +27,8 @@ def up(
         raise fail(exc) from exc
     print_status(local)
     console.print(f"started: {', '.join(started) or 'nothing (all were running)'}")
+    if not services_only and local.settings.admin_key is None:
+        console.print(f"admin key (saving searches, replay, reindex): in {admin_key_path(local.settings)}")
     if detach:
         return
     console.print("running in the foreground (processes that exit are restarted); Ctrl-C stops everything")

@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from newsflow.delivery.metrics import METRICS_PORT_VARIABLE as DELIVERY_METRICS_PORT_VARIABLE
+from newsflow.stack.admin_key import local_admin_key
 from newsflow.delivery.metrics import metrics_port as delivery_metrics_port
 from newsflow.infra.health import Health, elasticsearch_health, http_health, kafka_health
 from newsflow.infra.settings import Settings
@@ -334,6 +335,10 @@ class ApiService(PythonService):
     @property
     def port(self) -> int:
         return self.settings.api_port
+
+    def env(self) -> dict[str, str]:
+        # Saving searches needs the admin key: the local stack makes one unless the user set theirs.
+        return {**super().env(), "NEWSFLOW_ADMIN_KEY": local_admin_key(self.settings)}
 
     def health(self) -> Health:
         return http_health(f"http://{self.host}:{self.port}/livez")
