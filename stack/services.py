@@ -16,10 +16,10 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from newsflow.delivery.metrics import METRICS_PORT_VARIABLE as DELIVERY_METRICS_PORT_VARIABLE
-from newsflow.stack.admin_key import local_admin_key
 from newsflow.delivery.metrics import metrics_port as delivery_metrics_port
 from newsflow.infra.health import Health, elasticsearch_health, http_health, kafka_health
 from newsflow.infra.settings import Settings
+from newsflow.stack.admin_key import local_admin_key
 from newsflow.stack.artifacts import classpath, ensure_jars
 from newsflow.stack.errors import StackError
 
