@@ -178,7 +178,8 @@ class AlertStream:
     def _assign(self, consumer: KafkaConsumer, assigned: set[TopicPartition]) -> set[TopicPartition]:
         """Assign the topic's partitions: the first time at their end, ones added later from their start."""
         partitions = consumer.partitions_for_topic(self.topic) or set()
-        current = {TopicPartition(self.topic, p) for p in partitions}
+        # Partitions are never removed from a topic: an answer without some (metadata not yet refreshed) is stale.
+        current = assigned | {TopicPartition(self.topic, p) for p in partitions}
         if current == assigned:
             return assigned
         added = current - assigned
