@@ -7,7 +7,7 @@ import sys
 import typer
 
 import newsflow
-from newsflow.cli import config, ingest, local_stack, operations, schemas, search, stories
+from newsflow.cli import alerts, config, ingest, local_stack, operations, schemas, search, stories
 from newsflow.cli.console import console
 from newsflow.infra.logs import configure_logging
 from newsflow.infra.settings import get_settings
@@ -45,6 +45,7 @@ app.command()(operations.bootstrap)
 app.command("kibana-setup")(operations.kibana_setup)
 app.command()(config.config)
 app.add_typer(schemas.app, name="schemas")
+app.add_typer(alerts.app, name="alerts")
 
 
 def main() -> None:
