@@ -21,9 +21,9 @@ from rich.table import Table
 
 from newsflow.cli.console import console, err_console, fail
 from newsflow.infra.settings import get_settings
-from newsflow.stack.admin_key import stored_admin_key
 from newsflow.schemas.alert_api import SavedSearchView
 from newsflow.schemas.alerts import Alert, SavedSearchRequest
+from newsflow.stack.admin_key import stored_admin_key
 
 app = typer.Typer(help="Saved searches and their alerts (through the running API).", no_args_is_help=True)
 
