@@ -128,12 +128,21 @@ def create_saved_search_index(settings: Settings) -> str | None:
     es.indices.put_template(name=alias, body=template)
     if not es.indices.exists(index=index):
         es.indices.create(index=index)
-    result = es.reindex(
-        body={"source": {"index": alias}, "dest": {"index": index}}, wait_for_completion=True, refresh=True
-    )
+    try:
+        result = es.reindex(
+            body={"source": {"index": alias}, "dest": {"index": index}}, wait_for_completion=True, refresh=True
+        )
+    except TransportError as exc:
+        # Elasticsearch answers 400 when documents failed, with the failures in the body.
+        result = exc.info if isinstance(exc.info, dict) and exc.info.get("failures") else None
+        if result is None:
+            raise
     if failures := result.get("failures"):
         ids = sorted({str(f.get("id")) for f in failures})
-        reason = failures[0].get("cause", {}).get("reason", "unknown")
+        cause = failures[0].get("cause", {})
+        while isinstance(cause.get("caused_by"), dict):  # the innermost reason names the field
+            cause = cause["caused_by"]
+        reason = cause.get("reason", "unknown")
         es.indices.delete(index=index)
         raise OperationError(
             f"saved searches {', '.join(ids[:20])} can't be moved to the new mapping ({reason}); the alias "
