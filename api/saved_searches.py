@@ -100,7 +100,11 @@ def saved_searches_router(settings: Settings, store: SavedSearchStore) -> APIRou
         have had (201, 400 or 409) in ``results``, in the order sent."""
         return store.create_many(request.searches)
 
-    @router.get("", response_model=SavedSearchList)
+    @router.get(
+        "",
+        response_model=SavedSearchList,
+        responses={400: {"model": ApiError, "description": "A cursor the API did not issue for this list."}},
+    )
     def list_saved_searches(
         size: Annotated[int, Query(ge=1, le=MAX_SAVED_SEARCHES_PAGE, description="Saved searches per page.")] = 100,
         cursor: Annotated[
