@@ -201,7 +201,10 @@ class SavedSearchStore:
                 results[index] = SavedSearchBulkItem(index=index, status=status, error=error)
         ordered = [results[i] for i in range(len(requests))]
         created = sum(1 for r in ordered if r.status == 201)
-        log.info("saved searches created in bulk", extra={"created": created, "failed": len(ordered) - created})
+        log.info(
+            "saved searches created in bulk",
+            extra={"searches_created": created, "searches_failed": len(ordered) - created},
+        )
         return SavedSearchBulkResponse(created=created, failed=len(ordered) - created, results=ordered)
 
     def get(self, saved_search_id: str) -> SavedSearch:
