@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from newsflow.api.saved_search_store import SavedSearchStore
 from newsflow.infra.settings import Settings
 from newsflow.processors.percolation import Percolator
 from newsflow.schemas.alerts import SavedSearchRequest
-from newsflow.schemas.articles import ArticleDocument
+from newsflow.schemas.articles import ArticleDocument, SourceInfo
 from newsflow.stack.sandbox import (
     drop_sandbox,
     running_infrastructure,
@@ -96,7 +96,11 @@ def percolation(settings: Settings, end_to_end_rate: float) -> dict[str, Any]:
     es.indices.refresh(index=settings.index_alias)
     hits = es.search(index=settings.index_alias, body={"query": {"exists": {"field": "title"}}, "size": 10_000})
     documents = [hit["_source"] for hit in hits["hits"]["hits"]]
-    articles = [ArticleDocument.model_validate(d) for d in documents]
+    # Received now: a search alerts only on articles newer than itself (processors/percolation.py).
+    received = datetime.now(UTC) + timedelta(hours=1)
+    articles = [
+        ArticleDocument.model_validate(d).model_copy(update={"source": _received(d, received)}) for d in documents
+    ]
     store = SavedSearchStore(settings)
     requests = saved_search_requests(documents, max(SEARCH_COUNTS))
     percolator = Percolator(settings.elasticsearch_url, settings.saved_searches_index_alias, settings.index_alias)
@@ -133,6 +137,10 @@ def percolation(settings: Settings, end_to_end_rate: float) -> dict[str, Any]:
         "created": stored,
         "creation_seconds": round(creation_s, 1),
     }
+
+
+def _received(document: dict[str, Any], at: datetime) -> SourceInfo:
+    return SourceInfo.model_validate({**document["source"], "received_at": at})
 
 
 class _AlertListener:

@@ -111,6 +111,12 @@ class Settings(BaseSettings):
         True,
         description="Off: indexed articles are not percolated against the saved searches (no alerts).",
     )
+    alert_grace_s: float = Field(
+        600.0,
+        ge=0,
+        description="A saved search alerts on articles received after it was saved, or up to this many seconds "
+        "before (still on their way when it was saved); older ones (a replay) alert no one.",
+    )
     alert_duplicate_memory: int = Field(
         200,
         ge=1,

@@ -128,15 +128,16 @@ def create_saved_search_index(settings: Settings) -> str | None:
     es.indices.put_template(name=alias, body=template)
     if not es.indices.exists(index=index):
         es.indices.create(index=index)
+    result: dict[str, Any]
     try:
         result = es.reindex(
             body={"source": {"index": alias}, "dest": {"index": index}}, wait_for_completion=True, refresh=True
         )
     except TransportError as exc:
         # Elasticsearch answers 400 when documents failed, with the failures in the body.
-        result = exc.info if isinstance(exc.info, dict) and exc.info.get("failures") else None
-        if result is None:
+        if not (isinstance(exc.info, dict) and exc.info.get("failures")):
             raise
+        result = exc.info
     if failures := result.get("failures"):
         ids = sorted({str(f.get("id")) for f in failures})
         cause = failures[0].get("cause", {})

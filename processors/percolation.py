@@ -13,6 +13,12 @@ ways: a copy percolates its original's stored document (found once the
 original is there), and an original matched by such a search brings the copies
 already recorded on it. The alerts stage keeps one alert per copy either way.
 
+A search alerts only on what is new to it: articles (and copies) received
+after it was saved, or up to ``grace`` before (an article still on its way
+through the pipeline when the user saved the search has not been seen by
+them); so a replay of older articles, percolated again, alerts no search
+created since.
+
 Like the sink, the percolator waits out Elasticsearch being unavailable
 (retrying with back-off; the stage's offsets do not advance) and raises on
 anything else.
@@ -23,7 +29,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -33,12 +39,18 @@ from elasticsearch import Elasticsearch, NotFoundError, TransportError
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.similarity import minhash_signature, shingles
 from newsflow.schemas.alerts import AlertMatch
-from newsflow.schemas.articles import ArticleDocument, CopySeen
+from newsflow.schemas.articles import ArticleDocument, CopyRecord, CopySeen
 
 log = logging.getLogger("newsflow.percolation")
 
 PAGE_SIZE = 1000
-_SOURCE = ["saved_search.saved_search_id", "saved_search.name", "saved_search.notify_duplicates"]
+_SOURCE = [
+    "saved_search.saved_search_id",
+    "saved_search.name",
+    "saved_search.notify_duplicates",
+    "saved_search.created_at",
+]
+
 _WANTS_DUPLICATES = {"term": {"saved_search.notify_duplicates": True}}
 
 
@@ -50,11 +62,14 @@ class Percolator:
         url: str,
         saved_searches_alias: str,
         articles_alias: str,
+        *,
+        grace: timedelta = timedelta(minutes=10),
         max_backoff_s: float = 30.0,
         metrics: WorkerMetrics | None = None,
     ) -> None:
         self.alias = saved_searches_alias
         self.articles_alias = articles_alias
+        self.grace = grace
         self.max_backoff_s = max_backoff_s
         self.metrics = metrics if metrics is not None else WorkerMetrics()
         # True while a request waits for Elasticsearch (the worker's stall watchdog excuses that).
@@ -80,6 +95,8 @@ class Percolator:
             for search, slots in self._percolate({"documents": documents}):
                 for slot in slots:
                     article = articles[slot]
+                    if not self._new_to(search, article.source.received_at):
+                        continue
                     found.append(_match(search, article, signature(article), indexed_at))
                     if search["notify_duplicates"]:
                         wanting_copies.append((article, search))
@@ -98,14 +115,15 @@ class Percolator:
             return []
         ids = sorted({article.article_id for article, _ in wanting})
         response = self._call(partial(self._es.mget, index=self.articles_alias, body={"ids": ids}, _source=["copies"]))
-        copies: dict[str, list[str]] = {}
+        copies: dict[str, list[CopyRecord]] = {}
         for doc in response.get("docs", []):
             source = doc.get("_source") or {}
-            copies[doc["_id"]] = [c["source_id"] for c in source.get("copies") or []]
+            copies[doc["_id"]] = [CopyRecord.model_validate(c) for c in source.get("copies") or []]
         return [
-            _match(search, article, signature(article), indexed_at, copy_source_id=source_id)
+            _match(search, article, signature(article), indexed_at, copy_source_id=copy.source_id)
             for article, search in wanting
-            for source_id in copies.get(article.article_id, [])
+            for copy in copies.get(article.article_id, [])
+            if self._new_to(search, copy.received_at)
         ]
 
     def _copies_of_indexed(self, copies: list[CopySeen], indexed_at: datetime) -> list[AlertMatch]:
@@ -118,8 +136,13 @@ class Percolator:
             article = ArticleDocument.model_validate(stored)
             signature = minhash_signature(shingles(article.body))
             for search, _ in self._percolate({"document": stored}, extra_filter=_WANTS_DUPLICATES):
-                found.append(_match(search, article, signature, indexed_at, copy_source_id=copy.copy_.source_id))
+                if self._new_to(search, copy.copy_.received_at):
+                    found.append(_match(search, article, signature, indexed_at, copy_source_id=copy.copy_.source_id))
         return found
+
+    def _new_to(self, search: dict[str, Any], received_at: datetime) -> bool:
+        """Whether an article (or copy) received at ``received_at`` is new to ``search`` (``grace`` allowed)."""
+        return received_at >= datetime.fromisoformat(search["created_at"]) - self.grace
 
     def _get_article(self, article_id: str) -> dict[str, Any] | None:
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import faust
@@ -33,7 +33,11 @@ def register(pipeline: Pipeline) -> Callable[[], bool]:
     indices = SinkIndices(settings.index_alias, settings.stories_index_alias, settings.alerts_index_alias)
     sink = ElasticsearchSink(settings.elasticsearch_url, indices, metrics=pipeline.metrics)
     percolator = Percolator(
-        settings.elasticsearch_url, settings.saved_searches_index_alias, settings.index_alias, metrics=pipeline.metrics
+        settings.elasticsearch_url,
+        settings.saved_searches_index_alias,
+        settings.index_alias,
+        grace=timedelta(seconds=settings.alert_grace_s),
+        metrics=pipeline.metrics,
     )
 
     async def index_batch(events: list[EventT[bytes]]) -> None:

@@ -64,7 +64,7 @@ def test_a_search_the_new_mapping_cannot_parse_stops_the_move_and_is_named(isola
         "saved_search": {"saved_search_id": "00000000000000aa", "name": "by region"},
         "query": {"term": {"region": "kharkiv"}},
     }
-    es.index(index=alias, id="00000000000000aa", body=legacy, refresh=True)
+    es.index(index=alias, id="00000000000000aa", document=legacy, refresh=True)
 
     with pytest.raises(OperationError, match="00000000000000aa") as failure:
         create_saved_search_index(isolated_settings)
