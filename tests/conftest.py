@@ -10,6 +10,7 @@ so tests never see each other's data nor the user's.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,13 +38,20 @@ def isolated_settings(stack_settings: Settings, tmp_path: Path) -> Iterator[Sett
     drop_sandbox(settings)
 
 
-@pytest.fixture(scope="module")
-def pipeline_settings(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """Isolated settings with one Faust worker running on them (for the module's tests)."""
-    settings = sandbox_settings(stack_settings, tmp_path_factory.mktemp("pipeline"))
+@contextmanager
+def running_pipeline(base: Settings, folder: Path) -> Iterator[Settings]:
+    """A sandbox of ``base`` in ``folder`` with one Faust worker running on it; both gone afterwards."""
+    settings = sandbox_settings(base, folder)
     worker = start_worker(settings)
     try:
         yield settings
     finally:
         stop_process(worker)
         drop_sandbox(settings)
+
+
+@pytest.fixture(scope="module")
+def pipeline_settings(stack_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Isolated settings with one Faust worker running on them (for the module's tests)."""
+    with running_pipeline(stack_settings, tmp_path_factory.mktemp("pipeline")) as settings:
+        yield settings

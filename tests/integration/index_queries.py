@@ -14,14 +14,16 @@ from newsflow.infra.settings import Settings
 T = TypeVar("T")
 
 
-def wait_for(probe: Callable[[], T | None], timeout_s: float = 120.0, what: str = "condition") -> T:
-    """Poll ``probe`` until it returns something truthy; fail with ``what`` after the timeout."""
+def wait_for(
+    probe: Callable[[], T | None], timeout_s: float = 120.0, what: str = "condition", interval_s: float = 0.5
+) -> T:
+    """Poll ``probe`` every ``interval_s`` until it returns something truthy; fail with ``what`` after the timeout."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         result = probe()
         if result:
             return result
-        time.sleep(0.5)
+        time.sleep(interval_s)
     pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 

@@ -20,16 +20,15 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from kafka import KafkaProducer
 
 from newsflow.api.alert_stream import AlertStream
 from newsflow.api.alerts_router import event
 from newsflow.api.app import create_app
 from newsflow.infra.settings import Settings
 from newsflow.schemas.alerts import Alert
-from newsflow.schemas.topics import ALERTS
 from newsflow.stack.sandbox import drop_sandbox, sandbox_settings
 from tests.integration.index_queries import wait_for
+from tests.integration.kafka_records import publish_alerts
 from tests.integration.test_saved_searches_api import make_alert, write_alerts
 
 MINE, OTHER = "a" * 16, "b" * 16
@@ -92,21 +91,6 @@ def live_api(alert_sandbox: Settings) -> Iterator[LiveApi]:
         api.stop()
 
 
-def publish(settings: Settings, alerts: list[Alert]) -> None:
-    """``alerts`` on the sandbox's alerts topic, keyed by saved search, as the alerts stage writes them."""
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
-    try:
-        for alert in alerts:
-            producer.send(
-                ALERTS.name(settings.topic_prefix),
-                key=alert.saved_search_id.encode(),
-                value=alert.model_dump_json().encode(),
-            )
-        producer.flush()
-    finally:
-        producer.close()
-
-
 @contextmanager
 def sse(url: str, headers: dict[str, str] | None = None, **params: str) -> Iterator[Iterator[str]]:
     """The stream's lines, once the API has said it is connected (so the subscription is in place)."""
@@ -151,12 +135,12 @@ def test_published_alerts_arrive_on_the_stream_once_each(live_api: LiveApi) -> N
     alerts = [make_alert(MINE, n, now + timedelta(milliseconds=n)) for n in range(3)]
     with sse(live_api.url) as lines:
         # The topic is at-least-once: the second copy of the first alert must not reach the client.
-        publish(live_api.settings, [*alerts, alerts[0]])
+        publish_alerts(live_api.settings, *alerts, alerts[0])
         got = read_alerts(lines, 3)
         assert [a for _, a in got] == alerts
         assert [i for i, _ in got] == [a.alert_id for a in alerts]
         later = make_alert(MINE, 50, now + timedelta(seconds=1))
-        publish(live_api.settings, [alerts[1], later])
+        publish_alerts(live_api.settings, alerts[1], later)
         assert read_alerts(lines, 1) == [(later.alert_id, later)]
 
 
@@ -165,7 +149,7 @@ def test_a_client_gets_only_its_saved_search(live_api: LiveApi) -> None:
     mine = [make_alert(MINE, 100 + n, now) for n in range(2)]
     others = [make_alert(OTHER, 200 + n, now) for n in range(3)]
     with sse(live_api.url, saved_search_id=MINE) as filtered, sse(live_api.url) as everything:
-        publish(live_api.settings, [others[0], mine[0], others[1], mine[1], others[2]])
+        publish_alerts(live_api.settings, others[0], mine[0], others[1], mine[1], others[2])
         assert [a for _, a in read_alerts(filtered, 2)] == mine
         assert {a.alert_id for _, a in read_alerts(everything, 5)} == {a.alert_id for a in mine + others}
 
@@ -180,7 +164,7 @@ def test_last_event_id_sends_the_missed_alerts_first(live_api: LiveApi) -> None:
         assert [a for _, a in read_alerts(lines, 2)] == indexed[2:4]
         live = make_alert(MINE, 398, datetime.now(UTC))
         # Already sent from the index, then published again: not sent twice.
-        publish(live_api.settings, [indexed[3], live])
+        publish_alerts(live_api.settings, indexed[3], live)
         assert [a for _, a in read_alerts(lines, 1)] == [live]
     # Without a filter, every saved search's alerts after it, oldest first (the live one is not in the index).
     with sse(live_api.url, last_event_id=indexed[2].alert_id) as lines:

@@ -17,7 +17,8 @@ from newsflow.cli.main import app
 from newsflow.infra.settings import Settings, get_settings
 from newsflow.schemas.alerts import Alert
 from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, settings_env
-from tests.integration.test_alert_stream import LiveApi, publish
+from tests.integration.kafka_records import publish_alerts
+from tests.integration.test_alert_stream import LiveApi
 from tests.integration.test_saved_searches_api import make_alert, write_alerts
 
 KEY = "cli admin key"
@@ -132,7 +133,7 @@ def test_watch_prints_alerts_as_they_come(cli_api: LiveApi) -> None:
         # The command says so once it is connected: alerts published from then on reach it.
         assert "watching alerts" in watcher.stderr.readline()
         alerts = [make_alert(sid, 20 + n, datetime.now(UTC)) for n in range(2)]
-        publish(cli_api.settings, [make_alert("4" * 16, 30, datetime.now(UTC)), *alerts])
+        publish_alerts(cli_api.settings, make_alert("4" * 16, 30, datetime.now(UTC)), *alerts)
         out, err = watcher.communicate(timeout=60)
     finally:
         watcher.kill()

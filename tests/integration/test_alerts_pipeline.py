@@ -13,16 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer
 
 from newsflow.api.monitoring import PipelineMonitor
 from newsflow.infra.settings import Settings
 from newsflow.operations.replay import replay
 from newsflow.schemas.alerts import Alert, SavedSearchRequest
 from newsflow.schemas.topics import ALERTS, ENRICHED
-from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
+from tests.conftest import running_pipeline
 from tests.integration.corpus import OTHER, REPUBLISHED_TITLE, REUTERS, send_files, write_republication
 from tests.integration.index_queries import alerts, articles, wait_for
+from tests.integration.kafka_records import topic_records
 from tests.saved_searches import save_search
 
 
@@ -31,13 +31,8 @@ def pipeline_settings(stack_settings: Settings, tmp_path_factory: pytest.TempPat
     """A worker whose searches alert only on articles received after they were saved (no grace), so that the
     replay test can save one between the samples' first pass and their replay."""
     base = stack_settings.model_copy(update={"alert_grace_s": 0.0})
-    settings = sandbox_settings(base, tmp_path_factory.mktemp("alerts"))
-    worker = start_worker(settings)
-    try:
+    with running_pipeline(base, tmp_path_factory.mktemp("alerts")) as settings:
         yield settings
-    finally:
-        stop_process(worker)
-        drop_sandbox(settings)
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +49,7 @@ def saved_searches(pipeline_settings: Settings) -> dict[str, str]:
 
 def alerts_topic(settings: Settings) -> list[Alert]:
     """Every record on the alerts topic so far."""
-    consumer = KafkaConsumer(
-        ALERTS.name(settings.topic_prefix), bootstrap_servers=settings.kafka_bootstrap_servers,
-        auto_offset_reset="earliest", consumer_timeout_ms=3_000,
-    )  # fmt: skip
-    try:
-        return [Alert.model_validate_json(record.value) for record in consumer]
-    finally:
-        consumer.close()
+    return [Alert.model_validate_json(record.value) for record in topic_records(settings, ALERTS)]
 
 
 def by_search(found: list[dict[str, Any]], ids: dict[str, str]) -> Counter[str]:
@@ -144,22 +132,12 @@ def test_a_replay_makes_no_second_alert(
     save_search(pipeline_settings, SavedSearchRequest(name="late himars", q="HIMARS", notify_duplicates=True))
     before_index = alerts(pipeline_settings)
     before_topic = alerts_topic(pipeline_settings)
-    sent = len(enriched_topic(pipeline_settings))
+    sent = len(topic_records(pipeline_settings, ENRICHED))
     replayed = replay(pipeline_settings, from_offset=0).records
     assert replayed >= 2
-    wait_for(lambda: len(enriched_topic(pipeline_settings)) > sent, what="the replayed articles enriched again")
+    wait_for(
+        lambda: len(topic_records(pipeline_settings, ENRICHED)) > sent, what="the replayed articles enriched again"
+    )
     wait_for(lambda: idle(pipeline_settings), what="the pipeline idle after the replay")
     assert alerts(pipeline_settings) == before_index
     assert sorted(a.alert_id for a in alerts_topic(pipeline_settings)) == sorted(a.alert_id for a in before_topic)
-
-
-def enriched_topic(settings: Settings) -> list[bytes]:
-    """Every record on the topic the index stage percolates from."""
-    consumer = KafkaConsumer(
-        ENRICHED.name(settings.topic_prefix), bootstrap_servers=settings.kafka_bootstrap_servers,
-        auto_offset_reset="earliest", consumer_timeout_ms=3_000,
-    )  # fmt: skip
-    try:
-        return [record.value for record in consumer]
-    finally:
-        consumer.close()

@@ -18,6 +18,7 @@ from newsflow.schemas.topics import DEADLETTER, ENRICHED, RAW
 from tests.conftest import BBC_DIR
 from tests.integration.corpus import OTHER, REPUBLISHED_TITLE, REUTERS, send_files, write_republication
 from tests.integration.index_queries import articles, stories, wait_for
+from tests.integration.kafka_records import topic_records
 
 
 def by_outlet(docs: list[dict[str, Any]], outlet: str | None) -> dict[str, Any]:
@@ -82,15 +83,7 @@ def other_forms(document: dict[str, Any], entity: str) -> list[str]:
 
 def enriched_messages(settings: Settings) -> list[ArticleDocument]:
     """The documents the registry stage has sent to the index so far, in order."""
-    consumer = KafkaConsumer(
-        ENRICHED.name(settings.topic_prefix), bootstrap_servers=settings.kafka_bootstrap_servers,
-        auto_offset_reset="earliest", consumer_timeout_ms=3_000,
-    )  # fmt: skip
-    try:
-        records = sorted(consumer, key=lambda r: r.timestamp)
-        return [ArticleDocument.model_validate_json(r.value) for r in records]
-    finally:
-        consumer.close()
+    return [ArticleDocument.model_validate_json(r.value) for r in topic_records(settings, ENRICHED)]
 
 
 def test_a_replay_gives_the_samples_the_same_entities(

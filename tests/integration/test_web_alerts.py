@@ -16,7 +16,6 @@ from typing import Any, cast
 
 import pytest
 from fastapi import FastAPI
-from kafka import KafkaProducer
 from pydantic import SecretStr
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
@@ -27,9 +26,9 @@ from newsflow.api.alert_stream import AlertStream
 from newsflow.api.app import create_app
 from newsflow.infra.settings import Settings
 from newsflow.schemas.alerts import Alert, alert_id
-from newsflow.schemas.topics import ALERTS
 from tests.integration.corpus import REPUBLISHED_TITLE
 from tests.integration.index_queries import alerts, articles, wait_for
+from tests.integration.kafka_records import publish_alerts
 from tests.integration.test_web_page import (  # noqa: F401  # browser is a fixture
     WAIT_S,
     ZELENSKY,
@@ -101,19 +100,6 @@ def storage(driver: WebDriver) -> dict[str, dict[str, str]]:
         dict[str, dict[str, str]],
         driver.execute_script("return {session: {...sessionStorage}, local: {...localStorage}};"),
     )
-
-
-def publish(settings: Settings, alert: Alert) -> None:
-    """Put ``alert`` on the sandbox's alerts topic, keyed by its saved search, as the alerts stage does."""
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
-    try:
-        producer.send(
-            ALERTS.name(settings.topic_prefix),
-            key=alert.saved_search_id.encode(),
-            value=alert.model_dump_json().encode(),
-        ).get(timeout=WAIT_S)
-    finally:
-        producer.close()
 
 
 def alert_for(saved_search_id: str, name: str, article: dict[str, Any], title: str | None = None) -> Alert:
@@ -247,7 +233,7 @@ def alerts_arrive_live(
     docs = {doc["title"]: doc for doc in articles(settings)}
     (original,) = [doc for doc in docs.values() if doc.get("outlet") == "Reuters" and not doc.get("near_duplicate_of")]
     first = alert_for(saved_search_id, name, original)
-    publish(settings, first)
+    publish_alerts(settings, first)
     # The panel is closed: the header's badge counts it.
     wait(driver).until(lambda d: badge(d) == "1", "the badge counting one unseen alert")
     button = driver.find_element(By.CSS_SELECTOR, "[data-testid=alerts-button]")
@@ -264,7 +250,7 @@ def alerts_arrive_live(
     # With the panel open, a newer alert arrives at the top (a title with markup stays text), seen at once.
     republication = docs[REPUBLISHED_TITLE]
     second = alert_for(saved_search_id, name, republication, title=f"{REPUBLISHED_TITLE} <img src=x>")
-    publish(settings, second)
+    publish_alerts(settings, second)
     wait(driver).until(lambda d: len(shown_alerts(d)) == 2, "the second alert in the open panel")
     newest, older = shown_alerts(driver)
     assert (newest["id"], older["id"]) == (second.alert_id, first.alert_id)

@@ -10,6 +10,7 @@ credentials and a query token; no log line and no stored document may show them.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import secrets
@@ -18,17 +19,16 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
-from kafka import KafkaProducer
 from prometheus_client import CollectorRegistry
 
 from newsflow.delivery.deliverer import Deliverer
@@ -37,12 +37,14 @@ from newsflow.infra.logs import JsonFormatter, TextFormatter
 from newsflow.infra.settings import Settings
 from newsflow.schemas.alerts import Alert, SavedSearch, Webhook, WebhookState, alert_id
 from newsflow.schemas.search import SearchFilters
-from newsflow.schemas.topics import ALERTS
 from newsflow.stack.sandbox import settings_env, stop_process
+from tests.integration.index_queries import wait_for
+from tests.integration.kafka_records import publish_alerts
 
 pytestmark = pytest.mark.integration
 
-T = TypeVar("T")
+# The deliverer answers in milliseconds: look often, give up after 30 s.
+soon = functools.partial(wait_for, timeout_s=30, interval_s=0.05)
 
 USER, PASSWORD, TOKEN = "alice", "S3CRETPW", "TOKENVALUE"
 SECRETS = (PASSWORD, TOKEN, f"{USER}:")
@@ -204,20 +206,6 @@ def make_alert(saved_search_id: str, article: str | None = None) -> Alert:
     )
 
 
-def publish(settings: Settings, *alerts: Alert) -> None:
-    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
-    try:
-        for alert in alerts:
-            producer.send(
-                ALERTS.name(settings.topic_prefix),
-                key=alert.saved_search_id.encode(),
-                value=alert.model_dump_json().encode(),
-            )
-        producer.flush(timeout=30)
-    finally:
-        producer.close()
-
-
 def deliveries(settings: Settings, alert: str | None = None) -> list[dict[str, Any]]:
     """The delivery log (of one alert), by alert and attempt."""
     es = Elasticsearch(settings.elasticsearch_url)
@@ -225,16 +213,6 @@ def deliveries(settings: Settings, alert: str | None = None) -> list[dict[str, A
     query = {"term": {"alert_id": alert}} if alert else {"match_all": {}}
     hits = es.search(index=settings.deliveries_index_alias, query=query, size=1000)["hits"]["hits"]
     return sorted((hit["_source"] for hit in hits), key=lambda d: (d["alert_id"], d["attempt"]))
-
-
-def wait_for(check: Callable[[], T | None], what: str, timeout_s: float = 30.0) -> T:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 
 @dataclass
@@ -285,9 +263,14 @@ def test_an_alert_is_posted_once_with_its_json_and_headers(
     saved = save_search(settings, receiver.url("ok"))
     alert = make_alert(saved)
     with running_deliverer(settings) as running:
-        publish(settings, alert)
-        (post,) = wait_for(lambda: receiver.posts(alert=alert.alert_id), "the POST")
-        wait_for(lambda: running.alerts_ended("delivered") == 1, "the delivery to be logged")
+        publish_alerts(settings, alert)
+        (post,) = soon(lambda: receiver.posts(alert=alert.alert_id), what="the POST")
+        soon(
+            lambda: running.alerts_ended("delivered") == 1,
+            timeout_s=30,
+            what="the delivery to be logged",
+            interval_s=0.05,
+        )
     assert Alert.model_validate(post.body) == alert
     assert post.path.startswith("/ok/")
     assert post.headers["Content-Type"] == "application/json"
@@ -305,10 +288,15 @@ def test_the_same_alert_published_twice_is_posted_once(settings: Settings, recei
     saved = save_search(settings, receiver.url("ok"))
     alert = make_alert(saved)
     with running_deliverer(settings) as running:
-        publish(settings, alert)
-        wait_for(lambda: running.alerts_ended("delivered") == 1, "the first delivery")
-        publish(settings, alert)  # a replay of the alerts topic, or a producer retry
-        wait_for(lambda: running.alerts_ended("already_done") == 1, "the second copy to be recognised")
+        publish_alerts(settings, alert)
+        soon(lambda: running.alerts_ended("delivered") == 1, what="the first delivery", interval_s=0.05)
+        publish_alerts(settings, alert)  # a replay of the alerts topic, or a producer retry
+        soon(
+            lambda: running.alerts_ended("already_done") == 1,
+            timeout_s=30,
+            what="the second copy to be recognised",
+            interval_s=0.05,
+        )
     assert len(receiver.posts(alert=alert.alert_id)) == 1
     assert [d["outcome"] for d in deliveries(settings, alert.alert_id)] == ["delivered"]
 
@@ -317,8 +305,8 @@ def test_a_500_then_a_200_is_delivered_on_the_second_attempt(settings: Settings,
     saved = save_search(settings, receiver.url("flaky"))
     alert = make_alert(saved)
     with running_deliverer(settings) as running:
-        publish(settings, alert)
-        wait_for(lambda: running.alerts_ended("delivered") == 1, "the delivery")
+        publish_alerts(settings, alert)
+        soon(lambda: running.alerts_ended("delivered") == 1, what="the delivery")
     first, second = deliveries(settings, alert.alert_id)
     assert (first["attempt"], first["outcome"], first["status_code"]) == (1, "failed", 500)
     assert "HTTP 500" in first["error"]
@@ -334,10 +322,10 @@ def test_a_failing_webhook_is_given_up_then_disabled_and_later_alerts_skipped(
     saved = save_search(settings, receiver.url("fail"))
     first, second, third = (make_alert(saved) for _ in range(3))
     with running_deliverer(settings) as running:
-        publish(settings, first, second)
-        wait_for(lambda: running.alerts_ended("given_up") == 2, "two alerts given up")
-        publish(settings, third)
-        wait_for(lambda: running.alerts_ended("skipped") == 1, "the third alert skipped")
+        publish_alerts(settings, first, second)
+        soon(lambda: running.alerts_ended("given_up") == 2, what="two alerts given up", interval_s=0.05)
+        publish_alerts(settings, third)
+        soon(lambda: running.alerts_ended("skipped") == 1, what="the third alert skipped", interval_s=0.05)
     for alert in (first, second):
         log = deliveries(settings, alert.alert_id)
         assert [(d["attempt"], d["outcome"], d["status_code"]) for d in log] == [
@@ -361,8 +349,8 @@ def test_a_failing_webhook_is_given_up_then_disabled_and_later_alerts_skipped(
 def test_a_delivery_resets_the_count_of_given_up_alerts(settings: Settings, receiver: Receiver) -> None:
     saved = save_search(settings, receiver.url("fail"))
     with running_deliverer(settings) as running:
-        publish(settings, make_alert(saved))
-        wait_for(lambda: running.alerts_ended("given_up") == 1, "one alert given up")
+        publish_alerts(settings, make_alert(saved))
+        soon(lambda: running.alerts_ended("given_up") == 1, what="one alert given up", interval_s=0.05)
         webhook = stored_search(settings, saved).webhook
         assert webhook is not None and webhook.consecutive_failures == 1 and webhook.state == WebhookState.ACTIVE
         # The receiver is fixed: the same URL now answers (the API would do this by a PUT).
@@ -377,8 +365,8 @@ def test_a_delivery_resets_the_count_of_given_up_alerts(settings: Settings, rece
             refresh="wait_for",
         )
         time.sleep(0.3)  # past the deliverer's cache
-        publish(settings, make_alert(saved))
-        wait_for(lambda: running.alerts_ended("delivered") == 1, "the delivery")
+        publish_alerts(settings, make_alert(saved))
+        soon(lambda: running.alerts_ended("delivered") == 1, what="the delivery")
     webhook = stored_search(settings, saved).webhook
     assert webhook is not None and webhook.url == fixed_url and webhook.state == WebhookState.ACTIVE
     assert webhook.consecutive_failures == 0
@@ -392,14 +380,19 @@ def test_a_hanging_webhook_times_out_without_holding_up_another(
     answering = save_search(settings, receiver.url("ok"))
     stuck, prompt = make_alert(hanging), make_alert(answering)
     with running_deliverer(settings) as running:
-        publish(settings, stuck)
-        wait_for(lambda: receiver.posts("hang"), "the hanging POST to begin")
+        publish_alerts(settings, stuck)
+        soon(lambda: receiver.posts("hang"), what="the hanging POST to begin")
         published_at = time.monotonic()
-        publish(settings, prompt)
-        (post,) = wait_for(lambda: receiver.posts("ok"), "the other search's POST")
+        publish_alerts(settings, prompt)
+        (post,) = soon(lambda: receiver.posts("ok"), what="the other search's POST")
         assert post.at - published_at < 1.5, "the other webhook waited for the hanging one"
         assert receiver.posts("ok")[0].at < receiver.posts("hang")[0].at + 2.0
-        wait_for(lambda: running.alerts_ended("given_up") == 1, "the hanging webhook to time out")
+        soon(
+            lambda: running.alerts_ended("given_up") == 1,
+            timeout_s=30,
+            what="the hanging webhook to time out",
+            interval_s=0.05,
+        )
     (timed_out,) = deliveries(settings, stuck.alert_id)
     assert timed_out["outcome"] == "given_up"
     assert timed_out["status_code"] is None
@@ -414,8 +407,13 @@ def test_a_redirect_is_a_failure_naming_the_target_without_its_credentials(
     saved = save_search(settings, receiver.url("redirect"))
     alert = make_alert(saved)
     with running_deliverer(settings) as running:
-        publish(settings, alert)
-        wait_for(lambda: running.alerts_ended("given_up") == 1, "the redirect to be given up")
+        publish_alerts(settings, alert)
+        soon(
+            lambda: running.alerts_ended("given_up") == 1,
+            timeout_s=30,
+            what="the redirect to be given up",
+            interval_s=0.05,
+        )
     log = deliveries(settings, alert.alert_id)
     assert [d["outcome"] for d in log] == ["failed", "failed", "given_up"]
     assert log[0]["status_code"] == 302
@@ -430,8 +428,13 @@ def test_a_port_nothing_listens_on_is_a_failure(settings: Settings, log_lines: l
         saved = save_search(settings, f"http://{USER}:{PASSWORD}@127.0.0.1:{port}/in?token={TOKEN}")
         alert = make_alert(saved)
         with running_deliverer(settings) as running:
-            publish(settings, alert)
-            wait_for(lambda: running.alerts_ended("given_up") == 1, "the alert to be given up")
+            publish_alerts(settings, alert)
+            soon(
+                lambda: running.alerts_ended("given_up") == 1,
+                timeout_s=30,
+                what="the alert to be given up",
+                interval_s=0.05,
+            )
     log = deliveries(settings, alert.alert_id)
     assert [d["outcome"] for d in log] == ["failed", "failed", "given_up"]
     assert all(d["status_code"] is None for d in log)
@@ -456,7 +459,7 @@ def test_a_restarted_deliverer_loses_no_alert_and_posts_none_twice(
     searches = [save_search(settings, receiver.url("slow")) for _ in range(3)]
     flaky = save_search(settings, receiver.url("flaky"))
     alerts = [make_alert(saved) for saved in searches for _ in range(8)] + [make_alert(flaky) for _ in range(4)]
-    publish(settings, *alerts)
+    publish_alerts(settings, *alerts)
     log_file = tmp_path / "delivery.log"
     env = settings_env(settings, NEWSFLOW_DELIVERY_METRICS_PORT="0", NEWSFLOW_LOG_LEVEL="DEBUG")
 
@@ -468,16 +471,16 @@ def test_a_restarted_deliverer_loses_no_alert_and_posts_none_twice(
 
     process = start()
     try:
-        wait_for(lambda: len(receiver.posts()) >= 6, "the first deliveries", timeout_s=60)
+        soon(lambda: len(receiver.posts()) >= 6, what="the first deliveries", timeout_s=60)
         stop_process(process, timeout_s=30)  # SIGTERM mid-way: POSTs under way end, offsets are committed
         assert process.returncode == 0, log_file.read_text()[-3000:]
         before = len({r.headers["X-Newsflow-Alert-Id"] for r in receiver.posts()})
         assert before < len(alerts), "the restart came too late to be mid-way"
         process = start()
         wanted = {alert.alert_id for alert in alerts}
-        wait_for(
+        soon(
             lambda: {d["alert_id"] for d in deliveries(settings) if d["outcome"] == "delivered"} >= wanted,
-            "every alert delivered and logged",
+            what="every alert delivered and logged",
             timeout_s=60,
         )
     finally:
