@@ -3,8 +3,9 @@
 It reads ``articles.resolved``, which has one partition, for the reason the
 registry does: every article meets every active story in one order, whichever
 worker recognised it, so the same input order gives the same stories. Its
-work is a few dozen table reads and writes per article; NER stays spread over
-all partitions (docs/pipeline.md, "Stories").
+work is about 85 table writes per article, its reads mostly served by the
+records it keeps decoded (:class:`TableStore`); NER stays spread over all
+partitions (docs/pipeline.md, "Stories").
 
 Five tables, changelogged like the others: the active stories, the postings
 (term or entity key -> stories), each article's assignment (so a redelivery or
@@ -14,14 +15,18 @@ the document frequencies of terms and entities in the stream.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar, cast
 
 import faust
 from faust.types import TableT
+from pydantic import BaseModel
 
 from newsflow.processors.pipeline import Pipeline
-from newsflow.processors.stories import StoryParameters, assign
+from newsflow.processors.stories import StoryDecision, StoryParameters, assign
 from newsflow.schemas.articles import ArticleDocument
 from newsflow.schemas.stories import StoryAssignment, StoryClock, StoryPostings, StoryState
 from newsflow.schemas.topics import (
@@ -40,71 +45,227 @@ _CLOCK_KEY = "clock"
 
 Table = TableT[str, dict[str, object] | str | int | None]
 
+_ABSENT = object()  # a key known to have no value in its table
+M = TypeVar("M", bound=BaseModel)
+
+
+def _decoded(model: type[M], value: object) -> M:
+    """A record as stored: its JSON text (pydantic writes it several times faster than Faust's codec encodes
+    the same dict), or the JSON object earlier versions of the stage wrote."""
+    return model.model_validate_json(value) if isinstance(value, str) else model.model_validate(value)
+
+
+class _Recent:
+    """Decoded records of one table, the least recently used dropped beyond ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.items: OrderedDict[str, object] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> object | None:
+        """The record (``_ABSENT`` when the table has none), or None when not known here."""
+        value = self.items.get(key)
+        if value is None:
+            self.misses += 1
+            return None
+        self.items.move_to_end(key)
+        self.hits += 1
+        return value
+
+    def put(self, key: str, value: object) -> None:
+        self.items[key] = value
+        self.items.move_to_end(key)
+        if len(self.items) > self.limit:
+            self.items.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class CacheLimits:
+    """How many decoded records :class:`TableStore` keeps per table (memory: about 40 kB a story, 10 kB a list)."""
+
+    states: int = 1000
+    postings: int = 5000
+    frequencies: int = 200_000
+    assignments: int = 1000
+    queue: int = 1000
+
 
 class TableStore:
-    """The story stage's memory in Faust tables (values as JSON-ready dicts, validated on the way out)."""
+    """The story stage's memory in Faust tables (records as their JSON text, validated on the way out).
 
-    def __init__(self, states: Table, postings: Table, assignments: Table, queue: Table, frequencies: Table) -> None:
+    The stage is its tables' only writer (one partition, one worker at a time),
+    so the records it read or wrote last are kept decoded (write-through, the
+    least recently used dropped beyond :class:`CacheLimits`): a story, a
+    postings list or a frequency read again costs a dictionary lookup instead
+    of a RocksDB get, a JSON decode and a pydantic validation, and a record
+    written unchanged is not written (no changelog message). :meth:`forget`
+    drops them all: the stage calls it when the worker's partitions are revoked
+    or assigned (another worker may have written the tables meanwhile; Faust
+    restores them from their changelogs) and when handling an article failed
+    half-way.
+    """
+
+    def __init__(
+        self,
+        states: Table,
+        postings: Table,
+        assignments: Table,
+        queue: Table,
+        frequencies: Table,
+        *,
+        limits: CacheLimits | None = None,
+    ) -> None:
         self._states = states
         self._postings = postings
         self._assignments = assignments
         self._queue = queue
         self._frequencies = frequencies
+        self.limits = limits or CacheLimits()
+        self.generation = 0
+        self.forget()
+
+    def forget(self, generation: int | None = None) -> None:
+        """Drop every decoded record: the next reads go to the tables (``generation``: the rebalance it follows)."""
+        limits = self.limits
+        self._recent_states = _Recent(limits.states)
+        self._recent_postings = _Recent(limits.postings)
+        self._recent_assignments = _Recent(limits.assignments)
+        self._recent_queue = _Recent(limits.queue)
+        self._recent_frequencies = _Recent(limits.frequencies)
+        self._clock: StoryClock | None = None
+        if generation is not None:
+            self.generation = generation
+
+    def follow(self, generation: int) -> None:
+        """Forget everything if the worker rebalanced since the records were read (``app.rebalancing_count``)."""
+        if generation != self.generation:
+            self.forget(generation)
+
+    def cached(self) -> dict[str, int]:
+        """Records kept per table (for tests and the profile bench)."""
+        return {
+            "states": len(self._recent_states.items),
+            "postings": len(self._recent_postings.items),
+            "assignments": len(self._recent_assignments.items),
+            "queue": len(self._recent_queue.items),
+            "frequencies": len(self._recent_frequencies.items),
+        }
 
     def story(self, story_id: str) -> StoryState | None:
-        value = self._states.get(story_id)
-        return None if value is None else StoryState.model_validate(value)
+        known = self._recent_states.get(story_id)
+        if known is None:
+            value = self._states.get(story_id)
+            known = _ABSENT if value is None else _decoded(StoryState, value)
+            self._recent_states.put(story_id, known)
+        return None if known is _ABSENT else cast(StoryState, known)
 
     def put_story(self, state: StoryState) -> None:
-        self._states[state.story_id] = state.model_dump(mode="json")
+        self._states[state.story_id] = state.model_dump_json()
+        self._recent_states.put(state.story_id, state)
 
     def delete_story(self, story_id: str) -> None:
         self._states.pop(story_id, None)
+        self._recent_states.put(story_id, _ABSENT)
 
     def postings(self, key: str) -> StoryPostings | None:
-        value = self._postings.get(key)
-        return None if value is None else StoryPostings.model_validate(value)
+        known = self._recent_postings.get(key)
+        if known is None:
+            value = self._postings.get(key)
+            known = _ABSENT if value is None else _decoded(StoryPostings, value)
+            self._recent_postings.put(key, known)
+        return None if known is _ABSENT else cast(StoryPostings, known)
 
     def put_postings(self, key: str, postings: StoryPostings | None) -> None:
+        new: object = _ABSENT if postings is None else postings
+        if self._recent_postings.get(key) == new:
+            return  # unchanged: no write, no changelog message
         if postings is None:
             self._postings.pop(key, None)
         else:
-            self._postings[key] = postings.model_dump(mode="json")
+            self._postings[key] = postings.model_dump_json()
+        self._recent_postings.put(key, new)
 
     def assignment(self, article_id: str) -> StoryAssignment | None:
-        value = self._assignments.get(article_id)
-        return None if value is None else StoryAssignment.model_validate(value)
+        known = self._recent_assignments.get(article_id)
+        if known is None:
+            value = self._assignments.get(article_id)
+            known = _ABSENT if value is None else _decoded(StoryAssignment, value)
+            self._recent_assignments.put(article_id, known)
+        return None if known is _ABSENT else cast(StoryAssignment, known)
 
     def put_assignment(self, article_id: str, assignment: StoryAssignment) -> None:
-        self._assignments[article_id] = assignment.model_dump(mode="json")
+        self._assignments[article_id] = assignment.model_dump_json()
+        self._recent_assignments.put(article_id, assignment)
 
     def clock(self) -> StoryClock:
-        value = self._queue.get(_CLOCK_KEY)
-        return StoryClock() if value is None else StoryClock.model_validate(value)
+        if self._clock is None:
+            value = self._queue.get(_CLOCK_KEY)
+            self._clock = StoryClock() if value is None else StoryClock.model_validate(value)
+        return self._clock
 
     def put_clock(self, clock: StoryClock) -> None:
+        if clock == self._clock:
+            return
         self._queue[_CLOCK_KEY] = clock.model_dump(mode="json")
+        self._clock = clock
 
     def queued(self, sequence: int) -> str | None:
-        value = self._queue.get(str(sequence))
-        return value if isinstance(value, str) else None
+        key = str(sequence)
+        known = self._recent_queue.get(key)
+        if known is None:
+            value = self._queue.get(key)
+            known = value if isinstance(value, str) else _ABSENT
+            self._recent_queue.put(key, known)
+        return None if known is _ABSENT else cast(str, known)
 
     def put_queued(self, sequence: int, story_id: str | None) -> None:
+        key = str(sequence)
+        new: object = _ABSENT if story_id is None else story_id
+        if self._recent_queue.get(key) == new:
+            return
         if story_id is None:
-            self._queue.pop(str(sequence), None)
+            self._queue.pop(key, None)
         else:
-            self._queue[str(sequence)] = story_id
+            self._queue[key] = story_id
+        self._recent_queue.put(key, new)
 
     def frequency(self, key: str) -> int:
-        value = self._frequencies.get(key)
-        return value if isinstance(value, int) else 0
+        known = self._recent_frequencies.get(key)
+        if known is None:
+            value = self._frequencies.get(key)
+            known = value if isinstance(value, int) else 0
+            self._recent_frequencies.put(key, known)
+        return cast(int, known)
 
     def put_frequency(self, key: str, count: int) -> None:
+        if self._recent_frequencies.get(key) == count:
+            return
         self._frequencies[key] = count
+        self._recent_frequencies.put(key, count)
 
 
-def register(pipeline: Pipeline) -> None:
-    """Add the story agent and its five tables to the app."""
+def decide(
+    document: ArticleDocument, store: TableStore, params: StoryParameters, generation: int
+) -> StoryDecision | None:
+    """:func:`assign` over the stage's tables, ``generation`` the worker's rebalance count.
+
+    The records ``store`` keeps decoded are dropped first if the worker
+    rebalanced since they were read (even one the signals did not report), and
+    after a failure half-way (a write retried, say): the next article reads
+    everything from the tables again.
+    """
+    store.follow(generation)
+    try:
+        return assign(document, store, params, datetime.now(UTC))
+    except BaseException:
+        store.forget()
+        raise
+
+
+def register(pipeline: Pipeline) -> TableStore:
+    """Add the story agent and its five tables to the app; the store is returned for tests."""
     store = TableStore(
         pipeline.table(STORY_STATES_TABLE, default=None),
         pipeline.table(STORY_POSTINGS_TABLE, default=None),
@@ -113,6 +274,14 @@ def register(pipeline: Pipeline) -> None:
         pipeline.table(STORY_FREQUENCIES_TABLE, default=None),
     )
     params = StoryParameters(window=timedelta(days=pipeline.settings.story_window_days))
+    app = pipeline.app
+
+    def forget_on_rebalance(sender: object, /, *args: object, signal: object, **kwargs: object) -> None:
+        # Revoked: another worker may write the tables next. Assigned: Faust restores them from the changelogs.
+        store.forget(app.rebalancing_count)
+
+    app.on_partitions_revoked.connect(forget_on_rebalance)
+    app.on_partitions_assigned.connect(forget_on_rebalance)
 
     async def place_one(value: bytes) -> None:
         document = await pipeline.parse_or_dead_letter(ArticleDocument, value, STAGE)
@@ -121,7 +290,7 @@ def register(pipeline: Pipeline) -> None:
         if not pipeline.settings.stories_enabled:
             await pipeline.send(ENRICHED, document.article_id, document)
             return
-        decision = assign(document, store, params, datetime.now(UTC))
+        decision = decide(document, store, params, app.rebalancing_count)
         if decision is None:
             # Seen before, and its story has left the window: the article keeps the story it was given.
             earlier = store.assignment(document.article_id)
@@ -135,3 +304,5 @@ def register(pipeline: Pipeline) -> None:
     async def place_in_story(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
         async for _ in pipeline.each_message(stream, STAGE, place_one):
             yield None
+
+    return store
