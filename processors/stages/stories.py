@@ -83,7 +83,7 @@ class _Recent:
 
 @dataclass(frozen=True)
 class CacheLimits:
-    """How many decoded records :class:`TableStore` keeps per table (memory: about 40 kB a story, 10 kB a list)."""
+    """How many decoded records :class:`TableStore` keeps per table (about 20 kB a story; 26 MB after the corpus)."""
 
     states: int = 1000
     postings: int = 5000
