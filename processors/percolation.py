@@ -27,7 +27,6 @@ anything else.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -36,6 +35,7 @@ from typing import Any
 from elasticsearch import ConnectionError as EsConnectionError
 from elasticsearch import Elasticsearch, NotFoundError, TransportError
 
+from newsflow.processors.es_backoff import Backoff, is_transient
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.similarity import minhash_signature, shingles
 from newsflow.schemas.alerts import AlertMatch
@@ -70,10 +70,8 @@ class Percolator:
         self.alias = saved_searches_alias
         self.articles_alias = articles_alias
         self.grace = grace
-        self.max_backoff_s = max_backoff_s
         self.metrics = metrics if metrics is not None else WorkerMetrics()
-        # True while a request waits for Elasticsearch (the worker's stall watchdog excuses that).
-        self.waiting = False
+        self._backoff = Backoff("percolation", max_backoff_s, self.metrics)
         self._es = Elasticsearch(url, timeout=60, max_retries=0)
         self._missing_logged = False
 
@@ -195,22 +193,21 @@ class Percolator:
 
     def _call(self, request: Callable[[], Any]) -> Any:
         """``request()``, retried with back-off while Elasticsearch is unavailable (429, 5xx, no connection)."""
-        backoff = 0.5
         while True:
             try:
                 result = request()
             except (EsConnectionError, TransportError) as exc:
-                status = getattr(exc, "status_code", None)
-                if isinstance(status, int) and 400 <= status < 500 and status != 429:
+                if not is_transient(exc):
                     raise
-                log.warning("Elasticsearch unavailable for percolation; retrying", extra={"error": str(exc)})
-                self.metrics.sink_retry("percolation")
-                self.waiting = True
-                time.sleep(backoff)
-                backoff = min(backoff * 2, self.max_backoff_s)
+                self._backoff.wait("percolation", str(exc))
                 continue
-            self.waiting = False
+            self._backoff.succeeded()
             return result
+
+    @property
+    def waiting(self) -> bool:
+        """True while a request waits for Elasticsearch (the worker's stall watchdog excuses that)."""
+        return self._backoff.waiting
 
     def close(self) -> None:
         self._es.close()

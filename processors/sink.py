@@ -18,8 +18,6 @@ failures (mapping, validation) are returned for the dead-letter topic.
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
@@ -28,12 +26,11 @@ from elasticsearch import ConnectionError as EsConnectionError
 from elasticsearch import Elasticsearch, TransportError
 from pydantic import BaseModel
 
+from newsflow.processors.es_backoff import Backoff, is_transient
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.schemas.alerts import Alert
 from newsflow.schemas.articles import ArticleDocument, CopySeen, NearDuplicateLink
 from newsflow.schemas.stories import StoryDocument
-
-log = logging.getLogger("newsflow.sink")
 
 _MERGE_ARTICLE = """
 for (entry in params.doc.entrySet()) { ctx._source[entry.getKey()] = entry.getValue(); }
@@ -166,10 +163,8 @@ class ElasticsearchSink:
         self, url: str, indices: SinkIndices, max_backoff_s: float = 30.0, metrics: WorkerMetrics | None = None
     ) -> None:
         self.indices = indices
-        self.max_backoff_s = max_backoff_s
         self.metrics = metrics if metrics is not None else WorkerMetrics()
-        # True while a write waits for Elasticsearch (the worker's stall watchdog excuses that).
-        self.waiting = False
+        self._backoff = Backoff("bulk write", max_backoff_s, self.metrics)
         self._es = Elasticsearch(url, timeout=60, max_retries=0)
 
     def write(self, messages: list[SinkMessage]) -> list[SinkFailure]:
@@ -180,22 +175,15 @@ class ElasticsearchSink:
     def _write(self, messages: list[SinkMessage]) -> list[SinkFailure]:
         pending = distinct(messages)
         failures: list[SinkFailure] = []
-        backoff = 0.5
         while pending:
             body = [line for m in pending for line in bulk_operation(m, self.indices)]
             try:
                 response = self._es.bulk(body=body)
             except (EsConnectionError, TransportError) as exc:
-                status = getattr(exc, "status_code", None)
-                if isinstance(status, int) and 400 <= status < 500 and status != 429:
+                if not is_transient(exc):
                     raise
-                log.warning("Elasticsearch unavailable; retrying", extra={"error": str(exc), "backoff_s": backoff})
-                self.metrics.sink_retry("unavailable")
-                self.waiting = True
-                time.sleep(backoff)
-                backoff = min(backoff * 2, self.max_backoff_s)
+                self._backoff.wait("unavailable", str(exc))
                 continue
-            self.waiting = False
             retry = []
             for message, item in zip(pending, response["items"], strict=True):
                 result = item["update"]
@@ -211,13 +199,15 @@ class ElasticsearchSink:
                 kind = error.get("type", f"HTTP {status}")
                 failures.append(SinkFailure(message, kind, f"{reason}: {caused}" if caused else reason))
             if retry:
-                log.warning("Elasticsearch refused part of a batch; retrying", extra={"items": len(retry)})
-                self.metrics.sink_retry("items")
-                self.waiting = True
-                time.sleep(backoff)
-                backoff = min(backoff * 2, self.max_backoff_s)
+                self._backoff.wait("items", f"{len(retry)} items refused for now (429 or 5xx)")
             pending = retry
+        self._backoff.succeeded()
         return failures
+
+    @property
+    def waiting(self) -> bool:
+        """True while a write waits for Elasticsearch (the worker's stall watchdog excuses that)."""
+        return self._backoff.waiting
 
     def close(self) -> None:
         self._es.close()
