@@ -34,6 +34,7 @@ DEEP_PAGES = 20
 
 
 def free_port() -> int:
+    """A TCP port free on the loopback interface now (for a process the benchmark starts)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]

@@ -30,7 +30,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -46,6 +45,7 @@ from elasticsearch import Elasticsearch
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.polling import wait_until
+from bench.search_latency import free_port
 from newsflow.infra.settings import Settings
 from newsflow.processors.normalize import raw_article_id
 from newsflow.producers.formats import ParsedArticle, parse_file
@@ -242,13 +242,6 @@ class ProcessSampler:
         return rss, cpu
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def scrape(client: httpx.Client) -> dict[str, Any] | None:
     """Consumer lag per topic, indexed articles and produced articles from the API's ``/metrics``."""
     try:
@@ -330,7 +323,7 @@ def run_sustained(
     samples: list[dict[str, Any]] = []
     dropper: Dropper | None = None
     try:
-        port = _free_port()
+        port = free_port()
         worker, producer, api = start_worker(settings), start_producer(settings), start_api(settings, port)
         processes += [producer, worker, api]
         sampler = ProcessSampler(_pids(base, producer, worker, api))
