@@ -66,7 +66,12 @@ class Settings(BaseSettings):
     )
     max_file_bytes: int = Field(50 * 1024 * 1024, gt=0, description="Larger files are rejected, not read.")
     settle_seconds: float = Field(
-        1.0, ge=0, description="A file is complete once its size and mtime stayed unchanged this long."
+        1.0,
+        ge=0,
+        description=(
+            "A file is complete once its size and mtime stayed unchanged this long"
+            " (or at once when the OS reports it closed after writing or renamed in: inotify)."
+        ),
     )
 
     # --- Kafka ---------------------------------------------------------------

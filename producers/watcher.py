@@ -1,10 +1,13 @@
 """Watch the ingest folder and hand each completely written file to the ingestor.
 
-Polling, not inotify: it works the same on every filesystem (network mounts,
-bind mounts in containers) and sees files that arrived while we were down.
-A file is complete when its size and mtime have not changed for
-``settle_seconds``; dot-files and editors' temporary names are ignored, so
-writers can write ``.name.part`` and rename it into place.
+Polling finds every file on every filesystem (network mounts, bind mounts in
+containers), including those that arrived while we were down: a file is
+complete when its size and mtime have not changed for ``settle_seconds``.
+Where the OS sends events (inotify, :mod:`close_events`), a file closed
+after writing or renamed into place is complete at once, and an event wakes
+the loop, so a dropped file is sent within milliseconds rather than after the
+settle time. Dot-files and editors' temporary names are ignored, so writers
+can write ``.name.part`` and rename it into place.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsflow.infra.settings import Settings
+from newsflow.producers.close_events import CloseEvents, open_close_events
 from newsflow.producers.files import FileIngestor, FileReport
 from newsflow.producers.publisher import PublishError
 
@@ -56,7 +60,11 @@ class DirectoryWatcher:
         self.ingestor = ingestor
         self.poll_seconds = poll_seconds
         self._seen: dict[Path, _Seen] = {}
+        # Files the OS said were closed after writing or moved in since the last poll.
+        self._closed: set[Path] = set()
         self._stop = threading.Event()
+        # Set once the folder is watched: a file written after that is seen as soon as it is closed.
+        self.watching = threading.Event()
 
     def stop(self) -> None:
         self._stop.set()
@@ -65,7 +73,16 @@ class DirectoryWatcher:
         """Loop until stopped; Kafka outages and file system errors are waited out, the file is retried."""
         root = self.settings.ingest_dir
         root.mkdir(parents=True, exist_ok=True)
-        log.info("watching", extra={"folder": str(root)})
+        events = open_close_events(root, self._skipped())
+        log.info("watching", extra={"folder": str(root), "events": events is not None})
+        self.watching.set()
+        try:
+            self._loop(events)
+        finally:
+            if events is not None:
+                events.close()
+
+    def _loop(self, events: CloseEvents | None) -> None:
         while not self._stop.is_set():
             try:
                 self.poll_once()
@@ -79,15 +96,22 @@ class DirectoryWatcher:
                 log.error("cannot handle a file in the ingest folder; retrying shortly", extra={"error": str(exc)})
                 self.ingestor.metrics.retry("filesystem")
                 self._stop.wait(5.0)
-            self._stop.wait(self.poll_seconds)
+            if events is None:
+                self._stop.wait(self.poll_seconds)
+            else:
+                self._closed.update(events.wait(self.poll_seconds))
+
+    def _skipped(self) -> tuple[Path, ...]:
+        return (self.settings.processed_path, self.settings.rejected_path)
 
     def poll_once(self) -> list[FileReport]:
         """Ingest every file that has settled since the last poll."""
         now = time.monotonic()
-        files = candidate_files(self.settings.ingest_dir, (self.settings.processed_path, self.settings.rejected_path))
+        files = candidate_files(self.settings.ingest_dir, self._skipped())
         present = set(files)
         for gone in set(self._seen) - present:
             del self._seen[gone]
+        self._closed &= present
         reports = []
         for path in files:
             if self._stop.is_set():
@@ -98,6 +122,9 @@ class DirectoryWatcher:
         return reports
 
     def _settled(self, path: Path, now: float) -> bool:
+        if path in self._closed:
+            self._closed.discard(path)
+            return True
         try:
             stat = path.lstat()
         except FileNotFoundError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from newsflow.schemas.articles import RawArticle
 from newsflow.schemas.deadletter import DeadLetter
 from newsflow.schemas.topics import DEADLETTER, RAW
 from tests.conftest import SAMPLES_DIR
+from tests.integration.index_queries import wait_for
 
 
 def consume(settings: Settings, suffix_topic: str) -> list[bytes]:
@@ -57,6 +59,27 @@ def test_watcher_sends_settled_files_and_moves_them(isolated_settings: Settings,
         RawArticle.model_validate_json(v) for v in consume(isolated_settings, RAW.name(isolated_settings.topic_prefix))
     ]
     assert raw.outlet == "Reuters" and raw.source.path == "a.txt"
+
+
+def test_the_running_watcher_sends_a_closed_file_without_waiting_for_it_to_settle(
+    isolated_settings: Settings, ingest_dir: Path
+) -> None:
+    """With inotify, a file closed after writing is complete at once: here the settle time is an hour."""
+    hour = isolated_settings.model_copy(update={"settle_seconds": 3600.0})
+    with Publisher(hour) as publisher:
+        watcher = DirectoryWatcher(hour, FileIngestor(hour, publisher, move_files=True))
+        running = threading.Thread(target=watcher.run, daemon=True)
+        running.start()
+        try:
+            assert watcher.watching.wait(30), "the watcher starts watching"
+            shutil.copy(SAMPLES_DIR / "000_9ba5c8d2ae63f718.txt", ingest_dir / "a.txt")
+            wait_for((hour.processed_path / "a.txt").is_file, 60, "the closed file to be sent")
+        finally:
+            watcher.stop()
+            running.join(10)
+    assert not running.is_alive()
+    (raw,) = [RawArticle.model_validate_json(v) for v in consume(hour, RAW.name(hour.topic_prefix))]
+    assert raw.source.path == "a.txt"
 
 
 @pytest.mark.parametrize(
