@@ -6,10 +6,17 @@ Near duplicates are found through LSH buckets: ``articles.bands`` is keyed by
 bucket, so each bucket lives on one partition and the search scales with the
 partitions. A pair is linked from the later article to the earlier one
 (``received_at``, then id), whatever order the workers see them in.
+
+An article is linked to its original only: in each bucket, the earliest
+member (``received_at``, then id) it is similar to, not every similar member,
+so a story republished by many outlets costs one link per republication. Two
+similar articles share most of their 32 bands, so the same pair is found in
+each of them; :class:`SentLinks` lets a worker send it once.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -20,6 +27,11 @@ from newsflow.schemas.articles import BandEntry, NearDuplicateLink, NormalizedAr
 # A bucket keeps its earliest members; beyond this, new arrivals are compared but not stored,
 # which bounds the state of a hot bucket (boilerplate shared by many articles).
 MAX_BUCKET_MEMBERS = 64
+
+# How many links a worker remembers having sent. A pair is found again in its other shared
+# bands within moments (the article's band entries are produced together), so a few thousand
+# cover it even with a backlog; about 100 bytes a link.
+SENT_LINKS_REMEMBERED = 16_384
 
 
 class ExactVerdict(StrEnum):
@@ -42,22 +54,79 @@ def member_record(entry: BandEntry) -> dict[str, Any]:
     return {"article_id": entry.article_id, "received_at": entry.received_at.isoformat(), "minhash": entry.minhash}
 
 
+def _order(member: dict[str, Any]) -> tuple[datetime, str]:
+    """Where a member stands in time: ``received_at``, then id (ties between files received together)."""
+    return datetime.fromisoformat(member["received_at"]), member["article_id"]
+
+
 def match_bucket(
     members: list[dict[str, Any]], entry: BandEntry, threshold: float
 ) -> tuple[list[NearDuplicateLink], list[dict[str, Any]]]:
-    """Links between ``entry`` and the bucket's members, and the bucket's new member list."""
+    """The links ``entry`` makes in this bucket, and the bucket's new member list.
+
+    ``entry`` is compared with the members stored before it (all of them if it
+    is not stored, the bucket being full), so the same entry again (a replay, a
+    redelivery) makes the same links. It links to its original: the earliest of
+    them it is similar to. Members received after it (they were processed first)
+    whose earliest similar member it now is link to it. Nothing else: no link
+    per similar member.
+    """
+    position = next((i for i, m in enumerate(members) if m["article_id"] == entry.article_id), None)
+    seen = members if position is None else members[:position]
+    ours = (entry.received_at, entry.article_id)
+    earlier = sorted((m for m in seen if _order(m) < ours), key=_order)
+    later = sorted((m for m in seen if _order(m) > ours), key=_order)
     links = []
-    for member in members:
-        if member["article_id"] == entry.article_id:
-            continue
+    # The earliest similar member: scanning in time order stops at the first (usually the first member).
+    for member in earlier:
+        similarity = estimated_jaccard(member["minhash"], entry.minhash)
+        if similarity >= threshold:
+            links.append(
+                NearDuplicateLink(
+                    article_id=entry.article_id, near_duplicate_of=member["article_id"], similarity=similarity
+                )
+            )
+            break
+    # Out of order (another partition's producer was faster): ``entry`` may be an earlier original for some.
+    for member in later:
         similarity = estimated_jaccard(member["minhash"], entry.minhash)
         if similarity < threshold:
             continue
-        theirs = (datetime.fromisoformat(member["received_at"]), member["article_id"])
-        ours = (entry.received_at, entry.article_id)
-        later, earlier = (ours, theirs) if ours > theirs else (theirs, ours)
-        links.append(NearDuplicateLink(article_id=later[1], near_duplicate_of=earlier[1], similarity=similarity))
-    present = any(m["article_id"] == entry.article_id for m in members)
-    if present or len(members) >= MAX_BUCKET_MEMBERS:
+        if any(estimated_jaccard(m["minhash"], member["minhash"]) >= threshold for m in earlier):
+            continue  # that member's original is earlier than ``entry``
+        links.append(
+            NearDuplicateLink(
+                article_id=member["article_id"], near_duplicate_of=entry.article_id, similarity=similarity
+            )
+        )
+    if position is not None or len(members) >= MAX_BUCKET_MEMBERS:
         return links, members
     return links, [*members, member_record(entry)]
+
+
+class SentLinks:
+    """The links one worker sent lately, so that a pair found again in another shared band is not sent again.
+
+    A pair is found in every band the two articles share where a bucket holds
+    the earlier one of them, and those bands are on any partitions. Remembering
+    what was sent (rather than sending only from the first shared band) keeps a
+    link whose first shared band's bucket was full (``MAX_BUCKET_MEMBERS``), so
+    could not hold either article: a later band finds and sends it. Each worker
+    holding bands of the pair sends it once; a restarted worker may send again.
+    Both are harmless: the sink's link write is idempotent.
+    """
+
+    def __init__(self, capacity: int = SENT_LINKS_REMEMBERED) -> None:
+        self.capacity = capacity
+        self._sent: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def first_time(self, link: NearDuplicateLink) -> bool:
+        """Whether ``link`` is to be sent: not sent lately (it is then remembered as sent)."""
+        pair = (link.article_id, link.near_duplicate_of)
+        if pair in self._sent:
+            self._sent.move_to_end(pair)
+            return False
+        self._sent[pair] = None
+        if len(self._sent) > self.capacity:
+            self._sent.popitem(last=False)
+        return True

@@ -11,6 +11,7 @@ with about 0.23 (and is then discarded by the verification).
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import struct
 
@@ -56,7 +57,9 @@ def estimated_jaccard(left: list[int], right: list[int]) -> float:
     """Share of agreeing positions: an unbiased estimate of the shingle sets' Jaccard similarity."""
     if len(left) != len(right) or not left:
         raise ValueError("signatures must be non-empty and of equal length")
-    return sum(a == b for a, b in zip(left, right, strict=True)) / len(left)
+    # map(eq) rather than a generator: the stage runs this for every candidate of every band.
+    agreeing: int = sum(map(operator.eq, left, right))
+    return agreeing / len(left)
 
 
 def band_keys(signature: list[int]) -> list[str]:

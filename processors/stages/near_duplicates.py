@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import faust
 
-from newsflow.processors.dedup import match_bucket
+from newsflow.processors.dedup import SentLinks, match_bucket
 from newsflow.processors.pipeline import Pipeline
 from newsflow.schemas.articles import BandEntry
 from newsflow.schemas.topics import LINKS, LSH_BUCKETS_TABLE, NEAR_DUPLICATES_STAGE
@@ -18,15 +18,20 @@ def register(pipeline: Pipeline) -> None:
     """Add the matching agent and its table (LSH band key -> earliest members of the bucket) to the app."""
     buckets = pipeline.table(LSH_BUCKETS_TABLE, default=list)
     threshold = pipeline.settings.near_duplicate_threshold
+    # One memory for all the partitions this worker holds: a pair's bands are spread over them.
+    sent = SentLinks()
 
     async def match_one(value: bytes) -> None:
         entry = await pipeline.parse_or_dead_letter(BandEntry, value, STAGE)
         if entry is None:
             return
-        links, members = match_bucket(list(buckets[entry.band_key]), entry, threshold)
-        buckets[entry.band_key] = members
+        stored = list(buckets[entry.band_key])
+        links, members = match_bucket(stored, entry, threshold)
+        if len(members) != len(stored):
+            buckets[entry.band_key] = members  # a full bucket, or a replay, changes nothing: no changelog write
         for link in links:
-            await pipeline.send(LINKS, link.article_id, link)
+            if sent.first_time(link):
+                await pipeline.send(LINKS, link.article_id, link)
 
     @pipeline.app.agent(pipeline.topic(*NEAR_DUPLICATES_STAGE.reads), name="match_near_duplicates")
     async def match_near_duplicates(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
