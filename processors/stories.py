@@ -103,6 +103,8 @@ class StoryStore(Protocol):
     def put_clock(self, clock: StoryClock) -> None: ...
     def queued(self, sequence: int) -> str | None: ...
     def put_queued(self, sequence: int, story_id: str | None) -> None: ...
+    def place(self, story_id: str) -> int | None: ...
+    def put_place(self, story_id: str, sequence: int | None) -> None: ...
     def frequency(self, key: str) -> int: ...
     def put_frequency(self, key: str, count: int) -> None: ...
 
@@ -115,6 +117,7 @@ class MemoryStore:
         self.posting_lists: dict[str, StoryPostings] = {}
         self.assignments: dict[str, StoryAssignment] = {}
         self.queue: dict[int, str] = {}
+        self.places: dict[str, int] = {}
         self.frequencies: dict[str, int] = {}
         self._clock = StoryClock()
 
@@ -156,6 +159,15 @@ class MemoryStore:
             self.queue.pop(sequence, None)
         else:
             self.queue[sequence] = story_id
+
+    def place(self, story_id: str) -> int | None:
+        return self.places.get(story_id)
+
+    def put_place(self, story_id: str, sequence: int | None) -> None:
+        if sequence is None:
+            self.places.pop(story_id, None)
+        else:
+            self.places[story_id] = sequence
 
     def frequency(self, key: str) -> int:
         return self.frequencies.get(key, 0)
@@ -431,6 +443,7 @@ def _apply(
     else:
         state = _open(features, sequence=tail)
         store.put_queued(tail, state.story_id)
+        store.put_place(state.story_id, tail)
         tail += 1
     state = _post(state, features.probe_keys(params), store, features.at)
     store.put_story(state)
@@ -553,12 +566,13 @@ def _sweep(store: StoryStore, clock: StoryClock, params: StoryParameters) -> Sto
             break
         story_id = store.queued(head)
         state = store.story(story_id) if story_id else None
-        if state is not None and state.sequence == head:
+        if state is not None and _place(store, state) == head:
             if state.last_seen >= oldest:
                 if requeued:
                     break
                 store.put_queued(tail, state.story_id)
-                store.put_story(state.model_copy(update={"sequence": tail}))
+                # Only its place moves (a small value), not the whole record (about 6 kB, a changelog message).
+                store.put_place(state.story_id, tail)
                 tail += 1
                 requeued = True
             else:
@@ -568,6 +582,12 @@ def _sweep(store: StoryStore, clock: StoryClock, params: StoryParameters) -> Sto
     return clock.model_copy(update={"head": head, "tail": tail})
 
 
+def _place(store: StoryStore, state: StoryState) -> int:
+    """The story's place in the eviction queue: its own entry, or (stories of earlier versions) its record's."""
+    place = store.place(state.story_id)
+    return state.sequence if place is None else place
+
+
 def _evict(state: StoryState, store: StoryStore) -> None:
     for key in state.posted_keys:
         current = store.postings(key)
@@ -575,6 +595,8 @@ def _evict(state: StoryState, store: StoryStore) -> None:
             continue
         kept = [p for p in current.stories if p.story_id != state.story_id]
         store.put_postings(key, StoryPostings(stories=kept) if kept else None)
+    if store.place(state.story_id) is not None:
+        store.put_place(state.story_id, None)
     store.delete_story(state.story_id)
 
 

@@ -3,18 +3,22 @@
 It reads ``articles.resolved``, which has one partition, for the reason the
 registry does: every article meets every active story in one order, whichever
 worker recognised it, so the same input order gives the same stories. Its
-work is about 85 table writes per article, its reads mostly served by the
-records it keeps decoded (:class:`TableStore`); NER stays spread over all
-partitions (docs/pipeline.md, "Stories").
+work is about 6 table writes per article (its postings, queue and frequency
+changes one record per table, :class:`_LoggedTable`), its reads mostly served
+by the records it keeps decoded (:class:`TableStore`); NER stays spread over
+all partitions (docs/pipeline.md, "Stories").
 
 Five tables, changelogged like the others: the active stories, the postings
 (term or entity key -> stories), each article's assignment (so a redelivery or
-a replay gets the same story), the eviction queue with the stage's clock, and
-the document frequencies of terms and entities in the stream.
+a replay gets the same story), the eviction queue with the stage's clock and
+each story's place in it, and the story frequencies of terms and entities in
+the stream.
 """
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -42,6 +46,7 @@ from newsflow.schemas.topics import (
 
 STAGE = STORIES_STAGE
 _CLOCK_KEY = "clock"
+_PLACE = "at|"  # queue table: story id -> its place in the eviction queue
 
 Table = TableT[str, dict[str, object] | str | int | None]
 
@@ -82,6 +87,147 @@ class _Recent:
 
 
 @dataclass(frozen=True)
+class LogLayout:
+    """How a logged table (:class:`_LoggedTable`) lays out its changes and values.
+
+    Fixed for the life of the tables: a different number of shards or slots
+    would look values up under other keys.
+    """
+
+    shards: int
+    slots: int = 256
+
+
+FREQUENCIES_LAYOUT = LogLayout(shards=64)
+POSTINGS_LAYOUT = LogLayout(shards=64)
+QUEUE_LAYOUT = LogLayout(shards=8)
+
+_FOLDED_KEY = "~folded"  # the number of change records whose changes are in the shards
+_SLOT = "~log|"
+_SHARD = "~shard|"
+
+
+class _LoggedTable:
+    """A table whose values are written as one record of changes per article, folded into shards now and then.
+
+    Why: every value written to a Faust table is a RocksDB put and a changelog
+    message, and the Faust machinery around each costs more than the value's
+    bytes; an article used to change about 80 small values (frequencies,
+    postings lists, queue places). Here an article's changes to the table are
+    one record, ``~log|<seq % slots>`` = ``{"seq": seq, "changes": {key: value or None}}``,
+    values absolute (never increments). Every ``slots`` records, before the
+    oldest slot is written again, the changes not folded yet are folded into
+    ``shards`` records (``~shard|<n>``: every key whose CRC-32 falls in shard n,
+    with its value), then ``~folded`` says how many records that covered.
+
+    A reader (this worker after a rebalance or a failure, or the one that takes
+    the partition over) takes the shards, then the records from ``~folded`` on,
+    in order. The values are absolute, so a fold cut off half-way (some shards
+    written, not ``~folded``) reads the same; a slot is written again only after
+    ``~folded`` covers it, and the changelog keeps one table's writes in order.
+    Values written one per key by earlier versions of the stage (keys without
+    the ``~``) are read when a key is in no shard and no record, and removed
+    when the key is deleted; a table without any (a key scan at load: the
+    layout's own keys are at most ``slots + shards + 1``) skips those reads.
+
+    Values are what JSON can hold (ints, texts, dicts); None means no value.
+    """
+
+    def __init__(self, table: Table, layout: LogLayout) -> None:
+        self._table = table
+        self.layout = layout
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop what is known of the table (the next read loads it again) and the changes not committed."""
+        self._loaded = False
+        self._shards: dict[int, dict[str, object]] = {}
+        self._pending: dict[str, object] = {}  # committed, not folded yet
+        self._changes: dict[str, object] = {}  # this article's, not committed yet
+        self._folded = 0
+        self._next = 0
+        self._legacy = True
+
+    def _load(self) -> None:
+        self._legacy = any(not key.startswith("~") for key in self._table)
+        folded = self._table.get(_FOLDED_KEY)
+        self._folded = folded if isinstance(folded, int) else 0
+        records = []
+        for slot in range(self.layout.slots):
+            text = self._table.get(f"{_SLOT}{slot}")
+            if isinstance(text, str):
+                records.append(json.loads(text))
+        self._next = self._folded
+        for record in sorted(records, key=lambda r: int(r["seq"])):
+            self._next = max(self._next, int(record["seq"]) + 1)
+            if record["seq"] >= self._folded:
+                self._pending.update(record["changes"])
+        self._loaded = True
+
+    def _shard_of(self, key: str) -> int:
+        return zlib.crc32(key.encode()) % self.layout.shards
+
+    def _shard(self, shard: int) -> dict[str, object]:
+        values = self._shards.get(shard)
+        if values is None:
+            text = self._table.get(f"{_SHARD}{shard}")
+            values = json.loads(text) if isinstance(text, str) else {}
+            self._shards[shard] = values
+        return values
+
+    def get(self, key: str) -> object | None:
+        """The key's value (None when it has none)."""
+        if not self._loaded:
+            self._load()
+        for layer in (self._changes, self._pending):
+            if key in layer:
+                return layer[key]
+        shard = self._shard(self._shard_of(key))
+        if key in shard:
+            return shard[key]
+        return self._table.get(key) if self._legacy else None  # written by an earlier version
+
+    def put(self, key: str, value: object | None) -> None:
+        """Set (or with None remove) the key's value; written with the article's other changes by :meth:`commit`."""
+        if not self._loaded:
+            self._load()
+        self._changes[key] = value
+
+    def commit(self) -> None:
+        """Write the changes made since the last commit as one record (folding first when its slot is taken)."""
+        if not self._changes:
+            return
+        seq = self._next
+        if seq - self.layout.slots >= self._folded:
+            self._fold()  # the slot still holds a record whose changes are in no shard
+        record = {"seq": seq, "changes": self._changes}
+        self._table[f"{_SLOT}{seq % self.layout.slots}"] = json.dumps(record, separators=(",", ":"))
+        self._pending.update(self._changes)
+        self._changes = {}
+        self._next = seq + 1
+
+    def _fold(self) -> None:
+        touched: dict[int, dict[str, object]] = {}
+        for key, value in self._pending.items():
+            number = self._shard_of(key)
+            values = touched.get(number)
+            if values is None:
+                values = touched[number] = dict(self._shard(number))
+            if value is None:
+                values.pop(key, None)
+                if self._legacy:
+                    self._table.pop(key, None)  # a value an earlier version wrote for the key alone
+            else:
+                values[key] = value
+        for number, values in sorted(touched.items()):
+            self._table[f"{_SHARD}{number}"] = json.dumps(values, separators=(",", ":"))
+            self._shards[number] = values
+        self._table[_FOLDED_KEY] = self._next
+        self._folded = self._next
+        self._pending = {}
+
+
+@dataclass(frozen=True)
 class CacheLimits:
     """How many decoded records :class:`TableStore` keeps per table (about 20 kB a story; 26 MB after the corpus)."""
 
@@ -104,7 +250,14 @@ class TableStore:
     drops them all: the stage calls it when the worker's partitions are revoked
     or assigned (another worker may have written the tables meanwhile; Faust
     restores them from their changelogs) and when handling an article failed
-    half-way.
+    half-way (its postings, queue and frequency changes, not written yet, are
+    dropped with them).
+
+    Stories and assignments are one value per key; postings, queue places and
+    frequencies change by dozens an article, so they go through
+    :class:`_LoggedTable`: one record of changes per table and article, written
+    by :meth:`flush` (the stage flushes after each article, and before each
+    story or assignment write, to keep the order of the changes).
     """
 
     def __init__(
@@ -116,12 +269,14 @@ class TableStore:
         frequencies: Table,
         *,
         limits: CacheLimits | None = None,
+        layouts: tuple[LogLayout, LogLayout, LogLayout] = (POSTINGS_LAYOUT, QUEUE_LAYOUT, FREQUENCIES_LAYOUT),
     ) -> None:
         self._states = states
-        self._postings = postings
         self._assignments = assignments
-        self._queue = queue
-        self._frequencies = frequencies
+        # Many small values an article: one record of changes per article each (_LoggedTable).
+        self._postings = _LoggedTable(postings, layouts[0])
+        self._queue = _LoggedTable(queue, layouts[1])
+        self._frequencies = _LoggedTable(frequencies, layouts[2])
         self.limits = limits or CacheLimits()
         self.generation = 0
         self.forget()
@@ -135,6 +290,8 @@ class TableStore:
         self._recent_queue = _Recent(limits.queue)
         self._recent_frequencies = _Recent(limits.frequencies)
         self._clock: StoryClock | None = None
+        for logged in (self._postings, self._queue, self._frequencies):
+            logged.forget()  # with the changes of an article that failed half-way: never written
         if generation is not None:
             self.generation = generation
 
@@ -153,6 +310,16 @@ class TableStore:
             "frequencies": len(self._recent_frequencies.items),
         }
 
+    def flush(self) -> None:
+        """Write the postings, queue and frequency changes made so far, one record per table.
+
+        The stage calls it at the end of each article; the story and assignment
+        writes call it first, so the tables are written in the order the
+        clustering made its changes (the postings of an article before its story).
+        """
+        for logged in (self._frequencies, self._postings, self._queue):
+            logged.commit()
+
     def story(self, story_id: str) -> StoryState | None:
         known = self._recent_states.get(story_id)
         if known is None:
@@ -162,10 +329,12 @@ class TableStore:
         return None if known is _ABSENT else cast(StoryState, known)
 
     def put_story(self, state: StoryState) -> None:
+        self.flush()
         self._states[state.story_id] = state.model_dump_json()
         self._recent_states.put(state.story_id, state)
 
     def delete_story(self, story_id: str) -> None:
+        self.flush()
         self._states.pop(story_id, None)
         self._recent_states.put(story_id, _ABSENT)
 
@@ -181,10 +350,7 @@ class TableStore:
         new: object = _ABSENT if postings is None else postings
         if self._recent_postings.get(key) == new:
             return  # unchanged: no write, no changelog message
-        if postings is None:
-            self._postings.pop(key, None)
-        else:
-            self._postings[key] = postings.model_dump_json()
+        self._postings.put(key, None if postings is None else postings.model_dump_json())
         self._recent_postings.put(key, new)
 
     def assignment(self, article_id: str) -> StoryAssignment | None:
@@ -196,6 +362,7 @@ class TableStore:
         return None if known is _ABSENT else cast(StoryAssignment, known)
 
     def put_assignment(self, article_id: str, assignment: StoryAssignment) -> None:
+        self.flush()
         self._assignments[article_id] = assignment.model_dump_json()
         self._recent_assignments.put(article_id, assignment)
 
@@ -208,7 +375,7 @@ class TableStore:
     def put_clock(self, clock: StoryClock) -> None:
         if clock == self._clock:
             return
-        self._queue[_CLOCK_KEY] = clock.model_dump(mode="json")
+        self._queue.put(_CLOCK_KEY, clock.model_dump(mode="json"))
         self._clock = clock
 
     def queued(self, sequence: int) -> str | None:
@@ -225,10 +392,24 @@ class TableStore:
         new: object = _ABSENT if story_id is None else story_id
         if self._recent_queue.get(key) == new:
             return
-        if story_id is None:
-            self._queue.pop(key, None)
-        else:
-            self._queue[key] = story_id
+        self._queue.put(key, story_id)
+        self._recent_queue.put(key, new)
+
+    def place(self, story_id: str) -> int | None:
+        key = f"{_PLACE}{story_id}"
+        known = self._recent_queue.get(key)
+        if known is None:
+            value = self._queue.get(key)
+            known = value if isinstance(value, int) else _ABSENT
+            self._recent_queue.put(key, known)
+        return None if known is _ABSENT else cast(int, known)
+
+    def put_place(self, story_id: str, sequence: int | None) -> None:
+        key = f"{_PLACE}{story_id}"
+        new: object = _ABSENT if sequence is None else sequence
+        if self._recent_queue.get(key) == new:
+            return
+        self._queue.put(key, sequence)
         self._recent_queue.put(key, new)
 
     def frequency(self, key: str) -> int:
@@ -242,7 +423,7 @@ class TableStore:
     def put_frequency(self, key: str, count: int) -> None:
         if self._recent_frequencies.get(key) == count:
             return
-        self._frequencies[key] = count
+        self._frequencies.put(key, count)
         self._recent_frequencies.put(key, count)
 
 
@@ -258,7 +439,9 @@ def decide(
     """
     store.follow(generation)
     try:
-        return assign(document, store, params, datetime.now(UTC))
+        decision = assign(document, store, params, datetime.now(UTC))
+        store.flush()
+        return decision
     except BaseException:
         store.forget()
         raise

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, cast
 
@@ -18,7 +19,7 @@ from newsflow.infra.settings import Settings
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.stages import stories as stage
-from newsflow.processors.stages.stories import CacheLimits, Table, TableStore, decide
+from newsflow.processors.stages.stories import CacheLimits, LogLayout, Table, TableStore, decide
 from newsflow.processors.stories import (
     MemoryStore,
     StoryParameters,
@@ -40,6 +41,7 @@ class JsonTable:
         self.reads = 0
         self.writes = 0
         self.failing_writes = 0
+        self.ops: list[tuple[str, str | None]] = []  # every write in order: (key, JSON text or None when removed)
 
     def get(self, key: str, default: Any = None) -> Any:
         self.reads += 1
@@ -52,19 +54,45 @@ class JsonTable:
             raise RuntimeError("changelog topic unknown")
         self.writes += 1
         self.data[key] = json.dumps(value)
+        self.ops.append((key, self.data[key]))
 
     def pop(self, key: str, default: Any = None) -> Any:
-        self.writes += 1
         raw = self.data.pop(key, None)
+        if raw is not None:  # as Faust's table: removing a key it does not have writes nothing
+            self.writes += 1
+            self.ops.append((key, None))
         return default if raw is None else json.loads(raw)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data)
+
+    def replayed(self, writes: int) -> JsonTable:
+        """The table as restored from a changelog that kept only its first ``writes`` writes."""
+        table = JsonTable()
+        for key, raw in self.ops[:writes]:
+            if raw is None:
+                table.data.pop(key, None)
+            else:
+                table.data[key] = raw
+        return table
 
 
 def tables() -> dict[str, JsonTable]:
     return {name: JsonTable() for name in ("states", "postings", "assignments", "queue", "frequencies")}
 
 
-def table_store(t: dict[str, JsonTable], limits: CacheLimits | None = None) -> TableStore:
-    return TableStore(*(cast(Table, table) for table in t.values()), limits=limits)
+# Few slots and shards, so that a short stream folds its changes into the shards many times.
+TINY = (LogLayout(shards=3, slots=2), LogLayout(shards=2, slots=3), LogLayout(shards=4, slots=2))
+
+
+def table_store(
+    t: dict[str, JsonTable], limits: CacheLimits | None = None, layouts: tuple[LogLayout, ...] | None = None
+) -> TableStore:
+    tables = (cast(Table, table) for table in t.values())
+    if layouts is None:
+        return TableStore(*tables, limits=limits)
+    postings, queue, frequencies = layouts
+    return TableStore(*tables, limits=limits, layouts=(postings, queue, frequencies))
 
 
 def stream(n: int) -> list[Any]:
@@ -94,14 +122,87 @@ def decisions(docs: list[Any], store: Any) -> list[tuple[str, float, int]]:
     return out
 
 
+def staged_decisions(docs: list[Any], store: TableStore) -> list[tuple[str, float, int]]:
+    """:func:`decisions` as the stage makes them (through :func:`decide`, which writes each article's changes)."""
+    out = []
+    for doc in docs:
+        decision = decide(doc, store, PARAMS, generation=0)
+        assert decision is not None
+        out.append((decision.assignment.story_id, decision.assignment.similarity, decision.story.revision))
+    return out
+
+
+def assert_reads_as(store: TableStore, memory: MemoryStore, removed: set[str]) -> None:
+    """``store`` holds what ``memory`` holds (and nothing under the ``removed`` postings keys)."""
+    assert all(store.story(k) == v for k, v in memory.stories.items())
+    assert all(store.frequency(k) == v for k, v in memory.frequencies.items())
+    assert all(store.postings(k) == v for k, v in memory.posting_lists.items())
+    assert all(store.postings(k) is None for k in removed - set(memory.posting_lists))
+    assert all(store.queued(k) == v for k, v in memory.queue.items())
+    assert all(store.place(k) == v for k, v in memory.places.items())
+    assert store.clock() == memory.clock()
+
+
+@pytest.mark.parametrize("layouts", [None, TINY])
 @pytest.mark.parametrize("limits", [CacheLimits(), CacheLimits(states=2, postings=3, frequencies=5, queue=1)])
-def test_the_tables_give_the_same_stories_as_memory_with_large_or_tiny_caches(limits: CacheLimits) -> None:
+def test_the_tables_give_the_same_stories_as_memory_with_large_or_tiny_caches(
+    limits: CacheLimits, layouts: tuple[LogLayout, ...] | None
+) -> None:
     docs = stream(40)
     memory = MemoryStore()
     t = tables()
-    assert decisions(docs, table_store(t, limits)) == decisions(docs, memory)
+    posted: set[str] = set()
+    memory_decisions = []
+    for doc in docs:
+        memory_decisions += decisions([doc], memory)
+        posted |= set(memory.posting_lists)
+    assert staged_decisions(docs, table_store(t, limits, layouts)) == memory_decisions
     assert {k: StoryState.model_validate_json(json.loads(v)) for k, v in t["states"].data.items()} == memory.stories
-    assert {k: json.loads(v) for k, v in t["frequencies"].data.items()} == memory.frequencies
+    # What a worker taking the partition over reads from the tables alone:
+    assert_reads_as(table_store(t, layouts=layouts), memory, removed=posted)
+
+
+def test_an_article_writes_one_record_of_changes_to_each_logged_table() -> None:
+    t = tables()
+    store = table_store(t)
+    decide(document("a1", AUCTION), store, PARAMS, generation=0)
+    writes = {name: table.writes for name, table in t.items()}
+    decide(document("a2", AUCTION_FOLLOW_UP), store, PARAMS, generation=0)  # joins a1's story: ~60 keys change
+    assert {name: table.writes - writes[name] for name, table in t.items()} == {
+        "states": 1, "postings": 1, "assignments": 1, "queue": 1, "frequencies": 1,
+    }  # fmt: skip
+    assert len(json.loads(json.loads(t["frequencies"].data["~log|1"]))["changes"]) > 10
+
+
+@pytest.mark.parametrize("table", ["frequencies", "postings", "queue"])
+def test_a_changelog_cut_after_any_write_reads_as_the_articles_whose_records_it_kept(table: str) -> None:
+    """A worker killed after any write (a fold cut half-way included): the next one reads whole articles' changes."""
+    t = tables()
+    staged_decisions(stream(30), table_store(t, layouts=TINY))
+    logged = t[table]
+    expected: dict[str, Any] = {}  # the values after the records seen so far, one article's changes each
+    assert any(key.startswith("~shard|") for key, _ in logged.ops)  # the changes were folded, many times
+    for cut in range(len(logged.ops) + 1):
+        if cut and logged.ops[cut - 1][0].startswith("~log|"):
+            raw = logged.ops[cut - 1][1]
+            assert raw is not None
+            expected.update(json.loads(json.loads(raw))["changes"])
+        restored = {**t, table: logged.replayed(cut)}
+        store = table_store(restored, layouts=TINY)
+        for key, value in expected.items():
+            got: Any
+            if table == "frequencies":
+                got = store.frequency(key)
+            elif table == "postings":
+                postings = store.postings(key)
+                got = postings.model_dump_json() if postings else None
+            elif key == "clock":
+                got = store.clock().model_dump(mode="json")
+            elif key.startswith("at|"):
+                got = store.place(key.removeprefix("at|"))
+            else:
+                got = store.queued(int(key))
+            assert got == value, (cut, key)
 
 
 def test_records_read_again_come_from_memory_and_the_limits_bound_them() -> None:
@@ -128,26 +229,32 @@ def test_an_unchanged_record_is_not_written_again() -> None:
     store.put_clock(store.clock())
     assert store.queued(3) is None
     store.put_queued(3, None)  # known to be empty already
+    store.flush()
     assert t["postings"].writes == 1 and t["queue"].writes == 0
 
 
 def test_forget_drops_the_records_so_a_change_made_elsewhere_is_read() -> None:
     t = tables()
-    store = table_store(t)
-    decisions(stream(6), store)
-    story_id = next(iter(t["states"].data))
+    store = table_store(t, layouts=TINY)
+    docs = stream(12)
+    staged_decisions(docs[:6], store)
+    assignment = store.assignment(docs[0].article_id)
+    assert assignment is not None
+    story_id = assignment.story_id
     before = store.story(story_id)
-    assert before is not None
-    # Another worker had the partition meanwhile; Faust restored its writes from the changelog.
-    changed = before.model_copy(update={"article_count": before.article_count + 5})
-    t["states"].data[story_id] = json.dumps(changed.model_dump(mode="json"))
-    t["frequencies"].data["en|t|auction"] = "99"
-    t["queue"].data["clock"] = json.dumps({"schema_version": 1, "head": 0, "tail": 50, "stories": 50})
-    assert store.story(story_id) == before  # still the record it kept
+    frequencies = {key: store.frequency(key) for key in ("en|t|auction", "en|t|aviator", "en|e|person:person-lqvaxxa")}
+    clock = store.clock()
+    # Another worker had the partition meanwhile (its writes are in the tables, as Faust restores them).
+    other = table_store(t, layouts=TINY)
+    staged_decisions(docs[6:], other)
+    assert other.story(story_id) != before and other.clock() != clock
+    assert store.story(story_id) == before and store.clock() == clock  # still the records it kept
+    assert {key: store.frequency(key) for key in frequencies} == frequencies
     store.forget()
-    assert store.story(story_id) == changed
-    assert store.frequency("en|t|auction") == 99
-    assert store.clock().stories == 50
+    assert store.story(story_id) == other.story(story_id)
+    assert {key: store.frequency(key) for key in frequencies} == {key: other.frequency(key) for key in frequencies}
+    assert {key: store.frequency(key) for key in frequencies} != frequencies
+    assert store.clock() == other.clock()
     assert store.cached()["states"] == 1
 
 
