@@ -82,7 +82,11 @@ class StoryState(_Record):
     story_id: str
     revision: int = Field(ge=1)
     language: str
-    sequence: int = Field(ge=0, description="Its place in the eviction queue (re-queued while still active).")
+    sequence: int = Field(
+        ge=0,
+        description="Its place in the eviction queue when opened. Re-queued while still active, its place is "
+        "kept in the queue table (``at|<story_id>``), not here: moving it does not rewrite this record.",
+    )
     first_seen: datetime
     last_seen: datetime
     article_count: int = Field(ge=1)
