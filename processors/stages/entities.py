@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import cast
 
 import faust
-from faust.types import EventT
 
 from newsflow.processors.dating import filed_date
 from newsflow.processors.entities import EntityExtractor
 from newsflow.processors.metrics import WorkerMetrics
+from newsflow.processors.patches.lingering_take import lingering_take
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.similarity import band_keys
 from newsflow.schemas.articles import ArticleDocument, BandEntry, Entity, NormalizedArticle
@@ -85,11 +85,11 @@ def register(pipeline: Pipeline) -> None:
 
     @pipeline.app.agent(pipeline.topic(*ENTITIES_STAGE.reads), name="enrich")
     async def enrich(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
-        # noack_take: a batch is acknowledged only once its documents are sent, so a worker stopped
-        # in the middle of NER (SIGTERM) reads the batch again (take() would acknowledge it on the way out).
+        # lingering_take acknowledges nothing: a batch is acknowledged only once its documents are sent, so a
+        # worker stopped in the middle of NER (SIGTERM) reads it again; and a lone article is not held for the
+        # window (patches/lingering_take.py).
         manual = cast(faust.Stream[bytes], stream)
-        async for batch in manual.noack_take(pipeline.settings.batch_size, within=1.0):
-            events = cast(list[EventT[bytes]], batch)  # noack_take yields events, whatever its annotation says
+        async for events in lingering_take(manual, pipeline.settings.batch_size, within=1.0):
             pipeline.took(STAGE, events)
             values = [cast(bytes, event.value) for event in events]
             try:

@@ -17,6 +17,7 @@ from typing import cast
 import faust
 from faust.types import EventT
 
+from newsflow.processors.patches.lingering_take import lingering_take
 from newsflow.processors.percolation import Percolator
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.sink import ElasticsearchSink, SinkIndices, SinkMessage
@@ -81,11 +82,11 @@ def register(pipeline: Pipeline) -> Callable[[], bool]:
 
     @pipeline.app.agent(pipeline.topic(*INDEX_STAGE.reads), name="index_documents")
     async def index_documents(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
-        # noack_take yields events (the sink needs each one's topic to know its model) and leaves the
-        # acknowledgement to us: after the bulk write, never on the way out of a stopping worker.
+        # lingering_take yields events (the sink needs each one's topic to know its model), leaves the
+        # acknowledgement to us (after the bulk write, never on the way out of a stopping worker) and hands a
+        # batch on once no more records come, not at the window's tick (patches/lingering_take.py).
         manual = cast(faust.Stream[bytes], stream)
-        async for batch in manual.noack_take(settings.batch_size * 4, within=1.0):
-            events = cast(list[EventT[bytes]], batch)  # noack_take yields events, whatever its annotation says
+        async for events in lingering_take(manual, settings.batch_size * 4, within=1.0):
             pipeline.took(STAGE, events)
             await index_batch(events)
             for event in events:
