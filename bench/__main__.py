@@ -41,7 +41,6 @@ from elasticsearch import Elasticsearch
 
 from bench import alerts, entities, scaleout, stories, story_cost
 from bench.end_to_end import BBC_DIR, corpus_files, end_to_end, expected_id, warm_up
-from bench.polling import wait_until
 from bench.registry_footprint import registry_footprint
 from bench.registry_footprint import summary_line as registry_summary
 from bench.search_latency import search_latency
@@ -49,10 +48,15 @@ from bench.sustained import run_alone, run_sustained, summary_lines
 from newsflow.infra.settings import Settings
 from newsflow.processors.entities import MAX_NER_CHARS, SPACY_MODEL, EntityExtractor
 from newsflow.processors.normalize import clean_text
-from newsflow.producers.files import FileIngestor
 from newsflow.producers.formats import ParsedArticle, parse_file
-from newsflow.producers.publisher import Publisher
-from newsflow.stack.sandbox import drop_sandbox, running_infrastructure, sandbox_settings, start_worker, stop_process
+from newsflow.stack.sandbox import (
+    drop_sandbox,
+    running_infrastructure,
+    sandbox_settings,
+    start_producer,
+    start_worker,
+    stop_process,
+)
 
 RESULTS = Path(__file__).parent / "results"
 NER_ROUNDS = 2
@@ -111,22 +115,35 @@ def ner_lines(ceiling: dict[str, Any]) -> str:
 
 
 def freshness(settings: Settings, files: list[Path], es: Elasticsearch, count: int, rate: float) -> dict[str, float]:
-    """Send ``count`` new single-article files at ``rate``/s; time each until it is searchable."""
-    folder = Path(tempfile.mkdtemp(prefix="newsflow-bench-"))
+    """Drop ``count`` new single-article files at ``rate``/s into the producer daemon's folder; time each from
+    its rename into the folder to the first search that finds it (no forced refresh: what a reader sees)."""
+    settings.ingest_dir.mkdir(parents=True, exist_ok=True)
+    producer = start_producer(settings)
     sent: dict[str, float] = {}
     seen: dict[str, float] = {}
-    with Publisher(settings) as publisher:
-        ingestor = FileIngestor(settings, publisher, move_files=False)
+    try:
+        time.sleep(2.0)  # the daemon's start (imports, Kafka connection); files dropped earlier would wait for it
+        next_at = time.perf_counter()
         for n, source in enumerate(files[:count]):
             lines = source.read_text().splitlines()
             # A new headline makes a new text (it is then a near-duplicate of the corpus article, as in real feeds).
-            path = folder / f"fresh-{n}.txt"
-            path.write_text("\n".join([f"Freshness probe {n}: {lines[0]}", *lines[1:]]))
-            sent[expected_id(path.read_bytes(), path.name)] = time.perf_counter()
-            ingestor.ingest(path)
-            _collect_seen(es, settings.index_alias, sent, seen)
-            time.sleep(max(0.0, 1.0 / rate))
-    wait_until(lambda: _collect_seen(es, settings.index_alias, sent, seen) >= len(sent), 600, "fresh documents")
+            text = "\n".join([f"Freshness probe {n}: {lines[0]}", *lines[1:]])
+            staged = settings.ingest_dir / f".fresh-{n}.txt.part"
+            staged.write_text(text)
+            article_id = expected_id(staged.read_bytes(), f"fresh-{n}.txt")
+            while time.perf_counter() < next_at:
+                _collect_seen(es, settings.index_alias, sent, seen)
+                time.sleep(0.02)
+            staged.rename(settings.ingest_dir / f"fresh-{n}.txt")
+            sent[article_id] = time.perf_counter()
+            next_at += 1.0 / rate
+        deadline = time.perf_counter() + 600
+        while _collect_seen(es, settings.index_alias, sent, seen) < len(sent):  # every 20 ms: the resolution
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"{len(sent) - len(seen)} fresh documents not searchable after 600 s")
+            time.sleep(0.02)
+    finally:
+        stop_process(producer)
     latencies = sorted(seen[i] - sent[i] for i in sent)
     return {
         "files": len(latencies),
@@ -138,15 +155,40 @@ def freshness(settings: Settings, files: list[Path], es: Elasticsearch, count: i
 
 
 def _collect_seen(es: Elasticsearch, alias: str, sent: dict[str, float], seen: dict[str, float]) -> int:
+    """Mark the sent articles a search finds now (no refresh forced); return how many were found so far."""
     pending = [i for i in sent if i not in seen]
     if pending:
-        es.indices.refresh(index=alias)
-        hits = es.search(index=alias, query={"ids": {"values": pending}}, size=len(pending))
+        hits = es.search(index=alias, query={"ids": {"values": pending}}, size=len(pending), _source=["title"])
         now = time.perf_counter()
         for hit in hits["hits"]["hits"]:
             if "title" in hit["_source"]:
                 seen.setdefault(hit["_id"], now)
     return len(seen)
+
+
+def freshness_alone(count: int, rate: float) -> None:
+    """Single files into an idle sandboxed pipeline (producer daemon, one worker) alone (``--only freshness``)."""
+    base = Settings()
+    files = corpus_files()
+    with running_infrastructure(base):
+        settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
+        es = Elasticsearch(settings.elasticsearch_url)
+        worker = start_worker(settings)
+        try:
+            warm_up(settings, es)
+            fresh = freshness(settings, files[-count:], es, count, rate)
+        finally:
+            stop_process(worker)
+            drop_sandbox(settings)
+    print(freshness_line(fresh))
+
+
+def freshness_line(fresh: dict[str, float]) -> str:
+    """The freshness line of the bench's table."""
+    return (
+        f"{'freshness p50 / p99 / max, s':42} {fresh['p50_s']} / {fresh['p99_s']} / {fresh['max_s']}"
+        f"  ({fresh['files']} files at {fresh['rate_per_s']}/s)"
+    )
 
 
 def corpus_alone() -> None:
@@ -202,7 +244,7 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
     parser.add_argument("--fresh-rate", type=float, default=2.0, help="files per second in the freshness run")
     parser.add_argument(
         "--only",
-        choices=["sustained", "scaleout", "search", "entities", "ner", "corpus", "stories", "alerts"],
+        choices=["sustained", "scaleout", "search", "entities", "ner", "corpus", "stories", "alerts", "freshness"],
         help="run one measure alone (latest.json is left as is)",
     )
     parser.add_argument("--alert-files", type=int, default=60, help="files in the alert latency run")
@@ -233,6 +275,9 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         return
     if args.only == "alerts":
         alerts.run_alone(args.alert_files, args.alert_rate)
+        return
+    if args.only == "freshness":
+        freshness_alone(args.fresh_files, args.fresh_rate)
         return
 
     base = Settings()
@@ -282,11 +327,7 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         f"{results['end_to_end']['seconds']}"
     )
     print(registry_summary(results["registry"]))
-    fresh = results["freshness"]
-    print(
-        f"{'freshness p50 / p99 / max, s':42} {fresh['p50_s']} / {fresh['p99_s']} / {fresh['max_s']}"
-        f"  ({fresh['files']} files at {fresh['rate_per_s']}/s)"
-    )
+    print(freshness_line(results["freshness"]))
     search = results["search"]
     print(
         f"{'search p50 / p99 / max, ms':42} {search['p50_ms']} / {search['p99_ms']} / {search['max_ms']}"
