@@ -366,3 +366,48 @@ def test_records_written_as_json_objects_by_earlier_versions_are_read() -> None:
     assert isinstance(json.loads(t["states"].data[first]), str)
     store.forget()
     assert all(store.story(k) == v for k, v in memory.stories.items())
+
+
+def test_tables_an_earlier_version_wrote_one_value_per_key_are_read_and_carried_on() -> None:
+    """Frequencies, postings, queue entries and the clock one per key, as before change records: read, then replaced."""
+    docs = stream(30)
+    memory = MemoryStore()
+    decisions(docs[:10], memory)
+    t = tables()
+    for story_id, state in memory.stories.items():  # the place was kept in the record
+        record = state.model_copy(update={"sequence": memory.places.get(story_id, state.sequence)})
+        t["states"].data[story_id] = json.dumps(record.model_dump_json())
+        memory.stories[story_id] = record  # the same record on both sides (the place is read from either)
+    for key, postings in memory.posting_lists.items():
+        t["postings"].data[key] = json.dumps(postings.model_dump_json())
+    for article_id, assignment in memory.assignments.items():
+        t["assignments"].data[article_id] = json.dumps(assignment.model_dump_json())
+    for sequence, story_id in memory.queue.items():
+        t["queue"].data[str(sequence)] = json.dumps(story_id)
+    t["queue"].data["clock"] = json.dumps(memory.clock().model_dump(mode="json"))
+    for key, count in memory.frequencies.items():
+        t["frequencies"].data[key] = json.dumps(count)
+    old_postings = set(memory.posting_lists)
+    store = table_store(t, layouts=TINY)
+    assert all(store.frequency(k) == v for k, v in memory.frequencies.items())
+    assert all(store.postings(k) == v for k, v in memory.posting_lists.items())
+    # Then articles a window later, so that the stories of the earlier version leave, with their postings.
+    late = [
+        document(
+            f"late{i:03d}",
+            ("Volcano erupts again", f"Lava from the volcano {made_up_word(i + 20, 3)} reached the coast road."),
+            at=T0 + 2 * PARAMS.window + timedelta(hours=i),
+        )
+        for i in range(12)
+    ]
+    later = docs[10:] + late
+    posted = set(old_postings)
+    expected = []
+    for doc in later:
+        expected += decisions([doc], memory)
+        posted |= set(memory.posting_lists)
+    assert staged_decisions(later, store) == expected
+    assert_reads_as(table_store(t, layouts=TINY), memory, removed=posted)
+    # A postings list an earlier version wrote and the stream has since removed is gone from the table too.
+    assert old_postings - set(memory.posting_lists)
+    assert all(key in memory.posting_lists for key in old_postings & set(t["postings"].data))
