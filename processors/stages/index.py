@@ -10,6 +10,7 @@ idempotent, and the alert stage makes no second alert).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -25,6 +26,11 @@ from newsflow.schemas.articles import ArticleDocument, CopySeen
 from newsflow.schemas.topics import ALERT_MATCHES, INDEX_STAGE
 
 STAGE = INDEX_STAGE
+# A batch this small means the pipeline is idle or lightly loaded: its bulk request also refreshes, so the
+# articles are searchable at once, not at the index's next 1 s refresh. Larger batches (load) leave it to the
+# scheduled refresh, and forced refreshes are at least this far apart, so their cost stays bounded.
+REFRESH_BELOW_RECORDS = 16
+MIN_REFRESH_INTERVAL_S = 0.25
 
 
 def register(pipeline: Pipeline) -> Callable[[], bool]:
@@ -41,6 +47,16 @@ def register(pipeline: Pipeline) -> Callable[[], bool]:
         metrics=pipeline.metrics,
     )
 
+    last_refresh = 0.0
+
+    def refresh_now(records: int) -> bool:
+        nonlocal last_refresh
+        now = time.monotonic()
+        if records >= REFRESH_BELOW_RECORDS or now - last_refresh < MIN_REFRESH_INTERVAL_S:
+            return False
+        last_refresh = now
+        return True
+
     async def index_batch(events: list[EventT[bytes]]) -> None:
         messages: list[SinkMessage] = []
         for event in events:
@@ -49,7 +65,7 @@ def register(pipeline: Pipeline) -> Callable[[], bool]:
             if message is not None:
                 messages.append(message)
         try:
-            failures = await asyncio.to_thread(sink.write, messages)
+            failures = await asyncio.to_thread(sink.write, messages, refresh=refresh_now(len(messages)))
         except Exception as exc:
             # Elasticsearch refused the whole request (not a transient error): set the batch aside.
             for message in messages:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from elasticsearch import Elasticsearch
 
 from newsflow.infra.settings import Settings
+from newsflow.processors.sink import ElasticsearchSink, SinkIndices
 from newsflow.schemas.articles import ArticleDocument, Entity, EntityType, SourceFormat, SourceInfo
 from newsflow.schemas.index import INDEX_MAPPING, index_name
 
@@ -67,3 +68,19 @@ def test_indexed_articles_are_found_with_english_stemming(isolated_settings: Set
     # Same id again: replaced, not added (idempotent writes).
     es.index(index=alias, id="a1", document=docs[0].model_dump(mode="json"), refresh=True)
     assert es.count(index=alias)["count"] == 2
+
+
+def test_a_write_with_refresh_is_searchable_when_it_returns_and_one_without_waits(isolated_settings: Settings) -> None:
+    """The index stage's small batches refresh with their bulk request (freshness); large ones do not."""
+    es = Elasticsearch(isolated_settings.elasticsearch_url)
+    alias = isolated_settings.index_alias
+    es.indices.put_settings(index=alias, body={"index": {"refresh_interval": "-1"}})  # no scheduled refresh
+    indices = SinkIndices(alias, isolated_settings.stories_index_alias, isolated_settings.alerts_index_alias)
+    sink = ElasticsearchSink(isolated_settings.elasticsearch_url, indices)
+    try:
+        assert sink.write([_document("b1", "Budget vote", "Parliament voted on the budget.")]) == []
+        assert es.count(index=alias)["count"] == 0
+        assert sink.write([_document("b2", "Budget passed", "The budget passed.")], refresh=True) == []
+        assert es.count(index=alias)["count"] == 2
+    finally:
+        sink.close()

@@ -252,7 +252,7 @@ class _BusyElasticsearch:
     def __init__(self) -> None:
         self.requests = 0
 
-    def bulk(self, body: list[dict[str, Any]]) -> dict[str, Any]:
+    def bulk(self, body: list[dict[str, Any]], refresh: str | None = None) -> dict[str, Any]:
         self.requests += 1
         status = 429 if self.requests == 1 else 200
         return {"items": [{"update": {"status": status}} for _ in body[::2]]}
