@@ -41,6 +41,7 @@ from elasticsearch import Elasticsearch
 
 from bench import alerts, entities, scaleout, stories, story_cost
 from bench.end_to_end import BBC_DIR, corpus_files, end_to_end, expected_id, warm_up
+from bench.polling import wait_until
 from bench.registry_footprint import registry_footprint
 from bench.registry_footprint import summary_line as registry_summary
 from bench.search_latency import search_latency
@@ -122,7 +123,9 @@ def freshness(settings: Settings, files: list[Path], es: Elasticsearch, count: i
     sent: dict[str, float] = {}
     seen: dict[str, float] = {}
     try:
-        time.sleep(2.0)  # the daemon's start (imports, Kafka connection); files dropped earlier would wait for it
+        log = settings.home / "producer.log"
+        # Files dropped before the daemon watches would wait for its start (imports, Kafka connection).
+        wait_until(lambda: log.is_file() and "watching" in log.read_text(), 120, "the producer daemon to watch")
         next_at = time.perf_counter()
         for n, source in enumerate(files[:count]):
             lines = source.read_text().splitlines()
