@@ -135,10 +135,10 @@ def bulk_operation(message: SinkMessage, indices: SinkIndices) -> list[dict[str,
 def distinct(messages: Sequence[M]) -> list[M]:
     """``messages`` without exact repeats, and with only the latest revision of each story, in order.
 
-    A near-duplicate pair is found once per LSH band the two texts share (up to
-    one link per band), and those links tend to reach the sink together; a story
-    gets a revision for every article it takes, and the index keeps only the
-    highest. Every write is idempotent, so the others in one batch are only wasted work.
+    A near-duplicate pair is sent once per worker holding its bands (two workers
+    may both send it, a restarted one may send it again); a story gets a revision
+    for every article it takes, and the index keeps only the highest. Every write
+    is idempotent, so the others in one batch are only wasted work.
     """
     latest: dict[str, int] = {}
     for message in messages:
