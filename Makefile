@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NF     := $(BIN)/newsflow
 
-.PHONY: help install lock gazetteer browser up up-detached down status test test-faults lint unit bench bench-sustained bench-entities bench-stories bench-alerts clean-data model
+.PHONY: help install lock gazetteer browser up up-detached down status test test-faults lint unit bench bench-sustained bench-entities bench-stories bench-alerts bench-search-scale clean-data model
 
 help:
 	@echo "make up           run the whole system in the foreground (Ctrl-C stops it)"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-entities   only the entity quality on annotated news, beside the raw spaCy model"
 	@echo "make bench-stories    only the story quality on the labelled BBC set, beside no clustering"
 	@echo "make bench-alerts     only percolation with 10 / 1 000 / 10 000 saved searches and alert latency"
+	@echo "make bench-search-scale  search through the API on an index of 100 000 articles (ARGS=\"--articles 20000\")"
 	@echo "make clean-data   after 'make down': delete Kafka, Elasticsearch and state data"
 	@echo "make lock         after editing pyproject's dependencies: regenerate requirements/*.lock"
 	@echo "                  (ARGS=\"--upgrade-package spacy\" or ARGS=--upgrade to move pins)"
@@ -118,6 +119,9 @@ bench-stories: install
 
 bench-alerts: install
 	$(BIN)/python -m bench --only alerts
+
+bench-search-scale: install
+	$(BIN)/python -m bench.search_scale $(ARGS)
 
 bench-sustained: install
 	$(BIN)/python -m bench.sustained $(ARGS)

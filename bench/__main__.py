@@ -20,6 +20,8 @@ user's data. Prints a table and writes ``bench/results/latest.json``.
                  clustering (bench/stories.py); ``--only stories``
     alerts       percolation throughput with 10 / 1 000 / 10 000 saved searches beside the end-to-end rate,
                  and alert latency (file dropped -> alert on the SSE stream) (bench/alerts.py; ``--only alerts``)
+    search-scale the API's search on an index grown to 100 000 varied corpus articles, Elasticsearch's took
+                 and profile (bench/search_scale.py; ``--only search-scale``, alone only)
     entities     document-level P/R/F1 of people, organisations and places on annotated news, the
                  pipeline beside the raw spaCy model (bench/entities.py; ``--only entities``)
 """
@@ -39,7 +41,7 @@ from typing import Any
 import spacy
 from elasticsearch import Elasticsearch
 
-from bench import alerts, entities, scaleout, stories, story_cost
+from bench import alerts, entities, scaleout, search_scale, stories, story_cost
 from bench.end_to_end import BBC_DIR, corpus_files, end_to_end, expected_id, warm_up
 from bench.polling import wait_until
 from bench.registry_footprint import registry_footprint
@@ -247,7 +249,18 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
     parser.add_argument("--fresh-rate", type=float, default=2.0, help="files per second in the freshness run")
     parser.add_argument(
         "--only",
-        choices=["sustained", "scaleout", "search", "entities", "ner", "corpus", "stories", "alerts", "freshness"],
+        choices=[
+            "sustained",
+            "scaleout",
+            "search",
+            "search-scale",
+            "entities",
+            "ner",
+            "corpus",
+            "stories",
+            "alerts",
+            "freshness",
+        ],
         help="run one measure alone (latest.json is left as is)",
     )
     parser.add_argument("--alert-files", type=int, default=60, help="files in the alert latency run")
@@ -263,6 +276,9 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         return
     if args.only == "search":
         search_alone()
+        return
+    if args.only == "search-scale":
+        search_scale.run_alone()
         return
     if args.only == "entities":
         entities.run_alone()
