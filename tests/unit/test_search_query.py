@@ -95,7 +95,7 @@ def test_entity_facets_are_one_nested_aggregation_by_id_per_type() -> None:
         ids = typed["aggs"]["ids"]
         assert ids["terms"]["field"] == "entities.id"
         assert ids["terms"]["size"] == 7
-        assert ids["terms"]["order"] == [{"articles": "desc"}, {"_key": "asc"}]
+        assert ids["terms"]["order"] == [{"_count": "desc"}, {"_key": "asc"}]
         assert ids["aggs"]["articles"] == {"reverse_nested": {}}
         assert ids["aggs"]["names"]["terms"]["field"] == "entities.canonical"
 
