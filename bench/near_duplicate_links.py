@@ -84,6 +84,7 @@ def run(matcher: Matcher, dedupe: bool, rounds: int, workers: int) -> dict[str, 
             for link in links:
                 if dedupe and not sent[worker].first_time(link):
                     continue
+                sent[worker].remember(link)
                 messages += 1
                 kept = index.get(link.article_id)
                 if kept is None or (link.similarity, -_rank(link.near_duplicate_of)) > (kept[0], -_rank(kept[1])):

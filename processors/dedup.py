@@ -121,12 +121,16 @@ class SentLinks:
         self._sent: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     def first_time(self, link: NearDuplicateLink) -> bool:
-        """Whether ``link`` is to be sent: not sent lately (it is then remembered as sent)."""
+        """Whether ``link`` was not sent lately (a link seen again counts as recent once more)."""
         pair = (link.article_id, link.near_duplicate_of)
         if pair in self._sent:
             self._sent.move_to_end(pair)
             return False
-        self._sent[pair] = None
+        return True
+
+    def remember(self, link: NearDuplicateLink) -> None:
+        """Remember ``link`` as sent (called once its send went through, so a failed send is tried again)."""
+        self._sent[(link.article_id, link.near_duplicate_of)] = None
+        self._sent.move_to_end((link.article_id, link.near_duplicate_of))
         if len(self._sent) > self.capacity:
             self._sent.popitem(last=False)
-        return True

@@ -32,6 +32,7 @@ def register(pipeline: Pipeline) -> None:
         for link in links:
             if sent.first_time(link):
                 await pipeline.send(LINKS, link.article_id, link)
+                sent.remember(link)  # after the send: a send that failed is tried again
 
     @pipeline.app.agent(pipeline.topic(*NEAR_DUPLICATES_STAGE.reads), name="match_near_duplicates")
     async def match_near_duplicates(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:

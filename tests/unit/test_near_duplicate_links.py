@@ -35,7 +35,10 @@ def run_stage(
     messages = []
     for item in entries:
         links, buckets[item.band_key] = match_bucket(buckets.get(item.band_key, []), item, THRESHOLD)
-        messages += [link for link in links if sent.first_time(link)]
+        for link in links:
+            if sent.first_time(link):
+                messages.append(link)
+                sent.remember(link)
     return messages
 
 
@@ -131,5 +134,8 @@ def test_sent_links_forgets_the_oldest_beyond_its_capacity() -> None:
     links = [NearDuplicateLink(article_id=f"a{n}", near_duplicate_of="o", similarity=0.9) for n in range(3)]
 
     assert [sent.first_time(link) for link in links] == [True, True, True]
+    assert sent.first_time(links[0]) is True  # looked at, not sent: still to be sent
+    for link in links:
+        sent.remember(link)
     assert sent.first_time(links[2]) is False
     assert sent.first_time(links[0]) is True  # forgotten: sent again (the sink's write is idempotent)
