@@ -3,7 +3,7 @@
 - **throughput**: the corpus through one worker twice, in fresh sandboxes,
   with ``NEWSFLOW_STORIES_ENABLED`` on and off (off, articles pass the stage
   without a story: the Kafka hop is in both runs, the clustering only in one);
-- **memory**: the story stage's four tables after the corpus, read back from
+- **memory**: the story stage's five tables after the corpus, read back from
   their changelogs (distinct keys and the bytes of their latest values);
 - **one big story**: 2 000 reports of one event through the clustering in
   process: milliseconds per article for the first and the last 200, which
