@@ -272,6 +272,24 @@ def _cosine_to_centroid(vector: Mapping[str, float], centroid: Mapping[str, floa
     return sum(w * centroid.get(k, 0.0) for k, w in vector.items()) / norm
 
 
+def _damped_cosine(vector: Mapping[str, float], centroid: Mapping[str, float], articles: int) -> float:
+    """The cosine of ``vector`` with a story's centroid, times the square root of the story's cohesion.
+
+    ``centroid`` is the sum of the story's ``articles`` unit vectors; its length
+    over ``articles`` (the cohesion) is 1 when they all agree and falls to
+    1/sqrt(n) when they share nothing. The plain cosine with the centroid grows
+    as a story's articles diverge, so a broad story (awards season, an election
+    campaign) would pull in every article of its topic; the damping takes that
+    back halfway (the full cohesion, i.e. the mean cosine with the articles, was
+    measured and splits real stories too often: docs/benchmarks.md "Stories").
+    """
+    norm = math.sqrt(sum(w * w for w in centroid.values()))
+    if not norm:
+        return 0.0
+    cosine = sum(w * centroid.get(k, 0.0) for k, w in vector.items()) / norm
+    return cosine * math.sqrt(min(1.0, norm / max(articles, 1)))
+
+
 def _add(centroid: Mapping[str, float], vector: Mapping[str, float], keep: int) -> dict[str, float]:
     summed = dict(centroid)
     for key, weight in vector.items():
@@ -366,9 +384,10 @@ def time_factor(at: datetime, state: StoryState, params: StoryParameters) -> flo
 
 
 def similarity(features: ArticleFeatures, state: StoryState, params: StoryParameters) -> float:
-    """How well the article fits the story: weighted cosines of words and entities, times the time factor."""
-    text = _cosine_to_centroid(features.terms, state.terms)
-    entities = _cosine_to_centroid(features.entities, state.entities) if features.entities else 0.0
+    """How well the article fits the story: weighted cosines of words and entities with the story's centroids,
+    damped by the story's cohesion (:func:`_damped_cosine`), times the time factor."""
+    text = _damped_cosine(features.terms, state.terms, state.article_count)
+    entities = _damped_cosine(features.entities, state.entities, state.article_count) if features.entities else 0.0
     weight = params.text_weight + (params.entity_weight if features.entities and state.entities else 0.0)
     combined = (params.text_weight * text + params.entity_weight * entities) / weight
     return combined * time_factor(features.at, state, params)
