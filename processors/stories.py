@@ -13,6 +13,8 @@ The similarity of an article and a story combines
   stories before it;
 - the entities: cosine of the article's entity ids (weighted the same way)
   and the story's;
+- both cosines damped by the square root of the story's cohesion
+  (:func:`_damped_cosine`), so a broad story does not pull in its topic;
 - the time: full weight within a day of the story's span, then decaying.
 
 Candidates are found through postings: each article's rarest terms and its
