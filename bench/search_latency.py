@@ -41,6 +41,20 @@ def free_port() -> int:
         return port
 
 
+def wait_for_api(client: httpx.Client, settings: Settings) -> None:
+    """Return once the API process answers ``/livez``; RuntimeError naming its log after 60 s."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if client.get("/livez").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass  # not listening yet
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the API did not start; see {settings.home / 'api.log'}")
+        time.sleep(0.2)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -53,16 +67,7 @@ def search_latency(settings: Settings, rounds: int = 30) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if client.get("/livez").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass  # not listening yet
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the API did not start; see {settings.home / 'api.log'}")
-                time.sleep(0.2)
+            wait_for_api(client, settings)
             for params in TYPICAL_QUERIES:  # warm-up: caches, JIT of the query paths
                 client.get("/search", params=params).raise_for_status()
             timings: list[float] = []

@@ -45,7 +45,7 @@ from elasticsearch import Elasticsearch
 from elasticsearch.helpers import parallel_bulk
 
 from bench.end_to_end import corpus_files
-from bench.search_latency import free_port, percentile
+from bench.search_latency import free_port, percentile, wait_for_api
 from bench.stories import _documents
 from newsflow.api import search
 from newsflow.infra.settings import Settings
@@ -240,19 +240,6 @@ def _summary(timings: list[float]) -> dict[str, float]:
     }
 
 
-def _wait_for_api(client: httpx.Client, settings: Settings) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if client.get("/livez").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass  # not listening yet
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the API did not start; see {settings.home / 'api.log'}")
-        time.sleep(0.2)
-
-
 def _deep_pages(client: httpx.Client, params: dict[str, Any], pages: int) -> list[float]:
     """Follow ``next_cursor`` from the first page for ``pages`` pages; each page's time in ms."""
     timings = []
@@ -274,7 +261,7 @@ def api_latency(settings: Settings, mix: dict[str, dict[str, Any]], rounds: int)
     api = start_api(settings, port)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            _wait_for_api(client, settings)
+            wait_for_api(client, settings)
             for _ in range(3):  # warm-up: the API's code paths, Elasticsearch's caches and global ordinals
                 for params in mix.values():
                     client.get("/search", params=params).raise_for_status()
