@@ -8,10 +8,15 @@ connected (what came before is the alerts index's: ``Last-Event-ID``).
 Each client has a bounded asyncio queue. The thread hands a polled batch to
 the event loop, which puts each alert in the queues of the clients that want
 it; a client whose queue is full is behind by that many alerts and is
-disconnected (it reconnects with ``Last-Event-ID`` and is sent what it missed
-from the index), so one slow reader never holds up the others or the tail.
-The topic is at-least-once: alert ids seen recently are dropped when they
-come again.
+disconnected (it reconnects with ``Last-Event-ID`` and is sent what it missed),
+so one slow reader never holds up the others or the tail. The topic is
+at-least-once: alert ids seen recently are dropped when they come again.
+
+What a reconnecting client missed comes from two places: the alerts index,
+and the tail's own memory of the latest alerts (:meth:`AlertStream.recent_after`).
+The index alone is not enough: an alert is on the topic before the alerts
+stage's sink has written it, so one raised just before the reconnection would
+be in neither the index nor the new subscription's queue.
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ import asyncio
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from fastapi import FastAPI
 from kafka import KafkaConsumer, TopicPartition
@@ -39,6 +45,8 @@ QUEUE_SIZE = 1_000
 HEARTBEAT_S = 15.0
 # Alert ids remembered to drop a redelivery (a producer retry or a replayed batch comes soon after the first).
 DEDUP_MEMORY = 20_000
+# Latest alerts kept for reconnecting clients (about 1 kB each): minutes of alerts at any rate the pipeline makes.
+RECENT_MEMORY = 5_000
 _POLL_MS = 500
 # How often the tail looks for partitions added to the topic (or for the topic itself, before it exists).
 _PARTITION_CHECK_S = 30.0
@@ -61,7 +69,13 @@ class Subscription:
 class AlertStream:
     """The alerts topic's tail and its subscribers (start once per process, on the serving event loop)."""
 
-    def __init__(self, settings: Settings, queue_size: int = QUEUE_SIZE, heartbeat_s: float = HEARTBEAT_S) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        queue_size: int = QUEUE_SIZE,
+        heartbeat_s: float = HEARTBEAT_S,
+        recent_memory: int = RECENT_MEMORY,
+    ) -> None:
         self.settings = settings
         self.topic = ALERTS.name(settings.topic_prefix)
         self.queue_size = queue_size
@@ -69,6 +83,8 @@ class AlertStream:
         self.ready = threading.Event()
         self._subscribers: set[Subscription] = set()
         self._seen: OrderedDict[str, None] = OrderedDict()
+        # Touched on the event loop only (fan_out and the clients' backfill), so it needs no lock.
+        self._recent: deque[Alert] = deque(maxlen=recent_memory)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -127,8 +143,26 @@ class AlertStream:
         """Connected clients."""
         return len(self._subscribers)
 
+    def recent_after(self, last_alert_id: str, since: datetime | None, saved_search_id: str | None) -> list[Alert]:
+        """The remembered alerts a client that last saw ``last_alert_id`` missed, in arrival order (event loop).
+
+        If that alert is remembered, all that came after it; if not, those raised at or after ``since``
+        (the last alert's time, from the index), or none when that is unknown too. Called after
+        :meth:`subscribe`, the two together leave no gap (the client drops what both hold).
+        """
+        recent = list(self._recent)
+        position = next((i for i, a in enumerate(recent) if a.alert_id == last_alert_id), None)
+        if position is not None:
+            missed = recent[position + 1 :]
+        elif since is not None:
+            missed = [a for a in recent if a.alerted_at >= since and a.alert_id != last_alert_id]
+        else:
+            missed = []
+        return [a for a in missed if saved_search_id is None or a.saved_search_id == saved_search_id]
+
     def fan_out(self, alerts: list[Alert]) -> None:
-        """Put ``alerts`` in each wanting client's queue; runs on the event loop."""
+        """Put ``alerts`` in each wanting client's queue and in the recent memory; runs on the event loop."""
+        self._recent.extend(alerts)
         for subscription in list(self._subscribers):
             for alert in alerts:
                 if subscription.dropped or not subscription.wants(alert):

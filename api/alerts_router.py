@@ -33,6 +33,28 @@ def event(alert: Alert) -> str:
     return f"id: {alert.alert_id}\nevent: alert\ndata: {alert.model_dump_json()}\n\n"
 
 
+async def _missed(
+    stream: AlertStream, store: SavedSearchStore, subscription: Subscription, last_event_id: str
+) -> tuple[list[str], list[Alert]]:
+    """What a client that last saw ``last_event_id`` missed, oldest first, and comments on what is unknown.
+
+    The client is subscribed before this runs, so an alert raised meanwhile is in its queue. What came
+    before is in the alerts index, or only in the tail's memory when the sink has not written it yet.
+    """
+    notes: list[str] = []
+    try:
+        backfill = await asyncio.to_thread(store.alerts_after, last_event_id, subscription.saved_search_id)
+    except ApiFailureError as exc:
+        backfill = None
+        notes.append(f": no backfill from the index: {exc.error}\n\n")
+    recent = stream.recent_after(last_event_id, backfill.since if backfill else None, subscription.saved_search_id)
+    if backfill is None and not recent and not notes:
+        notes.append(": no backfill: the last event id is not in the alerts index\n\n")
+    missed = {a.alert_id: a for a in (backfill.alerts if backfill else [])}
+    missed.update((a.alert_id, a) for a in recent)
+    return notes, sorted(missed.values(), key=lambda a: (a.alerted_at, a.alert_id))
+
+
 async def _events(
     stream: AlertStream,
     store: SavedSearchStore,
@@ -40,18 +62,13 @@ async def _events(
     last_event_id: str | None,
 ) -> AsyncIterator[str]:
     try:
-        # Subscribed before the backfill is read: an alert raised meanwhile is in the queue, not lost.
         yield ": connected\n\n"
         sent: set[str] = set()
         if last_event_id:
-            try:
-                missed = await asyncio.to_thread(store.alerts_after, last_event_id, subscription.saved_search_id)
-            except ApiFailureError as exc:
-                missed = []
-                yield f": no backfill: {exc.error}\n\n"
-            if missed is None:
-                yield ": no backfill: the last event id is not in the alerts index\n\n"
-            for alert in missed or []:
+            notes, missed = await _missed(stream, store, subscription, last_event_id)
+            for note in notes:
+                yield note
+            for alert in missed:
                 sent.add(alert.alert_id)
                 yield event(alert)
         while True:

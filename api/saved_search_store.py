@@ -15,10 +15,10 @@ import logging
 import re
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from elasticsearch import NotFoundError
-from pydantic import BaseModel, ConfigDict
+from elasticsearch import ConflictError, NotFoundError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from newsflow.api import search
 from newsflow.api.service import ApiFailureError, SearchService
@@ -32,7 +32,15 @@ from newsflow.schemas.alert_api import (
     SavedSearchList,
     SavedSearchView,
 )
-from newsflow.schemas.alerts import Alert, SavedSearch, SavedSearchRequest, Webhook, WebhookDelivery
+from newsflow.schemas.alerts import (
+    Alert,
+    SavedSearch,
+    SavedSearchPatch,
+    SavedSearchRequest,
+    Webhook,
+    WebhookDelivery,
+)
+from newsflow.schemas.problems import validation_problems
 from newsflow.schemas.search import ApiError, SearchFilters
 
 log = logging.getLogger("newsflow.api.saved_searches")
@@ -41,11 +49,20 @@ log = logging.getLogger("newsflow.api.saved_searches")
 MAX_SAVED_SEARCHES = 100_000
 # The alerts a reconnecting stream client is sent from the index at most (older ones: GET /alerts).
 MAX_BACKFILL = 1_000
+# A PATCH read-and-write races the webhook deliverer's failure counts at most this many times.
+_UPDATE_ATTEMPTS = 5
 _MAX_REASON_CHARS = 300
 # What simple_query_string reads as operators: a q made only of these (and spaces) names no word.
 _OPERATORS_ONLY = re.compile(r'[\s*"()|+\-~]*')
 _LIST_SORT: list[dict[str, Any]] = [{"saved_search.name.keyword": "asc"}, {"saved_search.saved_search_id": "asc"}]
 _ALERT_SORT: list[dict[str, Any]] = [{"alerted_at": "desc"}, {"alert_id": "asc"}]
+
+
+class AlertBackfill(NamedTuple):
+    """What a reconnecting stream client missed, from the index: after the alert it last saw, raised at ``since``."""
+
+    since: datetime
+    alerts: list[Alert]
 
 
 class _ListKey(BaseModel):
@@ -109,7 +126,11 @@ class SavedSearchStore:
     def _document(self, saved: SavedSearch, query: dict[str, Any]) -> dict[str, Any]:
         return {"saved_search": saved.model_dump(mode="json"), "query": query}
 
-    def _write(self, saved: SavedSearch, query: dict[str, Any], create: bool) -> None:
+    def _write(
+        self, saved: SavedSearch, query: dict[str, Any], create: bool, if_version: tuple[int, int] | None = None
+    ) -> None:
+        """Store ``saved``; with ``if_version`` (seq_no, primary_term) only over that version (ConflictError)."""
+        concurrency = {"if_seq_no": if_version[0], "if_primary_term": if_version[1]} if if_version else {}
         try:
             self.service.call(
                 "index",
@@ -118,6 +139,7 @@ class SavedSearchStore:
                 body=self._document(saved, query),
                 op_type="create" if create else "index",
                 refresh="wait_for",
+                **concurrency,
             )
         except ApiFailureError as exc:
             if exc.status == 400:
@@ -209,11 +231,16 @@ class SavedSearchStore:
 
     def get(self, saved_search_id: str) -> SavedSearch:
         """The saved search with this id; 404 when there is none."""
+        return self._versioned(saved_search_id)[0]
+
+    def _versioned(self, saved_search_id: str) -> tuple[SavedSearch, tuple[int, int]]:
+        """The saved search and its version (seq_no, primary_term); 404 when there is none."""
         try:
             found = self.service.call("get", index=self.saved_alias, id=saved_search_id)
         except NotFoundError as exc:
             raise _missing(saved_search_id) from exc
-        return SavedSearch.model_validate(found["_source"]["saved_search"])
+        saved = SavedSearch.model_validate(found["_source"]["saved_search"])
+        return saved, (found["_seq_no"], found["_primary_term"])
 
     def replace(self, saved_search_id: str, request: SavedSearchRequest) -> SavedSearchView:
         """Change a saved search (its id and creation time stay; a webhook starts afresh)."""
@@ -225,6 +252,32 @@ class SavedSearchStore:
         self._write(changed, query, create=False)
         log.info("saved search changed", extra={"saved_search_id": saved_search_id})
         return SavedSearchView.of(changed)
+
+    def update(self, saved_search_id: str, patch: SavedSearchPatch) -> SavedSearchView:
+        """Change the fields ``patch`` gives; the webhook keeps its URL and state unless the patch sets them.
+
+        The webhook deliverer updates the stored webhook's failures in place: the write is made only over
+        the version read (optimistic concurrency) and tried again from a fresh read on a conflict.
+        """
+        for _ in range(_UPDATE_ATTEMPTS):
+            current, version = self._versioned(saved_search_id)
+            try:
+                request = patch.applied_to(current.as_request())
+            except ValidationError as exc:
+                raise ApiFailureError(422, "invalid parameter", validation_problems(exc, "search")) from exc
+            query = percolator_query(request.filters())
+            changed = self._new(request, datetime.now(UTC), created_at=current.created_at).model_copy(
+                update={"saved_search_id": saved_search_id, "webhook": _patched_webhook(current, patch)}
+            )
+            try:
+                self._write(changed, query, create=False, if_version=version)
+            except ConflictError:
+                continue
+            log.info("saved search changed", extra={"saved_search_id": saved_search_id})
+            return SavedSearchView.of(changed)
+        raise ApiFailureError(
+            409, "saved search busy", f"saved search {saved_search_id} kept changing while it was written; retry"
+        )
 
     def delete(self, saved_search_id: str) -> None:
         """Delete a saved search (its alerts and deliveries stay); 404 when there is none."""
@@ -298,7 +351,7 @@ class SavedSearchStore:
             next_cursor=next_cursor,
         )
 
-    def alerts_after(self, last_alert_id: str, saved_search_id: str | None) -> list[Alert] | None:
+    def alerts_after(self, last_alert_id: str, saved_search_id: str | None) -> AlertBackfill | None:
         """The alerts raised after ``last_alert_id``, oldest first (at most :data:`MAX_BACKFILL`).
 
         None when that alert is not in the index (unknown, or not written yet): the caller can't tell
@@ -311,6 +364,7 @@ class SavedSearchStore:
         )["hits"]["hits"]
         if not found:
             return None
+        last = Alert.model_validate(found[0]["_source"])
         alerted_at, _ = found[0]["sort"]
         # Alerts of the same millisecond come again rather than risk losing one (their order is arbitrary).
         clauses: list[dict[str, Any]] = [{"range": {"alerted_at": {"gte": alerted_at, "format": "epoch_millis"}}}]
@@ -325,7 +379,16 @@ class SavedSearchStore:
                 "sort": [{"alerted_at": "asc"}, {"alert_id": "asc"}],
             },
         )
-        return [Alert.model_validate(h["_source"]) for h in answer["hits"]["hits"]]
+        return AlertBackfill(last.alerted_at, [Alert.model_validate(h["_source"]) for h in answer["hits"]["hits"]])
+
+
+def _patched_webhook(current: SavedSearch, patch: SavedSearchPatch) -> Webhook | None:
+    """The webhook after ``patch``: a new URL (or none) starts afresh, a resumed one is active, else as it was."""
+    if "webhook_url" in patch.model_fields_set:
+        return Webhook(url=patch.webhook_url) if patch.webhook_url else None
+    if current.webhook is not None and patch.resume_webhook:
+        return Webhook(url=current.webhook.url)
+    return current.webhook
 
 
 def _missing(saved_search_id: str) -> ApiFailureError:

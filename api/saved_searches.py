@@ -26,7 +26,7 @@ from newsflow.schemas.alert_api import (
     SavedSearchList,
     SavedSearchView,
 )
-from newsflow.schemas.alerts import SAVED_SEARCH_ID_PATTERN, SavedSearchRequest
+from newsflow.schemas.alerts import SAVED_SEARCH_ID_PATTERN, SavedSearchPatch, SavedSearchRequest
 from newsflow.schemas.search import ApiError
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -45,6 +45,9 @@ _WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ApiError, "description": "No saved search with this id."}}
 _FULL: dict[int | str, dict[str, Any]] = {
     409: {"model": ApiError, "description": f"There are already {MAX_SAVED_SEARCHES} saved searches."}
+}
+_BUSY: dict[int | str, dict[str, Any]] = {
+    409: {"model": ApiError, "description": "The saved search kept changing while it was written; retry."}
 }
 
 SavedSearchId = Annotated[
@@ -128,6 +131,17 @@ def saved_searches_router(settings: Settings, store: SavedSearchStore) -> APIRou
     def replace_saved_search(saved_search_id: SavedSearchId, request: SavedSearchRequest) -> SavedSearchView:
         """Change a saved search. Saving it again also re-enables a disabled webhook and resets its failures."""
         return store.replace(saved_search_id, request)
+
+    @router.patch(
+        "/{saved_search_id}",
+        response_model=SavedSearchView,
+        dependencies=admin,
+        responses={**_WRITE_RESPONSES, **_NOT_FOUND, **_BUSY},
+    )
+    def update_saved_search(saved_search_id: SavedSearchId, patch: SavedSearchPatch) -> SavedSearchView:
+        """Change some of a saved search's fields (the others stay). The webhook keeps its URL and state
+        unless ``webhook_url`` is given (null removes it); ``resume_webhook`` re-enables a disabled one."""
+        return store.update(saved_search_id, patch)
 
     @router.delete(
         "/{saved_search_id}",

@@ -22,7 +22,8 @@ from rich.table import Table
 from newsflow.cli.console import console, err_console, fail
 from newsflow.infra.settings import get_settings
 from newsflow.schemas.alert_api import SavedSearchView
-from newsflow.schemas.alerts import Alert, SavedSearchRequest
+from newsflow.schemas.alerts import Alert, SavedSearchPatch, SavedSearchRequest
+from newsflow.schemas.problems import validation_problems
 from newsflow.stack.admin_key import stored_admin_key
 
 app = typer.Typer(help="Saved searches and their alerts (through the running API).", no_args_is_help=True)
@@ -154,8 +155,7 @@ def add(  # noqa: PLR0917 - typer turns each parameter into an option
             }
         )
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'search'}: {e['msg']}" for e in exc.errors())
-        raise fail(ValueError(problems)) from exc
+        raise fail(ValueError(validation_problems(exc, "search"))) from exc
     client = ApiClient(api)
     body = request.model_dump(mode="json", exclude_defaults=True)
     created = client.request("POST", "/saved-searches", admin=True, json=body)
@@ -164,6 +164,70 @@ def add(  # noqa: PLR0917 - typer turns each parameter into an option
         return
     view = SavedSearchView.model_validate(created)
     console.print(f"saved search [bold]{view.saved_search_id}[/] {escape(view.name)}: {escape(_filters_text(view))}")
+
+
+_CLEARABLE = ("q", "entity", "entity_type", "outlet", "language", "since", "until", "webhook")
+_CLEAR_HELP = f"Remove a filter or the webhook (repeat): {', '.join(_CLEARABLE)}."
+
+
+@app.command("edit")
+def edit(  # noqa: PLR0917 - typer turns each parameter into an option
+    saved_search_id: str = typer.Argument(..., help="The saved search's id (from `newsflow alerts list`)."),
+    query: str | None = typer.Option(None, "--query", "-q", help="New words to find."),
+    entity: list[str] = typer.Option([], "--entity", "-e", help="New entities (repeat; replaces the old ones)."),
+    entity_type: str | None = typer.Option(None, "--entity-type", help="person, organization or place."),
+    outlet: list[str] = typer.Option([], "--outlet", help="New outlets (repeat; replaces the old ones)."),
+    language: list[str] = typer.Option([], "--language", help="New language codes (repeat; replaces the old ones)."),
+    since: str | None = typer.Option(None, "--since", help="Earliest article date, ISO 8601."),
+    until: str | None = typer.Option(None, "--until", help="Latest article date, ISO 8601."),
+    name: str | None = typer.Option(None, "--name", help="New name."),
+    webhook: str | None = typer.Option(None, "--webhook", help="New webhook URL (starts it afresh)."),
+    duplicates: bool | None = typer.Option(
+        None, "--duplicates/--no-duplicates", help="Alert on copies and near-duplicates too, or not."
+    ),
+    resume_webhook: bool = typer.Option(
+        False, "--resume-webhook", help="Re-enable a disabled webhook (fix the receiver first)."
+    ),
+    clear: list[str] = typer.Option([], "--clear", help=_CLEAR_HELP),
+    api: str | None = _API_OPTION,
+    as_json: bool = _JSON_OPTION,
+) -> None:
+    """Change a saved search: the options given replace what it has, the rest stays (its webhook too)."""
+    unknown = sorted(set(clear) - set(_CLEARABLE))
+    if unknown:
+        raise fail(ValueError(f"--clear takes {', '.join(_CLEARABLE)}, not {', '.join(unknown)}"))
+    given: dict[str, Any] = {
+        "q": query,
+        "entity": entity or None,
+        "entity_type": entity_type,
+        "outlet": outlet or None,
+        "language": language or None,
+        "since": since,
+        "until": until,
+        "name": name,
+        "webhook_url": webhook,
+        "notify_duplicates": duplicates,
+    }
+    body = {key: value for key, value in given.items() if value is not None}
+    for field in clear:
+        body["webhook_url" if field == "webhook" else field] = [] if field in ("entity", "outlet", "language") else None
+    if resume_webhook:
+        body["resume_webhook"] = True
+    if not body:
+        raise fail(ValueError("nothing to change: give the options to change, --clear, or --resume-webhook"))
+    try:
+        SavedSearchPatch.model_validate(body)
+    except ValidationError as exc:
+        raise fail(ValueError(validation_problems(exc, "search"))) from exc
+    changed = ApiClient(api).request("PATCH", f"/saved-searches/{saved_search_id}", admin=True, json=body)
+    if as_json:
+        console.print_json(json.dumps(changed))
+        return
+    view = SavedSearchView.model_validate(changed)
+    console.print(
+        f"changed saved search [bold]{view.saved_search_id}[/] {escape(view.name)}: {escape(_filters_text(view))}; "
+        f"webhook: {escape(_webhook_text(view))}"
+    )
 
 
 @app.command("list")

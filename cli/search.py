@@ -12,6 +12,7 @@ from rich.table import Table
 from newsflow.api.service import ApiFailureError, SearchService
 from newsflow.cli.console import console, fail
 from newsflow.infra.settings import get_settings
+from newsflow.schemas.problems import validation_problems
 from newsflow.schemas.search import SearchParams
 
 
@@ -47,8 +48,7 @@ def search(  # noqa: PLR0917 - typer turns each parameter into an option
             }
         )
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'search'}: {e['msg']}" for e in exc.errors())
-        raise fail(ValueError(problems)) from exc
+        raise fail(ValueError(validation_problems(exc, "search"))) from exc
     try:
         result = SearchService(get_settings()).search(params)
     except ApiFailureError as exc:

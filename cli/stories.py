@@ -12,6 +12,7 @@ from rich.table import Table
 from newsflow.api.service import ApiFailureError, SearchService
 from newsflow.cli.console import console, fail
 from newsflow.infra.settings import get_settings
+from newsflow.schemas.problems import validation_problems
 from newsflow.schemas.search import MAX_STORY_ARTICLES, STORY_ID_PATTERN, StoriesParams, StorySummary
 
 _STORY_ID = re.compile(STORY_ID_PATTERN)
@@ -53,8 +54,7 @@ def stories(  # noqa: PLR0917 - typer turns each parameter into an option
             }
         )
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'stories'}: {e['msg']}" for e in exc.errors())
-        raise fail(ValueError(problems)) from exc
+        raise fail(ValueError(validation_problems(exc, "stories"))) from exc
     try:
         result = service.stories(params)
     except ApiFailureError as exc:

@@ -62,10 +62,15 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", "***" if parts.fragment else ""))
 
 
-class SavedSearchRequest(SearchFilters):
-    """What a client sends to create or change a saved search: the filters of ``/search``, a name, delivery."""
+def _name_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a name needs at least one character that is not a space")
+    return value.strip()
 
-    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS, description="How the search is shown.")
+
+class _Delivery(SearchFilters):
+    """The filters of ``/search`` and how a saved search's alerts are delivered (a request's or a patch's)."""
+
     notify_duplicates: bool = Field(
         False,
         description="Also alert on exact copies and near-duplicates of an article that already alerted "
@@ -79,13 +84,6 @@ class SavedSearchRequest(SearchFilters):
         examples=["https://example.org/hooks/newsflow"],
     )
 
-    @field_validator("name")
-    @classmethod
-    def _name_has_text(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a name needs at least one character that is not a space")
-        return value.strip()
-
     @field_validator("webhook_url")
     @classmethod
     def _webhook_is_http(cls, value: str | None) -> str | None:
@@ -94,6 +92,41 @@ class SavedSearchRequest(SearchFilters):
     def filters(self) -> SearchFilters:
         """The part that selects articles, as ``/search`` takes it."""
         return SearchFilters.model_validate(self.model_dump(include=set(SearchFilters.model_fields)))
+
+
+class SavedSearchRequest(_Delivery):
+    """What a client sends to create or change a saved search: the filters of ``/search``, a name, delivery."""
+
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS, description="How the search is shown.")
+
+    @field_validator("name")
+    @classmethod
+    def _name_has_text(cls, value: str) -> str:
+        return _name_text(value)
+
+
+class SavedSearchPatch(_Delivery):
+    """What a client sends to change part of a saved search (``PATCH``): the fields it gives replace the stored
+    ones, the others stay. Unlike a whole ``PUT``, the webhook keeps its URL (credentials included, which
+    no client can read back) and its state unless ``webhook_url`` is given (``null`` removes it)."""
+
+    name: str | None = Field(None, min_length=1, max_length=MAX_NAME_CHARS, description="How the search is shown.")
+    resume_webhook: bool = Field(
+        False, description="Set a disabled webhook active again with no failures (its URL stays)."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_has_text(cls, value: str | None) -> str | None:
+        return None if value is None else _name_text(value)
+
+    def changes(self) -> dict[str, object]:
+        """The fields the client gave, as a request takes them."""
+        return self.model_dump(include=self.model_fields_set - {"resume_webhook"})
+
+    def applied_to(self, current: SavedSearchRequest) -> SavedSearchRequest:
+        """``current`` with this patch's fields; raises ValidationError when the result is not a valid search."""
+        return SavedSearchRequest.model_validate({**current.model_dump(), **self.changes()})
 
 
 class WebhookState(StrEnum):
@@ -126,6 +159,17 @@ class SavedSearch(_Record):
     webhook: Webhook | None = None
     created_at: datetime
     updated_at: datetime
+
+    def as_request(self) -> SavedSearchRequest:
+        """The request that would save this search again as it is."""
+        return SavedSearchRequest.model_validate(
+            {
+                **self.filters.model_dump(),
+                "name": self.name,
+                "notify_duplicates": self.notify_duplicates,
+                "webhook_url": self.webhook.url if self.webhook else None,
+            }
+        )
 
 
 def alert_id(saved_search_id: str, article_id: str, copy_source_id: str | None = None) -> str:

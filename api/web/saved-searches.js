@@ -1,7 +1,8 @@
-// Saved searches: the "Save this search" dialog, their list in the alerts panel, and deleting one.
+// Saved searches: the "Save this search" dialog, their list in the alerts panel, changing and deleting one.
 //
 // A saved search is the page's current words and filters (exactly what it sends to /search), a name, and
-// how to deliver its alerts. Writing one needs the API's admin key (header X-Admin-Key): the page asks for
+// how to deliver its alerts. Changing one reuses the save dialog and sends only what changed (PATCH): the
+// webhook's address, which the API never shows whole, stays unless a new one is typed or it is removed. Writing one needs the API's admin key (header X-Admin-Key): the page asks for
 // it when it has none and keeps it in sessionStorage, for this tab only; never in localStorage nor in the
 // address. A key the API refuses (401) is forgotten at once.
 
@@ -24,6 +25,15 @@ const ui = {
   saveKey: $("[data-testid=save-admin-key]"),
   saveError: $("[data-testid=save-error]"),
   saveSubmit: $("[data-testid=save-submit]"),
+  saveTitle: $("[data-testid=save-title]"),
+  saveIntro: $("[data-testid=save-intro]"),
+  saveWebhookHint: $("[data-testid=save-webhook-hint]"),
+  replaceFiltersField: $("[data-testid=save-replace-filters-field]"),
+  replaceFilters: $("[data-testid=save-replace-filters]"),
+  removeWebhookField: $("[data-testid=save-remove-webhook-field]"),
+  removeWebhook: $("[data-testid=save-remove-webhook]"),
+  resumeWebhookField: $("[data-testid=save-resume-webhook-field]"),
+  resumeWebhook: $("[data-testid=save-resume-webhook]"),
   deleteDialog: $("[data-testid=delete-dialog]"),
   deleteForm: $("[data-testid=delete-form]"),
   deleteName: $("[data-testid=delete-name]"),
@@ -43,6 +53,7 @@ let page = null; // what the page gives: its filters, names for them, links to i
 let savedSearches = null; // as last listed (null: not yet); the API's first page, sorted by name
 let savedTotal = 0;
 let filtersToSave = null; // the filters the open save dialog is about
+let toEdit = null; // the saved search the open dialog changes (null: it saves a new one)
 let toDelete = null; // the saved search the open delete dialog is about
 let adminKeyInMemory = null; // when the browser refuses sessionStorage
 
@@ -51,6 +62,11 @@ export function initSavedSearches(pageLinks) {
   ui.saveButton.addEventListener("click", openSaveDialog);
   ui.saveForm.addEventListener("submit", saveSearch);
   $("[data-testid=save-cancel]").addEventListener("click", () => ui.saveDialog.close());
+  ui.replaceFilters.addEventListener("change", showFiltersToSave);
+  ui.removeWebhook.addEventListener("change", () => {
+    ui.saveWebhook.disabled = ui.removeWebhook.checked;
+    ui.resumeWebhook.disabled = ui.removeWebhook.checked;
+  });
   ui.deleteForm.addEventListener("submit", deleteSavedSearch);
   $("[data-testid=delete-cancel]").addEventListener("click", () => ui.deleteDialog.close());
   ui.forgetKey.addEventListener("click", () => {
@@ -110,17 +126,64 @@ function adminKeyOf(field, input) {
 // ---------------------------------------------------------------- saving
 
 function openSaveDialog() {
+  toEdit = null;
   filtersToSave = page.currentFilters();
+  ui.saveTitle.textContent = "Save this search";
+  ui.saveIntro.textContent = "Alert me each time a newly indexed article matches:";
+  ui.saveSubmit.textContent = "Save search";
+  ui.saveWebhookHint.textContent = "An http or https address; it receives a POST with each alert as JSON.";
   const parts = page.describeFilters(filtersToSave);
-  const summary = parts.map(({ kind, value }) => summaryLine(kind, value));
-  ui.saveSummary.replaceChildren(...(summary.length ? summary : [summaryLine("", "Every article: no words or filters")]));
+  showSummary(parts);
   ui.saveName.value = suggestedName(parts);
-  ui.saveWebhook.value = "";
   ui.saveDuplicates.checked = false;
+  ui.replaceFiltersField.hidden = true;
+  ui.removeWebhookField.hidden = true;
+  ui.resumeWebhookField.hidden = true;
+  showSaveDialog();
+}
+
+/** The same dialog, about a saved search: its name, filters and delivery, to change. */
+function openEditDialog(saved) {
+  toEdit = saved;
+  filtersToSave = saved.filters;
+  ui.saveTitle.textContent = "Change the saved search";
+  ui.saveIntro.textContent = "It alerts on each newly indexed article that matches:";
+  ui.saveSubmit.textContent = "Save changes";
+  ui.saveName.value = saved.name;
+  ui.saveDuplicates.checked = saved.notify_duplicates;
+  ui.replaceFiltersField.hidden = false;
+  ui.replaceFilters.checked = false;
+  showFiltersToSave();
+  const webhook = saved.webhook;
+  ui.saveWebhookHint.textContent = webhook
+    ? `Now ${webhook.url}. Leave empty to keep it (its full address is not shown); a new address replaces it.`
+    : "An http or https address; it receives a POST with each alert as JSON.";
+  ui.removeWebhookField.hidden = !webhook;
+  ui.resumeWebhookField.hidden = webhook?.state !== "disabled";
+  showSaveDialog();
+}
+
+function showSaveDialog() {
+  ui.saveWebhook.value = "";
+  ui.saveWebhook.disabled = false;
+  ui.removeWebhook.checked = false;
+  ui.resumeWebhook.checked = false;
+  ui.resumeWebhook.disabled = false;
   prepareAdminKeyField(ui.saveKeyField, ui.saveKey);
   hideError(ui.saveError);
   ui.saveDialog.showModal();
   ui.saveName.select();
+}
+
+/** While changing a search: its own filters, or the page's when they are to replace them. */
+function showFiltersToSave() {
+  filtersToSave = ui.replaceFilters.checked ? page.currentFilters() : toEdit.filters;
+  showSummary(page.describeFilters(filtersToSave));
+}
+
+function showSummary(parts) {
+  const summary = parts.map(({ kind, value }) => summaryLine(kind, value));
+  ui.saveSummary.replaceChildren(...(summary.length ? summary : [summaryLine("", "Every article: no words or filters")]));
 }
 
 function summaryLine(kind, value) {
@@ -144,32 +207,54 @@ async function saveSearch(event) {
   const name = ui.saveName.value.trim();
   const webhook = ui.saveWebhook.value.trim();
   const key = adminKeyOf(ui.saveKeyField, ui.saveKey);
-  const problem = saveFormProblem(name, webhook, key);
+  const problem = saveFormProblem(name, ui.removeWebhook.checked ? "" : webhook, key);
   if (problem) {
     showError(ui.saveError, problem.text, problem.field);
     return;
   }
-  const request = {
-    ...filtersToSave,
-    name,
-    notify_duplicates: ui.saveDuplicates.checked,
-    webhook_url: webhook || null,
-  };
   ui.saveSubmit.disabled = true;
   try {
-    const saved = await sendJson("POST", "/saved-searches", request, { headers: { "X-Admin-Key": key } });
+    const [method, path, body] = toEdit
+      ? ["PATCH", `/saved-searches/${encodeURIComponent(toEdit.saved_search_id)}`, changes(name, webhook)]
+      : ["POST", "/saved-searches", newSearch(name, webhook)];
+    const saved = await sendJson(method, path, body, { headers: { "X-Admin-Key": key } });
     storeAdminKey(key);
     ui.saveDialog.close();
-    showNotice(`Saved “${saved.name}”: each new matching article now raises an alert.`, "Show saved searches", () => {
-      hideNotice();
-      openPanel();
-    });
-    if (isPanelOpen()) listSavedSearches();
+    if (toEdit) {
+      showNotice(`Changed “${saved.name}”.`);
+      listSavedSearches();
+    } else {
+      showNotice(`Saved “${saved.name}”: each new matching article now raises an alert.`, "Show saved searches", () => {
+        hideNotice();
+        openPanel();
+      });
+      if (isPanelOpen()) listSavedSearches();
+    }
   } catch (err) {
-    explainRefusal(err, "Not saved", ui.saveError, ui.saveKeyField, ui.saveKey, key);
+    explainRefusal(err, toEdit ? "Not changed" : "Not saved", ui.saveError, ui.saveKeyField, ui.saveKey, key);
   } finally {
     ui.saveSubmit.disabled = false;
   }
+}
+
+/** The POST body of a new saved search: the page's filters, a name, its delivery. */
+function newSearch(name, webhook) {
+  return { ...filtersToSave, name, notify_duplicates: ui.saveDuplicates.checked, webhook_url: webhook || null };
+}
+
+/** The PATCH body: the name, delivery and filters as the dialog has them; the webhook only when it changes. */
+function changes(name, webhook) {
+  const body = { name, notify_duplicates: ui.saveDuplicates.checked };
+  if (ui.replaceFilters.checked) Object.assign(body, blankFilters(), filtersToSave);
+  if (ui.removeWebhook.checked) body.webhook_url = null;
+  else if (webhook) body.webhook_url = webhook;
+  else if (ui.resumeWebhook.checked) body.resume_webhook = true;
+  return body;
+}
+
+/** Every filter unset: the page's filters replace the saved ones whole, not field by field. */
+function blankFilters() {
+  return { q: null, entity: [], entity_type: null, outlet: [], language: [], since: null, until: null };
 }
 
 /** What keeps the form from being sent, said in plain words; the API checks everything again. */
@@ -259,6 +344,10 @@ function savedSearchItem(saved) {
     page.showSearch(saved.filters);
   });
 
+  const edit = $("[data-testid=saved-search-edit]", item);
+  edit.setAttribute("aria-label", `Change the saved search “${saved.name}”`);
+  edit.addEventListener("click", () => openEditDialog(saved));
+
   const remove = $("[data-testid=saved-search-delete]", item);
   remove.setAttribute("aria-label", `Delete the saved search “${saved.name}”`);
   remove.addEventListener("click", () => openDeleteDialog(saved));
@@ -286,7 +375,7 @@ function renderWebhook(line, webhook) {
   if (disabled) {
     const when = webhook.disabled_at ? ` since ${formatTime(webhook.disabled_at)}` : "";
     const reason = span("webhook-reason", `${webhook.disabled_reason ?? "too many failed deliveries"}${when}. `
-      + "Saving the search again with its webhook URL re-enables it.");
+      + "Edit the search to re-enable it.");
     reason.dataset.testid = "webhook-reason";
     parts.push(reason);
   } else if (webhook.consecutive_failures > 0) {

@@ -2,7 +2,8 @@
 
 Alerts are published on the sandbox's alerts topic with kafka-python, as the
 alerts stage does; the stream must deliver them, filtered by saved search,
-once each, after the alerts a reconnecting client missed (from the index).
+once each, after the alerts a reconnecting client missed (from the index, or
+from the tail's memory when the index does not hold them yet).
 """
 
 from __future__ import annotations
@@ -155,14 +156,16 @@ def test_a_client_gets_only_its_saved_search(live_api: LiveApi) -> None:
 
 
 def test_last_event_id_sends_the_missed_alerts_first(live_api: LiveApi) -> None:
+    # A search of its own: the tail remembers the other tests' alerts, which a reconnecting client missed too.
+    mine = "d" * 16
     start = datetime.now(UTC) - timedelta(hours=1)
-    indexed = [make_alert(MINE, 300 + n, start + timedelta(minutes=n)) for n in range(4)]
+    indexed = [make_alert(mine, 300 + n, start + timedelta(minutes=n)) for n in range(4)]
     indexed.append(make_alert(OTHER, 399, start + timedelta(minutes=2, seconds=30)))
     write_alerts(live_api.settings, indexed)
     last_seen = indexed[1]
-    with sse(live_api.url, headers={"Last-Event-ID": last_seen.alert_id}, saved_search_id=MINE) as lines:
+    with sse(live_api.url, headers={"Last-Event-ID": last_seen.alert_id}, saved_search_id=mine) as lines:
         assert [a for _, a in read_alerts(lines, 2)] == indexed[2:4]
-        live = make_alert(MINE, 398, datetime.now(UTC))
+        live = make_alert(mine, 398, datetime.now(UTC))
         # Already sent from the index, then published again: not sent twice.
         publish_alerts(live_api.settings, indexed[3], live)
         assert [a for _, a in read_alerts(lines, 1)] == [live]
@@ -171,6 +174,21 @@ def test_last_event_id_sends_the_missed_alerts_first(live_api: LiveApi) -> None:
         assert [a for _, a in read_alerts(lines, 2)] == [indexed[4], indexed[3]]
     with sse(live_api.url, headers={"Last-Event-ID": "0" * 24}) as lines:
         assert next(lines) == ": no backfill: the last event id is not in the alerts index"
+
+
+def test_a_reconnecting_client_gets_alerts_the_index_does_not_hold_yet(live_api: LiveApi) -> None:
+    # Published, not indexed: as when the alerts stage's sink has not written them when the client comes back.
+    now = datetime.now(UTC)
+    alerts = [make_alert(MINE, 500 + n, now + timedelta(milliseconds=n)) for n in range(4)]
+    with sse(live_api.url, saved_search_id=MINE) as lines:
+        publish_alerts(live_api.settings, *alerts)
+        assert [a for _, a in read_alerts(lines, 1)] == alerts[:1]
+    # The client saw the first one, then lost its connection: the tail remembers the rest.
+    with sse(live_api.url, headers={"Last-Event-ID": alerts[0].alert_id}, saved_search_id=MINE) as lines:
+        assert [a for _, a in read_alerts(lines, 3)] == alerts[1:]
+        live = make_alert(MINE, 599, datetime.now(UTC))
+        publish_alerts(live_api.settings, alerts[2], live)
+        assert [a for _, a in read_alerts(lines, 1)] == [live]
 
 
 def test_an_idle_stream_has_a_heartbeat(live_api: LiveApi) -> None:
@@ -216,6 +234,25 @@ def test_a_slow_client_is_disconnected_without_holding_up_others(tmp_path: Path)
     # The slow one's backlog is gone and the end marker is all that's left for it.
     assert dropped == [None]
     assert stream.clients == 1
+
+
+def test_the_tail_remembers_recent_alerts_for_reconnecting_clients(tmp_path: Path) -> None:
+    stream = AlertStream(Settings(home=tmp_path), recent_memory=4)
+    now = datetime.now(UTC)
+    alerts = [make_alert(MINE if n % 2 else OTHER, n, now + timedelta(seconds=n)) for n in range(6)]
+
+    async def scenario() -> None:
+        stream._thread = threading.current_thread()  # no tail: alerts are handed over as it would
+        stream.fan_out(alerts)
+        # Remembered: everything after it, of any search or of the client's only.
+        assert stream.recent_after(alerts[3].alert_id, None, None) == alerts[4:]
+        assert stream.recent_after(alerts[2].alert_id, None, MINE) == [alerts[3], alerts[5]]
+        # Forgotten (the memory holds 4), but its time is known from the index: what was raised since.
+        assert stream.recent_after(alerts[1].alert_id, now + timedelta(seconds=3), None) == alerts[3:]
+        # Neither remembered nor indexed: nothing can be said.
+        assert stream.recent_after(alerts[0].alert_id, None, None) == []
+
+    asyncio.run(scenario())
 
 
 def test_the_tail_drops_alerts_it_has_seen(tmp_path: Path) -> None:

@@ -96,6 +96,20 @@ def test_add_list_show_rm(cli_api: LiveApi) -> None:
     assert "duplicates: alerted too" in output
     assert "1 alert(s)" in output and "Article 1" in output
 
+    code, output = run(cli_api, "edit", sid, "--query", "HIMARS OR HARM", "--clear", "entity", "--no-duplicates")
+    assert code == 0, output
+    assert "changed saved search" in output and "q='HIMARS OR HARM'" in output and "entity=" not in output
+    # The webhook was not given again: it stays, credentials and all (only its redacted form is shown).
+    assert "hooks.example.org" in output and "pw@" not in output
+    code, output = run(cli_api, "show", sid, "--json")
+    shown = json_of(output)["saved_search"]
+    assert shown["notify_duplicates"] is False and shown["filters"]["entity"] == []
+    assert shown["name"] == "HIMARS · Volodymyr Zelensky"
+    assert shown["webhook"]["url"] == "https://***@hooks.example.org/x?***"
+    code, output = run(cli_api, "edit", sid, "--clear", "webhook", "--name", "HIMARS or HARM", "--json")
+    assert code == 0, output
+    assert json_of(output)["webhook"] is None and json_of(output)["name"] == "HIMARS or HARM"
+
     code, output = run(cli_api, "rm", sid)
     assert code == 0 and f"deleted saved search {sid}" in output
     code, output = run(cli_api, "show", sid)
@@ -154,5 +168,13 @@ def test_errors_are_clear(cli_api: LiveApi) -> None:
     assert code == 1 and "would alert on every new article" in output
     code, output = run(cli_api, "add", "HIMARS", "--webhook", "ftp://example.org")
     assert code == 1 and "webhook_url" in output and "http://" in output
+    code, output = run(cli_api, "edit", "0" * 16)
+    assert code == 1 and "nothing to change" in output
+    code, output = run(cli_api, "edit", "0" * 16, "--clear", "everything")
+    assert code == 1 and "--clear takes" in output and "everything" in output
+    code, output = run(cli_api, "edit", "0" * 16, "--until", "someday")
+    assert code == 1 and "until" in output
+    code, output = run(cli_api, "edit", "0" * 16, "--query", "HIMARS")
+    assert code == 1 and "not found" in output and "HTTP 404" in output
     code, output = run(cli_api, "add", "HIMARS", NEWSFLOW_ADMIN_KEY="wrong")
     assert code == 1 and "unauthorized" in output and "HTTP 401" in output

@@ -155,27 +155,13 @@ def test_malformed_ids_are_422(empty: TestClient) -> None:
 def test_saving_again_re_enables_a_disabled_webhook(empty: TestClient, sandbox: Settings) -> None:
     saved = create(empty, q="HIMARS", webhook_url="http://127.0.0.1:9/hook")
     sid = saved["saved_search_id"]
-    # What the deliverer writes once it gave up on the webhook too often.
-    es = Elasticsearch(sandbox.elasticsearch_url)
-    disabled = {
-        "url": "http://127.0.0.1:9/hook",
-        "state": "disabled",
-        "consecutive_failures": 5,
-        "disabled_at": "2026-12-02T08:00:00Z",
-        "disabled_reason": "5 alerts in a row given up (connection refused)",
-    }
-    es.update(
-        index=sandbox.saved_searches_index_alias,
-        id=sid,
-        body={"doc": {"saved_search": {"webhook": disabled}}},
-        refresh="wait_for",
-    )
+    _disable_webhook(sandbox, sid, "http://127.0.0.1:9/hook")
     shown = empty.get(f"/saved-searches/{sid}").json()["webhook"]
     assert shown["state"] == "disabled" and shown["consecutive_failures"] == 5
     assert shown["disabled_reason"].startswith("5 alerts")
     again = empty.put(
         f"/saved-searches/{sid}",
-        json={"name": "a search", "q": "HIMARS", "webhook_url": disabled["url"]},
+        json={"name": "a search", "q": "HIMARS", "webhook_url": "http://127.0.0.1:9/hook"},
         headers=ADMIN,
     )
     assert again.status_code == 200, again.text
@@ -186,6 +172,67 @@ def test_saving_again_re_enables_a_disabled_webhook(empty: TestClient, sandbox: 
         "disabled_at": None,
         "disabled_reason": None,
     }
+
+
+def test_patch_changes_the_fields_given_and_keeps_the_webhook(empty: TestClient, sandbox: Settings) -> None:
+    secret_hook = "https://hook-user:hook-pass@127.0.0.1:9/hook?token=s3cr3t"
+    saved = create(empty, name="Kharkiv", q="HIMARS", entity=["Kharkiv"], webhook_url=secret_hook)
+    sid = saved["saved_search_id"]
+    _disable_webhook(sandbox, sid, secret_hook)
+
+    patched = empty.patch(f"/saved-searches/{sid}", json={"q": "HIMARS OR HARM", "since": "2022-09-01"}, headers=ADMIN)
+    assert patched.status_code == 200, patched.text
+    view = patched.json()
+    assert view["name"] == "Kharkiv" and view["filters"]["entity"] == ["Kharkiv"]
+    assert view["filters"]["q"] == "HIMARS OR HARM" and view["filters"]["since"].startswith("2022-09-01")
+    # The webhook, which no client can read back whole, is untouched: URL with its credentials, and state.
+    assert view["webhook"]["state"] == "disabled" and view["webhook"]["consecutive_failures"] == 5
+    stored = Elasticsearch(sandbox.elasticsearch_url).get(index=sandbox.saved_searches_index_alias, id=sid)
+    assert stored["_source"]["saved_search"]["webhook"]["url"] == secret_hook
+    # The stored percolator query follows the change.
+    assert "HARM" in str(stored["_source"]["query"])
+
+    resumed = empty.patch(f"/saved-searches/{sid}", json={"resume_webhook": True}, headers=ADMIN).json()
+    assert resumed["webhook"]["state"] == "active" and resumed["webhook"]["consecutive_failures"] == 0
+    assert resumed["filters"]["q"] == "HIMARS OR HARM"
+    removed = empty.patch(f"/saved-searches/{sid}", json={"webhook_url": None, "entity": []}, headers=ADMIN).json()
+    assert removed["webhook"] is None and removed["filters"]["entity"] == []
+    assert removed["created_at"] == saved["created_at"]
+
+
+def test_a_patch_is_checked_as_the_whole_search_it_makes(empty: TestClient) -> None:
+    sid = create(empty, q="HIMARS", since="2022-09-01")["saved_search_id"]
+    cases: list[tuple[dict[str, Any], int, str]] = [
+        ({"until": "2022-08-01"}, 422, "since must not be after until"),
+        ({"name": "   "}, 422, "name"),
+        ({"webhook_url": "ftp://example.org/x"}, 422, "http"),
+        ({"q": None, "since": None}, 400, "every new article"),
+        ({"unknown": 1}, 422, "unknown"),
+    ]
+    for body, status, says in cases:
+        response = empty.patch(f"/saved-searches/{sid}", json=body, headers=ADMIN)
+        assert response.status_code == status, (body, response.text)
+        assert says in response.json()["detail"], (body, response.text)
+    assert empty.get(f"/saved-searches/{sid}").json()["filters"]["q"] == "HIMARS"
+    assert empty.patch(f"/saved-searches/{sid}", json={"q": "HARM"}).status_code == 401
+    assert empty.patch(f"/saved-searches/{'0' * 16}", json={"q": "HARM"}, headers=ADMIN).status_code == 404
+
+
+def _disable_webhook(settings: Settings, saved_search_id: str, url: str) -> None:
+    """What the deliverer writes once it gave up on the webhook too often."""
+    disabled = {
+        "url": url,
+        "state": "disabled",
+        "consecutive_failures": 5,
+        "disabled_at": "2026-12-02T08:00:00Z",
+        "disabled_reason": "5 alerts in a row given up (connection refused)",
+    }
+    Elasticsearch(settings.elasticsearch_url).update(
+        index=settings.saved_searches_index_alias,
+        id=saved_search_id,
+        body={"doc": {"saved_search": {"webhook": disabled}}},
+        refresh="wait_for",
+    )
 
 
 def test_list_pages_with_a_cursor(empty: TestClient) -> None:

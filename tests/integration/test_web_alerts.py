@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
+from elasticsearch import Elasticsearch
 from fastapi import FastAPI
 from pydantic import SecretStr
 from selenium.webdriver.chrome.webdriver import WebDriver
@@ -162,8 +163,10 @@ def test_save_a_search_and_see_its_alerts_arrive_live(
     assert [a["id"] for a in shown_alerts(browser)] == [second.alert_id, first.alert_id]
     assert not any(a["unseen"] for a in shown_alerts(browser)) and badge(browser) is None
 
-    # Deleting asks no key again (this tab has it) and empties the list.
     click(browser, browser.find_element(By.CSS_SELECTOR, "[data-testid=alerts-button]"))
+    name = change_the_saved_search(browser, indexed_corpus, saved["id"], name)
+
+    # Deleting asks no key again (this tab has it) and empties the list.
     click(browser, shown(browser, "saved-search-delete"))
     assert not browser.find_element(By.CSS_SELECTOR, "[data-testid=delete-admin-key-field]").is_displayed()
     assert name in text_of(browser, "delete-name")
@@ -208,6 +211,35 @@ def save_this_search(driver: WebDriver) -> str:
     assert kept["session"].get("newsflow.adminKey") == ADMIN_KEY
     assert ADMIN_KEY not in json.dumps(kept["local"]) and ADMIN_KEY not in driver.current_url
     return name
+
+
+def change_the_saved_search(driver: WebDriver, settings: Settings, saved_search_id: str, name: str) -> str:
+    """Edit from the panel's list: the dialog shows the search; a new name and delivery keep its webhook."""
+    click(driver, shown(driver, "saved-search-edit"))
+    shown(driver, "save-dialog")
+    assert text_of(driver, "save-title") == "Change the saved search"
+    assert "Ukraine" in text_of(driver, "save-summary") and ZELENSKY in text_of(driver, "save-summary")
+    name_input = driver.find_element(By.CSS_SELECTOR, "[data-testid=save-name]")
+    assert name_input.get_attribute("value") == name
+    assert driver.find_element(By.CSS_SELECTOR, "[data-testid=save-duplicates]").is_selected()
+    # The webhook's address is shown redacted, never put in the field; left empty, it stays.
+    assert "127.0.0.1:9/hooks/newsflow?***" in text_of(driver, "save-webhook-hint")
+    assert driver.find_element(By.CSS_SELECTOR, "[data-testid=save-webhook]").get_attribute("value") == ""
+    assert shown(driver, "save-remove-webhook-field").is_displayed()
+    assert not driver.find_element(By.CSS_SELECTOR, "[data-testid=save-resume-webhook-field]").is_displayed()
+    renamed = "Ukraine watch"
+    name_input.clear()
+    name_input.send_keys(renamed)
+    driver.find_element(By.CSS_SELECTOR, "[data-testid=save-duplicates]").click()
+    click(driver, driver.find_element(By.CSS_SELECTOR, "[data-testid=save-submit]"))
+    assert shown(driver, "notice").text.startswith(f"Changed “{renamed}”"), text_of(driver, "notice")
+    wait(driver).until(lambda d: [s["name"] for s in shown_saved_searches(d)] == [renamed], "the list renamed")
+    (listed,) = shown_saved_searches(driver)
+    assert "Words: Ukraine" in listed["filters"] and listed["state"] == "active", listed
+    es = Elasticsearch(settings.elasticsearch_url)
+    search = es.get(index=settings.saved_searches_index_alias, id=saved_search_id)["_source"]["saved_search"]
+    assert search["webhook"]["url"] == WEBHOOK and search["notify_duplicates"] is False
+    return renamed
 
 
 def saved_search_in_the_panel(driver: WebDriver, name: str) -> dict[str, Any]:
