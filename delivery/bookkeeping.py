@@ -73,6 +73,15 @@ class OffsetBook:
                     result[partition] = offset
             return result
 
+    def resume_offset(self, partition: Hashable) -> int | None:
+        """Where reading ``partition`` again loses nothing: its lowest unfinished alert, else past the last
+        one received; None when nothing was received from it."""
+        with self._lock:
+            pending = self._pending.get(partition)
+            if pending:
+                return min(pending)
+            return self._next.get(partition)
+
     def committed(self, offsets: dict[Hashable, int]) -> None:
         """Kafka accepted ``offsets``."""
         with self._lock:

@@ -12,7 +12,11 @@ How it keeps its promises:
   each partition still in flight (:class:`~newsflow.delivery.bookkeeping.OffsetBook`).
 - **No alert delivered twice**: before POSTing, the delivery log is read (a
   real-time read); an alert it shows delivered or given up is skipped. After a
-  restart, an alert that was mid-retry continues with its next attempt.
+  restart, an alert that was mid-retry continues with its next attempt, once
+  the rest of its back-off has passed. When partitions go to another deliverer
+  (a rebalance), their alerts are released first: queued ones dropped, a
+  back-off cut short, and a POST under way waited for until its outcome is in
+  the log, so that the next owner reads it (:meth:`Deliverer.release`).
   The gap left: a process killed between a receiver's 2xx and the log write
   POSTs that alert again, with the same ``X-Newsflow-Alert-Id`` header.
 """
@@ -67,17 +71,27 @@ class _Job:
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]  # kafka-python is untyped
-    """Commits what is finished before partitions go to another deliverer, and forgets them."""
+    """Releases the alerts of partitions going to another deliverer, commits what is finished, forgets them."""
 
     def __init__(self, deliverer: Deliverer) -> None:
         self.deliverer = deliverer
+        self.resume_at: dict[TopicPartition, int] = {}
 
     def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        self.deliverer._commit_finished()
-        self.deliverer.book.forget(revoked)
+        deliverer = self.deliverer
+        deliverer.release(revoked)
+        deliverer._commit_finished()
+        # A partition assigned back to this deliverer keeps its fetch position, past the alerts just released.
+        self.resume_at = {tp: offset for tp in revoked if (offset := deliverer.book.resume_offset(tp)) is not None}
+        deliverer.book.forget(revoked)
         log.info("partitions revoked", extra={"partitions": [tp.partition for tp in revoked]})
 
     def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        consumer = self.deliverer._consumer
+        for tp in assigned:
+            if tp in self.resume_at and consumer is not None:
+                consumer.seek(tp, self.resume_at[tp])
+        self.resume_at = {}
         log.info("partitions assigned", extra={"partitions": [tp.partition for tp in assigned]})
 
 
@@ -118,7 +132,9 @@ class Deliverer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._queues: dict[str, deque[_Job]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        # The attempt under way per saved search (a POST and the write of its outcome): a rebalance waits for it.
+        self._attempting: dict[str, asyncio.Task[DeliveryOutcome | None]] = {}
         self._paused = False
         # Set when a delivery task failed unexpectedly (the process then exits with an error).
         self.failed = False
@@ -251,10 +267,71 @@ class Deliverer:
         queue = self._queues.get(alert.saved_search_id)
         if queue is None:
             queue = self._queues[alert.saved_search_id] = deque()
-            task = asyncio.get_running_loop().create_task(self._search_worker(alert.saved_search_id, queue))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._start_worker(alert.saved_search_id, queue)
         queue.append(_Job(partition, record.offset, alert))
+
+    def _start_worker(self, saved_search_id: str, queue: deque[_Job]) -> None:
+        task = asyncio.get_running_loop().create_task(self._search_worker(saved_search_id, queue))
+        self._workers[saved_search_id] = task
+        task.add_done_callback(lambda done: self._forget_worker(saved_search_id, done))
+
+    def _forget_worker(self, saved_search_id: str, task: asyncio.Task[None]) -> None:
+        if self._workers.get(saved_search_id) is task:
+            del self._workers[saved_search_id]
+
+    def _forget_attempt(self, saved_search_id: str, task: asyncio.Task[DeliveryOutcome | None]) -> None:
+        if self._attempting.get(saved_search_id) is task:
+            del self._attempting[saved_search_id]
+
+    def release(self, partitions: list[TopicPartition]) -> None:
+        """Stop delivering the alerts of ``partitions`` before another deliverer reads them (Kafka thread).
+
+        Queued alerts are dropped and an alert waiting out a back-off is left; an attempt under way is
+        waited for until its outcome is in the delivery log. The next owner starts at the last commit and
+        finds in the log what was done (a back-off goes on from the logged attempt's time).
+        """
+        loop = self._loop
+        if loop is None or loop.is_closed() or not partitions:
+            return
+        released = asyncio.run_coroutine_threadsafe(self._release(set(partitions)), loop)
+        bound = self.settings.webhook_timeout_s + STOP_GRACE_S
+        try:
+            released.result(timeout=bound)
+        except TimeoutError:
+            released.cancel()
+            log.warning(
+                "an attempt under way did not end within %.0f s of a rebalance; the next owner may POST it again",
+                bound,
+                extra={"partitions": sorted(tp.partition for tp in partitions)},
+            )
+
+    async def _release(self, partitions: set[TopicPartition]) -> None:
+        stopped: list[asyncio.Task[None]] = []
+        stopped_ids: list[str] = []
+        restart: list[tuple[str, deque[_Job]]] = []
+        for saved_search_id, queue in list(self._queues.items()):
+            if not any(job.partition in partitions for job in queue):
+                continue
+            head_released = queue[0].partition in partitions
+            kept = [job for job in queue if job.partition not in partitions]
+            queue.clear()
+            queue.extend(kept)
+            worker = self._workers.get(saved_search_id)
+            if head_released and worker is not None:
+                worker.cancel()
+                stopped.append(worker)
+                stopped_ids.append(saved_search_id)
+                if kept:
+                    restart.append((saved_search_id, queue))
+        if stopped:
+            attempts = [self._attempting[w] for w in stopped_ids if w in self._attempting]
+            await asyncio.wait([*stopped, *attempts])
+        for saved_search_id, queue in restart:
+            self._start_worker(saved_search_id, queue)
+        log.info(
+            "alerts of revoked partitions released",
+            extra={"partitions": sorted(tp.partition for tp in partitions), "searches_stopped": len(stopped)},
+        )
 
     async def _search_worker(self, saved_search_id: str, queue: deque[_Job]) -> None:
         """Deliver one saved search's alerts in order; ends when its queue is empty (or on stop)."""
@@ -274,14 +351,16 @@ class Deliverer:
             self.stop()
             raise
         finally:
+            # A worker cancelled by a rebalance keeps a queue with alerts of other partitions: it is restarted.
             if self._queues.get(saved_search_id) is queue and (not queue or self.stopping):
                 del self._queues[saved_search_id]
 
     async def _drain(self) -> None:
         """After stop: let attempts under way end (back-off waits end at once), within a bound."""
-        if self._tasks:
+        running = {*self._workers.values(), *self._attempting.values()}
+        if running:
             grace = self.settings.webhook_timeout_s + STOP_GRACE_S
-            _, late = await asyncio.wait(set(self._tasks), timeout=grace)
+            _, late = await asyncio.wait(running, timeout=grace)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
@@ -321,6 +400,8 @@ class Deliverer:
             self.metrics.alerts.labels("already_done").inc()
             return True
         attempt = max((a.attempt for a in earlier), default=0) + 1
+        if not await self._rest_of_backoff(earlier):
+            return False
         if search.webhook.state == WebhookState.DISABLED:
             if not any(a.outcome == DeliveryOutcome.SKIPPED for a in earlier):
                 skipped = self._record(
@@ -332,33 +413,58 @@ class Deliverer:
             return True
         return await self._attempts(alert, search, attempt)
 
+    async def _rest_of_backoff(self, earlier: list[WebhookDelivery]) -> bool:
+        """Wait what is left of the back-off after the last logged attempt, if it failed (a restart, a
+        rebalance); False when stopping cut it short."""
+        last = max(earlier, key=lambda a: a.attempt, default=None)
+        if last is None or last.outcome != DeliveryOutcome.FAILED:
+            return True
+        wait_s = backoff_delay(last.attempt, self.settings.webhook_max_backoff_s, self.initial_backoff_s)
+        left_s = wait_s - (datetime.now(UTC) - last.at).total_seconds()
+        return left_s <= 0 or await self._sleep(left_s)
+
     async def _attempts(self, alert: Alert, search: SavedSearch, attempt: int) -> bool:
-        assert search.webhook is not None
-        url = search.webhook.url
+        assert self._loop is not None and search.webhook is not None
         while True:
-            result = await post_alert(self._client, url, alert, self.settings.webhook_timeout_s)
-            if result.delivered:
-                outcome = DeliveryOutcome.DELIVERED
-            elif attempt >= self.settings.webhook_attempts:
-                outcome = DeliveryOutcome.GIVEN_UP
-            else:
-                outcome = DeliveryOutcome.FAILED
-            self.metrics.attempt_seconds.labels(outcome.value).observe(result.seconds)
-            if not await self._log(self._record(alert, search, attempt, outcome, result=result, error=result.error)):
+            under_way = self._loop.create_task(self._attempt(alert, search, attempt))
+            self._attempting[search.saved_search_id] = under_way
+            under_way.add_done_callback(lambda done: self._forget_attempt(search.saved_search_id, done))
+            # A rebalance cancels this worker, but never between a POST and the write of its outcome:
+            # another deliverer would find no record of it and POST the alert again.
+            outcome = await asyncio.shield(under_way)
+            if outcome is None:
                 return False
             if outcome == DeliveryOutcome.DELIVERED:
-                self.metrics.alerts.labels("delivered").inc()
                 if search.webhook.consecutive_failures:
                     await self._store_call(self.store.reset_failures, search)
                 return True
             if outcome == DeliveryOutcome.GIVEN_UP:
-                self.metrics.alerts.labels("given_up").inc()
-                await self._given_up(search, result.error or "")
                 return True
             wait_s = backoff_delay(attempt, self.settings.webhook_max_backoff_s, self.initial_backoff_s)
             if not await self._sleep(wait_s):
                 return False
             attempt += 1
+
+    async def _attempt(self, alert: Alert, search: SavedSearch, attempt: int) -> DeliveryOutcome | None:
+        """One POST, its logged outcome and the alert's ending counted (shielded from a rebalance's cancel);
+        None when stopping cut the log."""
+        assert search.webhook is not None
+        result = await post_alert(self._client, search.webhook.url, alert, self.settings.webhook_timeout_s)
+        if result.delivered:
+            outcome = DeliveryOutcome.DELIVERED
+        elif attempt >= self.settings.webhook_attempts:
+            outcome = DeliveryOutcome.GIVEN_UP
+        else:
+            outcome = DeliveryOutcome.FAILED
+        self.metrics.attempt_seconds.labels(outcome.value).observe(result.seconds)
+        if not await self._log(self._record(alert, search, attempt, outcome, result=result, error=result.error)):
+            return None
+        if outcome == DeliveryOutcome.DELIVERED:
+            self.metrics.alerts.labels("delivered").inc()
+        elif outcome == DeliveryOutcome.GIVEN_UP:
+            self.metrics.alerts.labels("given_up").inc()
+            await self._given_up(search, result.error or "")
+        return outcome
 
     async def _given_up(self, search: SavedSearch, reason: str) -> None:
         after = await self._store_call(self.store.count_given_up, search, reason)

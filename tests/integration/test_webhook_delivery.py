@@ -226,10 +226,10 @@ class Running:
 
 
 @contextmanager
-def running_deliverer(settings: Settings) -> Iterator[Running]:
+def running_deliverer(settings: Settings, client_id: str = "newsflow-delivery") -> Iterator[Running]:
     """The deliverer in a thread of this process, with its group joined; stopped (and checked stopped) after."""
     registry = CollectorRegistry()
-    deliverer = Deliverer(settings, metrics=DeliveryMetrics(registry), cache_ttl_s=0.2)
+    deliverer = Deliverer(settings, metrics=DeliveryMetrics(registry), cache_ttl_s=0.2, client_id=client_id)
     thread = threading.Thread(target=deliverer.run, name="deliverer")
     thread.start()
     try:
@@ -299,6 +299,35 @@ def test_the_same_alert_published_twice_is_posted_once(settings: Settings, recei
         )
     assert len(receiver.posts(alert=alert.alert_id)) == 1
     assert [d["outcome"] for d in deliveries(settings, alert.alert_id)] == ["delivered"]
+
+
+def test_a_second_deliverer_joining_takes_over_without_posting_an_alert_twice(
+    settings: Settings, receiver: Receiver
+) -> None:
+    # Searches on every partition, and a receiver slow enough that POSTs are under way when the group rebalances.
+    searches = [save_search(settings, receiver.url("slow")) for _ in range(8)]
+    alerts = [make_alert(saved) for _ in range(40) for saved in searches]
+    publish_alerts(settings, *alerts)
+    wanted = {alert.alert_id for alert in alerts}
+    with running_deliverer(settings, client_id="first") as first:
+        soon(lambda: len(receiver.posts()) >= 8, what="the first deliverer under way")
+        with running_deliverer(settings, client_id="second") as second:
+            soon(
+                lambda: {d["alert_id"] for d in deliveries(settings) if d["outcome"] == "delivered"} >= wanted,
+                what="every alert delivered and logged",
+                timeout_s=120,
+                interval_s=0.5,
+            )
+            took_over = second.alerts_ended("delivered")
+        kept = first.alerts_ended("delivered")
+    assert took_over > 0, "the second deliverer got no partition with alerts left: the test proved nothing"
+    assert kept + took_over == len(alerts)
+    for alert in alerts:
+        assert len(receiver.posts(alert=alert.alert_id)) == 1, f"{alert.alert_id} posted more than once"
+    # One search's alerts still arrive in the order they were published, whichever deliverer sent them.
+    for saved in searches:
+        order = [r.body["alert_id"] for r in receiver.posts("slow") if r.body["saved_search_id"] == saved]
+        assert order == [a.alert_id for a in alerts if a.saved_search_id == saved]
 
 
 def test_a_500_then_a_200_is_delivered_on_the_second_attempt(settings: Settings, receiver: Receiver) -> None:

@@ -57,6 +57,18 @@ def test_partitions_are_independent_and_revoked_ones_are_forgotten() -> None:
     assert book.in_flight == 0
 
 
+def test_a_released_partition_is_read_again_from_its_lowest_unfinished_alert() -> None:
+    book = OffsetBook()
+    assert book.resume_offset("p0") is None  # nothing received: the fetch position stays
+    for offset in (10, 11, 12):
+        book.add("p0", offset)
+    book.finish("p0", 10)
+    book.finish("p0", 12)
+    assert book.resume_offset("p0") == 11
+    book.finish("p0", 11)
+    assert book.resume_offset("p0") == 13
+
+
 def test_an_offset_received_twice_stays_pending_until_finished_twice() -> None:
     book = OffsetBook()
     book.add("p0", 3)
