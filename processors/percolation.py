@@ -54,6 +54,22 @@ _SOURCE = [
 _WANTS_DUPLICATES = {"term": {"saved_search.notify_duplicates": True}}
 
 
+# Each saved search matching some of a list of articles, with the positions (slots) of those it matched.
+Percolated = list[tuple[dict[str, Any], list[int]]]
+
+
+def only_written(
+    articles: list[ArticleDocument], percolated: Percolated, written: set[str]
+) -> tuple[list[ArticleDocument], Percolated]:
+    """``articles`` and their percolation restricted to the ids in ``written`` (the slots renumbered)."""
+    kept = [i for i, article in enumerate(articles) if article.article_id in written]
+    if len(kept) == len(articles):
+        return articles, percolated
+    position = {old: new for new, old in enumerate(kept)}
+    restricted = [(search, [position[s] for s in slots if s in position]) for search, slots in percolated]
+    return [articles[i] for i in kept], [(search, slots) for search, slots in restricted if slots]
+
+
 class Percolator:
     """Matches indexed articles against the saved searches of one alias."""
 
@@ -75,10 +91,27 @@ class Percolator:
         self._es = Elasticsearch(url, timeout=60, max_retries=0)
         self._missing_logged = False
 
+    def percolate_articles(self, articles: list[ArticleDocument]) -> Percolated:
+        """(saved search, slots in ``articles``) for every saved search matching some of ``articles``.
+
+        It reads nothing the articles' own write changes, so the index stage runs it beside that write.
+        """
+        if not articles:
+            return []
+        return self._percolate({"documents": [article.model_dump(mode="json") for article in articles]})
+
     def matches(
-        self, articles: list[ArticleDocument], copies: list[CopySeen], indexed_at: datetime
+        self,
+        articles: list[ArticleDocument],
+        copies: list[CopySeen],
+        indexed_at: datetime,
+        percolated: Percolated | None = None,
     ) -> list[AlertMatch]:
-        """The saved searches each article (or copy) matches, as alert candidates, in a stable order."""
+        """The saved searches each article (or copy) matches, as alert candidates, in a stable order.
+
+        ``percolated``: :meth:`percolate_articles` of ``articles`` if it ran already. Call this once the
+        articles and copies are written: their recorded copies are read from the index.
+        """
         found: list[AlertMatch] = []
         signatures: dict[str, list[int]] = {}
 
@@ -88,9 +121,9 @@ class Percolator:
             return signatures[article.article_id]
 
         if articles:
-            documents = [article.model_dump(mode="json") for article in articles]
             wanting_copies: list[tuple[ArticleDocument, dict[str, Any]]] = []
-            for search, slots in self._percolate({"documents": documents}):
+            hits = self.percolate_articles(articles) if percolated is None else percolated
+            for search, slots in hits:
                 for slot in slots:
                     article = articles[slot]
                     if not self._new_to(search, article.source.received_at):
@@ -148,15 +181,13 @@ class Percolator:
         except NotFoundError:
             return None
 
-    def _percolate(
-        self, documents: dict[str, Any], extra_filter: dict[str, Any] | None = None
-    ) -> list[tuple[dict[str, Any], list[int]]]:
+    def _percolate(self, documents: dict[str, Any], extra_filter: dict[str, Any] | None = None) -> Percolated:
         """(saved search, matched document slots) for every saved search matching, all pages."""
         percolate = {"percolate": {"field": "query", **documents}}
         query: dict[str, Any] = percolate
         if extra_filter is not None:
             query = {"bool": {"must": [percolate], "filter": [extra_filter]}}
-        results: list[tuple[dict[str, Any], list[int]]] = []
+        results: Percolated = []
         after: list[Any] | None = None
         while True:
             body: dict[str, Any] = {

@@ -1,10 +1,11 @@
-"""Stage index: bulk-apply articles, copies, links, stories and alerts to Elasticsearch, then percolate.
+"""Stage index: bulk-apply articles, copies, links, stories and alerts to Elasticsearch, and percolate.
 
-After the bulk write, the articles it wrote (and the exact copies it recorded)
-are matched against the saved searches (processors/percolation.py); each
-match goes to ``alerts.matches``. Offsets advance only after both, so a worker
-that dies in between writes and percolates the batch again (the writes are
-idempotent, and the alert stage makes no second alert).
+The batch's articles are percolated against the saved searches while the bulk
+write runs (processors/percolation.py); once it returned, the matches of the
+articles it wrote (and of the exact copies it recorded) go to
+``alerts.matches``. Offsets advance only after both, so a worker that dies in
+between writes and percolates the batch again (the writes are idempotent, and
+the alert stage makes no second alert).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import faust
 from faust.types import EventT
 
 from newsflow.processors.patches.lingering_take import lingering_take
-from newsflow.processors.percolation import Percolator
+from newsflow.processors.percolation import Percolated, Percolator, only_written
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.sink import ElasticsearchSink, SinkIndices, SinkMessage
 from newsflow.schemas.articles import ArticleDocument, CopySeen
@@ -64,10 +65,20 @@ def register(pipeline: Pipeline) -> Callable[[], bool]:
             message = await pipeline.parse_or_dead_letter(model, event.value, STAGE)
             if message is not None:
                 messages.append(message)
+        articles = _distinct_articles(messages)
+        # The articles are percolated while they are written (it reads nothing the write changes): an alert
+        # then follows its article's write by the send of its match, not by a whole percolation as well.
+        percolating = (
+            asyncio.ensure_future(asyncio.to_thread(percolator.percolate_articles, articles))
+            if settings.alerts_enabled
+            else None
+        )
         try:
             failures = await asyncio.to_thread(sink.write, messages, refresh=refresh_now(len(messages)))
         except Exception as exc:
             # Elasticsearch refused the whole request (not a transient error): set the batch aside.
+            if percolating is not None:
+                await asyncio.gather(percolating, return_exceptions=True)  # its matches are of nothing written
             for message in messages:
                 await pipeline.set_aside(STAGE, exc, message.model_dump_json(by_alias=True))
             return
@@ -76,22 +87,28 @@ def register(pipeline: Pipeline) -> Callable[[], bool]:
                 STAGE, failure.error, failure.reason, failure.message.model_dump_json(by_alias=True),
                 **failure.where,
             )  # fmt: skip
-        if settings.alerts_enabled:
+        if percolating is not None:
             refused = {id(failure.message) for failure in failures}
-            await percolate([m for m in messages if id(m) not in refused])
+            await send_matches([m for m in messages if id(m) not in refused], articles, percolating)
 
-    async def percolate(written: list[SinkMessage]) -> None:
-        articles = _distinct_articles(written)
+    async def send_matches(
+        written: list[SinkMessage], articles: list[ArticleDocument], percolating: asyncio.Future[Percolated]
+    ) -> None:
+        """The saved searches' matches of what was written (``percolating``: of ``articles``, the batch's)."""
         copies = [m for m in written if isinstance(m, CopySeen)]
-        if not articles and not copies:
-            return
+        indexed = {m.article_id for m in written if isinstance(m, ArticleDocument)}
         try:
-            matches = await asyncio.to_thread(percolator.matches, articles, copies, datetime.now(UTC))
+            # An article the bulk write refused was percolated all the same: it raises no alert.
+            articles, percolated = only_written(articles, await percolating, indexed)
+            if not articles and not copies:
+                return
+            matches = await asyncio.to_thread(percolator.matches, articles, copies, datetime.now(UTC), percolated)
         except Exception as exc:
             # A saved search Elasticsearch can't run (it was accepted when saved): the articles stay
             # indexed; their matching is set aside to be replayed once the search is fixed.
             for article in articles:
-                await pipeline.set_aside(STAGE, exc, article.model_dump_json(by_alias=True))
+                if article.article_id in indexed:
+                    await pipeline.set_aside(STAGE, exc, article.model_dump_json(by_alias=True))
             return
         for match in matches:
             await pipeline.send(ALERT_MATCHES, match.saved_search_id, match)

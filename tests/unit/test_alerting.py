@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from newsflow.processors.alerting import decide
+from newsflow.processors.percolation import only_written
 from newsflow.processors.similarity import minhash_signature, shingles
 from newsflow.schemas.alerts import AlertMatch, AlertMemory, alert_id
+from tests.unit.test_stories import FILM, document
 
 NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 STORY = (
@@ -75,3 +77,14 @@ def test_the_alert_id_depends_on_search_article_and_copy_only() -> None:
     assert first.alert is not None and later.alert is not None
     assert first.alert.alert_id == later.alert.alert_id == alert_id("0123456789abcdef", "a")
     assert alert_id("0123456789abcdef", "a", "copy-1") != first.alert.alert_id
+
+
+def test_percolation_of_a_batch_is_restricted_to_the_articles_written() -> None:
+    articles = [document(name, FILM) for name in ("a", "b", "c")]
+    first, second = {"saved_search_id": "1" * 16}, {"saved_search_id": "2" * 16}
+    percolated = [(first, [0, 1, 2]), (second, [1])]
+    # The bulk write refused b: its slot goes, c's moves up, a search that matched b alone is dropped.
+    kept, restricted = only_written(articles, percolated, {articles[0].article_id, articles[2].article_id})
+    assert kept == [articles[0], articles[2]]
+    assert restricted == [(first, [0, 1])]
+    assert only_written(articles, percolated, {a.article_id for a in articles}) == (articles, percolated)
