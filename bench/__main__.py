@@ -43,6 +43,7 @@ from elasticsearch import Elasticsearch
 
 from bench import alerts, entities, scaleout, search_scale, stories, story_cost
 from bench.end_to_end import BBC_DIR, corpus_files, end_to_end, expected_id, warm_up
+from bench.freshness_hops import Probe, hop_latencies, hop_lines, hop_summary
 from bench.polling import wait_until
 from bench.registry_footprint import registry_footprint
 from bench.registry_footprint import summary_line as registry_summary
@@ -117,13 +118,17 @@ def ner_lines(ceiling: dict[str, Any]) -> str:
     )
 
 
-def freshness(settings: Settings, files: list[Path], es: Elasticsearch, count: int, rate: float) -> dict[str, float]:
+def freshness(settings: Settings, files: list[Path], es: Elasticsearch, count: int, rate: float) -> dict[str, Any]:
     """Drop ``count`` new single-article files at ``rate``/s into the producer daemon's folder; time each from
-    its rename into the folder to the first search that finds it (no forced refresh: what a reader sees)."""
+    its rename into the folder to the first search that finds it (no forced refresh: what a reader sees),
+    and split that time into the topic hops (:mod:`bench.freshness_hops`)."""
     settings.ingest_dir.mkdir(parents=True, exist_ok=True)
     producer = start_producer(settings)
     sent: dict[str, float] = {}
     seen: dict[str, float] = {}
+    names: dict[str, str] = {}
+    # Kafka's record times are wall-clock; the latencies are measured on the monotonic clock.
+    wall_minus_perf = time.time() - time.perf_counter()
     try:
         log = settings.home / "producer.log"
         # Files dropped before the daemon watches would wait for its start (imports, Kafka connection).
@@ -141,6 +146,7 @@ def freshness(settings: Settings, files: list[Path], es: Elasticsearch, count: i
                 time.sleep(0.02)
             staged.rename(settings.ingest_dir / f"fresh-{n}.txt")
             sent[article_id] = time.perf_counter()
+            names[article_id] = f"fresh-{n}.txt"
             next_at += 1.0 / rate
         deadline = time.perf_counter() + 600
         while _collect_seen(es, settings.index_alias, sent, seen) < len(sent):  # every 20 ms: the resolution
@@ -150,12 +156,14 @@ def freshness(settings: Settings, files: list[Path], es: Elasticsearch, count: i
     finally:
         stop_process(producer)
     latencies = sorted(seen[i] - sent[i] for i in sent)
+    probes = [Probe(names[i], i, sent[i] + wall_minus_perf, seen[i] + wall_minus_perf) for i in sent]
     return {
         "files": len(latencies),
         "rate_per_s": rate,
         "p50_s": round(statistics.median(latencies), 2),
         "p99_s": round(latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))], 2),
         "max_s": round(latencies[-1], 2),
+        "hops": hop_summary(hop_latencies(settings, probes)),
     }
 
 
@@ -188,11 +196,11 @@ def freshness_alone(count: int, rate: float) -> None:
     print(freshness_line(fresh))
 
 
-def freshness_line(fresh: dict[str, float]) -> str:
-    """The freshness line of the bench's table."""
+def freshness_line(fresh: dict[str, Any]) -> str:
+    """The freshness lines of the bench's table: the whole, then each topic hop's p50 / p99 / max."""
     return (
         f"{'freshness p50 / p99 / max, s':42} {fresh['p50_s']} / {fresh['p99_s']} / {fresh['max_s']}"
-        f"  ({fresh['files']} files at {fresh['rate_per_s']}/s)"
+        f"  ({fresh['files']} files at {fresh['rate_per_s']}/s)\n" + hop_lines(fresh["hops"])
     )
 
 
