@@ -16,8 +16,7 @@ import json
 import statistics
 from dataclasses import dataclass
 
-from kafka import KafkaConsumer, TopicPartition
-
+from bench.topic_records import topic_records
 from newsflow.infra.settings import Settings
 from newsflow.schemas.topics import ENRICHED, NORMALIZED, RAW, RECOGNIZED, RESOLVED, UNIQUE, TopicSpec
 
@@ -38,24 +37,11 @@ class Probe:
 
 def send_times(settings: Settings, spec: TopicSpec) -> dict[str, float]:
     """Each record's key (the raw topic: its source file's name) with its first CreateTime, in seconds."""
-    topic = spec.name(settings.topic_prefix)
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, consumer_timeout_ms=5000
-    )
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
-        times: dict[str, float] = {}
-        while any(consumer.position(tp) < end[tp] for tp in partitions):
-            for records in consumer.poll(timeout_ms=1000).values():
-                for record in records:
-                    key = json.loads(record.value)["source"]["path"] if spec is RAW else record.key.decode()
-                    times.setdefault(key, record.timestamp / 1000)
-        return times
-    finally:
-        consumer.close()
+    times: dict[str, float] = {}
+    for record in topic_records(settings, spec.name(settings.topic_prefix)):
+        key = json.loads(record.value)["source"]["path"] if spec is RAW else record.key.decode()
+        times.setdefault(key, record.timestamp / 1000)
+    return times
 
 
 def hop_latencies(settings: Settings, probes: list[Probe]) -> dict[str, list[float]]:

@@ -8,34 +8,21 @@ registry's size; the worker's resident memory is what it costs in RAM.
 
 from __future__ import annotations
 
-from kafka import KafkaConsumer, TopicPartition
-
 from bench.sustained import ProcessSampler
+from bench.topic_records import topic_records
 from newsflow.infra.settings import Settings
 from newsflow.schemas.topics import ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE, changelog_topic
 
 
 def latest_values(settings: Settings, topic: str) -> dict[bytes, int]:
     """Each key of ``topic`` with the size of its latest value (a tombstone removes the key)."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, consumer_timeout_ms=5000
-    )
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
-        sizes: dict[bytes, int] = {}
-        while any(consumer.position(tp) < end[tp] for tp in partitions):
-            for records in consumer.poll(timeout_ms=1000).values():
-                for record in records:
-                    if record.value is None:
-                        sizes.pop(record.key, None)
-                    else:
-                        sizes[record.key] = len(record.value)
-        return sizes
-    finally:
-        consumer.close()
+    sizes: dict[bytes, int] = {}
+    for record in topic_records(settings, topic):
+        if record.value is None:
+            sizes.pop(record.key, None)
+        else:
+            sizes[record.key] = len(record.value)
+    return sizes
 
 
 def registry_footprint(settings: Settings, worker_pid: int) -> dict[str, float | int | None]:
