@@ -209,6 +209,9 @@ def edit(  # noqa: PLR0917 - typer turns each parameter into an option
         "notify_duplicates": duplicates,
     }
     body = {key: value for key, value in given.items() if value is not None}
+    both = sorted(f for f in clear if ("webhook_url" if f == "webhook" else f) in body)
+    if both:
+        raise fail(ValueError(f"{', '.join(both)}: given a new value and --clear at once; keep one"))
     for field in clear:
         body["webhook_url" if field == "webhook" else field] = [] if field in ("entity", "outlet", "language") else None
     if resume_webhook:

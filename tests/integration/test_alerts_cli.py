@@ -172,6 +172,8 @@ def test_errors_are_clear(cli_api: LiveApi) -> None:
     assert code == 1 and "nothing to change" in output
     code, output = run(cli_api, "edit", "0" * 16, "--clear", "everything")
     assert code == 1 and "--clear takes" in output and "everything" in output
+    code, output = run(cli_api, "edit", "0" * 16, "--entity", "Kyiv", "--clear", "entity")
+    assert code == 1 and "entity: given a new value and --clear at once" in output
     code, output = run(cli_api, "edit", "0" * 16, "--until", "someday")
     assert code == 1 and "until" in output
     code, output = run(cli_api, "edit", "0" * 16, "--query", "HIMARS")
