@@ -191,6 +191,37 @@ class SearchableWatcher(threading.Thread):
         return sum(1 for ident, _ in dropper.drops if ident in self.seen)
 
 
+def _rss_kb(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return None
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    fields = _stat_fields(pid)
+    return None if fields is None else int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    """The live processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat_fields(int(entry.name))) is not None and int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
 class ProcessSampler:
     """RSS (``/proc/<pid>/status``) and CPU (``/proc/<pid>/stat``) of named processes and of the machine."""
 
@@ -200,21 +231,15 @@ class ProcessSampler:
 
     @staticmethod
     def rss_mb(pid: int) -> float | None:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-        return None
+        """RSS of ``pid`` and its child processes together (the worker's NER runs in a child), in MB."""
+        kilobytes = [kb for p in (pid, *_children(pid)) if (kb := _rss_kb(p)) is not None]
+        return round(sum(kilobytes) / 1024, 1) if kilobytes else None
 
     @staticmethod
     def cpu_ticks(pid: int) -> int | None:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            return None
-        return int(fields[11]) + int(fields[12])  # utime + stime
+        """CPU ticks (user + system) of ``pid`` and its live child processes together."""
+        ticks = [t for p in (pid, *_children(pid)) if (t := _cpu_ticks(p)) is not None]
+        return sum(ticks) if ticks else None
 
     @staticmethod
     def machine_ticks() -> tuple[int, int]:

@@ -5,7 +5,6 @@ The entities are what each article shows alone; the registry stage resolves them
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import cast
@@ -13,8 +12,7 @@ from typing import cast
 import faust
 
 from newsflow.processors.dating import filed_date
-from newsflow.processors.entities import EntityExtractor
-from newsflow.processors.metrics import WorkerMetrics
+from newsflow.processors.ner_process import NerProcess
 from newsflow.processors.patches.lingering_take import lingering_take
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.similarity import band_keys
@@ -44,23 +42,10 @@ def article_document(article: NormalizedArticle, entities: list[Entity]) -> Arti
     ).with_entities(entities)
 
 
-class _LazyExtractor:
-    """One spaCy model per worker process, loaded on the first batch (not when the worker is built); timed."""
-
-    def __init__(self, metrics: WorkerMetrics) -> None:
-        self._extractor: EntityExtractor | None = None
-        self._metrics = metrics
-
-    def __call__(self, texts: list[str]) -> list[list[Entity]]:
-        if self._extractor is None:
-            self._extractor = EntityExtractor()
-        with self._metrics.ner_timer():
-            return self._extractor.extract(texts)
-
-
 def register(pipeline: Pipeline) -> None:
     """Add the enrichment agent to ``pipeline``'s app."""
-    extract = _LazyExtractor(pipeline.metrics)
+    # One model per worker, in a child process started when the agent starts (not when the worker is built).
+    ner = NerProcess()
 
     async def enrich_batch(values: list[bytes]) -> None:
         articles: list[NormalizedArticle] = []
@@ -70,8 +55,8 @@ def register(pipeline: Pipeline) -> None:
                 articles.append(article)
         if not articles:
             return
-        # spaCy is CPU-bound: run it off the event loop so heartbeats keep flowing.
-        all_entities = await asyncio.to_thread(extract, [a.body for a in articles])
+        with pipeline.metrics.ner_timer():
+            all_entities = await ner.extract([a.body for a in articles])
         for article, entities in zip(articles, all_entities, strict=True):
             document = article_document(article, entities)
             await pipeline.send(RECOGNIZED, article.article_id, document)
@@ -89,6 +74,7 @@ def register(pipeline: Pipeline) -> None:
         # worker stopped in the middle of NER (SIGTERM) reads it again; and a lone article is not held for the
         # window (patches/lingering_take.py).
         manual = cast(faust.Stream[bytes], stream)
+        ner.start()
         async for events in lingering_take(manual, pipeline.settings.batch_size, within=1.0):
             pipeline.took(STAGE, events)
             values = [cast(bytes, event.value) for event in events]

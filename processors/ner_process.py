@@ -1,0 +1,124 @@
+"""spaCy NER in a child process of its own, so that the model and the worker's event loop do not share one GIL.
+
+In a worker thread (``asyncio.to_thread``) one article's NER took 0.2-0.46 s where it takes 0.12 s alone:
+the stages' Python code on the event loop and the model took turns on the interpreter lock, and the
+entities stage saturated at 2 files/s (docs/benchmarks.md, "Inside the entities hop"). A child process runs
+the model on a core of its own while the loop goes on with the other stages.
+
+The child is started with ``spawn`` (forking a process that runs Kafka clients' threads is unsafe), loads
+the model once, ignores SIGINT and SIGTERM (the parent decides when a batch is finished and stops it with
+the pool), and exits by itself if the parent disappears (SIGKILL), so that no orphan holds the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import cache
+
+from newsflow.processors.entities import EntityExtractor
+from newsflow.schemas.articles import Entity
+
+log = logging.getLogger(__name__)
+
+_PARENT_CHECK_S = 1.0
+
+
+@cache
+def _model() -> EntityExtractor:
+    """The child's model: one per process, loaded by the pool's initializer."""
+    return EntityExtractor()
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit the child once its parent is gone (the parent was killed and could not stop the pool)."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_S)
+    os._exit(0)
+
+
+def _start_child(parent: int) -> None:
+    """The pool's initializer: signals to the parent, a watch on the parent, the model loaded."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    _model()
+
+
+def _extract_in_child(texts: list[str]) -> list[list[Entity]]:
+    return _model().extract(texts)
+
+
+def _log_failed_start(started: Future[list[list[Entity]]]) -> None:
+    if (exc := started.exception()) is not None:
+        log.error("the NER child process failed to start; the next batch starts another", exc_info=exc)
+
+
+class NerProcessError(RuntimeError):
+    """The NER child process died twice on one batch (out of memory, or a crash inside spaCy on this input)."""
+
+
+class NerProcess:
+    """One child process that runs the entity extractor; ``await extract(texts)`` from the event loop."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._pid: Future[int] | None = None
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_child,
+                initargs=(os.getpid(),),
+            )
+            self._pid = self._pool.submit(os.getpid)
+        return self._pool
+
+    @property
+    def child_pid(self) -> int | None:
+        """The child's process id, once it has started (None before, or after it died)."""
+        if self._pid is None or not self._pid.done() or self._pid.exception() is not None:
+            return None
+        return self._pid.result()
+
+    def start(self) -> None:
+        """Start the child and load its model now, without waiting for it (the first batch need not wait for it)."""
+        self._started().submit(_extract_in_child, []).add_done_callback(_log_failed_start)
+
+    async def extract(self, texts: Sequence[str]) -> list[list[Entity]]:
+        """Entities of each text, in order, computed in the child (started on the first call).
+
+        A child that dies (the kernel's OOM killer, a crash) is replaced and the batch tried once more;
+        a second death raises :class:`NerProcessError`, so the stage sets the batch aside.
+        """
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            try:
+                return await loop.run_in_executor(self._started(), _extract_in_child, list(texts))
+            except BrokenProcessPool as exc:
+                self.close()
+                log.error(
+                    "the NER child process died; starting a new one",
+                    extra={"attempt": attempt, "texts": len(texts), "error": str(exc)},
+                )
+        raise NerProcessError(
+            f"the NER child process died twice on a batch of {len(texts)} texts: see the worker's log "
+            "and the kernel's (out of memory?); the batch was set aside for `newsflow replay`"
+        )
+
+    def close(self) -> None:
+        """Stop the child (a batch under way is abandoned); the next ``extract`` starts a new one."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            self._pid = None

@@ -1,0 +1,101 @@
+"""The NER child process: the same entities as in process, a dead child replaced, no orphan left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsflow.processors.entities import EntityExtractor
+from newsflow.processors.ner_process import NerProcess
+from newsflow.schemas.articles import Entity
+
+TEXT = (
+    "Ukrainian President Volodymyr Zelensky visited Balakliya on Thursday, Reuters reported from Kyiv. "
+    "The United Nations said it would send a team to Kharkiv."
+)
+
+
+@pytest.fixture
+def ner_process() -> Iterator[NerProcess]:
+    ner = NerProcess()
+    yield ner
+    ner.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def _wait_gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_child_finds_the_same_entities_as_the_model_in_process(ner_process: NerProcess) -> None:
+    in_child = asyncio.run(ner_process.extract([TEXT, "", "No names here."]))
+
+    assert in_child == EntityExtractor().extract([TEXT, "", "No names here."])
+    assert {e.canonical for e in in_child[0]} >= {"Volodymyr Zelensky", "Kharkiv"}
+    assert ner_process.child_pid is not None and ner_process.child_pid != os.getpid()
+
+
+def test_a_killed_child_is_replaced_and_the_batch_still_gets_its_entities(ner_process: NerProcess) -> None:
+    async def kill_then_extract() -> list[list[Entity]]:
+        await ner_process.extract([TEXT])
+        first = ner_process.child_pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        assert _wait_gone(first, 10)
+        found = await ner_process.extract([TEXT])
+        assert ner_process.child_pid not in (None, first)
+        return found
+
+    found = asyncio.run(kill_then_extract())
+
+    assert found and found[0], "the batch after the child's death has no entities"
+
+
+def test_the_child_ignores_sigterm_so_that_the_worker_decides_when_a_batch_is_finished(
+    ner_process: NerProcess,
+) -> None:
+    asyncio.run(ner_process.extract([TEXT]))
+    pid = ner_process.child_pid
+    assert pid is not None
+
+    os.kill(pid, signal.SIGTERM)
+    found = asyncio.run(ner_process.extract([TEXT]))
+
+    assert ner_process.child_pid == pid
+    assert found[0]
+
+
+def test_the_child_exits_when_its_parent_is_killed() -> None:
+    script = (
+        "import asyncio, os, signal\n"
+        "from newsflow.processors.ner_process import NerProcess\n"
+        "ner = NerProcess()\n"
+        "asyncio.run(ner.extract(['Angela Merkel spoke in Berlin.']))\n"
+        "print(ner.child_pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    parent = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert parent.returncode == -signal.SIGKILL, parent.stderr
+    child = int(parent.stdout.split()[0])
+
+    assert _wait_gone(child, 10), f"the NER child {child} outlived its killed parent"
