@@ -30,6 +30,12 @@ from newsflow.schemas.articles import Entity
 log = logging.getLogger(__name__)
 
 _PARENT_CHECK_S = 1.0
+# Run once in a new child: the model's first texts are several times slower than the next ones (lazy
+# allocations), and they would otherwise be the first articles after a worker's start.
+_WARM_UP_TEXTS = [
+    "LONDON (Reuters) - Prime Minister Keir Starmer met Chancellor Olaf Scholz of Germany in Berlin on Monday, "
+    "the Foreign Office said, before talks with NATO and the European Union in Brussels.",
+] * 4
 
 
 @cache
@@ -46,11 +52,11 @@ def _watch_parent(parent: int) -> None:
 
 
 def _start_child(parent: int) -> None:
-    """The pool's initializer: signals to the parent, a watch on the parent, the model loaded."""
+    """The pool's initializer: signals to the parent, a watch on the parent, the model loaded and warmed up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
-    _model()
+    _model().extract(_WARM_UP_TEXTS)
 
 
 def _extract_in_child(texts: list[str]) -> list[list[Entity]]:
