@@ -176,6 +176,12 @@ class ElasticsearchSink:
         with self.metrics.sink_timer():
             return self._write(messages, refresh)
 
+    def refresh(self) -> None:
+        """Make what was written searchable now: refresh the articles, stories and alerts indices."""
+        self._es.indices.refresh(
+            index=",".join(self.indices), ignore_unavailable=True, allow_no_indices=True
+        )
+
     def _write(self, messages: list[SinkMessage], refresh: bool) -> list[SinkFailure]:
         pending = distinct(messages)
         failures: list[SinkFailure] = []

@@ -11,7 +11,6 @@ the alert stage makes no second alert).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -22,14 +21,15 @@ from faust.types import EventT
 from newsflow.processors.patches.lingering_take import lingering_take
 from newsflow.processors.percolation import Percolated, Percolator, only_written
 from newsflow.processors.pipeline import Pipeline
+from newsflow.processors.refresh_pacing import RefreshPacer
 from newsflow.processors.sink import ElasticsearchSink, SinkIndices, SinkMessage
 from newsflow.schemas.articles import ArticleDocument, CopySeen
 from newsflow.schemas.topics import ALERT_MATCHES, INDEX_STAGE
 
 STAGE = INDEX_STAGE
-# A batch this small means the pipeline is idle or lightly loaded: its bulk request also refreshes, so the
-# articles are searchable at once, not at the index's next 1 s refresh. Larger batches (load) leave it to the
-# scheduled refresh, and forced refreshes are at least this far apart, so their cost stays bounded.
+# A batch this small means the pipeline is idle or lightly loaded: it is made searchable at once, not at the
+# index's next 1 s refresh. Larger batches (load) leave it to the scheduled refresh, and forced refreshes are
+# at least this far apart, so their cost stays bounded (processors/refresh_pacing.py).
 REFRESH_BELOW_RECORDS = 16
 MIN_REFRESH_INTERVAL_S = 0.25
 
@@ -48,15 +48,7 @@ def register(pipeline: Pipeline) -> Callable[[], bool]:
         metrics=pipeline.metrics,
     )
 
-    last_refresh = 0.0
-
-    def refresh_now(records: int) -> bool:
-        nonlocal last_refresh
-        now = time.monotonic()
-        if records >= REFRESH_BELOW_RECORDS or now - last_refresh < MIN_REFRESH_INTERVAL_S:
-            return False
-        last_refresh = now
-        return True
+    pacer = RefreshPacer(sink.refresh, below_records=REFRESH_BELOW_RECORDS, interval_s=MIN_REFRESH_INTERVAL_S)
 
     async def index_batch(events: list[EventT[bytes]]) -> None:
         messages: list[SinkMessage] = []
@@ -73,8 +65,9 @@ def register(pipeline: Pipeline) -> Callable[[], bool]:
             if settings.alerts_enabled
             else None
         )
+        refresh = pacer.with_write(len(messages))
         try:
-            failures = await asyncio.to_thread(sink.write, messages, refresh=refresh_now(len(messages)))
+            failures = await asyncio.to_thread(sink.write, messages, refresh=refresh)
         except Exception as exc:
             # Elasticsearch refused the whole request (not a transient error): set the batch aside.
             if percolating is not None:
@@ -82,6 +75,7 @@ def register(pipeline: Pipeline) -> Callable[[], bool]:
             for message in messages:
                 await pipeline.set_aside(STAGE, exc, message.model_dump_json(by_alias=True))
             return
+        pacer.after_write(len(messages), refresh)
         for failure in failures:
             await pipeline.dead_letter(
                 STAGE, failure.error, failure.reason, failure.message.model_dump_json(by_alias=True),
