@@ -18,6 +18,7 @@ import argparse
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -44,8 +45,10 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 def part_of(stack: str) -> str:
     """The part a collapsed stack (``outer;...;inner``) is counted in."""
     for frame in reversed(stack.split(";")):
+        # A frame is "function (path:line)", the path relative to its sys.path entry ("faust/app/base.py").
+        path = "/" + frame[frame.rfind("(") + 1 :]
         for name, markers in PARTS:
-            if any(marker in frame for marker in markers):
+            if any(marker in path for marker in markers):
                 return name
     return "other"
 
@@ -62,7 +65,8 @@ def shares(raw: Path) -> dict[str, float]:
 
 
 def _record(pid: int, out: Path, fmt: str) -> subprocess.Popen[bytes]:
-    spy = shutil.which("py-spy")
+    # pip installs it beside the interpreter: the venv's bin/ need not be on PATH.
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if spy is None:
         raise SystemExit("py-spy is not installed: pip install py-spy (a profiler; not a dependency of newsflow)")
     return subprocess.Popen(
