@@ -178,9 +178,7 @@ class ElasticsearchSink:
 
     def refresh(self) -> None:
         """Make what was written searchable now: refresh the articles, stories and alerts indices."""
-        self._es.indices.refresh(
-            index=",".join(self.indices), ignore_unavailable=True, allow_no_indices=True
-        )
+        self._es.indices.refresh(index=",".join(self.indices), ignore_unavailable=True, allow_no_indices=True)
 
     def _write(self, messages: list[SinkMessage], refresh: bool) -> list[SinkFailure]:
         pending = distinct(messages)
