@@ -21,18 +21,10 @@ log = logging.getLogger(__name__)
 class RefreshPacer:
     """Decides, for each bulk write of the index stage, whether it refreshes, and runs the deferred refreshes."""
 
-    def __init__(
-        self,
-        refresh: Callable[[], None],
-        *,
-        below_records: int,
-        interval_s: float,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, refresh: Callable[[], None], *, below_records: int, interval_s: float) -> None:
         self._refresh = refresh
         self._below = below_records
         self._interval = interval_s
-        self._clock = clock
         self._last = -math.inf
         self._deferred: asyncio.Task[None] | None = None
 
@@ -40,7 +32,7 @@ class RefreshPacer:
         """Whether a bulk write of ``records`` records should refresh with its request (and count as a refresh)."""
         if records >= self._below:
             return False
-        now = self._clock()
+        now = time.monotonic()
         if now - self._last < self._interval:
             return False
         self._last = now
@@ -56,9 +48,9 @@ class RefreshPacer:
         self._deferred = asyncio.ensure_future(self._refresh_later())
 
     async def _refresh_later(self) -> None:
-        await asyncio.sleep(max(0.0, self._last + self._interval - self._clock()))
+        await asyncio.sleep(max(0.0, self._last + self._interval - time.monotonic()))
         self._deferred = None  # a write that returns from now on needs another refresh
-        self._last = self._clock()
+        self._last = time.monotonic()
         try:
             await asyncio.to_thread(self._refresh)
         except Exception:
