@@ -29,7 +29,6 @@ choosing one (bench/data/bbc-stories/README.md).
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -126,7 +125,10 @@ class Bench:
             article: ArticleFeatures, store: StoryStore, p: StoryParameters
         ) -> tuple[StoryState | None, float]:
             scored = sorted(
-                ((clustering.similarity(article, s, p), s.story_id, s) for s in _candidates(article, store, p)),
+                (
+                    (clustering.similarity(article, s, p), s.story_id, s)
+                    for s in clustering.candidate_stories(article, store, p)
+                ),
                 key=lambda t: (-t[0], t[1]),
             )
             if not scored:
@@ -161,21 +163,6 @@ class Bench:
     def score(self, clusters: dict[str, str]) -> str:
         f = pairwise(self.gold, {p: clusters[p] for p in self.gold})
         return f"P/R/F1 {f.precision:.3f} / {f.recall:.3f} / {f.f1:.3f}"
-
-
-def _candidates(article: ArticleFeatures, store: StoryStore, params: StoryParameters) -> Iterator[StoryState]:
-    """The candidates ``_best_story`` scores, in its order."""
-    oldest = article.at - params.window
-    hits: Counter[str] = Counter()
-    for key in article.probe_keys(params):
-        postings = store.postings(key)
-        for posting in postings.stories if postings else []:
-            if posting.last_seen >= oldest:
-                hits[posting.story_id] += 1
-    for story_id, _ in sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[: params.candidates]:
-        state = store.story(story_id)
-        if state is not None and state.language == article.language and state.last_seen >= oldest:
-            yield state
 
 
 @contextmanager

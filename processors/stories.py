@@ -34,7 +34,7 @@ import heapq
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -474,10 +474,8 @@ def _apply(
     return StoryDecision(assignment, story_document(state, now), opened=joined is None)
 
 
-def _best_story(
-    features: ArticleFeatures, store: StoryStore, params: StoryParameters
-) -> tuple[StoryState | None, float]:
-    """The most similar active story among those sharing a probe key with the article."""
+def candidate_stories(features: ArticleFeatures, store: StoryStore, params: StoryParameters) -> Iterator[StoryState]:
+    """The active stories of the article's language that share the most probe keys with it, most shared first."""
     oldest = features.at - params.window
     hits: Counter[str] = Counter()
     for key in features.probe_keys(params):
@@ -485,15 +483,21 @@ def _best_story(
         for posting in postings.stories if postings else []:
             if posting.last_seen >= oldest:
                 hits[posting.story_id] += 1
-    ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[: params.candidates]
+    for story_id, _ in sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[: params.candidates]:
+        state = store.story(story_id)
+        if state is not None and state.language == features.language and state.last_seen >= oldest:
+            yield state
+
+
+def _best_story(
+    features: ArticleFeatures, store: StoryStore, params: StoryParameters
+) -> tuple[StoryState | None, float]:
+    """The most similar of the article's candidate stories."""
     best: StoryState | None = None
     best_score = -1.0
-    for story_id, _ in ranked:
-        state = store.story(story_id)
-        if state is None or state.language != features.language or state.last_seen < oldest:
-            continue
+    for state in candidate_stories(features, store, params):
         score = similarity(features, state, params)
-        if score > best_score or (score == best_score and best is not None and story_id < best.story_id):
+        if score > best_score or (score == best_score and best is not None and state.story_id < best.story_id):
             best, best_score = state, score
     return best, best_score
 
