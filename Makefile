@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NF     := $(BIN)/newsflow
 
-.PHONY: help install lock gazetteer browser up up-detached down status test test-faults lint unit bench bench-sustained bench-entities bench-stories bench-alerts bench-search-scale clean-data model
+.PHONY: help install lock gazetteer browser up up-detached down status test test-faults lint unit bench bench-sustained bench-soak bench-entities bench-stories bench-alerts bench-search-scale clean-data model
 
 help:
 	@echo "make up           run the whole system in the foreground (Ctrl-C stops it)"
@@ -16,6 +16,7 @@ help:
 	@echo "make browser      install Debian's chromium and chromedriver (the web page's browser test)"
 	@echo "make bench        print throughput and latency figures"
 	@echo "make bench-sustained  only the sustained-load run and its plot (ARGS=\"--seconds 600 --rate 5\")"
+	@echo "make bench-soak   the 60-minute soak at 70% of capacity with its four verdicts (ARGS=\"--minutes 6\" to try it)"
 	@echo "make bench-entities   only the entity quality on annotated news, beside the raw spaCy model"
 	@echo "make bench-stories    only the story quality on the labelled BBC set, beside no clustering"
 	@echo "make bench-alerts     only percolation with 10 / 1 000 / 10 000 saved searches and alert latency"
@@ -125,6 +126,9 @@ bench-search-scale: install
 
 bench-sustained: install
 	$(BIN)/python -m bench.sustained $(ARGS)
+
+bench-soak: install
+	$(BIN)/python -m bench.soak $(ARGS)
 
 clean-data:
 	@if [ -x $(NF) ]; then $(NF) clean-data; else rm -rf .newsflow/data; fi

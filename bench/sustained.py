@@ -35,6 +35,8 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +72,8 @@ CALIBRATION_FILES = 240
 # How often the index is asked which dropped articles are searchable: the resolution of freshness.
 SEARCH_POLL_S = 0.25
 THROUGHPUT_BIN_S = 10.0
+# jstat starts a JVM of its own: the heap is read less often than RSS and CPU.
+HEAP_SAMPLE_S = 30.0
 # The backlog counts as bounded when, over the steady window, neither its trend nor the step from the
 # first quarter to the last adds more than this much input (in seconds of the rate fed): beyond it, the
 # newest article waits that much longer at the end than at the start, and freshness drifts.
@@ -108,14 +112,31 @@ def article_id(name: str, data: bytes) -> str:
     return raw_article_id(parsed.title, parsed.body)
 
 
-class Dropper(threading.Thread):
-    """Drops ``count`` distinct articles into ``folder`` at ``rate`` per second (all at once if ``rate`` is inf)."""
+# Drop ``n`` of a feed: the file's name, its bytes and its kind ("new", "republished", "copy").
+Feed = Callable[[int], tuple[str, bytes, str]]
 
-    def __init__(self, folder: Path, corpus: list[CorpusText], label: str, count: int, rate: float) -> None:
+
+def numbered_corpus(corpus: list[CorpusText], label: str) -> Feed:
+    """The corpus over and over, each file under a numbered headline (a new text; after one pass of the corpus, a
+    near-duplicate of an earlier drop)."""
+
+    def drop(n: int) -> tuple[str, bytes, str]:
+        source = corpus[n % len(corpus)]
+        data = "\n".join([f"{label} {n}: {source.lines[0]}", *source.lines[1:]]).encode()
+        return f"{label.lower()}-{n:06d}-{source.name}", data, "new"
+
+    return drop
+
+
+class Dropper(threading.Thread):
+    """Drops ``count`` files of ``feed`` into ``folder`` at ``rate`` per second (all at once if ``rate`` is inf)."""
+
+    def __init__(self, folder: Path, feed: Feed, label: str, count: int, rate: float) -> None:
         super().__init__(name=f"dropper-{label}", daemon=True)
-        self.folder, self.corpus, self.label, self.count, self.rate = folder, corpus, label, count, rate
-        # (article_id, monotonic time of the rename); appended only by this thread.
+        self.folder, self.feed, self.label, self.count, self.rate = folder, feed, label, count, rate
+        # (article_id, monotonic time of the rename) and the drop's kind; appended only by this thread.
         self.drops: list[tuple[str, float]] = []
+        self.kinds: list[str] = []
         self.max_late_s = 0.0
         self.stopped = threading.Event()
         self.started_at = 0.0
@@ -129,14 +150,12 @@ class Dropper(threading.Thread):
                 if self.stopped.wait(max(0.0, due - time.monotonic())):
                     return
                 self.max_late_s = max(self.max_late_s, time.monotonic() - due)
-            source = self.corpus[n % len(self.corpus)]
-            # A numbered headline makes each file a new text with its own article_id.
-            data = "\n".join([f"{self.label} {n}: {source.lines[0]}", *source.lines[1:]]).encode()
-            name = f"{self.label.lower()}-{n:06d}-{source.name}"
+            name, data, kind = self.feed(n)
             ident = article_id(name, data)
             part = self.folder / f"{name}.part"
             part.write_bytes(data)
             part.rename(self.folder / name)
+            self.kinds.append(kind)
             self.drops.append((ident, time.monotonic()))
         self.stopped.set()
 
@@ -304,7 +323,7 @@ def calibrate(
 ) -> dict[str, float]:
     """Drop a burst of files at once; the worker's articles/s while it works through the backlog."""
     # The tail of the corpus, so the run's first minutes (head of the corpus) are not near-duplicates of it.
-    burst = Dropper(folder, corpus[::-1], "Calibration", CALIBRATION_FILES, math.inf)
+    burst = Dropper(folder, numbered_corpus(corpus[::-1], "Calibration"), "Calibration", CALIBRATION_FILES, math.inf)
     watcher.watch(burst)
     burst.run()  # in this thread: it only writes the files
     wait_until(lambda: watcher.searchable(burst) >= CALIBRATION_FILES, 900, "the calibration burst")
@@ -324,9 +343,23 @@ def calibrate(
 
 
 def run_sustained(
-    base: Settings, seconds: float = 300.0, rate: float | None = None, sample_s: float = 2.0
+    base: Settings,
+    seconds: float = 300.0,
+    rate: float | None = None,
+    sample_s: float = 2.0,
+    *,
+    load: float = DEFAULT_LOAD,
+    feed: Feed | None = None,
+    prepare: Callable[[Settings], dict[str, Any]] | None = None,
+    heap: Callable[[int], tuple[float, float] | None] | None = None,
+    name: str = "sustained",
 ) -> dict[str, Any]:
-    """Run the sustained load in a sandbox; write the JSON series and the PNG; return config and summary."""
+    """Run the sustained load in a sandbox; write the JSON series and the PNG; return config and summary.
+
+    ``feed`` makes the files (default: the corpus under numbered headlines), ``prepare`` runs after the
+    calibration (the soak saves its searches there), ``heap`` reads a JVM's heap (used, capacity MB) every
+    :data:`HEAP_SAMPLE_S`; the results go to ``bench/results/<name>.json`` and ``.png``.
+    """
     corpus = load_corpus()
     folder = Path(tempfile.mkdtemp(prefix="newsflow-sustained-"))
     settings = sandbox_settings(base, folder, partitions=4)
@@ -342,6 +375,8 @@ def run_sustained(
         "batch_size": settings.batch_size,
         "partitions": settings.topic_partitions,
         "corpus_files": len(corpus),
+        "stories_enabled": settings.stories_enabled,
+        "alerts_enabled": settings.alerts_enabled,
     }
     processes: list[subprocess.Popen[bytes]] = []
     watcher = SearchableWatcher(settings)
@@ -354,23 +389,25 @@ def run_sustained(
         sampler = ProcessSampler(_pids(base, producer, worker, api))
         watcher.start()
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            print("sustained: starting the worker, producer daemon and API ...", flush=True)
-            warmup = Dropper(settings.ingest_dir, corpus, "Warm-up", 1, math.inf)
+            print(f"{name}: starting the worker, producer daemon and API ...", flush=True)
+            warmup = Dropper(settings.ingest_dir, numbered_corpus(corpus, "Warm-up"), "Warm-up", 1, math.inf)
             watcher.watch(warmup)
             warmup.run()
             wait_until(lambda: watcher.searchable(warmup) == 1, 300, "the warm-up article")
             wait_until(lambda: scrape(client) is not None, 60, "the API's /metrics")
             if rate is None:
-                print(f"sustained: measuring capacity with a burst of {CALIBRATION_FILES} files ...", flush=True)
+                print(f"{name}: measuring capacity with a burst of {CALIBRATION_FILES} files ...", flush=True)
                 config["calibration"] = calibrate(settings.ingest_dir, corpus, watcher, client)
-                rate = round(DEFAULT_LOAD * config["calibration"]["capacity_articles_per_s"], 1)
-                config["load_share_of_capacity"] = DEFAULT_LOAD
+                rate = round(load * config["calibration"]["capacity_articles_per_s"], 1)
+                config["load_share_of_capacity"] = load
+            if prepare is not None:
+                config["prepared"] = prepare(settings)
             config["rate_per_s"] = rate
             count = math.ceil(seconds * rate)
-            print(f"sustained: {count} files at {rate}/s for {seconds:.0f}s ...", flush=True)
-            dropper = Dropper(settings.ingest_dir, corpus, "Sustained", count, rate)
+            print(f"{name}: {count} files at {rate}/s for {seconds:.0f}s ...", flush=True)
+            dropper = Dropper(settings.ingest_dir, feed or numbered_corpus(corpus, "Sustained"), name, count, rate)
             watcher.watch(dropper)
-            samples = _sample_until_drained(settings, dropper, watcher, sampler, client, sample_s=sample_s)
+            samples = _sample_until_drained(settings, dropper, watcher, sampler, client, sample_s=sample_s, heap=heap)
     finally:
         if dropper is not None:
             dropper.stopped.set()
@@ -378,15 +415,23 @@ def run_sustained(
         _tear_down(settings, processes, keep_files=not samples)
 
     assert dropper is not None
+    config["kinds"] = dict(Counter(dropper.kinds))
+    # An exact copy is its original's article: searchable before it was dropped, no freshness of its own.
     articles = [
-        {"id": ident, "dropped_t": round(at - dropper.started_at, 3), "latency_s": _latency(watcher, ident, at)}
-        for ident, at in dropper.drops
+        {
+            "id": ident,
+            "kind": kind,
+            "dropped_t": round(at - dropper.started_at, 3),
+            "latency_s": _latency(watcher, ident, at),
+        }
+        for (ident, at), kind in zip(dropper.drops, dropper.kinds, strict=True)
+        if kind != "copy"
     ]
     summary = summarize(config, samples, articles, dropper.max_late_s)
     RESULTS.mkdir(exist_ok=True)
     series = {"config": config, "summary": summary, "samples": samples, "articles": articles}
-    (RESULTS / "sustained.json").write_text(json.dumps(series, indent=1) + "\n")
-    plot(series, RESULTS / "sustained.png")
+    (RESULTS / f"{name}.json").write_text(json.dumps(series, indent=1) + "\n")
+    plot(series, RESULTS / f"{name}.png")
     return {"config": config, "summary": summary}
 
 
@@ -432,8 +477,10 @@ def _sample_until_drained(
     client: httpx.Client,
     *,
     sample_s: float,
+    heap: Callable[[int], tuple[float, float] | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Start ``dropper``; sample every ``sample_s`` until its articles are all searchable and the lag is zero."""
+    """Start ``dropper``; sample every ``sample_s`` until its articles are all searchable and the lag is zero
+    (with ``heap``, the JVMs' heap every :data:`HEAP_SAMPLE_S` too)."""
     seconds = dropper.count / dropper.rate
     # Long enough for a backlog of the whole run to clear at half the rate; a stuck run still ends.
     drain_limit = seconds + max(300.0, 2 * seconds)
@@ -441,6 +488,7 @@ def _sample_until_drained(
     sampler.sample()  # CPU is a difference: the first call sets the baseline
     dropper.start()
     next_at = time.monotonic()
+    next_heap_at = 0.0
     while True:
         next_at += sample_s
         time.sleep(max(0.0, next_at - time.monotonic()))
@@ -461,6 +509,10 @@ def _sample_until_drained(
                 "cpu_pct": cpu,
             }
         )
+        if heap is not None and t >= next_heap_at:
+            next_heap_at = t + HEAP_SAMPLE_S
+            jvms = {n: pid for n, pid in sampler.pids.items() if _is_jvm(n)}
+            samples[-1]["heap_mb"] = {n: list(h) for n, pid in jvms.items() if (h := heap(pid)) is not None}
         drained = samples[-1]["searchable"] >= dropper.count and figures.get("lag") == 0
         if (not dropper.is_alive() and drained) or t > drain_limit:
             return samples
@@ -492,12 +544,12 @@ def summarize(
     dropped_in_window = sum(1 for a in articles if start <= a["dropped_t"] <= seconds)
 
     lags = [(s["t"], s["lag"]) for s in window if s["lag"] is not None]
-    slope = _slope(lags)
+    lag_slope = slope(lags)
     # Dropped but not yet searchable: the backlog in articles, exact and over every stage. The verdict is taken
     # on it, not on the consumer lag: that is in messages (mostly band records, and up to one link record per
     # matching band for a near-duplicate) and committed offsets make it a saw-tooth.
     in_flight = [(s["t"], s["dropped"] - s["searchable"]) for s in window]
-    in_flight_slope = _slope(in_flight)
+    in_flight_slope = slope(in_flight)
     quarter = (seconds - start) / 4
     first = [v for t, v in in_flight if t <= start + quarter]
     last = [v for t, v in in_flight if t >= seconds - quarter]
@@ -534,7 +586,7 @@ def summarize(
         "lag_max": max((v for _, v in lags), default=None),
         "lag_at_last_drop": lags[-1][1] if lags else None,
         "ner_lag_max": max(ner_lags, default=None),
-        "lag_trend_per_min": round(slope * 60, 2),
+        "lag_trend_per_min": round(lag_slope * 60, 2),
         "in_flight_max": max((v for _, v in in_flight), default=None),
         "in_flight_trend_per_min": round(in_flight_slope * 60, 2),
         "in_flight_first_to_last_quarter": round(step, 1),
@@ -553,7 +605,7 @@ def summarize(
     }
 
 
-def _slope(points: list[tuple[float, float]]) -> float:
+def slope(points: list[tuple[float, float]]) -> float:
     """Least-squares slope of y over x (0 with fewer than two points)."""
     if len(points) < 2:
         return 0.0
@@ -595,6 +647,10 @@ def plot(series: dict[str, Any], path: Path) -> None:
         label=f"all but {BANDS.suffix} (many band records per article)",
         color="tab:pink",
     )
+    topics = sorted({t for s in samples for t in (s["lag_by_topic"] or {})})
+    for topic in topics:
+        suffix = topic.split(".", 1)[-1]
+        lag.plot(minutes, [topic_lag(s, suffix) for s in samples], label=suffix, linewidth=0.8, alpha=0.8)
     lag.set_ylabel("messages")
     lag.set_title(
         f"Consumer lag from /metrics every {config['sample_s']:.0f} s (committed offsets: saw-tooth of the commit "

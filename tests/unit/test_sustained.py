@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from bench.sustained import CorpusText, Dropper, article_id, plot, scrape, summarize, summary_lines
+from bench.sustained import CorpusText, Dropper, article_id, numbered_corpus, plot, scrape, summarize, summary_lines
 from newsflow.api.monitoring import PipelineMonitor
 from newsflow.infra.settings import Settings
 
@@ -20,7 +20,7 @@ CORPUS = [
 
 
 def test_every_dropped_file_is_a_distinct_article_and_no_part_file_is_left(tmp_path: Path) -> None:
-    dropper = Dropper(tmp_path, CORPUS, "Sustained", 5, math.inf)
+    dropper = Dropper(tmp_path, numbered_corpus(CORPUS, "Sustained"), "Sustained", 5, math.inf)
     dropper.run()
     files = sorted(tmp_path.iterdir())
     assert len(files) == 5
