@@ -6,8 +6,8 @@ Every drop is one of three kinds (deterministic for a seed):
                   interleaved, under the first one's headline (the corpus has 1313 files; an hour at a few
                   files a second needs many more distinct texts, with real names and vocabulary)
     republished   an outlet's republication of a recent new text (a wire story): another headline suffix
-                  and byline, one paragraph dropped from a long one. Stories are picked by a heavy-tailed popularity, so a
-                  few are republished 20 times or more, as wire copy is
+                  and byline, one paragraph dropped from a long one. Stories are picked by a heavy-tailed
+                  popularity, so a few are republished 20 times or more, as wire copy is
     copy          the exact bytes of an earlier drop under another file name (a feed fetched twice)
 
 The shares default to the issue's: about 30% republications, 5% exact copies, the rest new.
