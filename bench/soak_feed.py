@@ -41,14 +41,24 @@ class Drop:
 
 
 class SoakFeed:
-    """Drop ``n`` is :meth:`drop` (n); drops must be asked for in order (the feed remembers what it published)."""
+    """Drop ``n`` is :meth:`drop` (n); drops must be asked for in order (the feed remembers what it published).
+
+    ``label`` starts the file names and new texts' headlines: two feeds of one run need two labels.
+    """
 
     def __init__(
-        self, corpus: list[CorpusText], *, republished: float = 0.30, copies: float = 0.05, seed: int = 13
+        self,
+        corpus: list[CorpusText],
+        *,
+        republished: float = 0.30,
+        copies: float = 0.05,
+        seed: int = 13,
+        label: str = "soak",
     ) -> None:
         if not 0 <= republished + copies < 1:
             raise ValueError(f"republished ({republished}) + copies ({copies}) must be at least 0 and below 1")
         self._rng = random.Random(seed)
+        self._label = label
         self._republished, self._copies = republished, copies
         self._sections: dict[str, list[CorpusText]] = defaultdict(list)
         for text in corpus:
@@ -84,9 +94,9 @@ class SoakFeed:
         # The first article's lead stays first (its headline's subject); the rest interleaved.
         lead, rest = paragraphs[0], paragraphs[1:]
         self._rng.shuffle(rest)
-        lines = [f"Soak {n}: {first.lines[0]}", lead, *rest[: max(6, len(rest) // 2)]]
+        lines = [f"{self._label.capitalize()} {n}: {first.lines[0]}", lead, *rest[: max(6, len(rest) // 2)]]
         self._new.append((n, lines, self._rng.paretovariate(POPULARITY_EXPONENT)))
-        return Drop(f"soak-{n:06d}-new.txt", "\n\n".join(lines).encode(), "new")
+        return Drop(f"{self._label}-{n:06d}-new.txt", "\n\n".join(lines).encode(), "new")
 
     def _republish(self, n: int) -> Drop:
         recent = self._new[-RECENT:]
@@ -98,8 +108,8 @@ class SoakFeed:
             dropped = self._rng.randrange(1, len(body))
             body = [p for i, p in enumerate(body) if i != dropped]
         edited = [f"{lines[0]} | Outlet {outlet}", f"By Outlet {outlet} staff and wire reports", *body]
-        return Drop(f"soak-{n:06d}-outlet{outlet}.txt", "\n\n".join(edited).encode(), "republished", original)
+        return Drop(f"{self._label}-{n:06d}-outlet{outlet}.txt", "\n\n".join(edited).encode(), "republished", original)
 
     def _copy(self, n: int) -> Drop:
         source = self._rng.randrange(len(self._drops))
-        return Drop(f"soak-{n:06d}-copy.txt", self._drops[source].data, "copy", source)
+        return Drop(f"{self._label}-{n:06d}-copy.txt", self._drops[source].data, "copy", source)

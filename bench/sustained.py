@@ -318,12 +318,12 @@ def _git_revision() -> str:
     return out.stdout.strip()
 
 
-def calibrate(
-    folder: Path, corpus: list[CorpusText], watcher: SearchableWatcher, client: httpx.Client
-) -> dict[str, float]:
-    """Drop a burst of files at once; the worker's articles/s while it works through the backlog."""
-    # The tail of the corpus, so the run's first minutes (head of the corpus) are not near-duplicates of it.
-    burst = Dropper(folder, numbered_corpus(corpus[::-1], "Calibration"), "Calibration", CALIBRATION_FILES, math.inf)
+def calibrate(folder: Path, feed: Feed, watcher: SearchableWatcher, client: httpx.Client) -> dict[str, float]:
+    """Drop a burst of ``feed``'s files at once; the worker's articles/s while it works through the backlog.
+
+    Every drop of ``feed`` must become an article of its own (no exact copies): the burst waits for them all.
+    """
+    burst = Dropper(folder, feed, "Calibration", CALIBRATION_FILES, math.inf)
     watcher.watch(burst)
     burst.run()  # in this thread: it only writes the files
     wait_until(lambda: watcher.searchable(burst) >= CALIBRATION_FILES, 900, "the calibration burst")
@@ -350,13 +350,16 @@ def run_sustained(
     *,
     load: float = DEFAULT_LOAD,
     feed: Feed | None = None,
+    calibration_feed: Feed | None = None,
     prepare: Callable[[Settings], dict[str, Any]] | None = None,
     heap: Callable[[int], tuple[float, float] | None] | None = None,
     name: str = "sustained",
 ) -> dict[str, Any]:
     """Run the sustained load in a sandbox; write the JSON series and the PNG; return config and summary.
 
-    ``feed`` makes the files (default: the corpus under numbered headlines), ``prepare`` runs after the
+    ``feed`` makes the files (default: the corpus under numbered headlines), ``calibration_feed`` the burst
+    that measures capacity (default: the corpus from its tail, so that the run's first minutes are not
+    near-duplicates of it; a feed of other texts than the corpus's should bring its own), ``prepare`` runs after the
     calibration (the soak saves its searches there), ``heap`` reads a JVM's heap (used, capacity MB) every
     :data:`HEAP_SAMPLE_S`; the results go to ``bench/results/<name>.json`` and ``.png``.
     """
@@ -397,7 +400,12 @@ def run_sustained(
             wait_until(lambda: scrape(client) is not None, 60, "the API's /metrics")
             if rate is None:
                 print(f"{name}: measuring capacity with a burst of {CALIBRATION_FILES} files ...", flush=True)
-                config["calibration"] = calibrate(settings.ingest_dir, corpus, watcher, client)
+                config["calibration"] = calibrate(
+                    settings.ingest_dir,
+                    calibration_feed or numbered_corpus(corpus[::-1], "Calibration"),
+                    watcher,
+                    client,
+                )
                 rate = round(load * config["calibration"]["capacity_articles_per_s"], 1)
                 config["load_share_of_capacity"] = load
             if prepare is not None:

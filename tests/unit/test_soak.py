@@ -122,7 +122,7 @@ def _series(
     return {"config": {"seconds": minutes * 60, "rate_per_s": rate}, "samples": samples, "articles": articles}
 
 
-def _held(series: dict[str, Any]) -> dict[str, bool]:
+def _held(series: dict[str, Any]) -> dict[str, bool | None]:
     return {v.name: v.held for v in verdicts(series)}
 
 
@@ -157,3 +157,26 @@ def test_a_short_run_scales_its_windows() -> None:
     held = _held(_series(minutes=6))
 
     assert all(held.values())
+
+
+def test_heap_readings_too_sparse_for_two_windows_are_not_judged() -> None:
+    series = _series(minutes=6)
+    # One jstat reading every 30 s, as the run takes them: a 6-minute run's 30 s windows hold one each.
+    for sample in series["samples"]:
+        if sample["t"] % 30:
+            del sample["heap_mb"]
+
+    held = _held(series)
+
+    assert held["kafka heap after GC"] is None
+    assert held["elasticsearch heap after GC"] is None
+    assert held["worker RSS growth after minute 10"] is True
+
+
+def test_a_calibration_feed_has_other_names_and_no_copies(corpus: list[CorpusText]) -> None:
+    soak, calibration = SoakFeed(corpus), SoakFeed(corpus, copies=0.0, seed=29, label="calibration")
+    drops = [calibration.drop(n) for n in range(300)]
+
+    assert {d.kind for d in drops} == {"new", "republished"}
+    assert all(d.name.startswith("calibration-") for d in drops)
+    assert not {d.name for d in drops} & {soak.drop(n).name for n in range(300)}
