@@ -14,7 +14,9 @@ saved search, so that one worker sees all of a search's matches in order.
 
 The texts a search alerted on are remembered per search, the latest
 ``capacity`` of them (``NEWSFLOW_ALERT_DUPLICATE_MEMORY``), which bounds the
-memory of the stage whatever the number of alerts.
+memory of the stage whatever the number of alerts. Each is kept as the 16 low
+bits of its MinHash (:class:`AlertMemory`) and compared with the match's all
+at once.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from newsflow.processors.similarity import estimated_jaccard
-from newsflow.schemas.alerts import Alert, AlertMatch, AlertMemory, RememberedAlert, alert_id
+import numpy as np
+
+from newsflow.schemas.alerts import Alert, AlertMatch, AlertMemory, alert_id, low_bits
 
 
 @dataclass(frozen=True)
@@ -56,20 +59,33 @@ def decide(
         if not match.notify_duplicates:
             return Decision(None, memory, "near-duplicate of an alerted article")
         return Decision(_alert(match, now, duplicate_of=earlier), memory, "near-duplicate")
-    remembered = [*memory.recent, RememberedAlert(article_id=match.article_id, minhash=match.minhash)]
-    return Decision(_alert(match, now), AlertMemory(recent=remembered[-capacity:]), "new text")
+    return Decision(_alert(match, now), _remember(memory, match, capacity), "new text")
 
 
 def _near_duplicate_of(match: AlertMatch, memory: AlertMemory, threshold: float) -> str | None:
     """The most similar remembered article at or above ``threshold`` (ties: the earliest), or None."""
-    best: tuple[float, str] | None = None
-    for remembered in memory.recent:
-        if remembered.article_id == match.article_id:
-            continue
-        similarity = estimated_jaccard(remembered.minhash, match.minhash)
-        if similarity >= threshold and (best is None or similarity > best[0]):
-            best = (similarity, remembered.article_id)
-    return None if best is None else best[1]
+    if not memory.article_ids:
+        return None
+    probe = np.frombuffer(low_bits(match.minhash), dtype="<u2")
+    rows = np.frombuffer(memory.signatures, dtype="<u2").reshape(len(memory.article_ids), -1)
+    if rows.shape[1] != probe.size:
+        raise ValueError(f"a signature of {probe.size} values against a memory of {rows.shape[1]}-value signatures")
+    # Agreeing positions estimate the Jaccard similarity (as similarity.estimated_jaccard), every row at once.
+    similarity = (rows == probe).mean(axis=1)
+    similarity[[i for i, seen in enumerate(memory.article_ids) if seen == match.article_id]] = -1.0
+    best = int(np.argmax(similarity))  # the first of equals: the earliest
+    return memory.article_ids[best] if similarity[best] >= threshold else None
+
+
+def _remember(memory: AlertMemory, match: AlertMatch, capacity: int) -> AlertMemory:
+    """``memory`` with the match's text added, the oldest dropped beyond ``capacity``."""
+    row = low_bits(match.minhash)
+    kept = min(capacity - 1, len(memory.article_ids))  # rows of the memory kept (all as wide as ``row``)
+    rows = memory.signatures
+    return AlertMemory(
+        article_ids=[*memory.article_ids[len(memory.article_ids) - kept :], match.article_id],
+        signatures=rows[len(rows) - kept * len(row) :] + row,
+    )
 
 
 def _alert(match: AlertMatch, now: datetime, duplicate_of: str | None = None) -> Alert:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
 
 from newsflow.processors.alerting import decide
 from newsflow.processors.percolation import only_written
-from newsflow.processors.similarity import minhash_signature, shingles
-from newsflow.schemas.alerts import AlertMatch, AlertMemory, alert_id
+from newsflow.processors.similarity import estimated_jaccard, minhash_signature, shingles
+from newsflow.schemas.alerts import AlertMatch, AlertMemory, alert_id, low_bits
 from tests.unit.test_stories import FILM, document
 
 NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
@@ -68,7 +73,8 @@ def test_the_memory_keeps_the_latest_texts_only() -> None:
     memory = AlertMemory()
     for n, text in enumerate(texts):
         memory = decide(match(str(n), text), memory, already_alerted=False, threshold=0.5, capacity=3, now=NOW).memory
-    assert [r.article_id for r in memory.recent] == ["2", "3", "4"]
+    assert memory.article_ids == ["2", "3", "4"]
+    assert len(memory.signatures) == 3 * 2 * len(match("x", STORY).minhash)
 
 
 def test_the_alert_id_depends_on_search_article_and_copy_only() -> None:
@@ -88,3 +94,41 @@ def test_percolation_of_a_batch_is_restricted_to_the_articles_written() -> None:
     assert kept == [articles[0], articles[2]]
     assert restricted == [(first, [0, 1])]
     assert only_written(articles, percolated, {a.article_id for a in articles}) == (articles, percolated)
+
+
+def test_a_memory_written_by_version_1_is_read_and_still_recognises_a_near_duplicate() -> None:
+    old = match("a", STORY)
+    stored_by_version_1 = {"recent": [{"article_id": "a", "minhash": old.minhash}]}
+    memory = AlertMemory.model_validate(stored_by_version_1)
+    assert memory.article_ids == ["a"] and memory.schema_version == 2
+    decision = decide(match("c", REWRITE, True), memory, already_alerted=False, threshold=0.5, capacity=3, now=NOW)
+    assert decision.alert is not None and decision.alert.duplicate_of == "a"
+
+
+def test_the_low_bits_estimate_the_similarity_of_the_whole_signatures() -> None:
+    left, right = match("a", STORY).minhash, match("c", REWRITE).minhash
+    memory = AlertMemory.model_validate({"recent": [{"article_id": "a", "minhash": left}]})
+    rows = memory.signatures
+    agreeing = sum(rows[2 * i : 2 * i + 2] == low_bits([v]) for i, v in enumerate(right))
+    assert abs(agreeing / len(right) - estimated_jaccard(left, right)) <= 1 / len(right)
+
+
+def test_a_full_memory_stays_compact_whatever_the_alerts() -> None:
+    memory = AlertMemory()
+    for n in range(250):
+        text = " ".join(f"word{n}x{i}" for i in range(40))
+        memory = decide(match(str(n), text), memory, already_alerted=False, threshold=0.5, capacity=200, now=NOW).memory
+    stored = json.dumps(memory.model_dump(mode="json"))
+    assert memory.article_ids == [str(n) for n in range(50, 250)]
+    # 200 texts of 128 positions: 2 bytes each, base64; version 1 wrote about 270 000 characters.
+    assert len(stored) < 72_000
+    assert AlertMemory.model_validate_json(stored) == memory
+
+
+def test_a_memory_whose_rows_do_not_match_its_ids_is_refused() -> None:
+    with pytest.raises(ValidationError, match="equal rows"):
+        AlertMemory.model_validate({"article_ids": ["a", "b"], "signatures": base64.b64encode(b"\x00" * 6).decode()})
+    with pytest.raises(ValidationError, match="without article ids"):
+        AlertMemory(signatures=b"\x00" * 4)
+    with pytest.raises(ValidationError):
+        AlertMemory.model_validate({"article_ids": ["a"], "signatures": "not base64!"})
