@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.producers import watcher
 from newsflow.producers.watcher import candidate_files
 
 
@@ -43,6 +42,6 @@ def test_the_skipped_folders_and_dot_folders_are_never_listed(
         listed.append(os.path.relpath(path, ingest_folder))
         return scandir(path)
 
-    monkeypatch.setattr(watcher.os, "scandir", recording_scandir)
+    monkeypatch.setattr(os, "scandir", recording_scandir)  # the module the watcher calls
     candidate_files(ingest_folder, (ingest_folder / "processed",))
     assert sorted(listed) == [".", "sub"]
