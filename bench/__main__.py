@@ -32,7 +32,6 @@ import argparse
 import json
 import os
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -47,20 +46,14 @@ from bench.freshness_hops import Probe, hop_latencies, hop_lines, hop_summary
 from bench.polling import wait_until
 from bench.registry_footprint import registry_footprint
 from bench.registry_footprint import summary_line as registry_summary
+from bench.sandboxed_worker import sandboxed_worker
 from bench.search_latency import search_latency
 from bench.sustained import run_alone, run_sustained, summary_lines
 from newsflow.infra.settings import Settings
 from newsflow.processors.entities import MAX_NER_CHARS, SPACY_MODEL, EntityExtractor
 from newsflow.processors.normalize import clean_text
 from newsflow.producers.formats import ParsedArticle, parse_file
-from newsflow.stack.sandbox import (
-    drop_sandbox,
-    running_infrastructure,
-    sandbox_settings,
-    start_producer,
-    start_worker,
-    stop_process,
-)
+from newsflow.stack.sandbox import running_infrastructure, start_producer, stop_process
 
 RESULTS = Path(__file__).parent / "results"
 NER_ROUNDS = 2
@@ -183,16 +176,9 @@ def freshness_alone(count: int, rate: float) -> None:
     """Single files into an idle sandboxed pipeline (producer daemon, one worker) alone (``--only freshness``)."""
     base = Settings()
     files = corpus_files()
-    with running_infrastructure(base):
-        settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
-        es = Elasticsearch(settings.elasticsearch_url)
-        worker = start_worker(settings)
-        try:
-            warm_up(settings, es)
-            fresh = freshness(settings, files[-count:], es, count, rate)
-        finally:
-            stop_process(worker)
-            drop_sandbox(settings)
+    with running_infrastructure(base), sandboxed_worker(base) as sandbox:
+        warm_up(sandbox.settings, sandbox.es)
+        fresh = freshness(sandbox.settings, files[-count:], sandbox.es, count, rate)
     print(freshness_line(fresh))
 
 
@@ -207,16 +193,9 @@ def freshness_line(fresh: dict[str, Any]) -> str:
 def corpus_alone() -> None:
     """The corpus through one worker, then the registry's size and the worker's memory (``--only corpus``)."""
     base = Settings()
-    with running_infrastructure(base):
-        settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
-        es = Elasticsearch(settings.elasticsearch_url)
-        worker = start_worker(settings)
-        try:
-            timed = end_to_end(settings, corpus_files(), es)
-            footprint = registry_footprint(settings, worker.pid)
-        finally:
-            stop_process(worker)
-            drop_sandbox(settings)
+    with running_infrastructure(base), sandboxed_worker(base) as sandbox:
+        timed = end_to_end(sandbox.settings, corpus_files(), sandbox.es)
+        footprint = registry_footprint(sandbox.settings, sandbox.process.pid)
     print(f"{'end-to-end, 1 worker, articles/s':42} {timed['articles_per_s']} ({timed['distinct_articles']} articles)")
     print(registry_summary(footprint))
 
@@ -235,17 +214,11 @@ def stories_alone() -> None:
 def search_alone() -> None:
     """Index the corpus in a sandbox, then measure search latency through the API (``--only search``)."""
     base = Settings()
-    with running_infrastructure(base):
-        settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
-        worker = start_worker(settings)
-        try:
-            print("indexing the corpus ...", flush=True)
-            indexed = end_to_end(settings, corpus_files(), Elasticsearch(settings.elasticsearch_url))
-            print("search latency ...", flush=True)
-            search = search_latency(settings)
-        finally:
-            stop_process(worker)
-            drop_sandbox(settings)
+    with running_infrastructure(base), sandboxed_worker(base) as sandbox:
+        print("indexing the corpus ...", flush=True)
+        indexed = end_to_end(sandbox.settings, corpus_files(), sandbox.es)
+        print("search latency ...", flush=True)
+        search = search_latency(sandbox.settings)
     print(f"{'articles in the index':42} {indexed['distinct_articles']}")
     print(f"{'search p50 / p99 / max, ms':42} {search['p50_ms']} / {search['p99_ms']} / {search['max_ms']}")
     print(f"{'deep pages (cursor) p50 / last, ms':42} {search['deep_page_p50_ms']} / {search['deep_page_last_ms']}")
@@ -313,14 +286,12 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
     with running_infrastructure(base):
         print(f"NER ceiling on {len(files)} files ...", flush=True)
         results["ner_ceiling"] = ner_ceiling(files)
-        settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
-        es = Elasticsearch(settings.elasticsearch_url)
-        worker = start_worker(settings)
-        try:
+        with sandboxed_worker(base) as sandbox:
+            settings, es = sandbox.settings, sandbox.es
             warm_up(settings, es)
             print("end-to-end on the corpus ...", flush=True)
             results["end_to_end"] = end_to_end(settings, files, es)
-            results["registry"] = registry_footprint(settings, worker.pid)
+            results["registry"] = registry_footprint(settings, sandbox.process.pid)
             print("freshness ...", flush=True)
             results["freshness"] = freshness(settings, files, es, args.fresh_files, args.fresh_rate)
             print("search latency ...", flush=True)
@@ -328,9 +299,6 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
             settings.ingest_dir.mkdir(parents=True, exist_ok=True)
             rate = results["end_to_end"]["articles_per_s"]
             results["alerts"] = alerts.run(settings, files, rate, args.alert_files, args.alert_rate)
-        finally:
-            stop_process(worker)
-            drop_sandbox(settings)
         print("entity quality on annotated news ...", flush=True)
         results["entities"] = entities.run(base)
         results["story_cost"] = story_cost.run_story_cost(base, files)

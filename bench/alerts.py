@@ -32,21 +32,14 @@ from elasticsearch import Elasticsearch
 
 from bench.end_to_end import corpus_files, end_to_end, expected_id, warm_up
 from bench.polling import wait_until
+from bench.sandboxed_worker import sandboxed_worker
 from bench.search_latency import free_port, percentile
 from newsflow.api.saved_search_store import SavedSearchStore
 from newsflow.infra.settings import Settings
 from newsflow.processors.percolation import Percolator
 from newsflow.schemas.alerts import SavedSearchRequest
 from newsflow.schemas.articles import ArticleDocument, SourceInfo
-from newsflow.stack.sandbox import (
-    drop_sandbox,
-    running_infrastructure,
-    sandbox_settings,
-    start_api,
-    start_producer,
-    start_worker,
-    stop_process,
-)
+from newsflow.stack.sandbox import running_infrastructure, start_api, start_producer, stop_process
 
 SEARCH_COUNTS = (10, 1_000, 10_000)
 BATCH = 8  # about what the index stage takes in its 1 s window at the pipeline's rate
@@ -261,19 +254,13 @@ def run_alone(probes: int, rate: float) -> None:
     """``python -m bench --only alerts``: the corpus through one worker, then both measures."""
     base = Settings()
     files = corpus_files()
-    with running_infrastructure(base):
-        settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
+    with running_infrastructure(base), sandboxed_worker(base) as sandbox:
+        settings = sandbox.settings
         settings.ingest_dir.mkdir(parents=True, exist_ok=True)
-        es = Elasticsearch(settings.elasticsearch_url)
-        worker = start_worker(settings)
-        try:
-            warm_up(settings, es)
-            print("end-to-end on the corpus ...", flush=True)
-            timed = end_to_end(settings, files, es)
-            results = run(settings, files, timed["articles_per_s"], probes, rate)
-        finally:
-            stop_process(worker)
-            drop_sandbox(settings)
+        warm_up(settings, sandbox.es)
+        print("end-to-end on the corpus ...", flush=True)
+        timed = end_to_end(settings, files, sandbox.es)
+        results = run(settings, files, timed["articles_per_s"], probes, rate)
     print("\n".join(summary_lines(results)))
 
 

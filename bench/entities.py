@@ -34,19 +34,19 @@ from pathlib import Path
 from typing import Any
 
 import spacy
-from elasticsearch import Elasticsearch
 
 from bench.bbc_gold import load_bbc_gold
 from bench.end_to_end import BBC_DIR, indexed_count
 from bench.entity_scoring import TYPES, Counts, GoldEntity, Score, score_corpus
 from bench.polling import wait_until
+from bench.sandboxed_worker import sandboxed_worker
 from newsflow.infra.settings import Settings
 from newsflow.processors.entities import MAX_NER_CHARS, SPACY_LABEL_TYPES, SPACY_MODEL, clean_surface
 from newsflow.processors.normalize import clean_text
 from newsflow.producers.files import FileIngestor
 from newsflow.producers.formats import ParsedArticle, parse_file
 from newsflow.producers.publisher import Publisher
-from newsflow.stack.sandbox import drop_sandbox, running_infrastructure, sandbox_settings, start_worker, stop_process
+from newsflow.stack.sandbox import running_infrastructure
 
 DATA = Path(__file__).resolve().parent / "data" / "gum-news"
 RESULTS = Path(__file__).parent / "results"
@@ -127,10 +127,8 @@ def raw_model_predictions(files: list[Path]) -> Predictions:
 
 def pipeline_predictions(base: Settings, files: list[Path]) -> Predictions:
     """The articles through a sandboxed pipeline; each one's facets as Elasticsearch indexed them."""
-    settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-entities-")), partitions=2)
-    es = Elasticsearch(settings.elasticsearch_url)
-    worker = start_worker(settings)
-    try:
+    with sandboxed_worker(base, partitions=2, prefix="newsflow-bench-entities-") as sandbox:
+        settings, es = sandbox.settings, sandbox.es
         with Publisher(settings) as publisher:
             ingestor = FileIngestor(settings, publisher, move_files=False)
             for path in files:
@@ -143,9 +141,6 @@ def pipeline_predictions(base: Settings, files: list[Path]) -> Predictions:
             _source=["source.path", *FACETS.values()],
             size=len(files) + 10,
         )["hits"]["hits"]
-    finally:
-        stop_process(worker)
-        drop_sandbox(settings)
     predictions: Predictions = {}
     for hit in hits:
         document = hit["_source"]

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -39,11 +38,10 @@ from math import comb
 from pathlib import Path
 from typing import Any
 
-from elasticsearch import Elasticsearch
-
 from bench.bbc_story_gold import LabelledArticle, load_bbc_story_gold
 from bench.end_to_end import BBC_DIR, corpus_files, expected_id, indexed_count
 from bench.polling import wait_until
+from bench.sandboxed_worker import sandboxed_worker
 from newsflow.infra.settings import Settings
 from newsflow.processors import registry
 from newsflow.processors.entities import EntityExtractor
@@ -53,7 +51,7 @@ from newsflow.producers.files import FileIngestor
 from newsflow.producers.formats import ParsedArticle, parse_file
 from newsflow.producers.publisher import Publisher
 from newsflow.schemas.articles import ArticleDocument, Entity, RawArticle, SourceInfo
-from newsflow.stack.sandbox import drop_sandbox, running_infrastructure, sandbox_settings, start_worker, stop_process
+from newsflow.stack.sandbox import running_infrastructure
 
 SAMPLES_DIR = BBC_DIR.parents[1] / "samples"
 RESULTS = Path(__file__).parent / "results"
@@ -169,10 +167,8 @@ def in_process_clusters(documents: list[ArticleDocument], params: StoryParameter
 
 def pipeline_clusters(base: Settings, files: list[Path]) -> dict[str, str]:
     """Path -> story id, as the real pipeline indexed them (a copy takes its original's story)."""
-    settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-stories-")), partitions=2)
-    es = Elasticsearch(settings.elasticsearch_url)
-    worker = start_worker(settings)
-    try:
+    with sandboxed_worker(base, partitions=2, prefix="newsflow-bench-stories-") as sandbox:
+        settings, es = sandbox.settings, sandbox.es
         with Publisher(settings) as publisher:
             ingestor = FileIngestor(settings, publisher, move_files=False)
             for path in files:
@@ -189,9 +185,6 @@ def pipeline_clusters(base: Settings, files: list[Path]) -> dict[str, str]:
             _source=["source.path", "copies.path", "story_id"],
             size=len(files) + 10,
         )["hits"]["hits"]
-    finally:
-        stop_process(worker)
-        drop_sandbox(settings)
     clusters: dict[str, str] = {}
     for hit in hits:
         document = hit["_source"]

@@ -14,16 +14,14 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from elasticsearch import Elasticsearch
-
 from bench.end_to_end import end_to_end, warm_up
 from bench.registry_footprint import latest_values
+from bench.sandboxed_worker import sandboxed_worker
 from bench.sustained import ProcessSampler
 from newsflow.infra.settings import Settings
 from newsflow.processors.stories import MemoryStore, StoryParameters, assign
@@ -36,7 +34,6 @@ from newsflow.schemas.topics import (
     STORY_STATES_TABLE,
     changelog_topic,
 )
-from newsflow.stack.sandbox import drop_sandbox, sandbox_settings, start_worker, stop_process
 
 BIG_STORY = 2000
 EDGE = 200
@@ -44,17 +41,10 @@ EDGE = 200
 
 def _corpus_run(base: Settings, files: list[Path], *, stories: bool) -> tuple[dict[str, float], dict[str, Any] | None]:
     """End-to-end figures of one sandboxed run, and the story tables' size after it (when on)."""
-    settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-stories-")), partitions=4)
-    settings = settings.model_copy(update={"stories_enabled": stories})
-    es = Elasticsearch(settings.elasticsearch_url)
-    worker = start_worker(settings)
-    try:
-        warm_up(settings, es)
-        timed = end_to_end(settings, files, es)
-        footprint = story_footprint(settings, worker.pid) if stories else None
-    finally:
-        stop_process(worker)
-        drop_sandbox(settings)
+    with sandboxed_worker(base, prefix="newsflow-bench-stories-", stories_enabled=stories) as sandbox:
+        warm_up(sandbox.settings, sandbox.es)
+        timed = end_to_end(sandbox.settings, files, sandbox.es)
+        footprint = story_footprint(sandbox.settings, sandbox.process.pid) if stories else None
     return timed, footprint
 
 

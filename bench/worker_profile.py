@@ -23,11 +23,10 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from elasticsearch import Elasticsearch
-
 from bench.end_to_end import corpus_files, end_to_end, warm_up
+from bench.sandboxed_worker import sandboxed_worker
 from newsflow.infra.settings import Settings
-from newsflow.stack.sandbox import drop_sandbox, running_infrastructure, sandbox_settings, start_worker, stop_process
+from newsflow.stack.sandbox import running_infrastructure
 
 # The first library met from the innermost frame outwards names the sample's part.
 PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -84,23 +83,17 @@ def main() -> None:
     files = corpus_files()
     raw = Path(tempfile.mkdtemp(prefix="newsflow-profile-")) / "worker.txt"
     args.svg.parent.mkdir(parents=True, exist_ok=True)
-    with running_infrastructure(base):
-        settings = sandbox_settings(base, Path(tempfile.mkdtemp(prefix="newsflow-bench-")), partitions=4)
-        es = Elasticsearch(settings.elasticsearch_url)
-        worker = start_worker(settings)
+    with running_infrastructure(base), sandboxed_worker(base) as sandbox:
+        warm_up(sandbox.settings, sandbox.es)
+        pid = sandbox.process.pid
+        recorders = [_record(pid, args.svg, "flamegraph"), _record(pid, raw, "raw")]
         try:
-            warm_up(settings, es)
-            recorders = [_record(worker.pid, args.svg, "flamegraph"), _record(worker.pid, raw, "raw")]
-            try:
-                timed = end_to_end(settings, files, es)
-            finally:
-                for recorder in recorders:
-                    recorder.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
-                for recorder in recorders:
-                    recorder.wait(60)
+            timed = end_to_end(sandbox.settings, files, sandbox.es)
         finally:
-            stop_process(worker)
-            drop_sandbox(settings)
+            for recorder in recorders:
+                recorder.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+            for recorder in recorders:
+                recorder.wait(60)
     print(f"end-to-end, 1 worker, profiled: {timed['articles_per_s']} articles/s ({timed['distinct_articles']})")
     print(f"flame graph: {args.svg}")
     for name, share in shares(raw).items():
