@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -241,6 +241,10 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _with_children(pid: int, exclude: Collection[int]) -> list[int]:
+    return [pid, *(child for child in _children(pid) if child not in exclude)]
+
+
 class ProcessSampler:
     """RSS (``/proc/<pid>/status``) and CPU (``/proc/<pid>/stat``) of named processes and of the machine."""
 
@@ -249,15 +253,16 @@ class ProcessSampler:
         self._last: tuple[float, dict[str, int], int, int] | None = None
 
     @staticmethod
-    def rss_mb(pid: int) -> float | None:
-        """RSS of ``pid`` and its child processes together (the worker's NER runs in a child), in MB."""
-        kilobytes = [kb for p in (pid, *_children(pid)) if (kb := _rss_kb(p)) is not None]
+    def rss_mb(pid: int, exclude: Collection[int] = ()) -> float | None:
+        """RSS of ``pid`` and its child processes but ``exclude`` together (the worker's NER runs in a child),
+        in MB."""
+        kilobytes = [kb for p in _with_children(pid, exclude) if (kb := _rss_kb(p)) is not None]
         return round(sum(kilobytes) / 1024, 1) if kilobytes else None
 
     @staticmethod
-    def cpu_ticks(pid: int) -> int | None:
-        """CPU ticks (user + system) of ``pid`` and its live child processes together."""
-        ticks = [t for p in (pid, *_children(pid)) if (t := _cpu_ticks(p)) is not None]
+    def cpu_ticks(pid: int, exclude: Collection[int] = ()) -> int | None:
+        """CPU ticks (user + system) of ``pid`` and its live child processes but ``exclude`` together."""
+        ticks = [t for p in _with_children(pid, exclude) if (t := _cpu_ticks(p)) is not None]
         return sum(ticks) if ticks else None
 
     @staticmethod
@@ -270,8 +275,11 @@ class ProcessSampler:
     def sample(self) -> tuple[dict[str, float | None], dict[str, float]]:
         """RSS in MB per process, and CPU % (100 = one core) per process since the previous call."""
         now = time.monotonic()
-        rss = {name: self.rss_mb(pid) for name, pid in self.pids.items()}
-        ticks = {name: t for name, pid in self.pids.items() if (t := self.cpu_ticks(pid)) is not None}
+        # A watched process is counted as itself only, not again in its parent's figure: the bench process is
+        # the parent of the worker, producer and API.
+        watched = set(self.pids.values())
+        rss = {name: self.rss_mb(pid, watched) for name, pid in self.pids.items()}
+        ticks = {name: t for name, pid in self.pids.items() if (t := self.cpu_ticks(pid, watched)) is not None}
         busy, total = self.machine_ticks()
         cpu: dict[str, float] = {}
         if self._last is not None:

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.sustained import CorpusText, Dropper, article_id, numbered_corpus, plot, scrape, summarize, summary_lines
+from bench.sustained import (
+    CorpusText,
+    Dropper,
+    ProcessSampler,
+    article_id,
+    numbered_corpus,
+    plot,
+    scrape,
+    summarize,
+    summary_lines,
+)
 from newsflow.api.monitoring import PipelineMonitor
 from newsflow.infra.settings import Settings
 
@@ -101,3 +114,20 @@ def test_a_pipeline_slower_than_the_feed_is_reported_growing(tmp_path: Path) -> 
     assert any("contended figures" in line for line in summary_lines({"config": series["config"], "summary": summary}))
     plot({**series, "summary": summary}, tmp_path / "sustained.png")
     assert (tmp_path / "sustained.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_watched_child_is_counted_as_itself_not_again_in_its_parent() -> None:
+    # The bench process is the parent of the worker, producer and API it watches: counting them in its own
+    # figure too made the plotted CPU add up to more than the machine has (the 2026-12-03 soak).
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        time.sleep(0.5)
+        rss, _ = ProcessSampler({"bench": os.getpid(), "worker": child.pid}).sample()
+        both = ProcessSampler.rss_mb(os.getpid())
+        assert rss["bench"] is not None and rss["worker"] is not None and both is not None
+        assert rss["worker"] > 1
+        assert abs(rss["bench"] + rss["worker"] - both) < 2
+        assert rss["bench"] < both - rss["worker"] / 2
+    finally:
+        child.kill()
+        child.wait()
