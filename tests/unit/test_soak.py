@@ -180,3 +180,15 @@ def test_a_calibration_feed_has_other_names_and_no_copies(corpus: list[CorpusTex
     assert {d.kind for d in drops} == {"new", "republished"}
     assert all(d.name.startswith("calibration-") for d in drops)
     assert not {d.name for d in drops} & {soak.drop(n).name for n in range(300)}
+
+
+def test_worker_memory_swinging_with_the_backlog_but_returning_to_its_floor_holds() -> None:
+    series = _series()
+    # Full NER batches in the second half hold 400 MB more for half of each minute: working memory, not growth.
+    for sample in series["samples"]:
+        if sample["t"] > 1800 and sample["t"] % 60 < 30:
+            sample["rss_mb"]["worker"] += 400
+
+    held = _held(series)
+
+    assert held["worker RSS growth after minute 10"] is True
