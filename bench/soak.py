@@ -137,6 +137,27 @@ def _worker_memory_verdict(samples: list[dict[str, Any]], minutes: float) -> Ver
     )
 
 
+def worker_memory_parts(samples: list[dict[str, Any]], minutes: float) -> list[str]:
+    """Where the worker's memory went after minute 10: each part's floor (as the verdict's) first -> last, MB/h.
+
+    Parts from the worker's own metrics (bench/sustained.py ``scrape_worker_memory``): its main process, the NER
+    child, its tables' RocksDB memory by part, the interpreter's blocks (thousands).
+    """
+    start, window = 60 * _minutes(minutes, 10), 60 * _minutes(minutes, 5)
+    parts = sorted({part for s in samples for part in s.get("worker_memory_mb") or {}})
+    lines = []
+    for part in parts:
+        points = [(s["t"], s["worker_memory_mb"][part]) for s in samples if part in (s.get("worker_memory_mb") or {})]
+        floors = _floors(points, start, window)
+        if len(floors) < 2:
+            continue
+        unit = "k blocks" if part == "python_blocks_k" else "MB"
+        lines.append(
+            f"  {part:40} {floors[0][1]:9.1f} -> {floors[-1][1]:9.1f} {unit}  ({slope(floors) * 3600:+.1f} {unit}/h)"
+        )
+    return lines
+
+
 def _heap_verdicts(samples: list[dict[str, Any]], minutes: float) -> list[Verdict]:
     start, end = 60 * _minutes(minutes, 10), 60 * minutes
     # The heap after collections: the lowest reading of each window (5 min of an hour: ten jstat readings).
@@ -223,6 +244,7 @@ def run_soak(base: Settings, minutes: float, sample_s: float = 5.0, load: float 
         "median_republications": statistics.median(most) if most else 0,
     }
     result["verdicts"] = found
+    result["worker_memory"] = worker_memory_parts(series["samples"], minutes)
     return result
 
 
@@ -252,6 +274,8 @@ def main() -> None:
     print("soak verdicts:")
     for verdict in result["verdicts"]:
         print(verdict.line())
+    print("worker memory by part after minute 10 (lowest reading of each window):")
+    print("\n".join(result["worker_memory"]) or "  (the worker's metrics could not be read)")
     print(f"\nwritten to {RESULTS / 'soak.json'} and {RESULTS / 'soak.png'}")
 
 

@@ -73,6 +73,7 @@ CALIBRATION_FILES = 240
 SEARCH_POLL_S = 0.25
 THROUGHPUT_BIN_S = 10.0
 # jstat starts a JVM of its own: the heap is read less often than RSS and CPU.
+MB = 1024 * 1024
 HEAP_SAMPLE_S = 30.0
 # The backlog counts as bounded when, over the steady window, neither its trend nor the step from the
 # first quarter to the last adds more than this much input (in seconds of the rate fed): beyond it, the
@@ -315,6 +316,32 @@ def scrape(client: httpx.Client) -> dict[str, Any] | None:
     return figures
 
 
+def scrape_worker_memory(port: int | None) -> dict[str, float] | None:
+    """The worker's memory by part from its own metrics, MB: ``main`` (its RSS), ``ner`` (its child's), each
+    table's RocksDB parts summed (``tables:memtables`` ...) and ``python_blocks_k`` (thousands of blocks); None
+    when the worker serves no metrics (``port`` None) or does not answer."""
+    if port is None:
+        return None
+    try:
+        response = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+        response.raise_for_status()
+    except httpx.HTTPError:
+        return None
+    memory: dict[str, float] = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            if sample.name == "process_resident_memory_bytes":
+                memory["main"] = sample.value / MB
+            elif sample.name == "newsflow_worker_child_rss_bytes":
+                memory[sample.labels["process"]] = sample.value / MB
+            elif sample.name == "newsflow_worker_table_memory_bytes":
+                key = f"tables:{sample.labels['part']}"
+                memory[key] = memory.get(key, 0.0) + sample.value / MB
+            elif sample.name == "newsflow_worker_python_allocated_blocks":
+                memory["python_blocks_k"] = sample.value / 1000
+    return {key: round(value, 1) for key, value in memory.items()}
+
+
 def _git_revision() -> str:
     """The commit measured, with ``-dirty`` when the working tree had changes (other people's included)."""
     try:
@@ -373,7 +400,8 @@ def run_sustained(
     """
     corpus = load_corpus()
     folder = Path(tempfile.mkdtemp(prefix="newsflow-sustained-"))
-    settings = sandbox_settings(base, folder, partitions=4)
+    # The worker serves its metrics here: its memory by part (tables, NER child, interpreter) each sample.
+    settings = sandbox_settings(base, folder, partitions=4).model_copy(update={"worker_metrics_port": free_port()})
     settings.ingest_dir.mkdir(parents=True, exist_ok=True)
     config: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -510,6 +538,7 @@ def _sample_until_drained(
         time.sleep(max(0.0, next_at - time.monotonic()))
         t = time.monotonic() - dropper.started_at
         figures = scrape(client) or {}
+        memory = scrape_worker_memory(settings.worker_metrics_port_of(0))
         rss, cpu = sampler.sample()
         samples.append(
             {
@@ -523,6 +552,7 @@ def _sample_until_drained(
                 "lag_by_topic": figures.get("lag_by_topic"),
                 "rss_mb": rss,
                 "cpu_pct": cpu,
+                "worker_memory_mb": memory,
             }
         )
         if heap is not None and t >= next_heap_at:

@@ -10,10 +10,13 @@ topics with their full names (``<prefix>.articles.raw``), as the API labels them
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from newsflow.schemas.topics import STAGES
 
@@ -100,6 +103,26 @@ class WorkerMetrics:
             registry=registry,
         )
         self._gaps = {"rewound": self.rewinds, "gone": self.retention_gaps}
+        # Memory by part (the process's own RSS is process_resident_memory_bytes): what grows when the RSS does.
+        self.table_memory_bytes = Gauge(
+            "newsflow_worker_table_memory_bytes",
+            "Memory of a table's RocksDB databases by part: memtables (write buffers), table_readers (index and "
+            "filter blocks), block_cache (data blocks read).",
+            ["table", "part"],
+            registry=registry,
+        )
+        self.child_rss_bytes = Gauge(
+            "newsflow_worker_child_rss_bytes",
+            "Resident memory of a child process of the worker (ner: the spaCy model's process); 0 when not running.",
+            ["process"],
+            registry=registry,
+        )
+        self.python_allocated_blocks = Gauge(
+            "newsflow_worker_python_allocated_blocks",
+            "Memory blocks the worker's Python interpreter holds (sys.getallocatedblocks): grows with its objects.",
+            registry=registry,
+        )
+        self._children: dict[str, Callable[[], int | None]] = {}
         # Series that exist from the start, at 0, so that rates and alerts see their first increment.
         if topic_prefix is not None:
             for stage in STAGES:
@@ -140,6 +163,34 @@ class WorkerMetrics:
     def dead_letter(self, stage: str, error: str) -> None:
         self.dead_letters.labels(stage, error).inc()
 
+    def watch_child(self, name: str, pid: Callable[[], int | None]) -> None:
+        """Report the RSS of a child process as ``process=name`` at each :meth:`sample_memory` (``pid``: its id now)."""
+        self._children[name] = pid
+        self.child_rss_bytes.labels(name).set(0)
+
+    def sample_memory(self, tables: Mapping[tuple[str, str], int]) -> None:
+        """Set the memory gauges: ``tables`` as patches/table_stores.py ``rocksdb_memory`` gives them, the
+        children's RSS, the interpreter's blocks (called by the worker's timer, not at each scrape: reading the
+        tables' databases belongs on the event loop that opens and closes them)."""
+        for (table, part), size in tables.items():
+            self.table_memory_bytes.labels(table, part).set(size)
+        for name, pid in self._children.items():
+            self.child_rss_bytes.labels(name).set(_rss_bytes(pid()))
+        self.python_allocated_blocks.set(sys.getallocatedblocks())
+
     def offset_gap(self, outcome: str, topic: str) -> None:
         """The rewinding consumer's report of a jump in a partition's offsets (``rewound`` or ``gone``)."""
         self._gaps[outcome].labels(topic).inc()
+
+
+def _rss_bytes(pid: int | None) -> int:
+    """Resident memory of process ``pid`` from /proc (0 when there is no such process, or no /proc)."""
+    if pid is None:
+        return 0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:  # the process has exited
+        return 0
+    return 0

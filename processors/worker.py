@@ -21,6 +21,7 @@ import faust
 from newsflow.infra.settings import Settings
 from newsflow.processors.app import create_app
 from newsflow.processors.metrics import WorkerMetrics
+from newsflow.processors.patches.table_stores import rocksdb_memory
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.stages import (
     alert,
@@ -38,6 +39,7 @@ from newsflow.schemas.topics import processors_group
 log = logging.getLogger("newsflow.processors")
 
 WATCHDOG_INTERVAL_S = 30.0
+MEMORY_SAMPLE_S = 15.0
 EXIT_STALLED = 75  # EX_TEMPFAIL: try again (the supervisor restarts the worker)
 
 
@@ -55,7 +57,16 @@ def build_worker(settings: Settings, worker_id: str, metrics: WorkerMetrics | No
     waiting_on_elasticsearch = index.register(pipeline)
     alert.register(pipeline)
     _add_watchdog(app, settings, waiting_on_elasticsearch)
+    _add_memory_sampler(app, counted)
     return app
+
+
+def _add_memory_sampler(app: faust.App, metrics: WorkerMetrics) -> None:
+    """Refresh the memory gauges (tables' RocksDB parts, the NER child, Python's blocks) every few seconds."""
+
+    @app.timer(MEMORY_SAMPLE_S)  # type: ignore[untyped-decorator]  # faust's timer decorator is untyped
+    async def sample_memory() -> None:
+        metrics.sample_memory(rocksdb_memory(app.tables.values()))
 
 
 def _add_watchdog(app: faust.App, settings: Settings, waiting_on_elasticsearch: Callable[[], bool]) -> None:

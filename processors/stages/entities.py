@@ -46,6 +46,7 @@ def register(pipeline: Pipeline) -> None:
     """Add the enrichment agent to ``pipeline``'s app."""
     # One model per worker, in a child process started when the agent starts (not when the worker is built).
     ner = NerProcess()
+    pipeline.metrics.watch_child("ner", lambda: ner.child_pid)
 
     async def enrich_batch(values: list[bytes]) -> None:
         articles: list[NormalizedArticle] = []

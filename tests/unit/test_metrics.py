@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import socket
 import time
@@ -244,6 +245,27 @@ def test_a_worker_times_and_counts() -> None:
     assert sample("newsflow_worker_dead_letters_total", {"stage": "exact_dedup", "error": "InvalidMessage"}) == 1
     assert sample("newsflow_worker_rewinds_total", {"topic": "p.articles.unique"}) == 1
     assert sample("newsflow_worker_retention_gaps_total", {"topic": "p.articles.raw"}) == 1
+
+
+def test_a_worker_reports_its_tables_child_and_interpreter_memory() -> None:
+    registry = CollectorRegistry()
+    metrics = WorkerMetrics(registry)
+    child: list[int | None] = [None]
+    metrics.watch_child("ner", lambda: child[0])
+    sample = registry.get_sample_value
+    assert sample("newsflow_worker_child_rss_bytes", {"process": "ner"}) == 0  # before the child starts
+
+    child[0] = os.getpid()  # a process that surely has an RSS: this one
+    metrics.sample_memory({("lsh-buckets", "memtables"): 4096, ("lsh-buckets", "block_cache"): 128})
+
+    assert sample("newsflow_worker_table_memory_bytes", {"table": "lsh-buckets", "part": "memtables"}) == 4096
+    assert sample("newsflow_worker_table_memory_bytes", {"table": "lsh-buckets", "part": "block_cache"}) == 128
+    assert cast(float, sample("newsflow_worker_child_rss_bytes", {"process": "ner"})) > 10 * 1024 * 1024
+    assert cast(float, sample("newsflow_worker_python_allocated_blocks")) > 1000
+
+    child[0] = 2**22 + 7  # above any pid_max: a child that has exited
+    metrics.sample_memory({})
+    assert sample("newsflow_worker_child_rss_bytes", {"process": "ner"}) == 0
 
 
 class _BusyElasticsearch:
