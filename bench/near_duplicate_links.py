@@ -31,16 +31,16 @@ from typing import Any
 from bench.sustained import load_corpus
 from newsflow.processors.dedup import MAX_BUCKET_MEMBERS, SentLinks, match_bucket
 from newsflow.processors.similarity import band_keys, estimated_jaccard, minhash_signature, shingles
-from newsflow.schemas.articles import BandEntry, NearDuplicateLink
+from newsflow.schemas.articles import ArticleBands, NearDuplicateLink
 
 THRESHOLD = 0.5  # NEWSFLOW_NEAR_DUPLICATE_THRESHOLD's default
 PARTITIONS = 4  # NEWSFLOW_TOPIC_PARTITIONS's default
 
-Matcher = Callable[[list[dict[str, Any]], BandEntry, float], tuple[list[NearDuplicateLink], list[dict[str, Any]]]]
+Matcher = Callable[[list[dict[str, Any]], ArticleBands, float], tuple[list[NearDuplicateLink], list[dict[str, Any]]]]
 
 
 def every_member(
-    members: list[dict[str, Any]], entry: BandEntry, threshold: float
+    members: list[dict[str, Any]], entry: ArticleBands, threshold: float
 ) -> tuple[list[NearDuplicateLink], list[dict[str, Any]]]:
     """The matching before issue 13: a link to (or from) every similar member of the bucket."""
     links = []
@@ -78,7 +78,7 @@ def run(matcher: Matcher, dedupe: bool, rounds: int, workers: int) -> dict[str, 
     started = time.perf_counter()
     for article_id, received_at, minhash in feed(rounds):
         for key in band_keys(minhash):
-            entry = BandEntry(band_key=key, article_id=article_id, received_at=received_at, minhash=minhash)
+            entry = ArticleBands(band_keys=[key], article_id=article_id, received_at=received_at, minhash=minhash)
             links, buckets[key] = matcher(buckets.get(key, []), entry, THRESHOLD)
             worker = zlib.crc32(key.encode()) % PARTITIONS * workers // PARTITIONS
             for link in links:

@@ -2,8 +2,9 @@
 
 Exact duplicates share an ``article_id`` (the fingerprint of the normalised
 body), so the decision is local to one partition of ``articles.normalized``.
-Near duplicates are found through LSH buckets: ``articles.bands`` is keyed by
-bucket, so each bucket lives on one partition and the search scales with the
+Near duplicates are found through LSH buckets: each bucket lives on one
+partition (``similarity.band_partition``), where ``articles.bands`` brings
+it the article's bands of that partition, so the search scales with the
 partitions. A pair is linked from the later article to the earlier one
 (``received_at``, then id), whatever order the workers see them in.
 
@@ -21,8 +22,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from newsflow.processors.similarity import estimated_jaccard
-from newsflow.schemas.articles import BandEntry, NearDuplicateLink, NormalizedArticle
+from newsflow.processors.similarity import band_keys, band_partition, estimated_jaccard
+from newsflow.schemas.articles import ArticleBands, NearDuplicateLink, NormalizedArticle
 
 # A bucket keeps its earliest members; beyond this, new arrivals are compared but not stored,
 # which bounds the state of a hot bucket (boilerplate shared by many articles).
@@ -49,7 +50,27 @@ def exact_verdict(first_source_id: str | None, article: NormalizedArticle) -> Ex
     return ExactVerdict.COPY
 
 
-def member_record(entry: BandEntry) -> dict[str, Any]:
+def band_messages(article: NormalizedArticle, partitions: int) -> list[tuple[int, ArticleBands]]:
+    """The ``articles.bands`` messages of a new article: one per partition its bands' buckets live on, with the
+    partition to send it to, in partition order."""
+    by_partition: dict[int, list[str]] = {}
+    for key in band_keys(article.minhash):
+        by_partition.setdefault(band_partition(key, partitions), []).append(key)
+    return [
+        (
+            partition,
+            ArticleBands(
+                band_keys=keys,
+                article_id=article.article_id,
+                received_at=article.source.received_at,
+                minhash=article.minhash,
+            ),
+        )
+        for partition, keys in sorted(by_partition.items())
+    ]
+
+
+def member_record(entry: ArticleBands) -> dict[str, Any]:
     """What a bucket stores of an article (JSON-serialisable for the table's changelog)."""
     return {"article_id": entry.article_id, "received_at": entry.received_at.isoformat(), "minhash": entry.minhash}
 
@@ -60,9 +81,10 @@ def _order(member: dict[str, Any]) -> tuple[datetime, str]:
 
 
 def match_bucket(
-    members: list[dict[str, Any]], entry: BandEntry, threshold: float
+    members: list[dict[str, Any]], entry: ArticleBands, threshold: float
 ) -> tuple[list[NearDuplicateLink], list[dict[str, Any]]]:
-    """The links ``entry`` makes in this bucket, and the bucket's new member list.
+    """The links ``entry`` (an article, with one of its bands) makes in this band's bucket, and the bucket's new
+    member list.
 
     ``entry`` is compared with the members stored before it (all of them if it
     is not stored, the bucket being full), so the same entry again (a replay, a

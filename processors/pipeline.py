@@ -75,9 +75,12 @@ class Pipeline:
         options = rocksdb_options(self.settings.worker_table_memory_mb, tables=len(TABLES), partitions=widest)
         return self.app.Table(name, default=default, partitions=partitions, options=options)
 
-    async def send(self, spec: TopicSpec, key: str, value: BaseModel) -> None:
-        """Publish ``value`` (as JSON by alias) on ``spec``'s topic under ``key``."""
-        await self.topics[spec.suffix].send(key=key.encode(), value=value.model_dump_json(by_alias=True).encode())
+    async def send(self, spec: TopicSpec, key: str, value: BaseModel, *, partition: int | None = None) -> None:
+        """Publish ``value`` (as JSON by alias) on ``spec``'s topic under ``key`` (on ``partition`` if given, else
+        where Kafka's hash of the key puts it)."""
+        await self.topics[spec.suffix].send(
+            key=key.encode(), value=value.model_dump_json(by_alias=True).encode(), partition=partition
+        )
         if (writer := self._writers.get(spec.suffix)) is not None:
             self.metrics.sent(*writer)
 

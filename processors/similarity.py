@@ -14,6 +14,7 @@ import hashlib
 import operator
 import re
 import struct
+import zlib
 
 import numpy as np
 
@@ -60,6 +61,15 @@ def estimated_jaccard(left: list[int], right: list[int]) -> float:
     # map(eq) rather than a generator: the stage runs this for every candidate of every band.
     agreeing: int = sum(map(operator.eq, left, right))
     return agreeing / len(left)
+
+
+def band_partition(band_key: str, partitions: int) -> int:
+    """The partition of ``articles.bands`` (and of the ``lsh-buckets`` table) where ``band_key``'s bucket lives.
+
+    Chosen here rather than by Kafka's key hash because one message carries all of an article's bands that
+    share a partition. Every producer of band messages must use this function with the topic's partition count.
+    """
+    return zlib.crc32(band_key.encode()) % partitions
 
 
 def band_keys(signature: list[int]) -> list[str]:

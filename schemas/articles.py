@@ -150,14 +150,33 @@ class CopySeen(_Contract):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
 
 
-class BandEntry(_Contract):
-    """Dedup -> band matcher (topic ``articles.bands``, keyed by ``band_key``): one LSH band of an article."""
+BANDS_SCHEMA_VERSION: Literal[2] = 2
+# An article has 32 LSH bands (processors/similarity.py); room for a wider signature.
+MAX_BANDS_PER_MESSAGE = 64
 
-    schema_version: Literal[1] = ARTICLE_SCHEMA_VERSION
-    band_key: str
+
+class ArticleBands(_Contract):
+    """Entities stage -> band matcher (topic ``articles.bands``): an article's LSH bands that live on one partition.
+
+    A band's bucket lives on one partition (processors/similarity.py ``band_partition``); the stage sends one
+    message per partition its bands fall on (at most 4 of 32 bands' messages with 4 partitions), keyed by
+    ``<article_id>:<partition>``. Version 1 was one message per band (``band_key``); such a message still in
+    the topic after an upgrade reads as a message of that one band.
+    """
+
+    schema_version: Literal[2] = BANDS_SCHEMA_VERSION
+    band_keys: list[str] = Field(min_length=1, max_length=MAX_BANDS_PER_MESSAGE)
     article_id: str
     received_at: datetime
     minhash: list[int]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_version_1(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("schema_version") == 1 and "band_key" in data:
+            rest = {k: v for k, v in data.items() if k != "band_key"}
+            return {**rest, "schema_version": BANDS_SCHEMA_VERSION, "band_keys": [data["band_key"]]}
+        return data
 
 
 class NearDuplicateLink(_Contract):

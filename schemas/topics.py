@@ -15,8 +15,9 @@ from pydantic import BaseModel
 from newsflow.schemas.alerts import ALERT_SCHEMA_VERSION, Alert, AlertMatch
 from newsflow.schemas.articles import (
     ARTICLE_SCHEMA_VERSION,
+    BANDS_SCHEMA_VERSION,
+    ArticleBands,
     ArticleDocument,
-    BandEntry,
     CopySeen,
     NearDuplicateLink,
     NormalizedArticle,
@@ -113,10 +114,10 @@ COPIES = TopicSpec(
 )
 BANDS = TopicSpec(
     "articles.bands",
-    BandEntry,
-    ARTICLE_SCHEMA_VERSION,
-    "band key",
-    "LSH bands of new articles, keyed by band (near-duplicate candidates).",
+    ArticleBands,
+    BANDS_SCHEMA_VERSION,
+    "article_id:partition (the partition is chosen by band: similarity.band_partition)",
+    "LSH bands of new articles, one message per partition their buckets live on (near-duplicate candidates).",
 )
 LINKS = TopicSpec(
     "articles.links",

@@ -12,11 +12,11 @@ from typing import cast
 import faust
 
 from newsflow.processors.dating import filed_date
+from newsflow.processors.dedup import band_messages
 from newsflow.processors.ner_process import NerProcess
 from newsflow.processors.patches.lingering_take import lingering_take
 from newsflow.processors.pipeline import Pipeline
-from newsflow.processors.similarity import band_keys
-from newsflow.schemas.articles import ArticleDocument, BandEntry, Entity, NormalizedArticle
+from newsflow.schemas.articles import ArticleDocument, Entity, NormalizedArticle
 from newsflow.schemas.topics import BANDS, ENTITIES_STAGE, RECOGNIZED
 
 STAGE = ENTITIES_STAGE
@@ -46,6 +46,7 @@ def register(pipeline: Pipeline) -> None:
     """Add the enrichment agent to ``pipeline``'s app."""
     # One model per worker, in a child process started when the agent starts (not when the worker is built).
     ner = NerProcess()
+    partitions = BANDS.partition_count(pipeline.settings.topic_partitions)
     pipeline.metrics.watch_child("ner", lambda: ner.child_pid)
 
     async def enrich_batch(values: list[bytes]) -> None:
@@ -62,12 +63,9 @@ def register(pipeline: Pipeline) -> None:
             document = article_document(article, entities)
             await pipeline.send(RECOGNIZED, article.article_id, document)
             pipeline.metrics.enriched(article.source.received_at, document.ingested_at)
-            for key in band_keys(article.minhash):
-                entry = BandEntry(
-                    band_key=key, article_id=article.article_id,
-                    received_at=article.source.received_at, minhash=article.minhash,
-                )  # fmt: skip
-                await pipeline.send(BANDS, key, entry)
+            # One message per partition the bands' buckets live on, not one per band: 4 sends, not 32.
+            for partition, bands in band_messages(article, partitions):
+                await pipeline.send(BANDS, f"{article.article_id}:{partition}", bands, partition=partition)
 
     @pipeline.app.agent(pipeline.topic(*ENTITIES_STAGE.reads), name="enrich")
     async def enrich(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from newsflow.processors.dedup import MAX_BUCKET_MEMBERS, SentLinks, match_bucket, member_record
-from newsflow.processors.similarity import BANDS, NUM_PERM, ROWS, band_keys, minhash_signature, shingles
-from newsflow.schemas.articles import BandEntry, NearDuplicateLink
+import pytest
+
+from newsflow.processors.dedup import MAX_BUCKET_MEMBERS, SentLinks, band_messages, match_bucket, member_record
+from newsflow.processors.normalize import normalize
+from newsflow.processors.similarity import (
+    BANDS,
+    NUM_PERM,
+    ROWS,
+    band_keys,
+    band_partition,
+    estimated_jaccard,
+    minhash_signature,
+    shingles,
+)  # fmt: skip
+from newsflow.schemas.articles import (
+    ArticleBands,
+    NearDuplicateLink,
+    NormalizedArticle,
+    RawArticle,
+    SourceFormat,
+    SourceInfo,
+)  # fmt: skip
 
 THRESHOLD = 0.5
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -17,10 +37,12 @@ STORY = (
 )
 
 
-def entry(article_id: str, minhash: list[int], band: int = 0, minutes: int = 0) -> BandEntry:
-    """``article_id``'s entry for one band, received ``minutes`` after START."""
+def entry(article_id: str, minhash: list[int], band: int = 0, minutes: int = 0) -> ArticleBands:
+    """``article_id``'s message of one band, received ``minutes`` after START."""
     received = START + timedelta(minutes=minutes)
-    return BandEntry(band_key=band_keys(minhash)[band], article_id=article_id, received_at=received, minhash=minhash)
+    return ArticleBands(
+        band_keys=[band_keys(minhash)[band]], article_id=article_id, received_at=received, minhash=minhash
+    )
 
 
 def variant(base: list[int], changed: range, seed: int) -> list[int]:
@@ -29,16 +51,17 @@ def variant(base: list[int], changed: range, seed: int) -> list[int]:
 
 
 def run_stage(
-    entries: list[BandEntry], buckets: dict[str, list[dict[str, Any]]], sent: SentLinks
+    entries: list[ArticleBands], buckets: dict[str, list[dict[str, Any]]], sent: SentLinks
 ) -> list[NearDuplicateLink]:
     """The stage's loop over ``entries``: match each against its bucket, send each link the first time."""
     messages = []
     for item in entries:
-        links, buckets[item.band_key] = match_bucket(buckets.get(item.band_key, []), item, THRESHOLD)
-        for link in links:
-            if sent.first_time(link):
-                messages.append(link)
-                sent.remember(link)
+        for band_key in item.band_keys:
+            links, buckets[band_key] = match_bucket(buckets.get(band_key, []), item, THRESHOLD)
+            for link in links:
+                if sent.first_time(link):
+                    messages.append(link)
+                    sent.remember(link)
     return messages
 
 
@@ -139,3 +162,58 @@ def test_sent_links_forgets_the_oldest_beyond_its_capacity() -> None:
         sent.remember(link)
     assert sent.first_time(links[2]) is False
     assert sent.first_time(links[0]) is True  # forgotten: sent again (the sink's write is idempotent)
+
+
+def normalized(article_id: str, body: str, minutes: int = 0) -> NormalizedArticle:
+    source = SourceInfo(
+        path=f"{article_id}.txt", file_sha256="f" * 64, format=SourceFormat.TEXT, record_index=0,
+        received_at=START + timedelta(minutes=minutes),
+    )  # fmt: skip
+    return normalize(RawArticle(title=article_id, body=body, source=source)).model_copy(
+        update={"article_id": article_id}
+    )
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 4, 12])
+def test_an_articles_bands_go_once_each_to_the_partition_of_their_bucket(partitions: int) -> None:
+    article = normalized("a", STORY)
+
+    messages = band_messages(article, partitions)
+
+    assert sorted(key for _, bands in messages for key in bands.band_keys) == sorted(band_keys(article.minhash))
+    assert [partition for partition, _ in messages] == sorted({partition for partition, _ in messages})
+    for partition, bands in messages:
+        assert {band_partition(key, partitions) for key in bands.band_keys} == {partition}
+        assert (bands.article_id, bands.minhash) == ("a", article.minhash)
+    assert len(messages) <= partitions
+
+
+def test_a_republication_sent_as_grouped_bands_links_to_its_original_once() -> None:
+    edited = STORY.replace("fourth rise", "fourth increase")
+    buckets: dict[str, list[dict[str, Any]]] = {}
+    sent = SentLinks()
+    original, republished = normalized("original", STORY), normalized("republished", edited, minutes=1)
+    assert estimated_jaccard(original.minhash, republished.minhash) >= THRESHOLD
+
+    run_stage([bands for _, bands in band_messages(original, 4)], buckets, sent)
+    messages = run_stage([bands for _, bands in band_messages(republished, 4)], buckets, sent)
+    again = run_stage([bands for _, bands in band_messages(republished, 4)], buckets, SentLinks())  # read again
+
+    assert [(m.article_id, m.near_duplicate_of) for m in messages] == [("republished", "original")]
+    assert [(m.article_id, m.near_duplicate_of) for m in again] == [("republished", "original")]  # same link
+    assert all(len(members) <= 2 for members in buckets.values())  # a message read again stores nothing twice
+
+
+def test_a_version_1_message_of_one_band_reads_as_that_band() -> None:
+    received = START.isoformat()
+    version_1 = {
+        "schema_version": 1,
+        "band_key": "07:abc",
+        "article_id": "a",
+        "received_at": received,
+        "minhash": [1, 2],
+    }
+
+    bands = ArticleBands.model_validate_json(json.dumps(version_1))
+
+    assert (bands.schema_version, bands.band_keys, bands.article_id) == (2, ["07:abc"], "a")
