@@ -72,8 +72,8 @@ CALIBRATION_FILES = 240
 # How often the index is asked which dropped articles are searchable: the resolution of freshness.
 SEARCH_POLL_S = 0.25
 THROUGHPUT_BIN_S = 10.0
-# jstat starts a JVM of its own: the heap is read less often than RSS and CPU.
 MB = 1024 * 1024
+# jstat starts a JVM of its own: the heap is read less often than RSS and CPU.
 HEAP_SAMPLE_S = 30.0
 # The backlog counts as bounded when, over the steady window, neither its trend nor the step from the
 # first quarter to the last adds more than this much input (in seconds of the rate fed): beyond it, the

@@ -14,9 +14,9 @@ import hashlib
 import operator
 import re
 import struct
-import zlib
 
 import numpy as np
+from aiokafka.partitioner import murmur2
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -66,10 +66,12 @@ def estimated_jaccard(left: list[int], right: list[int]) -> float:
 def band_partition(band_key: str, partitions: int) -> int:
     """The partition of ``articles.bands`` (and of the ``lsh-buckets`` table) where ``band_key``'s bucket lives.
 
-    Chosen here rather than by Kafka's key hash because one message carries all of an article's bands that
-    share a partition. Every producer of band messages must use this function with the topic's partition count.
+    Kafka's default partitioner on the band key (murmur2), computed here because one message carries all of an
+    article's bands that share a partition: the same partition a version-1 message (one band, keyed by the band
+    key) went to, so the buckets stored before an upgrade stay where the new messages look for them.
     """
-    return zlib.crc32(band_key.encode()) % partitions
+    hashed: int = murmur2(band_key.encode())  # aiokafka's function is untyped
+    return (hashed & 0x7FFFFFFF) % partitions
 
 
 def band_keys(signature: list[int]) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiokafka.partitioner import DefaultPartitioner
 
 from newsflow.processors.dedup import MAX_BUCKET_MEMBERS, SentLinks, band_messages, match_bucket, member_record
 from newsflow.processors.normalize import normalize
@@ -217,3 +218,12 @@ def test_a_version_1_message_of_one_band_reads_as_that_band() -> None:
     bands = ArticleBands.model_validate_json(json.dumps(version_1))
 
     assert (bands.schema_version, bands.band_keys, bands.article_id) == (2, ["07:abc"], "a")
+
+
+def test_a_bucket_stays_on_the_partition_version_1_messages_keyed_by_band_put_it_on() -> None:
+    keys = band_keys(minhash_signature(shingles(STORY)))
+
+    for partitions in (1, 3, 4, 12):
+        everything = list(range(partitions))
+        kafka_default = [DefaultPartitioner()(key.encode(), everything, everything) for key in keys]
+        assert [band_partition(key, partitions) for key in keys] == kafka_default
