@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
+from kafka.partitioner.default import murmur2
 from prometheus_client import CollectorRegistry
 
 from newsflow.delivery.deliverer import Deliverer
@@ -66,6 +67,7 @@ class Receiver:
     server: ThreadingHTTPServer
     received: list[Received] = field(default_factory=list)
     released: threading.Event = field(default_factory=threading.Event)
+    slow_s: float = 0.15  # how long /slow takes to answer; a test may change it while POSTs arrive
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def url(self, behaviour: str, name: str = "") -> str:
@@ -96,7 +98,7 @@ def _handler(receiver_ref: list[Receiver]) -> type[BaseHTTPRequestHandler]:
             if behaviour == "hang":
                 receiver.released.wait(10)
             if behaviour == "slow":
-                time.sleep(0.15)
+                time.sleep(receiver.slow_s)
             status = {"fail": 500, "redirect": 302}.get(behaviour, 200)
             if behaviour == "flaky" and not earlier:
                 status = 500
@@ -304,14 +306,18 @@ def test_the_same_alert_published_twice_is_posted_once(settings: Settings, recei
 def test_a_second_deliverer_joining_takes_over_without_posting_an_alert_twice(
     settings: Settings, receiver: Receiver
 ) -> None:
-    # Searches on every partition, and a receiver slow enough that POSTs are under way when the group rebalances.
-    searches = [save_search(settings, receiver.url("slow")) for _ in range(8)]
+    # A search on every partition, and a receiver so slow until the second deliverer holds partitions that
+    # the first cannot finish before the group rebalances, however long the join takes (up to 30 s).
+    settings = settings.model_copy(update={"webhook_timeout_s": 5.0})
+    searches = searches_on_every_partition(settings, receiver.url("slow"))
     alerts = [make_alert(saved) for _ in range(40) for saved in searches]
+    receiver.slow_s = 1.0
     publish_alerts(settings, *alerts)
     wanted = {alert.alert_id for alert in alerts}
     with running_deliverer(settings, client_id="first") as first:
-        soon(lambda: len(receiver.posts()) >= 8, what="the first deliverer under way")
+        soon(lambda: len(receiver.posts()) >= len(searches), what="the first deliverer under way")
         with running_deliverer(settings, client_id="second") as second:
+            receiver.slow_s = 0.02
             soon(
                 lambda: {d["alert_id"] for d in deliveries(settings) if d["outcome"] == "delivered"} >= wanted,
                 what="every alert delivered and logged",
@@ -328,6 +334,17 @@ def test_a_second_deliverer_joining_takes_over_without_posting_an_alert_twice(
     for saved in searches:
         order = [r.body["alert_id"] for r in receiver.posts("slow") if r.body["saved_search_id"] == saved]
         assert order == [a.alert_id for a in alerts if a.saved_search_id == saved]
+
+
+def searches_on_every_partition(settings: Settings, url: str) -> list[str]:
+    """Saved searches whose alerts (keyed by search) land on every partition of the alerts topic, two each."""
+    per_partition: dict[int, list[str]] = {p: [] for p in range(settings.topic_partitions)}
+    while any(len(ids) < 2 for ids in per_partition.values()):
+        saved = save_search(settings, url)
+        ids = per_partition[(murmur2(saved.encode()) & 0x7FFFFFFF) % settings.topic_partitions]
+        if len(ids) < 2:
+            ids.append(saved)  # the others stay saved, with no alerts
+    return [saved for ids in per_partition.values() for saved in ids]
 
 
 def test_a_500_then_a_200_is_delivered_on_the_second_attempt(settings: Settings, receiver: Receiver) -> None:
