@@ -206,7 +206,7 @@ def stories_alone() -> None:
     with running_infrastructure(base):
         cost = story_cost.run_story_cost(base, corpus_files())
         print("story quality ...", flush=True)
-        quality = stories.run(base)
+        quality = stories.run(base, orders=stories.BENCH_ORDERS)
     print("\n".join(story_cost.summary_lines(cost)))
     print("\n".join(stories.summary_lines(quality)))
 
@@ -303,7 +303,7 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         results["entities"] = entities.run(base)
         results["story_cost"] = story_cost.run_story_cost(base, files)
         print("story quality ...", flush=True)
-        results["stories"] = stories.run(base)
+        results["stories"] = stories.run(base, orders=stories.BENCH_ORDERS)
         results["scaleout"] = scaleout.run_scaleout(base, files)
         print(f"sustained load, {args.sustained_seconds:.0f} s ...", flush=True)
         results["sustained"] = run_sustained(base, args.sustained_seconds, args.sustained_rate)
