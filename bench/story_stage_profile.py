@@ -26,16 +26,17 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 from faust.serializers import codecs
 from rocksdict import Rdict
 
-from bench.stories import _documents, in_process_clusters, stream_files
+from bench.stories import _documents, stream_files
 from newsflow.processors import registry
 from newsflow.processors.stages.stories import Table, TableStore, decide
-from newsflow.processors.stories import StoryParameters
+from newsflow.processors.stories import MemoryStore, StoryParameters, assign
 from newsflow.schemas.articles import ArticleDocument
 
 
@@ -88,6 +89,18 @@ def resolved_documents() -> list[ArticleDocument]:
         seen.add(document.article_id)
         out.append(document.with_entities(registry.resolve_article(document.entities, names)))
     return out
+
+
+def memory_clusters(documents: list[ArticleDocument], params: StoryParameters) -> dict[str, str]:
+    """Path -> story id of the same clustering over plain dictionaries (the documents already resolved)."""
+    store = MemoryStore()
+    now = datetime.now(UTC)
+    clusters = {}
+    for document in documents:
+        decision = assign(document, store, params, now)
+        assert decision is not None
+        clusters[document.source.path] = decision.assignment.story_id
+    return clusters
 
 
 def table_store(folder: Path, counts: Counter[str]) -> tuple[TableStore, list[FaustLikeTable]]:
@@ -161,8 +174,7 @@ def run(*, profile: bool) -> dict[str, Any]:
         wall = time.perf_counter() - wall
         for table in tables:
             table.close()
-    expected = in_process_clusters(documents, params)
-    same = all(expected[path] == story for path, story in clusters.items())
+    same = clusters == memory_clusters(documents, params)
     n = len(documents)
     return {
         "articles": n,
