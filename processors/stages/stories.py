@@ -88,10 +88,13 @@ class _Recent:
 
 @dataclass(frozen=True)
 class LogLayout:
-    """How a logged table (:class:`_LoggedTable`) lays out its changes and values.
+    """How a logged table (:class:`_LoggedTable`) lays out its change records.
 
-    Fixed for the life of the tables: a different number of shards or slots
-    would look values up under other keys.
+    ``slots``: change records kept before their changes are applied to the
+    table's keys (fixed for the life of the tables: a reader looks for the
+    records in these slots). ``shards``: how many ``~shard|<n>`` records the
+    versions of sessions 9 to 14 folded the values into; read once, to carry
+    them on (:meth:`_LoggedTable._load`).
     """
 
     shards: int
@@ -102,33 +105,36 @@ FREQUENCIES_LAYOUT = LogLayout(shards=64)
 POSTINGS_LAYOUT = LogLayout(shards=64)
 QUEUE_LAYOUT = LogLayout(shards=8)
 
-_FOLDED_KEY = "~folded"  # the number of change records whose changes are in the shards
+_FOLDED_KEY = "~folded"  # the number of change records whose changes are in the table's keys
 _SLOT = "~log|"
 _SHARD = "~shard|"
 
 
 class _LoggedTable:
-    """A table whose values are written as one record of changes per article, folded into shards now and then.
+    """A table whose values are written as one record of changes per article, applied to their keys now and then.
 
     Why: every value written to a Faust table is a RocksDB put and a changelog
     message, and the Faust machinery around each costs more than the value's
-    bytes; an article used to change about 80 small values (frequencies,
-    postings lists, queue places). Here an article's changes to the table are
-    one record, ``~log|<seq % slots>`` = ``{"seq": seq, "changes": {key: value or None}}``,
+    bytes; an article changes about 80 small values (frequencies, postings
+    lists, queue places). Here an article's changes to the table are one
+    record, ``~log|<seq % slots>`` = ``{"seq": seq, "changes": {key: value or None}}``,
     values absolute (never increments). Every ``slots`` records, before the
-    oldest slot is written again, the changes not folded yet are folded into
-    ``shards`` records (``~shard|<n>``: every key whose CRC-32 falls in shard n,
-    with its value), then ``~folded`` says how many records that covered.
+    oldest slot is written again, the changes since the last fold are written
+    to their keys, each changed key once however many articles changed it
+    (a common word's frequency changes in most articles), then ``~folded``
+    says how many records that covered.
 
     A reader (this worker after a rebalance or a failure, or the one that takes
-    the partition over) takes the shards, then the records from ``~folded`` on,
-    in order. The values are absolute, so a fold cut off half-way (some shards
-    written, not ``~folded``) reads the same; a slot is written again only after
+    the partition over) reads the records from ``~folded`` on, in order, and
+    looks the other keys up in the table (RocksDB): what it keeps in memory is
+    the changes of at most ``slots`` articles, whatever the size of the state.
+    The values are absolute, so a fold cut off half-way (some keys written, not
+    ``~folded``) reads the same; a slot is written again only after
     ``~folded`` covers it, and the changelog keeps one table's writes in order.
-    Values written one per key by earlier versions of the stage (keys without
-    the ``~``) are read when a key is in no shard and no record, and removed
-    when the key is deleted; a table without any (a key scan at load: the
-    layout's own keys are at most ``slots + shards + 1``) skips those reads.
+
+    Values folded into ``~shard|<n>`` records by the versions of sessions 9
+    to 14 are read at load as changes beneath the records and written to
+    their keys, the shards removed, by the next fold.
 
     Values are what JSON can hold (ints, texts, dicts); None means no value.
     """
@@ -141,17 +147,20 @@ class _LoggedTable:
     def forget(self) -> None:
         """Drop what is known of the table (the next read loads it again) and the changes not committed."""
         self._loaded = False
-        self._shards: dict[int, dict[str, object]] = {}
         self._pending: dict[str, object] = {}  # committed, not folded yet
         self._changes: dict[str, object] = {}  # this article's, not committed yet
+        self._shards: list[str] = []  # an earlier version's shard records, removed by the next fold
         self._folded = 0
         self._next = 0
-        self._legacy = True
 
     def _load(self) -> None:
-        self._legacy = any(not key.startswith("~") for key in self._table)
         folded = self._table.get(_FOLDED_KEY)
         self._folded = folded if isinstance(folded, int) else 0
+        for shard in range(self.layout.shards):
+            text = self._table.get(f"{_SHARD}{shard}")
+            if isinstance(text, str):
+                self._shards.append(f"{_SHARD}{shard}")
+                self._pending.update(json.loads(text))
         records = []
         for slot in range(self.layout.slots):
             text = self._table.get(f"{_SLOT}{slot}")
@@ -164,16 +173,10 @@ class _LoggedTable:
                 self._pending.update(record["changes"])
         self._loaded = True
 
-    def _shard_of(self, key: str) -> int:
-        return zlib.crc32(key.encode()) % self.layout.shards
-
-    def _shard(self, shard: int) -> dict[str, object]:
-        values = self._shards.get(shard)
-        if values is None:
-            text = self._table.get(f"{_SHARD}{shard}")
-            values = json.loads(text) if isinstance(text, str) else {}
-            self._shards[shard] = values
-        return values
+    @property
+    def pending(self) -> int:
+        """Changed keys held in memory until the next fold."""
+        return len(self._pending)
 
     def get(self, key: str) -> object | None:
         """The key's value (None when it has none)."""
@@ -182,10 +185,7 @@ class _LoggedTable:
         for layer in (self._changes, self._pending):
             if key in layer:
                 return layer[key]
-        shard = self._shard(self._shard_of(key))
-        if key in shard:
-            return shard[key]
-        return self._table.get(key) if self._legacy else None  # written by an earlier version
+        return self._table.get(key)
 
     def put(self, key: str, value: object | None) -> None:
         """Set (or with None remove) the key's value; written with the article's other changes by :meth:`commit`."""
@@ -199,7 +199,7 @@ class _LoggedTable:
             return
         seq = self._next
         if seq - self.layout.slots >= self._folded:
-            self._fold()  # the slot still holds a record whose changes are in no shard
+            self._fold()  # the slot still holds a record whose changes are in no key
         record = {"seq": seq, "changes": self._changes}
         self._table[f"{_SLOT}{seq % self.layout.slots}"] = json.dumps(record, separators=(",", ":"))
         self._pending.update(self._changes)
@@ -207,21 +207,14 @@ class _LoggedTable:
         self._next = seq + 1
 
     def _fold(self) -> None:
-        touched: dict[int, dict[str, object]] = {}
         for key, value in self._pending.items():
-            number = self._shard_of(key)
-            values = touched.get(number)
-            if values is None:
-                values = touched[number] = dict(self._shard(number))
             if value is None:
-                values.pop(key, None)
-                if self._legacy:
-                    self._table.pop(key, None)  # a value an earlier version wrote for the key alone
+                self._table.pop(key, None)
             else:
-                values[key] = value
-        for number, values in sorted(touched.items()):
-            self._table[f"{_SHARD}{number}"] = json.dumps(values, separators=(",", ":"))
-            self._shards[number] = values
+                self._table[key] = value
+        for shard in self._shards:  # their values were in the pending changes, now in their keys
+            self._table.pop(shard, None)
+        self._shards = []
         self._table[_FOLDED_KEY] = self._next
         self._folded = self._next
         self._pending = {}
@@ -229,11 +222,15 @@ class _LoggedTable:
 
 @dataclass(frozen=True)
 class CacheLimits:
-    """How many decoded records :class:`TableStore` keeps per table (about 20 kB a story; 26 MB after the corpus)."""
+    """How many decoded records :class:`TableStore` keeps per table (about 20 kB a story; 26 MB after the corpus).
+
+    Frequencies are read for most words of each article; the common words,
+    read again and again, stay here (about 200 bytes each).
+    """
 
     states: int = 1000
     postings: int = 5000
-    frequencies: int = 200_000
+    frequencies: int = 50_000
     assignments: int = 1000
     queue: int = 1000
 
