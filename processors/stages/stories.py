@@ -18,7 +18,6 @@ the stream.
 from __future__ import annotations
 
 import json
-import zlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -48,7 +47,8 @@ STAGE = STORIES_STAGE
 _CLOCK_KEY = "clock"
 _PLACE = "at|"  # queue table: story id -> its place in the eviction queue
 
-Table = TableT[str, dict[str, object] | str | int | None]
+Value = dict[str, object] | str | int | None  # what a table holds (None: no value)
+Table = TableT[str, Value]
 
 _ABSENT = object()  # a key known to have no value in its table
 M = TypeVar("M", bound=BaseModel)
@@ -147,8 +147,8 @@ class _LoggedTable:
     def forget(self) -> None:
         """Drop what is known of the table (the next read loads it again) and the changes not committed."""
         self._loaded = False
-        self._pending: dict[str, object] = {}  # committed, not folded yet
-        self._changes: dict[str, object] = {}  # this article's, not committed yet
+        self._pending: dict[str, Value] = {}  # committed, not folded yet
+        self._changes: dict[str, Value] = {}  # this article's, not committed yet
         self._shards: list[str] = []  # an earlier version's shard records, removed by the next fold
         self._folded = 0
         self._next = 0
@@ -187,7 +187,7 @@ class _LoggedTable:
                 return layer[key]
         return self._table.get(key)
 
-    def put(self, key: str, value: object | None) -> None:
+    def put(self, key: str, value: Value) -> None:
         """Set (or with None remove) the key's value; written with the article's other changes by :meth:`commit`."""
         if not self._loaded:
             self._load()
