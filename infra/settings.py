@@ -141,6 +141,12 @@ class Settings(BaseSettings):
         description="Memory a worker's RocksDB tables may hold (write buffers and block caches), "
         "shared over every table partition.",
     )
+    worker_ner_max_mb: int = Field(
+        512,
+        ge=0,
+        description="A worker's NER child process above this resident memory is replaced by a fresh one, "
+        "warmed up before it takes over (spaCy's memory creeps up over days of text); 0: never replaced.",
+    )
 
     # --- Elasticsearch -------------------------------------------------------
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch HTTP endpoint.")

@@ -14,10 +14,10 @@ import sys
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from newsflow.processors.process_memory import rss_bytes
 from newsflow.schemas.topics import STAGES
 
 # Records per batch: the entities stage takes up to NEWSFLOW_BATCH_SIZE (64), the index stage 4 times as many.
@@ -175,22 +175,9 @@ class WorkerMetrics:
         for (table, part), size in tables.items():
             self.table_memory_bytes.labels(table, part).set(size)
         for name, pid in self._children.items():
-            self.child_rss_bytes.labels(name).set(_rss_bytes(pid()))
+            self.child_rss_bytes.labels(name).set(rss_bytes(pid()))
         self.python_allocated_blocks.set(sys.getallocatedblocks())
 
     def offset_gap(self, outcome: str, topic: str) -> None:
         """The rewinding consumer's report of a jump in a partition's offsets (``rewound`` or ``gone``)."""
         self._gaps[outcome].labels(topic).inc()
-
-
-def _rss_bytes(pid: int | None) -> int:
-    """Resident memory of process ``pid`` from /proc (0 when there is no such process, or no /proc)."""
-    if pid is None:
-        return 0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:  # the process has exited
-        return 0
-    return 0

@@ -8,6 +8,10 @@ the model on a core of its own while the loop goes on with the other stages.
 The child is started with ``spawn`` (forking a process that runs Kafka clients' threads is unsafe), loads
 the model once, ignores SIGINT and SIGTERM (the parent decides when a batch is finished and stops it with
 the pool), and exits by itself if the parent disappears (SIGKILL), so that no orphan holds the model.
+
+A child whose resident memory passes a limit (``NEWSFLOW_WORKER_NER_MAX_MB``) is replaced: a new one starts
+and warms up while the old one goes on with the batches, then takes over, so the worker's memory stays
+bounded over days without a pause in NER (the two models are in memory together for a few seconds).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 
 from newsflow.processors.entities import EntityExtractor
+from newsflow.processors.process_memory import rss_bytes
 from newsflow.schemas.articles import Entity
 
 log = logging.getLogger(__name__)
@@ -72,22 +77,33 @@ class NerProcessError(RuntimeError):
     """The NER child process died twice on one batch (out of memory, or a crash inside spaCy on this input)."""
 
 
-class NerProcess:
-    """One child process that runs the entity extractor; ``await extract(texts)`` from the event loop."""
+def _new_pool() -> tuple[ProcessPoolExecutor, Future[int]]:
+    """A pool of one child, and its process id (known once the child has loaded and warmed up the model)."""
+    pool = ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_child,
+        initargs=(os.getpid(),),
+    )
+    return pool, pool.submit(os.getpid)
 
-    def __init__(self) -> None:
+
+class NerProcess:
+    """One child process that runs the entity extractor; ``await extract(texts)`` from the event loop.
+
+    ``max_rss_mb``: the child's resident memory above which a fresh child replaces it (0: never).
+    """
+
+    def __init__(self, max_rss_mb: int = 0) -> None:
+        self.max_rss_bytes = max_rss_mb * 1024 * 1024
+        self.replaced = 0  # children replaced for their memory
         self._pool: ProcessPoolExecutor | None = None
         self._pid: Future[int] | None = None
+        self._successor: tuple[ProcessPoolExecutor, Future[int]] | None = None
 
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_child,
-                initargs=(os.getpid(),),
-            )
-            self._pid = self._pool.submit(os.getpid)
+            self._pool, self._pid = _new_pool()
         return self._pool
 
     @property
@@ -110,21 +126,53 @@ class NerProcess:
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             try:
-                return await loop.run_in_executor(self._started(), _extract_in_child, list(texts))
+                entities = await loop.run_in_executor(self._started(), _extract_in_child, list(texts))
             except BrokenProcessPool as exc:
                 self.close()
                 log.error(
                     "the NER child process died; starting a new one",
                     extra={"attempt": attempt, "texts": len(texts), "error": str(exc)},
                 )
+            else:
+                self._renew_if_large()
+                return entities
         raise NerProcessError(
             f"the NER child process died twice on a batch of {len(texts)} texts: see the worker's log "
             "and the kernel's (out of memory?); the batch was set aside for `newsflow replay`"
         )
 
+    def _renew_if_large(self) -> None:
+        """Between batches: start a successor for a child over the memory limit, or hand over to a warm one."""
+        if self._successor is not None:
+            pool, pid = self._successor
+            if not pid.done():
+                return  # still warming up: the current child takes this batch too
+            self._successor = None
+            if pid.exception() is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+                log.error(
+                    "the NER child's successor failed to start; the current child goes on", exc_info=pid.exception()
+                )
+                return
+            old, self._pool, self._pid = self._pool, pool, pid
+            if old is not None:
+                old.shutdown(wait=False, cancel_futures=True)
+            self.replaced += 1
+            log.info("the NER child was replaced by a fresh one", extra={"child_pid": pid.result()})
+            return
+        rss = rss_bytes(self.child_pid)
+        if self.max_rss_bytes and rss > self.max_rss_bytes:
+            log.info(
+                "the NER child is over its memory limit; a fresh one is warming up to replace it",
+                extra={"rss_mb": rss // 2**20, "limit_mb": self.max_rss_bytes // 2**20},
+            )
+            self._successor = _new_pool()
+
     def close(self) -> None:
-        """Stop the child (a batch under way is abandoned); the next ``extract`` starts a new one."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-            self._pid = None
+        """Stop the child (a batch under way is abandoned) and a successor; the next ``extract`` starts anew."""
+        for pool in (self._pool, self._successor[0] if self._successor else None):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
+        self._pid = None
+        self._successor = None

@@ -45,7 +45,7 @@ def article_document(article: NormalizedArticle, entities: list[Entity]) -> Arti
 def register(pipeline: Pipeline) -> None:
     """Add the enrichment agent to ``pipeline``'s app."""
     # One model per worker, in a child process started when the agent starts (not when the worker is built).
-    ner = NerProcess()
+    ner = NerProcess(max_rss_mb=pipeline.settings.worker_ner_max_mb)
     partitions = BANDS.partition_count(pipeline.settings.topic_partitions)
     pipeline.metrics.watch_child("ner", lambda: ner.child_pid)
 

@@ -99,3 +99,28 @@ def test_the_child_exits_when_its_parent_is_killed() -> None:
     child = int(parent.stdout.split()[0])
 
     assert _wait_gone(child, 10), f"the NER child {child} outlived its killed parent"
+
+
+def test_a_child_over_its_memory_limit_is_replaced_by_a_warm_one_between_batches() -> None:
+    ner = NerProcess(max_rss_mb=1)  # any child with a model is over 1 MB
+
+    async def batches() -> tuple[int | None, list[list[Entity]], int | None]:
+        await ner.extract([TEXT])
+        first = ner.child_pid
+        assert ner._successor is not None, "no successor started for a child over its limit"
+        successor_pid = ner._successor[1]
+        while not successor_pid.done():  # the old child would go on taking batches meanwhile
+            await asyncio.sleep(0.1)
+        entities = await ner.extract([TEXT])  # taken by the old child, then handed over
+        return first, entities, ner.child_pid
+
+    try:
+        first, entities, second = asyncio.run(batches())
+        assert first is not None and second is not None and second != first
+        assert ner.replaced == 1
+        assert entities == EntityExtractor().extract([TEXT])
+        assert _wait_gone(first, 10), "the replaced child is still running"
+        assert asyncio.run(ner.extract([TEXT])) == entities  # the new child answers
+        assert ner.child_pid == second
+    finally:
+        ner.close()
