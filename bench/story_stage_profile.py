@@ -26,17 +26,16 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 from faust.serializers import codecs
 from rocksdict import Rdict
 
-from bench.stories import _documents, stream_files
+from bench.stories import _documents, in_process_clusters, stream_files
 from newsflow.processors import registry
 from newsflow.processors.stages.stories import Table, TableStore, decide
-from newsflow.processors.stories import MemoryStore, StoryParameters, assign
+from newsflow.processors.stories import StoryParameters
 from newsflow.schemas.articles import ArticleDocument
 
 
@@ -78,29 +77,17 @@ class FaustLikeTable:
         self._db.close()
 
 
-def resolved_documents() -> list[ArticleDocument]:
-    """The distinct documents of the stories bench, in its order, with entities resolved as the registry does."""
+def resolved_documents(documents: list[ArticleDocument]) -> list[ArticleDocument]:
+    """The distinct ``documents``, in order, with entities resolved as the registry does."""
     names = registry.MemoryStore()
     seen: set[str] = set()
     out = []
-    for document in _documents(stream_files()):
+    for document in documents:
         if document.article_id in seen:
             continue
         seen.add(document.article_id)
         out.append(document.with_entities(registry.resolve_article(document.entities, names)))
     return out
-
-
-def memory_clusters(documents: list[ArticleDocument], params: StoryParameters) -> dict[str, str]:
-    """Path -> story id of the same clustering over plain dictionaries (the documents already resolved)."""
-    store = MemoryStore()
-    now = datetime.now(UTC)
-    clusters = {}
-    for document in documents:
-        decision = assign(document, store, params, now)
-        assert decision is not None
-        clusters[document.source.path] = decision.assignment.story_id
-    return clusters
 
 
 def table_store(folder: Path, counts: Counter[str]) -> tuple[TableStore, list[FaustLikeTable]]:
@@ -153,7 +140,8 @@ def breakdown(profile: cProfile.Profile, articles: int) -> list[str]:
 
 
 def run(*, profile: bool) -> dict[str, Any]:
-    documents = resolved_documents()
+    parsed = _documents(stream_files())  # the stories bench's stream
+    documents = resolved_documents(parsed)
     params = StoryParameters()
     counts: Counter[str] = Counter()
     profiler = cProfile.Profile() if profile else None
@@ -174,7 +162,8 @@ def run(*, profile: bool) -> dict[str, Any]:
         wall = time.perf_counter() - wall
         for table in tables:
             table.close()
-    same = clusters == memory_clusters(documents, params)
+    expected = in_process_clusters(parsed, params)  # the same clustering over dictionaries
+    same = all(expected[path] == story for path, story in clusters.items())
     n = len(documents)
     return {
         "articles": n,

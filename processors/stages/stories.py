@@ -173,11 +173,6 @@ class _LoggedTable:
                 self._pending.update(record["changes"])
         self._loaded = True
 
-    @property
-    def pending(self) -> int:
-        """Changed keys held in memory until the next fold."""
-        return len(self._pending)
-
     def get(self, key: str) -> object | None:
         """The key's value (None when it has none)."""
         if not self._loaded:

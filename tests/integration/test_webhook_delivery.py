@@ -169,6 +169,13 @@ def settings(isolated_settings: Settings) -> Settings:
     )
 
 
+@pytest.fixture
+def patient_settings(settings: Settings) -> Settings:
+    """A timeout well above /slow's answer: on a loaded machine a POST past 0.5 s is retried, rightly, and
+    posted twice, which the tests of rebalances and restarts would count as a double post."""
+    return settings.model_copy(update={"webhook_timeout_s": 5.0})
+
+
 def save_search(settings: Settings, url: str | None, name: str = "watch") -> str:
     now = datetime.now(UTC)
     search = SavedSearch(
@@ -304,11 +311,11 @@ def test_the_same_alert_published_twice_is_posted_once(settings: Settings, recei
 
 
 def test_a_second_deliverer_joining_takes_over_without_posting_an_alert_twice(
-    settings: Settings, receiver: Receiver
+    patient_settings: Settings, receiver: Receiver
 ) -> None:
     # A search on every partition, and a receiver so slow until the second deliverer holds partitions that
     # the first cannot finish before the group rebalances, however long the join takes (up to 30 s).
-    settings = settings.model_copy(update={"webhook_timeout_s": 5.0})
+    settings = patient_settings
     searches = searches_on_every_partition(settings, receiver.url("slow"))
     alerts = [make_alert(saved) for _ in range(40) for saved in searches]
     receiver.slow_s = 1.0
@@ -500,11 +507,9 @@ def socket_nobody_listens_on() -> Iterator[int]:
 
 
 def test_a_restarted_deliverer_loses_no_alert_and_posts_none_twice(
-    settings: Settings, receiver: Receiver, tmp_path: Path
+    patient_settings: Settings, receiver: Receiver, tmp_path: Path
 ) -> None:
-    # A timeout well above /slow's 0.15 s: on a loaded machine a POST past 0.5 s is retried, rightly, and
-    # posted twice (seen in a fresh clone's make test), which is not what this test is about.
-    settings = settings.model_copy(update={"webhook_timeout_s": 5.0})
+    settings = patient_settings
     searches = [save_search(settings, receiver.url("slow")) for _ in range(3)]
     flaky = save_search(settings, receiver.url("flaky"))
     alerts = [make_alert(saved) for saved in searches for _ in range(8)] + [make_alert(flaky) for _ in range(4)]
