@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar, cast
@@ -60,6 +60,16 @@ def _decoded(model: type[M], value: object) -> M:
     return model.model_validate_json(value) if isinstance(value, str) else model.model_validate(value)
 
 
+def _record(model: type[M], value: object) -> object:
+    """A table's value decoded, or ``_ABSENT`` when there is none."""
+    return _ABSENT if value is None else _decoded(model, value)
+
+
+def _of_type(kind: type, value: object, absent: object = _ABSENT) -> object:
+    """A logged table's plain value when it has the expected type, else ``absent``."""
+    return value if isinstance(value, kind) else absent
+
+
 class _Recent:
     """Decoded records of one table, the least recently used dropped beyond ``limit``."""
 
@@ -84,6 +94,22 @@ class _Recent:
         self.items.move_to_end(key)
         if len(self.items) > self.limit:
             self.items.popitem(last=False)
+
+    def read(self, key: str, load: Callable[[], object]) -> object:
+        """The record of ``key``; on a miss ``load`` reads it from the table (``_ABSENT``: none) and it is kept."""
+        known = self.get(key)
+        if known is None:
+            known = load()
+            self.put(key, known)
+        return known
+
+    def write(self, key: str, value: object, store: Callable[[], object]) -> None:
+        """Keep ``value`` for ``key`` and ``store`` it in the table, unless it is the record known already
+        (then nothing is written: no changelog message)."""
+        if self.get(key) == value:
+            return
+        store()
+        self.put(key, value)
 
 
 @dataclass(frozen=True)
@@ -313,11 +339,7 @@ class TableStore:
             logged.commit()
 
     def story(self, story_id: str) -> StoryState | None:
-        known = self._recent_states.get(story_id)
-        if known is None:
-            value = self._states.get(story_id)
-            known = _ABSENT if value is None else _decoded(StoryState, value)
-            self._recent_states.put(story_id, known)
+        known = self._recent_states.read(story_id, lambda: _record(StoryState, self._states.get(story_id)))
         return None if known is _ABSENT else cast(StoryState, known)
 
     def put_story(self, state: StoryState) -> None:
@@ -331,26 +353,20 @@ class TableStore:
         self._recent_states.put(story_id, _ABSENT)
 
     def postings(self, key: str) -> StoryPostings | None:
-        known = self._recent_postings.get(key)
-        if known is None:
-            value = self._postings.get(key)
-            known = _ABSENT if value is None else _decoded(StoryPostings, value)
-            self._recent_postings.put(key, known)
+        known = self._recent_postings.read(key, lambda: _record(StoryPostings, self._postings.get(key)))
         return None if known is _ABSENT else cast(StoryPostings, known)
 
     def put_postings(self, key: str, postings: StoryPostings | None) -> None:
-        new: object = _ABSENT if postings is None else postings
-        if self._recent_postings.get(key) == new:
-            return  # unchanged: no write, no changelog message
-        self._postings.put(key, None if postings is None else postings.model_dump_json())
-        self._recent_postings.put(key, new)
+        self._recent_postings.write(
+            key,
+            _ABSENT if postings is None else postings,
+            lambda: self._postings.put(key, None if postings is None else postings.model_dump_json()),
+        )
 
     def assignment(self, article_id: str) -> StoryAssignment | None:
-        known = self._recent_assignments.get(article_id)
-        if known is None:
-            value = self._assignments.get(article_id)
-            known = _ABSENT if value is None else _decoded(StoryAssignment, value)
-            self._recent_assignments.put(article_id, known)
+        known = self._recent_assignments.read(
+            article_id, lambda: _record(StoryAssignment, self._assignments.get(article_id))
+        )
         return None if known is _ABSENT else cast(StoryAssignment, known)
 
     def put_assignment(self, article_id: str, assignment: StoryAssignment) -> None:
@@ -372,51 +388,27 @@ class TableStore:
 
     def queued(self, sequence: int) -> str | None:
         key = str(sequence)
-        known = self._recent_queue.get(key)
-        if known is None:
-            value = self._queue.get(key)
-            known = value if isinstance(value, str) else _ABSENT
-            self._recent_queue.put(key, known)
+        known = self._recent_queue.read(key, lambda: _of_type(str, self._queue.get(key)))
         return None if known is _ABSENT else cast(str, known)
 
     def put_queued(self, sequence: int, story_id: str | None) -> None:
         key = str(sequence)
-        new: object = _ABSENT if story_id is None else story_id
-        if self._recent_queue.get(key) == new:
-            return
-        self._queue.put(key, story_id)
-        self._recent_queue.put(key, new)
+        self._recent_queue.write(key, _ABSENT if story_id is None else story_id, lambda: self._queue.put(key, story_id))
 
     def place(self, story_id: str) -> int | None:
         key = f"{_PLACE}{story_id}"
-        known = self._recent_queue.get(key)
-        if known is None:
-            value = self._queue.get(key)
-            known = value if isinstance(value, int) else _ABSENT
-            self._recent_queue.put(key, known)
+        known = self._recent_queue.read(key, lambda: _of_type(int, self._queue.get(key)))
         return None if known is _ABSENT else cast(int, known)
 
     def put_place(self, story_id: str, sequence: int | None) -> None:
         key = f"{_PLACE}{story_id}"
-        new: object = _ABSENT if sequence is None else sequence
-        if self._recent_queue.get(key) == new:
-            return
-        self._queue.put(key, sequence)
-        self._recent_queue.put(key, new)
+        self._recent_queue.write(key, _ABSENT if sequence is None else sequence, lambda: self._queue.put(key, sequence))
 
     def frequency(self, key: str) -> int:
-        known = self._recent_frequencies.get(key)
-        if known is None:
-            value = self._frequencies.get(key)
-            known = value if isinstance(value, int) else 0
-            self._recent_frequencies.put(key, known)
-        return cast(int, known)
+        return cast(int, self._recent_frequencies.read(key, lambda: _of_type(int, self._frequencies.get(key), 0)))
 
     def put_frequency(self, key: str, count: int) -> None:
-        if self._recent_frequencies.get(key) == count:
-            return
-        self._frequencies.put(key, count)
-        self._recent_frequencies.put(key, count)
+        self._recent_frequencies.write(key, count, lambda: self._frequencies.put(key, count))
 
 
 def decide(
