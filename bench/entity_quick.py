@@ -10,6 +10,8 @@ and Elasticsearch (nothing should).
     python -m bench.entity_quick --errors     # ... and the dev part's false positives and negatives
     python -m bench.entity_quick --samples    # the facets of the sample articles (/work/shared/samples or tests')
     python -m bench.entity_quick --test       # the test part too: for reporting only, never for tuning
+    python -m bench.entity_quick --set bbc-entities           # the annotated BBC articles instead of GUM's
+    python -m bench.entity_quick --model PATH_OR_NAME         # the extractor on another spaCy pipeline, beside
 
 Only the dev part is for looking at errors; ``--errors`` never prints the test part's.
 """
@@ -17,10 +19,11 @@ Only the dev part is for looking at errors; ``--errors`` never prints the test p
 from __future__ import annotations
 
 import argparse
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from bench.entities import PARTS, article_files, body_text, load_gold, raw_model_predictions
+from bench.entities import PARTS, annotated_sets, body_text, raw_model_predictions
 from bench.entity_scoring import TYPES, Counts, GoldEntity, Score, score_corpus
 from newsflow.processors.entities import EntityExtractor, entity_key
 
@@ -83,21 +86,26 @@ def sample_facets(extractor: EntityExtractor, folders: Iterable[Path] = SAMPLE_D
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--set", default="gum-news", choices=["gum-news", "bbc-entities"], help="the annotated set")
+    parser.add_argument("--model", help="also the extractor on this spaCy pipeline (installed name or path)")
     parser.add_argument("--errors", action="store_true", help="list the dev part's false positives and negatives")
     parser.add_argument("--samples", action="store_true", help="print the sample articles' facets")
     parser.add_argument("--test", action="store_true", help="print the test part's figures too (reporting only)")
     args = parser.parse_args(argv)
-    parts, gold = load_gold()
-    files = article_files()
-    extractor = EntityExtractor()
-    systems = {"raw model": raw_model_predictions(files), "extractor": extractor_predictions(files, extractor)}
+    with tempfile.TemporaryDirectory(prefix="newsflow-entity-quick-") as staging:
+        (annotated,) = [s for s in annotated_sets(Path(staging)) if s.name == args.set]
+        files = sorted(annotated.files.values())
+        extractor = EntityExtractor()
+        systems = {"raw model": raw_model_predictions(files), "extractor": extractor_predictions(files, extractor)}
+        if args.model:
+            systems["extractor, --model"] = extractor_predictions(files, EntityExtractor(args.model))
     shown = PARTS if args.test else ("dev",)
     for part in shown:
-        part_gold = {name: entities for name, entities in gold.items() if parts[name] == part}
+        part_gold = {name: entities for name, entities in annotated.gold.items() if annotated.parts[name] == part}
         print("\n".join(table(part, {name: score_corpus(part_gold, p) for name, p in systems.items()})))
     if args.errors:
-        dev_gold = {name: entities for name, entities in gold.items() if parts[name] == "dev"}
-        print("\n".join(errors(dev_gold, systems["extractor"])))
+        dev_gold = {name: entities for name, entities in annotated.gold.items() if annotated.parts[name] == "dev"}
+        print("\n".join(errors(dev_gold, systems[list(systems)[-1]])))
     if args.samples:
         print("\n".join(sample_facets(extractor)))
 
