@@ -88,7 +88,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--set", default="gum-news", choices=["gum-news", "bbc-entities"], help="the annotated set")
     parser.add_argument("--model", help="also the extractor on this spaCy pipeline (installed name or path)")
-    parser.add_argument("--errors", action="store_true", help="list the dev part's false positives and negatives")
+    parser.add_argument(
+        "--errors",
+        action="store_true",
+        help="list the dev part's false positives and negatives (of --model's extractor when given)",
+    )
     parser.add_argument("--samples", action="store_true", help="print the sample articles' facets")
     parser.add_argument("--test", action="store_true", help="print the test part's figures too (reporting only)")
     args = parser.parse_args(argv)
@@ -105,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(table(part, {name: score_corpus(part_gold, p) for name, p in systems.items()})))
     if args.errors:
         dev_gold = {name: entities for name, entities in annotated.gold.items() if annotated.parts[name] == "dev"}
-        print("\n".join(errors(dev_gold, systems[list(systems)[-1]])))
+        print("\n".join(errors(dev_gold, systems["extractor, --model" if args.model else "extractor"])))
     if args.samples:
         print("\n".join(sample_facets(extractor)))
 

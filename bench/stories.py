@@ -156,21 +156,29 @@ def _documents(files: Iterable[Path]) -> list[ArticleDocument]:
     return documents
 
 
+def resolved_documents(documents: list[ArticleDocument]) -> list[ArticleDocument]:
+    """The distinct ``documents``, in order, with entities resolved as the registry does."""
+    names = registry.MemoryStore()
+    seen: set[str] = set()
+    out = []
+    for document in documents:
+        if document.article_id in seen:
+            continue
+        seen.add(document.article_id)
+        out.append(document.with_entities(registry.resolve_article(document.entities, names)))
+    return out
+
+
 def in_process_clusters(documents: list[ArticleDocument], params: StoryParameters) -> dict[str, str]:
     """Path -> story id, from the registry and story logic run in order on ``documents`` (copies share one)."""
-    names = registry.MemoryStore()
     stories = MemoryStore()
-    by_article: dict[str, str] = {}
-    clusters: dict[str, str] = {}
+    story_of: dict[str, str] = {}
     now = datetime.now(UTC)
-    for document in documents:
-        if document.article_id not in by_article:
-            resolved = document.with_entities(registry.resolve_article(document.entities, names))
-            decision = assign(resolved, stories, params, now)
-            assert decision is not None
-            by_article[document.article_id] = decision.assignment.story_id
-        clusters[document.source.path] = by_article[document.article_id]
-    return clusters
+    for document in resolved_documents(documents):
+        decision = assign(document, stories, params, now)
+        assert decision is not None
+        story_of[document.article_id] = decision.assignment.story_id
+    return {document.source.path: story_of[document.article_id] for document in documents}
 
 
 def order_spread(

@@ -32,11 +32,9 @@ from typing import Any, cast
 from faust.serializers import codecs
 from rocksdict import Rdict
 
-from bench.stories import _documents, in_process_clusters, stream_files
-from newsflow.processors import registry
+from bench.stories import _documents, in_process_clusters, resolved_documents, stream_files
 from newsflow.processors.stages.stories import Table, TableStore, decide
 from newsflow.processors.stories import StoryParameters
-from newsflow.schemas.articles import ArticleDocument
 
 
 class FaustLikeTable:
@@ -75,19 +73,6 @@ class FaustLikeTable:
 
     def close(self) -> None:
         self._db.close()
-
-
-def resolved_documents(documents: list[ArticleDocument]) -> list[ArticleDocument]:
-    """The distinct ``documents``, in order, with entities resolved as the registry does."""
-    names = registry.MemoryStore()
-    seen: set[str] = set()
-    out = []
-    for document in documents:
-        if document.article_id in seen:
-            continue
-        seen.add(document.article_id)
-        out.append(document.with_entities(registry.resolve_article(document.entities, names)))
-    return out
 
 
 def table_store(folder: Path, counts: Counter[str]) -> tuple[TableStore, list[FaustLikeTable]]:
