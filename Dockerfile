@@ -25,6 +25,11 @@ COPY cli ./cli
 RUN pip install --no-deps . && pip check && useradd --system --uid 10001 --home-dir /var/lib/newsflow --create-home newsflow \
     && mkdir -p /ingest && chown newsflow /ingest
 
+# The NER pipeline (NEWSFLOW_NER_MODEL): downloaded from its pinned address and checked against its SHA-256
+# (newsflow.infra.ner_models), outside NEWSFLOW_HOME, which the compose file mounts as a volume.
+ENV NEWSFLOW_NER_MODEL_DIR=/opt/newsflow/models
+RUN newsflow fetch --ner-model-only
+
 # Kibana's saved objects (for the compose service kibana-setup); after the install so that
 # editing them does not re-run pip.
 COPY kibana ./kibana

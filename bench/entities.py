@@ -13,10 +13,12 @@ Two annotated sets, each with a ``dev`` part (for looking at errors) and a
   Kafka -> one Faust worker -> Elasticsearch) in a sandbox of the local stack
   (started if nothing answers); each indexed article's ``people``,
   ``organizations`` and ``places`` are what its facets show.
-- **raw model**: the same spaCy model alone on the same body text (parsed
-  and cleaned as the pipeline does), its labels mapped as the pipeline maps
-  them (PERSON; ORG; GPE, LOC, FAC as places) and its names cleaned with the
-  pipeline's ``clean_surface``: what the enrichment adds is the difference.
+- **raw model**: the stock small spaCy model (the issue's baseline) alone on
+  the same body text (parsed and cleaned as the pipeline does), its labels
+  mapped as the pipeline maps them (PERSON; ORG; GPE, LOC, FAC as places) and
+  its names cleaned with the pipeline's ``clean_surface``;
+- **model alone**: the same for the pipeline's own model (``NEWSFLOW_NER_MODEL``)
+  when it is another: what the model brings and what the enrichment adds apart.
 
 Scores are document-level typed precision, recall and F1 (bench/entity_scoring.py).
 Prints a table per part and writes bench/results/entities.json.
@@ -40,8 +42,9 @@ from bench.end_to_end import BBC_DIR, indexed_count
 from bench.entity_scoring import TYPES, Counts, GoldEntity, Score, score_corpus
 from bench.polling import wait_until
 from bench.sandboxed_worker import sandboxed_worker
+from newsflow.infra.ner_models import ner_model_location
 from newsflow.infra.settings import Settings
-from newsflow.processors.entities import MAX_NER_CHARS, SPACY_LABEL_TYPES, SPACY_MODEL, clean_surface
+from newsflow.processors.entities import BASELINE_MODEL, MAX_NER_CHARS, SPACY_LABEL_TYPES, clean_surface
 from newsflow.processors.normalize import clean_text
 from newsflow.producers.files import FileIngestor
 from newsflow.producers.formats import ParsedArticle, parse_file
@@ -109,9 +112,9 @@ def body_text(path: Path) -> str:
     return clean_text(parsed.body)
 
 
-def raw_model_predictions(files: list[Path]) -> Predictions:
-    """The spaCy model alone: each mention with a mapped label, its name cleaned, no canonicalisation."""
-    nlp: Any = spacy.load(SPACY_MODEL, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+def raw_model_predictions(files: list[Path], model: str = BASELINE_MODEL) -> Predictions:
+    """The spaCy ``model`` alone: each mention with a mapped label, its name cleaned, no canonicalisation."""
+    nlp: Any = spacy.load(model, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
     predictions: Predictions = {}
     texts = [body_text(path)[:MAX_NER_CHARS] for path in files]
     for path, doc in zip(files, nlp.pipe(texts), strict=True):
@@ -171,8 +174,12 @@ def run(base: Settings) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="newsflow-bench-entities-") as staging:
         sets = annotated_sets(Path(staging))
         files = [path for annotated in sets for path in annotated.files.values()]
-        systems = {"raw model": raw_model_predictions(files), "pipeline": pipeline_predictions(base, files)}
-    results: dict[str, Any] = {"model": SPACY_MODEL, "sets": {}}
+        systems = {"raw model": raw_model_predictions(files)}
+        pipeline_model = ner_model_location(base)
+        if pipeline_model != BASELINE_MODEL:
+            systems["model alone"] = raw_model_predictions(files, pipeline_model)
+        systems["pipeline"] = pipeline_predictions(base, files)
+    results: dict[str, Any] = {"model": BASELINE_MODEL, "pipeline_model": base.ner_model, "sets": {}}
     for annotated in sets:
         by_part: dict[str, Any] = {}
         for part in PARTS:
@@ -187,20 +194,26 @@ def run(base: Settings) -> dict[str, Any]:
 
 
 def summary_lines(results: dict[str, Any]) -> list[str]:
-    """The figures as a table: per set, part and type, the raw model's P/R/F1 beside the pipeline's."""
-    lines = [f"entities, document level ({results['model']}; test parts are never tuned on)"]
-    lines.append(
-        f"  {'set':12} {'part':5} {'type':13} {'raw model P / R / F1':24} {'pipeline P / R / F1':24} {'splits':>6}"
-    )
+    """The figures as a table: per set, part and type, the raw model's P/R/F1 beside the pipeline's (and the
+    pipeline's model alone between them when it is not the raw model)."""
+    pipeline_model = results.get("pipeline_model", results["model"])
+    lines = [
+        f"entities, document level (raw model {results['model']}, pipeline on {pipeline_model};"
+        " test parts are never tuned on)"
+    ]
+    first = next(iter(results["sets"].values()))[PARTS[0]]
+    columns = [system for system in ("raw model", "model alone", "pipeline") if system in first]
+    header = "".join(f"{system + ' P / R / F1':24}" for system in columns)
+    lines.append(f"  {'set':12} {'part':5} {'type':13} {header}{'splits':>6}")
     for name, by_part in results["sets"].items():
         for part in PARTS:
             figures = by_part[part]
             for kind in (*TYPES, "all"):
-                raw, ours = figures["raw model"][kind], figures["pipeline"][kind]
-                lines.append(
-                    f"  {name:12} {part:5} {kind:13} {raw['precision']:.3f} / {raw['recall']:.3f} / {raw['f1']:.3f}"
-                    f"{'':5}{ours['precision']:.3f} / {ours['recall']:.3f} / {ours['f1']:.3f}{'':5}{ours['split']:>6}"
+                cells = "".join(
+                    f"{f['precision']:.3f} / {f['recall']:.3f} / {f['f1']:.3f}{'':5}"
+                    for f in (figures[system][kind] for system in columns)
                 )
+                lines.append(f"  {name:12} {part:5} {kind:13} {cells}{figures['pipeline'][kind]['split']:>6}")
             lines.append(
                 f"  {name:12} {part:5} ({figures['articles']} articles, {figures['gold_entities']} gold entities,"
                 f" F1 {figures['pipeline']['all']['f1'] - figures['raw model']['all']['f1']:+.3f} over the raw model)"

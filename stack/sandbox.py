@@ -53,6 +53,8 @@ def sandbox_settings(base: Settings, folder: Path, partitions: int = 2) -> Setti
             "index_alias": f"{tag}-articles",
             "ingest_dir": folder / "ingest",
             "home": folder / "home",
+            # The NER pipeline stays the one `newsflow fetch` put under the base's home.
+            "ner_model_dir": base.ner_model_folder.absolute(),
             "topic_partitions": partitions,
             "producer_metrics_port": 0,
             "worker_metrics_port": 0,

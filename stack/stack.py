@@ -21,6 +21,7 @@ from newsflow.infra.health import Health
 from newsflow.infra.settings import Settings
 from newsflow.operations.bootstrap import bootstrap
 from newsflow.stack.errors import StackError
+from newsflow.stack.ner_model_fetch import ensure_ner_model
 from newsflow.stack.process import ProcessTable, port_in_use, tail
 from newsflow.stack.services import Service, infrastructure_services, java_binary, kafka_services, pipeline_services
 from newsflow.stack.supervisor import Supervisor
@@ -54,6 +55,8 @@ class LocalStack:
         """Start what is not running; return the names started by this call."""
         java_binary(self.settings)  # fail before anything starts when there is no Java
         self._check_kafka_layout()
+        if with_pipeline:
+            ensure_ner_model(self.settings)  # the workers' NER pipeline, fetched once (newsflow fetch)
         started: list[str] = []
         try:
             kafka = kafka_services(self.settings)

@@ -22,7 +22,7 @@ import spacy
 
 from bench.entities import article_files, body_text, load_gold
 from bench.entity_scoring import TYPES, score_corpus
-from newsflow.processors.entities import MAX_NER_CHARS, SPACY_LABEL_TYPES, SPACY_MODEL, clean_surface
+from newsflow.processors.entities import BASELINE_MODEL, MAX_NER_CHARS, SPACY_LABEL_TYPES, clean_surface
 
 EXCLUDE = ["parser", "lemmatizer", "tagger", "attribute_ruler"]  # as processors/entities.py loads the model
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=Path, help="a folder of .txt articles to time nlp.pipe on")
     parser.add_argument("--count", type=int, default=300)
     args = parser.parse_args(argv)
-    models = {"stock": load(SPACY_MODEL), "fine-tuned": load(args.model)}
+    models = {"stock": load(BASELINE_MODEL), "fine-tuned": load(args.model)}
     for name, nlp in models.items():
         print("\n".join(score_lines(name, nlp, args.parts)))
     if args.speed:

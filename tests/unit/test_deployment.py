@@ -183,3 +183,13 @@ def test_the_image_copies_every_layer_folder_of_the_package() -> None:
 def test_the_services_run_the_package_modules() -> None:
     for name, module in (("producer", "producers"), ("worker", "processors"), ("delivery", "delivery"), ("api", "api")):
         assert COMPOSE["services"][name]["command"] == ["python", "-m", f"newsflow.{module}"]
+
+
+def test_the_image_holds_the_ner_pipeline_outside_the_home_volume() -> None:
+    """The workers' pipeline is fetched at build time into a folder the compose file's home volume does not hide."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    model_dir = re.search(r"^ENV NEWSFLOW_NER_MODEL_DIR=(\S+)$", dockerfile, flags=re.MULTILINE)
+    assert model_dir is not None
+    assert dockerfile.index(model_dir.group(0)) < dockerfile.index("RUN newsflow fetch --ner-model-only")
+    home = Path(COMPOSE["x-newsflow-env"]["NEWSFLOW_HOME"])
+    assert not Path(model_dir.group(1)).is_relative_to(home)
