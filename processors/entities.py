@@ -352,6 +352,8 @@ def _decide(
     place = knowledge.place_name(key)
     if place and majority is not EntityType.PERSON and knowledge.place_countries(key) & countries:
         return EntityType.PLACE, place, True  # a town of a country the article is about ("Balakliya")
+    if majority is EntityType.ORGANIZATION and knowledge.has_place_head(longest):
+        return EntityType.PLACE, None, False  # "Siverskyi Donets River", "Kharkiv Oblast"
     if (
         majority is not EntityType.PERSON
         and _could_be_person(longest)

@@ -232,6 +232,23 @@ def is_generic_institution(key: str) -> bool:
     return key.removeprefix("the ") in GENERIC_INSTITUTIONS
 
 
+# The last word of a geographic feature's or an administrative area's name ("Siverskyi Donets River",
+# "Kharkiv Oblast"): a place whatever the model's label. Words that also end organisations' names
+# ("State", "Valley" of a company) are left out.
+PLACE_HEADS = frozenset(
+    {
+        "river", "lake", "sea", "ocean", "gulf", "strait", "straits", "bay", "peninsula", "mountains", "mountain",
+        "desert", "island", "islands", "oblast", "province", "krai", "governorate", "prefecture", "county",
+    }
+)  # fmt: skip
+
+
+def has_place_head(name: str) -> bool:
+    """Whether ``name`` of two or more words ends with a geographic feature or administrative area noun."""
+    words = fold(name).split()
+    return len(words) >= 2 and words[-1] in PLACE_HEADS
+
+
 def is_weapon(name: str) -> bool:
     """Whether ``name`` names a weapon system: a listed one, a designation ("S-300", "F-16s") or "* Missile"."""
     key = fold(name)

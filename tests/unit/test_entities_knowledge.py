@@ -103,6 +103,23 @@ def test_a_name_followed_by_an_age_is_a_person() -> None:
     assert zoya.type is PERSON
 
 
+def test_a_river_or_an_oblast_typed_org_is_a_place() -> None:
+    entities = _by_name(
+        build_entities(
+            [
+                Mention("Siverskyi Donets River", "ORG"),
+                Mention("Kharkiv Oblast", "ORG"),
+                Mention("Kharkiv Regional Council", "ORG"),
+                Mention("River", "ORG"),
+            ]
+        )
+    )
+    assert entities["Siverskyi Donets River"].type is PLACE
+    assert entities["Kharkiv Oblast"].type is PLACE
+    assert entities["Kharkiv Regional Council"].type is ORG  # the head word decides, not a place inside
+    assert entities["River"].type is ORG  # one word is no feature's name
+
+
 def test_a_slavic_full_name_typed_org_is_a_person_and_unsure() -> None:
     (name,) = build_entities([Mention("Oleksiy Aretovych", "ORG")])
     assert (name.type, name.confidence) == (PERSON, 0.0)  # no mention of the model said PERSON
