@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import random
 import statistics
@@ -49,7 +50,7 @@ from bench.bbc_story_gold import LabelledArticle, load_bbc_story_gold
 from bench.end_to_end import BBC_DIR, corpus_files, expected_id, indexed_count
 from bench.polling import wait_until
 from bench.sandboxed_worker import sandboxed_worker
-from newsflow.infra.settings import Settings
+from newsflow.infra.settings import Settings, get_settings
 from newsflow.processors import registry
 from newsflow.processors.entities import EntityExtractor
 from newsflow.processors.normalize import normalize
@@ -62,7 +63,10 @@ from newsflow.stack.sandbox import running_infrastructure
 
 SAMPLES_DIR = BBC_DIR.parents[1] / "samples"
 RESULTS = Path(__file__).parent / "results"
-CACHE = Path(".newsflow") / "bench-cache" / "story-entities.json"
+CACHE_DIR = Path(".newsflow") / "bench-cache"
+PROCESSORS_DIR = Path(inspect.getfile(EntityExtractor)).parent
+# What the cached entities depend on besides the text: the NER pipeline and the extractor's code.
+EXTRACTOR_SOURCES = ("entities.py", "entity_knowledge.py", "ner_text.py", "results_lines.py", "gazetteer.py")
 PARTS = ("dev", "test")
 BENCH_ORDERS = 10  # arrival orders scored in process beside the one order of the run
 
@@ -124,7 +128,8 @@ def corpus_key(path: Path) -> str:
 
 def _documents(files: Iterable[Path]) -> list[ArticleDocument]:
     """Each file parsed and normalised as the pipeline does, with the entities spaCy gives (cached)."""
-    cache: dict[str, list[dict[str, Any]]] = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+    cache_file = entity_cache_file()
+    cache: dict[str, list[dict[str, Any]]] = json.loads(cache_file.read_text()) if cache_file.exists() else {}
     extractor: EntityExtractor | None = None
     received = datetime(2026, 1, 1, tzinfo=UTC)
     documents = []
@@ -151,9 +156,17 @@ def _documents(files: Iterable[Path]) -> list[ArticleDocument]:
                 word_count=article.word_count, source=source, dedup_group=article.article_id,
             ).with_entities(entities)
         )  # fmt: skip
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    CACHE.write_text(json.dumps(cache))
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    cache_file.write_text(json.dumps(cache))
     return documents
+
+
+def entity_cache_file() -> Path:
+    """The entity cache of the configured NER pipeline and the extractor's current code (a change starts anew)."""
+    digest = hashlib.sha256(get_settings().ner_model.encode())
+    for name in EXTRACTOR_SOURCES:
+        digest.update((PROCESSORS_DIR / name).read_bytes())
+    return CACHE_DIR / f"story-entities-{digest.hexdigest()[:16]}.json"
 
 
 def resolved_documents(documents: list[ArticleDocument]) -> list[ArticleDocument]:

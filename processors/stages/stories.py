@@ -243,15 +243,19 @@ class _LoggedTable:
 
 @dataclass(frozen=True)
 class CacheLimits:
-    """How many decoded records :class:`TableStore` keeps per table (about 20 kB a story; 26 MB after the corpus).
+    """How many decoded records :class:`TableStore` keeps per table (about 20 kB a story).
 
     Frequencies are read for most words of each article; the common words,
-    read again and again, stay here (about 200 bytes each).
+    read again and again, stay here (about 200 bytes each). The hour's soak
+    chose the sizes: with 1 000 stories and 50 000 frequencies the worker's
+    memory grew 71.5 MB/h, with these 47.4 MB/h (Python's blocks +650 k/h ->
+    +233 k/h), for about 1.5 ms more CPU an article (stories read back from
+    RocksDB: docs/benchmarks.md, "The hour with smaller story caches").
     """
 
-    states: int = 1000
+    states: int = 300
     postings: int = 5000
-    frequencies: int = 50_000
+    frequencies: int = 20_000
     assignments: int = 1000
     queue: int = 1000
 
