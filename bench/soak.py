@@ -13,7 +13,8 @@ sampled every 30 s, and four verdicts are printed:
     freshness held     the p99 of the last 10 minutes within 1.5x that of minutes 5 to 15
     worker memory      the worker's RSS (with its NER child) after minute 10: its lowest reading of each 5 minutes
                        grows less than 20 MB an hour
-    JVM heap           each JVM's heap after collections (the lowest used heap of each 5 minutes) grows less
+    JVM heap           each JVM's heap after collections (the lowest used heap of each 5 minutes, one reading of
+                       which follows a full collection the bench requests) grows less
                        than 5% of its capacity an hour after minute 10
 
 A shorter run scales the windows with its length (``--minutes 6``: the last 4 minutes, minutes 0.5 to 1.5, ...),
@@ -26,8 +27,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,6 +206,32 @@ def jvm_heap_mb(pid: int) -> tuple[float, float] | None:
     return round(used / 1024, 1), round(capacity / 1024, 1)
 
 
+class HeapAfterCollection:
+    """A JVM's heap as :func:`jvm_heap_mb` reads it, with a full collection requested first (``jcmd GC.run``)
+    once every ``collect_every_s`` per JVM: each verdict window then holds one reading of the live heap.
+
+    Without it the lowest reading of a window is wherever the collector's last old-generation cycle left
+    the heap, and two runs of the same code gave opposite verdicts (docs/benchmarks.md, "The hour with
+    smaller story caches"). The collection pauses the JVM (tens to hundreds of ms) once a window.
+    """
+
+    def __init__(self, collect_every_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.collect_every_s = collect_every_s
+        self._clock = clock
+        self._collected_at: dict[int, float] = {}
+
+    def __call__(self, pid: int) -> tuple[float, float] | None:
+        now = self._clock()
+        if now - self._collected_at.get(pid, -math.inf) >= self.collect_every_s:
+            self._collected_at[pid] = now
+            try:
+                subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, timeout=60, check=True)
+            except (OSError, subprocess.SubprocessError) as exc:
+                # The reading is then a plain one, as before: the floors still judge, less surely.
+                print(f"soak: jcmd {pid} GC.run failed ({exc}); this heap reading follows no collection", flush=True)
+        return jvm_heap_mb(pid)
+
+
 def saved_searches(settings: Settings, count: int = SAVED_SEARCHES) -> dict[str, Any]:
     """``count`` saved searches made from the articles indexed so far (the calibration burst), stored in bulk."""
     es = Elasticsearch(settings.elasticsearch_url, timeout=60)
@@ -231,7 +261,7 @@ def run_soak(base: Settings, minutes: float, sample_s: float = 5.0, load: float 
         feed=feed,
         calibration_feed=calibration,
         prepare=saved_searches,
-        heap=jvm_heap_mb,
+        heap=HeapAfterCollection(collect_every_s=60 * _minutes(minutes, 5)),
         name="soak",
     )
     series = json.loads((RESULTS / "soak.json").read_text())
