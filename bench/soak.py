@@ -207,29 +207,44 @@ def jvm_heap_mb(pid: int) -> tuple[float, float] | None:
 
 
 class HeapAfterCollection:
-    """A JVM's heap as :func:`jvm_heap_mb` reads it, with a full collection requested first (``jcmd GC.run``)
-    once every ``collect_every_s`` per JVM: each verdict window then holds one reading of the live heap.
+    """A JVM's heap as ``read`` gives it (:func:`jvm_heap_mb`), with a full collection requested first
+    (:func:`request_full_collection`) once every ``collect_every_s`` per JVM: each verdict window then holds
+    one reading of the live heap.
 
     Without it the lowest reading of a window is wherever the collector's last old-generation cycle left
     the heap, and two runs of the same code gave opposite verdicts (docs/benchmarks.md, "The hour with
     smaller story caches"). The collection pauses the JVM (tens to hundreds of ms) once a window.
     """
 
-    def __init__(self, collect_every_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        collect_every_s: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        collect: Callable[[int], None] | None = None,
+        read: Callable[[int], tuple[float, float] | None] | None = None,
+    ) -> None:
         self.collect_every_s = collect_every_s
         self._clock = clock
+        self._collect = collect or request_full_collection
+        self._read = read or jvm_heap_mb
         self._collected_at: dict[int, float] = {}
 
     def __call__(self, pid: int) -> tuple[float, float] | None:
         now = self._clock()
         if now - self._collected_at.get(pid, -math.inf) >= self.collect_every_s:
             self._collected_at[pid] = now
-            try:
-                subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, timeout=60, check=True)
-            except (OSError, subprocess.SubprocessError) as exc:
-                # The reading is then a plain one, as before: the floors still judge, less surely.
-                print(f"soak: jcmd {pid} GC.run failed ({exc}); this heap reading follows no collection", flush=True)
-        return jvm_heap_mb(pid)
+            self._collect(pid)
+        return self._read(pid)
+
+
+def request_full_collection(pid: int) -> None:
+    """Ask JVM ``pid`` for a full collection (``jcmd GC.run``); a failure is printed and the reading goes on."""
+    try:
+        subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, timeout=60, check=True)
+    except (OSError, subprocess.SubprocessError) as exc:
+        # The reading is then a plain one, as before: the floors still judge, less surely.
+        print(f"soak: jcmd {pid} GC.run failed ({exc}); this heap reading follows no collection", flush=True)
 
 
 def saved_searches(settings: Settings, count: int = SAVED_SEARCHES) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from bench import soak
 from bench.soak import HeapAfterCollection, verdicts
 from bench.soak_feed import SoakFeed
 from bench.sustained import CorpusText, load_corpus
@@ -195,13 +194,13 @@ def test_worker_memory_swinging_with_the_backlog_but_returning_to_its_floor_hold
     assert held["worker RSS growth after minute 10"] is True
 
 
-def test_heap_readings_follow_a_requested_collection_once_a_window(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_heap_readings_follow_a_requested_collection_once_a_window() -> None:
     clock = iter([0.0, 10.0, 299.0, 300.0, 310.0, 0.5])
-    commands: list[list[str]] = []
-    monkeypatch.setattr(soak.subprocess, "run", lambda argv, **_: commands.append(argv))
-    monkeypatch.setattr(soak, "jvm_heap_mb", lambda pid: (100.0, 512.0))
-    heap = HeapAfterCollection(collect_every_s=300.0, clock=lambda: next(clock))
+    collected: list[int] = []
+    heap = HeapAfterCollection(
+        collect_every_s=300.0, clock=lambda: next(clock), collect=collected.append, read=lambda pid: (100.0, 512.0)
+    )
     readings = [heap(41) for _ in range(5)] + [heap(42)]
     assert readings == [(100.0, 512.0)] * 6
     # JVM 41 at 0 s and 300 s (not at 10 or 299, nor again at 310); JVM 42 on its first reading.
-    assert commands == [["jcmd", "41", "GC.run"], ["jcmd", "41", "GC.run"], ["jcmd", "42", "GC.run"]]
+    assert collected == [41, 41, 42]
