@@ -152,7 +152,7 @@ class Settings(BaseSettings):
         "shared over every table partition.",
     )
     worker_ner_max_mb: int = Field(
-        512,
+        768,  # en_core_web_md's child starts near 410-470 MB (the small model's near 210)
         ge=0,
         description="A worker's NER child process above this resident memory is replaced by a fresh one, "
         "warmed up before it takes over (spaCy's memory creeps up over days of text); 0: never replaced.",
