@@ -9,34 +9,20 @@ project's jar folder, so the jars Maven fetched once are reused, not fetched aga
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from newsflow.infra.settings import Settings
-from newsflow.stack.process import port_in_use
 from newsflow.stack.services import infrastructure_services
 from newsflow.stack.stack import LocalStack
+from tests.restartable_ports import restartable_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# Kafka, its KRaft controller, Elasticsearch: the defaults plus 20000, when free.
+# Kafka, its KRaft controller, Elasticsearch: the defaults plus 20000 when free, else the next free ones
+# below the ephemeral range (the scenarios stop and restart them).
 PREFERRED_PORTS = {"kafka": 29092, "controller": 29093, "elasticsearch": 29200}
-
-
-def _usable_port(preferred: int) -> int:
-    """``preferred`` if nothing uses it, else any free port (another run of this suite may hold it)."""
-    if not port_in_use("127.0.0.1", preferred):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", preferred))
-                return preferred
-            except OSError:
-                pass  # taken without listening (e.g. a client's local port): pick another
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def project_lib_dir(base: Settings) -> Path:
@@ -64,13 +50,13 @@ class DedicatedStack:
         # from the environment as for `newsflow up`.
         overrides: dict[str, Any] = {
             "home": home,
-            "kafka_bootstrap_servers": f"127.0.0.1:{_usable_port(PREFERRED_PORTS['kafka'])}",
-            "kafka_controller_port": _usable_port(PREFERRED_PORTS["controller"]),
+            "kafka_bootstrap_servers": f"127.0.0.1:{restartable_port(PREFERRED_PORTS['kafka'])}",
+            "kafka_controller_port": restartable_port(PREFERRED_PORTS["controller"]),
             # One broker whatever NEWSFLOW_KAFKA_BROKERS says: the broker scenario stops "the" broker.
             "kafka_brokers": 1,
             "topic_replication_factor": 1,
             "topic_partitions": 4,
-            "elasticsearch_url": f"http://127.0.0.1:{_usable_port(PREFERRED_PORTS['elasticsearch'])}",
+            "elasticsearch_url": f"http://127.0.0.1:{restartable_port(PREFERRED_PORTS['elasticsearch'])}",
             # A few hundred documents: half the default heap leaves room for the shared stack beside it.
             "elasticsearch_heap": "512m",
             # A 2-core machine shared with other test runs can start Elasticsearch slowly; not a performance bound.

@@ -7,6 +7,8 @@ import socket
 import threading
 from types import TracebackType
 
+from tests.restartable_ports import restartable_port
+
 
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to ``target``; :meth:`cut` closes every connection and refuses new ones."""
@@ -16,10 +18,8 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port: int = probe.getsockname()[1]
-        probe.close()
+        # Cut and restored: a port the kernel never lends to outgoing connections meanwhile.
+        self.port: int = restartable_port(23080)
 
     @property
     def url(self) -> str:

@@ -26,17 +26,9 @@ from newsflow.schemas.articles import RawArticle, SourceFormat, SourceInfo
 from newsflow.schemas.topics import ALL_TOPICS, RAW
 from newsflow.stack.stack import LocalStack
 from tests.integration.index_queries import wait_for
+from tests.restartable_ports import restartable_block
 
 NODES = 3
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def _free_port() -> int:
@@ -45,18 +37,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _free_kafka_ports() -> tuple[int, int]:
-    """A first broker port P and controller port P+100 with the next two of each free (39092.. by default)."""
-    for base in range(39092, 39992, 10):
-        if all(_free(base + offset + n) for offset in (0, 100) for n in range(NODES)):
-            return base, base + 100
-    raise RuntimeError("no free block of Kafka ports between 39092 and 40094")
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """A running three-node stack of its own; everything it started is stopped afterwards."""
-    broker_port, controller_port = _free_kafka_ports()
+    # A node is stopped and started again: its ports must stay out of the kernel's ephemeral range.
+    broker_port = restartable_block(21092, [offset + n for offset in (0, 100) for n in range(NODES)])
+    controller_port = broker_port + 100
     settings = Settings(
         home=tmp_path_factory.mktemp("cluster") / "home",
         kafka_brokers=NODES,
