@@ -15,6 +15,9 @@ spaCy finds mentions; this module turns them into entities:
   tags "Kyiv" as a person); a smaller town of a country the article names is a
   place when the model said ORG; a news outlet or agency is an organisation;
   a dateline's place and agency are what the dateline says;
+- a political party is an organisation under one id whatever the model said
+  (spaCy's NORP for "Labour", "Tory"); its members' plural ("the Tories") only
+  in an article that names the party otherwise (entity_knowledge.party_name);
 - dropped: nationalities and demonyms ("Ukrainian": spaCy's NORP is never a
   place), bare directions ("the West"), weapon systems ("HIMARS", "S-300") and
   products (spaCy's PRODUCT is not mapped);
@@ -235,6 +238,7 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
     """The mentions with a facet type, cleaned; and the keys the model called nationalities (NORP)."""
     typed: list[_Typed] = []
     nationalities: set[str] = set()
+    members: list[str] = []  # "Tories", "Democrats": the party only where the article names it otherwise
     for mention in mentions:
         text = clean_surface(mention.text)
         if len(text) < 2 or not any(c.isalpha() for c in text):
@@ -243,7 +247,13 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
         if any(c.islower() for c in text) and not any(c.isupper() for c in text):
             continue
         if mention.label == "NORP":
-            nationalities.add(entity_key(text))
+            key = entity_key(text)
+            if knowledge.party_name(key):  # "Labour", "Tory leader": the party, an organisation
+                typed.append(_Typed(text, EntityType.ORGANIZATION, False))
+            elif knowledge.party_of_members(key):
+                members.append(text)
+            else:
+                nationalities.add(key)
             continue
         kind = mention.decided or SPACY_LABEL_TYPES.get(mention.label)
         if kind is None:
@@ -256,6 +266,13 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
         if kind is EntityType.PERSON:
             text = strip_person_title(text)
         typed.append(_Typed(text, kind, mention.decided is not None))
+    named_parties = {knowledge.party_name(entity_key(t.text)) for t in typed} - {None}
+    for text in members:
+        key = entity_key(text)
+        if knowledge.party_of_members(key) in named_parties:
+            typed.append(_Typed(text, EntityType.ORGANIZATION, False))
+        else:
+            nationalities.add(key)
     return typed, nationalities
 
 
@@ -338,6 +355,11 @@ def _decide(
         kind = decided.most_common(1)[0][0]
         return kind, knowledge.place_name(key) if kind is EntityType.PLACE else None, True
     majority = max(votes, key=lambda k: (votes[k], joined and k is EntityType.PERSON, k is EntityType.PLACE))
+    party = knowledge.party_name(key) or (
+        knowledge.party_of_members(key) if majority is EntityType.ORGANIZATION else None
+    )
+    if party:  # one id under all the party's names: "Labour", "Labour Party" and "Labour party" are one facet
+        return EntityType.ORGANIZATION, party, True
     if any(knowledge.is_weapon(t.text) for t in items) or knowledge.is_compass(key):
         return None
     if knowledge.is_generic_institution(key):

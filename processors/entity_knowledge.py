@@ -9,6 +9,9 @@ The entity stage (processors/entities.py) asks this module, per entity of an art
   unrelated alternate does not) and a small curated table of country names;
 - :func:`outlet_name`: the canonical name of a news outlet or agency
   (data/outlets.tsv, curated; plus safe name patterns such as "* Gazeta");
+- :func:`party_name`, :func:`party_of_members`: the canonical name of a political
+  party under its names ("Labour", "Tory") or its members' plural ("Tories")
+  (data/parties.tsv, curated);
 - :func:`is_demonym`: "Ukrainian", "Russians", "British": nationalities, never places;
 - :func:`is_weapon`: "HIMARS", "S-300", "Javelin": weapon systems, no facet at all;
 - :func:`is_slavic_surname`: "Aretovych", "Humeniuk": a person's surname shape.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
@@ -27,6 +31,7 @@ from newsflow.processors import gazetteer
 from newsflow.schemas.articles import name_words
 
 OUTLETS_FILE = "outlets.tsv"
+PARTIES_FILE = "parties.tsv"
 # Countries as news names them, beside the gazetteer's names (GeoNames has no alternates for countries).
 COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "United States": ("US", "U.S.", "USA", "U.S.A.", "America", "United States of America", "the States"),
@@ -163,16 +168,21 @@ def place_countries(key: str) -> frozenset[str]:
     return _places()[1].get(key, frozenset())
 
 
+def _table_rows(file_name: str) -> Iterator[list[str]]:
+    """The rows of a curated table in data/: tab-separated fields, after its comment lines and column names."""
+    text = resources.files(__package__ or "newsflow.processors").joinpath("data", file_name).read_text("utf-8")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    for line in lines[1:]:  # the first is the column names
+        yield line.split("\t")
+
+
 @lru_cache(maxsize=1)
 def _outlets() -> dict[str, str]:
     """Outlet key -> canonical name, from data/outlets.tsv."""
-    text = resources.files(__package__ or "newsflow.processors").joinpath("data", OUTLETS_FILE).read_text("utf-8")
     outlets: dict[str, str] = {}
-    for line in text.splitlines()[2:]:  # the comment lines are the first; then the column names
-        if line and not line.startswith("#"):
-            canonical, *aliases = line.split("\t")
-            for name in (canonical, *aliases):
-                outlets[fold(name)] = canonical
+    for canonical, *aliases in _table_rows(OUTLETS_FILE):
+        for name in (canonical, *aliases):
+            outlets[fold(name)] = canonical
     return outlets
 
 
@@ -193,6 +203,42 @@ def outlet_name(name: str) -> str | None:
     if any(name.endswith(tail) for tail in OUTLET_TAILS) and len(words) > 2:
         return name
     return None
+
+
+@lru_cache(maxsize=1)
+def _parties() -> tuple[dict[str, str], dict[str, str]]:
+    """Party key -> canonical name, from data/parties.tsv: by the names that name the party; by its members' plural."""
+    names: dict[str, str] = {}
+    members: dict[str, str] = {}
+    for canonical, other_names, member_names in _table_rows(PARTIES_FILE):
+        for name in (canonical, *other_names.split("; ")):
+            if name:
+                names[fold(name)] = canonical
+        for name in member_names.split("; "):
+            if name:
+                members[fold(name)] = canonical
+    return names, members
+
+
+def party_name(key: str) -> str | None:
+    """The canonical name of the party ``key`` names ("labour", "tory", "the snp"), or None.
+
+    Parties are organisations; spaCy's English models call most of their names
+    nationalities or groups (NORP, as OntoNotes does), so the model's label alone would drop them.
+    """
+    names = _parties()[0]
+    return names.get(key) or names.get(key.removeprefix("the "))
+
+
+def party_of_members(key: str) -> str | None:
+    """The canonical name of the party whose members ``key`` names ("tories", "democrats"), or None.
+
+    A plural of members is a group of people as often as the party itself (GUM annotates
+    "Republicans" as people), so the entity stage takes it for the party only in an
+    article that names the party otherwise.
+    """
+    members = _parties()[1]
+    return members.get(key) or members.get(key.removeprefix("the "))
 
 
 @lru_cache(maxsize=1)

@@ -79,6 +79,41 @@ def test_demonyms_are_never_places(name: str) -> None:
     assert build_entities([Mention(name, "NORP")]) == []
 
 
+def test_a_curated_table_header_is_no_outlet() -> None:
+    assert knowledge.outlet_name("Name") is None
+    assert knowledge.party_name("name") is None
+
+
+def test_a_party_the_model_calls_a_group_is_one_organisation_under_all_its_names() -> None:
+    entities = build_entities(
+        [Mention("Labour", "NORP"), Mention("Labour Party", "ORG"), Mention("Labour", "ORG"), Mention("Tory", "NORP")]
+    )
+    assert [(e.type, e.id, e.canonical, e.mentions) for e in entities] == [
+        (ORG, "organization:labour-party", "Labour", 3),
+        (ORG, "organization:conservative-party", "Tory", 1),
+    ]
+    (labour, _) = entities
+    assert (labour.surface_forms, labour.confidence) == (["Labour", "Labour Party"], 1.0)
+
+
+def test_members_plural_is_the_party_only_where_the_article_names_the_party() -> None:
+    (tories,) = build_entities([Mention("Tories", "NORP"), Mention("Tories", "NORP"), Mention("Tory", "NORP")])
+    assert (tories.id, tories.surface_forms, tories.mentions) == (
+        "organization:conservative-party",
+        ["Tories", "Tory"],
+        3,
+    )
+    # "Republicans" alone is a group of people (as GUM annotates it), no organisation.
+    assert build_entities([Mention("Republicans", "NORP"), Mention("Democrats", "NORP")]) == []
+    (party,) = build_entities([Mention("Democrats", "NORP"), Mention("Democratic Party", "ORG")])
+    assert (party.id, party.mentions) == ("organization:democratic-party", 2)
+
+
+def test_a_nationality_stays_out_beside_a_party() -> None:
+    (labour,) = build_entities([Mention("Labour", "NORP"), Mention("British", "NORP")])
+    assert labour.id == "organization:labour-party"
+
+
 def test_a_word_the_model_calls_a_nationality_is_no_place_in_that_article() -> None:
     assert build_entities([Mention("Kurd", "GPE"), Mention("Kurd", "NORP")]) == []
 
