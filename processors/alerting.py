@@ -3,8 +3,10 @@
 The index stage percolates what it wrote and sends every match, keyed by its
 saved search, so that one worker sees all of a search's matches in order.
 :func:`decide` then turns a match into an :class:`Alert`, or into nothing:
-- a match whose alert was made before (a redelivery, a ``newsflow replay``)
-  makes nothing: its alert id is remembered;
+- a match whose alert was made before (a ``newsflow replay``, a repeated
+  match) makes nothing: its alert id is remembered with the position of the
+  match that made it (:func:`made_before`); the same match read again after a
+  crash makes its alert again, as it may never have left the worker;
 - an exact copy alerts only for searches that ask for duplicates;
 - a near-duplicate of a text the search alerted on (estimated Jaccard of the
   bodies at least the pipeline's near-duplicate threshold) alerts only for
@@ -36,6 +38,19 @@ class Decision:
     alert: Alert | None
     memory: AlertMemory
     reason: str
+
+
+def made_before(made_by: object, position: str) -> bool:
+    """Whether the alert of the match at ``position`` was made by another match (``made_by``: the table's mark).
+
+    The mark is written to the stage's table, on disk at once, right after the alert is handed to the
+    producer, before Kafka has it. A worker killed in between reads the same match again on restart and
+    finds its own mark: that alert must be sent again (the index and the deliverer keep one per alert id),
+    or it is lost. A mark of another position (a replay, a repeated match) was made by a match that is
+    either committed, so its alert left (Faust flushes the producer before it commits offsets), or that
+    will be read again first (a partition is read in order) and send it again.
+    """
+    return made_by is not None and made_by != position
 
 
 def decide(
@@ -78,7 +93,10 @@ def _near_duplicate_of(match: AlertMatch, memory: AlertMemory, threshold: float)
 
 
 def _remember(memory: AlertMemory, match: AlertMatch, capacity: int) -> AlertMemory:
-    """``memory`` with the match's text added, the oldest dropped beyond ``capacity``."""
+    """``memory`` with the match's text added, the oldest dropped beyond ``capacity``; unchanged when it holds
+    the text already (the same match read again after a crash)."""
+    if match.article_id in memory.article_ids:
+        return memory
     row = low_bits(match.minhash)
     kept = min(capacity - 1, len(memory.article_ids))  # rows of the memory kept (all as wide as ``row``)
     rows = memory.signatures

@@ -123,17 +123,30 @@ class Pipeline:
     async def each_message(
         self, stream: faust.StreamT[bytes], stage: StageSpec, handle: Callable[[bytes], Awaitable[None]]
     ) -> AsyncIterator[None]:
-        """Apply ``handle`` to every message; an unexpected error sets that message aside, the stream goes on.
+        """Apply ``handle`` to every message's value (see :meth:`each_record`)."""
+
+        async def value_only(value: bytes, _position: str) -> None:
+            await handle(value)
+
+        async for _ in self.each_record(stream, stage, value_only):
+            yield None
+
+    async def each_record(
+        self, stream: faust.StreamT[bytes], stage: StageSpec, handle: Callable[[bytes, str], Awaitable[None]]
+    ) -> AsyncIterator[None]:
+        """Apply ``handle`` to every message's value and position (``"<partition>:<offset>"``); an unexpected
+        error sets that message aside, the stream goes on.
 
         A message is acknowledged (its offset may be committed) only once handled:
-        a worker stopped in the middle (SIGTERM, a rebalance) reads it again.
+        a worker stopped in the middle (SIGTERM, a rebalance) reads it again, at the same position.
         """
         manual = cast(faust.Stream[bytes], stream).noack()
         async for event in manual.events():
             self.metrics.received(stage.name, event.message.topic)
+            position = f"{event.message.partition}:{event.message.offset}"
             for attempt in range(1, _TABLE_WAIT_ATTEMPTS + 1):
                 try:
-                    await handle(event.value)
+                    await handle(event.value, position)
                 except PartitionsMismatch:
                     # Right after start or a rebalance, a table's changelog topic can be missing from the
                     # client's metadata for a moment: the write is retried, not dead-lettered (nothing was

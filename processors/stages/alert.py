@@ -3,8 +3,10 @@
 It reads ``alerts.matches``, keyed by saved search, so each search's matches
 reach one worker in order; its two tables are changelogged like the others:
 each search's memory of the texts it alerted on, and the ids of the alerts
-made (so that a redelivery or a replay makes no second alert; one short key
-per alert, on disk in RocksDB, kept like the story assignments).
+made, each with the position of the match that made it (so that a replay
+makes no second alert while a match read again after a crash does make its
+own: processors/alerting.py ``made_before``; one short key per alert, on disk
+in RocksDB, kept like the story assignments).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import UTC, datetime
 
 import faust
 
-from newsflow.processors.alerting import decide
+from newsflow.processors.alerting import decide, made_before
 from newsflow.processors.pipeline import Pipeline
 from newsflow.schemas.alerts import AlertMatch, AlertMemory, alert_id
 from newsflow.schemas.topics import ALERT_MEMORY_TABLE, ALERTED_TABLE, ALERTS, ALERTS_STAGE
@@ -31,7 +33,7 @@ def register(pipeline: Pipeline) -> None:
     alerted = pipeline.table(ALERTED_TABLE, default=None)
     settings = pipeline.settings
 
-    async def alert_one(value: bytes) -> None:
+    async def alert_one(value: bytes, position: str) -> None:
         match = await pipeline.parse_or_dead_letter(AlertMatch, value, STAGE)
         if match is None:
             return
@@ -40,7 +42,7 @@ def register(pipeline: Pipeline) -> None:
         decision = decide(
             match,
             memory,
-            already_alerted=alerted.get(_alert_key(match)) is not None,
+            already_alerted=made_before(alerted.get(_alert_key(match)), position),
             threshold=settings.near_duplicate_threshold,
             capacity=settings.alert_duplicate_memory,
             now=datetime.now(UTC),
@@ -51,16 +53,17 @@ def register(pipeline: Pipeline) -> None:
                                    "reason": decision.reason},
             )  # fmt: skip
             return
-        # Sent before it is remembered: a crash in between sends it again (the index and the deliverer
-        # keep one per alert id), never loses it.
+        # Sent before it is remembered, and remembered with this match's position: a crash before Kafka has
+        # the alert sends it again when the match is read again (the index and the deliverer keep one per
+        # alert id), never loses it.
         await pipeline.send(ALERTS, match.saved_search_id, decision.alert)
-        alerted[decision.alert.alert_id] = 1
+        alerted[decision.alert.alert_id] = position
         if decision.memory is not memory:
             memories[match.saved_search_id] = decision.memory.model_dump(mode="json")
 
     @pipeline.app.agent(pipeline.topic(*STAGE.reads), name="make_alerts")
     async def make_alerts(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
-        async for _ in pipeline.each_message(stream, STAGE, alert_one):
+        async for _ in pipeline.each_record(stream, STAGE, alert_one):
             yield None
 
 

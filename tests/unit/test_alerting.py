@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from newsflow.processors.alerting import decide
+from newsflow.processors.alerting import decide, made_before
 from newsflow.processors.percolation import only_written
 from newsflow.processors.similarity import estimated_jaccard, minhash_signature, shingles
 from newsflow.schemas.alerts import AlertMatch, AlertMemory, alert_id, low_bits
@@ -38,21 +38,42 @@ def match(article_id: str, body: str, notify_duplicates: bool = False, copy_sour
     )
 
 
-def run(matches: list[AlertMatch]) -> list[str | None]:
-    """Feed ``matches`` in order as the stage does; the articles each alert names (None: no alert)."""
-    memory, alerted, out = AlertMemory(), set[str](), []
-    for m in matches:
+def run(matches: list[AlertMatch], positions: list[str] | None = None) -> list[str | None]:
+    """Feed ``matches`` in order as the stage does, each at its position (by default each its own); the articles
+    each alert names (None: no alert)."""
+    memory, marks, out = AlertMemory(), dict[str, str](), []
+    for n, m in enumerate(matches):
+        position = positions[n] if positions else f"0:{n}"
         key = alert_id(m.saved_search_id, m.article_id, m.copy_source_id)
-        decision = decide(m, memory, already_alerted=key in alerted, threshold=0.5, capacity=3, now=NOW)
+        decision = decide(
+            m, memory, already_alerted=made_before(marks.get(key), position), threshold=0.5, capacity=3, now=NOW
+        )
         memory = decision.memory
         if decision.alert is not None:
-            alerted.add(decision.alert.alert_id)
+            marks[decision.alert.alert_id] = position
         out.append(decision.alert.duplicate_of or decision.alert.article_id if decision.alert else None)
     return out
 
 
 def test_each_distinct_text_alerts_once_and_a_redelivery_not_again() -> None:
     assert run([match("a", STORY), match("b", OTHER), match("a", STORY)]) == ["a", "b", None]
+
+
+def test_the_match_that_made_an_alert_read_again_after_a_crash_makes_it_again() -> None:
+    # The worker died after marking "a" made (on disk at once) but maybe before Kafka had the alert: the
+    # match at 0:0 comes again on restart and must send its alert again; a later match of "a" must not.
+    matches = [match("a", STORY), match("a", STORY), match("a", STORY), match("b", OTHER)]
+    assert run(matches, ["0:0", "0:0", "0:7", "0:8"]) == ["a", "a", None, "b"]
+    assert made_before(None, "0:3") is False
+    assert made_before("0:3", "0:3") is False
+    assert (made_before("0:2", "0:3"), made_before(1, "0:3")) == (True, True)  # 1: a mark from before positions
+
+
+def test_a_text_read_again_is_remembered_once() -> None:
+    first = decide(match("a", STORY), AlertMemory(), already_alerted=False, threshold=0.5, capacity=3, now=NOW)
+    again = decide(match("a", STORY), first.memory, already_alerted=False, threshold=0.5, capacity=3, now=NOW)
+    assert again.alert is not None and again.alert.duplicate_of is None  # not a near-duplicate of itself
+    assert again.memory is first.memory and again.memory.article_ids == ["a"]
 
 
 def test_a_near_duplicate_of_an_alerted_text_alerts_only_when_the_search_asks() -> None:
