@@ -52,7 +52,7 @@ from newsflow.infra.ner_models import SMALL_PACKAGE, ner_model_location
 from newsflow.infra.settings import get_settings
 from newsflow.processors import entity_knowledge as knowledge
 from newsflow.processors import gazetteer
-from newsflow.processors.ner_text import prepare
+from newsflow.processors.ner_text import PreparedText, prepare
 from newsflow.processors.results_lines import team_names
 from newsflow.schemas.articles import Entity, EntityType, entity_id
 
@@ -435,6 +435,20 @@ def build_entities(mentions: Iterable[Mention], teams: Iterable[str] = ()) -> li
     return [merged[slot] for slot in ranked[:MAX_ENTITIES_PER_ARTICLE]]
 
 
+def with_party_spans(text: str, found: Sequence[tuple[int, int, Mention]]) -> list[Mention]:
+    """The model's mentions (``found``: each with its start and end in ``text``) with the parties it split or
+    missed (entity_knowledge.party_spans): a party's span replaces the model's mentions inside it ("Liberal",
+    "Democrat" -> "Liberal Democrat"); a party inside a model's mention ("Parliamentary Labour Party") adds nothing.
+    """
+    parties = [
+        (start, end)
+        for start, end in knowledge.party_spans(text)
+        if not any(s <= start and end <= e for s, e, _ in found)
+    ]
+    kept = [m for s, e, m in found if not any(start <= s and e <= end for start, end in parties)]
+    return kept + [Mention(text[start:end], "ORG", text[end : end + AFTER_CHARS]) for start, end in parties]
+
+
 class EntityExtractor:
     """spaCy NER over batches of texts; only the components NER needs are loaded."""
 
@@ -456,14 +470,20 @@ class EntityExtractor:
         with self._nlp.memory_zone():
             docs = self._nlp.pipe((p.text for p in prepared), batch_size=batch_size)
             return [
-                build_entities(
-                    [
-                        # p.text, not doc.text: spaCy rebuilds doc.text from every token at each access.
-                        *(Mention(e.text, e.label_, p.text[e.end_char : e.end_char + AFTER_CHARS]) for e in doc.ents),
-                        *(Mention(name, "GPE", decided=EntityType.PLACE) for name in p.places),
-                        *(Mention(name, "ORG", decided=EntityType.ORGANIZATION) for name in p.organizations),
-                    ],
-                    teams=team_names(p.text),
-                )
+                build_entities(_mentions(p, doc), teams=team_names(p.text))
                 for p, doc in zip(prepared, docs, strict=True)
             ]
+
+
+def _mentions(prepared: PreparedText, doc: Any) -> list[Mention]:
+    """The model's mentions of one prepared text, its parties (:func:`with_party_spans`) and its dateline's."""
+    text = prepared.text  # not doc.text: spaCy rebuilds doc.text from every token at each access
+    found = [
+        (e.start_char, e.end_char, Mention(e.text, e.label_, text[e.end_char : e.end_char + AFTER_CHARS]))
+        for e in doc.ents
+    ]
+    return [
+        *with_party_spans(text, found),
+        *(Mention(name, "GPE", decided=EntityType.PLACE) for name in prepared.places),
+        *(Mention(name, "ORG", decided=EntityType.ORGANIZATION) for name in prepared.organizations),
+    ]

@@ -241,6 +241,53 @@ def party_of_members(key: str) -> str | None:
     return members.get(key) or members.get(key.removeprefix("the "))
 
 
+# What may follow a party's everyday-word form ("Labour", "Tory", "Democratic") when the next word has a capital:
+# its elected members' titles. Another capitalised word makes it part of another name ("Labour Day",
+# "Labor Department", "Democratic Republic of Congo").
+PARTY_MEMBER_TITLES = frozenset(
+    {"MP", "MPs", "MEP", "MEPs", "MSP", "MSPs", "AM", "AMs", "Senator", "Senators", "Congressman", "Congresswoman"}
+)
+SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"\u201c\u2018]\s*|\s[-\u2013\u2014]\s*)$")
+
+
+@lru_cache(maxsize=1)
+def _party_forms() -> tuple[re.Pattern[str], frozenset[str]]:
+    """A pattern of every party name and other name in data/parties.tsv (the longest first, case as
+    written, whole words), and the forms that are also everyday words: single-word other names in title case."""
+    forms: set[str] = set()
+    everyday: set[str] = set()
+    for canonical, other_names, _members in _table_rows(PARTIES_FILE):
+        others = [name for name in other_names.split("; ") if name]
+        forms.update([canonical, *others])
+        everyday.update(n for n in others if " " not in n and n[:1].isupper() and not n.isupper())
+    alternation = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])"), frozenset(everyday)
+
+
+def party_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names a party (start and end offsets), whatever a model made of it.
+
+    The model splits some ("Liberal" ORG, "Democrat" NORP for "Liberal Democrat") and misses others
+    ("Labour backbencher"). An everyday-word form counts only inside a sentence and not before another
+    capitalised word other than a member's title: "Labour costs rose" and "Labour Day" are no party.
+    """
+    pattern, everyday = _party_forms()
+    spans = []
+    for found in pattern.finditer(text):
+        if found.group() in everyday:
+            if SENTENCE_START.search(text[: found.start()]):
+                continue
+            following = text[found.end() : found.end() + 40].split(maxsplit=1)
+            if (
+                following
+                and following[0][:1].isupper()
+                and following[0].rstrip(".,;:'\u2019s") not in (PARTY_MEMBER_TITLES)
+            ):
+                continue
+        spans.append((found.start(), found.end()))
+    return spans
+
+
 @lru_cache(maxsize=1)
 def _demonym_stems() -> frozenset[str]:
     """The first MIN_DEMONYM_STEM letters of every country's and US state's names and aliases."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsflow.processors import entity_knowledge as knowledge
-from newsflow.processors.entities import Mention, build_entities, confidence, strip_person_title
+from newsflow.processors.entities import Mention, build_entities, confidence, strip_person_title, with_party_spans
 from newsflow.processors.ner_text import prepare, truecase_line
 from newsflow.schemas.articles import Entity, EntityType
 
@@ -107,6 +107,35 @@ def test_members_plural_is_the_party_only_where_the_article_names_the_party() ->
     assert build_entities([Mention("Republicans", "NORP"), Mention("Democrats", "NORP")]) == []
     (party,) = build_entities([Mention("Democrats", "NORP"), Mention("Democratic Party", "ORG")])
     assert (party.id, party.mentions) == ("organization:democratic-party", 2)
+
+
+def test_party_names_are_found_in_text_but_not_everyday_words_or_other_names() -> None:
+    text = (
+        "Labour costs rose. Meanwhile Labour backbencher Stephen Pound backed the Liberal Democrat "
+        "candidate; Labour Day and the Labor Department said so, as did Labour MPs in the Democratic Republic."
+    )
+    assert [text[a:b] for a, b in knowledge.party_spans(text)] == ["Labour", "Liberal Democrat", "Labour"]
+
+
+def test_a_party_span_replaces_the_pieces_the_model_split_it_into() -> None:
+    text = "the Liberal Democrat candidate, the Parliamentary Labour Party and Labour backbenchers"
+
+    def at(name: str, label: str) -> tuple[int, int, Mention]:
+        start = text.index(name)
+        return start, start + len(name), Mention(name, label)
+
+    found = [at("Liberal", "ORG"), at("Democrat", "NORP"), at("Parliamentary Labour Party", "ORG")]
+    mentions = with_party_spans(text, found)
+    assert [(m.text, m.label) for m in mentions] == [
+        ("Parliamentary Labour Party", "ORG"),
+        ("Liberal Democrat", "ORG"),
+        ("Labour", "ORG"),
+    ]
+    assert {e.id for e in build_entities(mentions)} == {
+        "organization:liberal-democrats",
+        "organization:labour-party",
+        "organization:parliamentary-labour-party",
+    }
 
 
 def test_a_nationality_stays_out_beside_a_party() -> None:
