@@ -247,7 +247,9 @@ def party_of_members(key: str) -> str | None:
 PARTY_MEMBER_TITLES = frozenset(
     {"MP", "MPs", "MEP", "MEPs", "MSP", "MSPs", "AM", "AMs", "Senator", "Senators", "Congressman", "Congresswoman"}
 )
-SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"\u201c\u2018]\s*|\s[-\u2013\u2014]\s*)$")
+# The end of what comes before a sentence's first word: a full stop, a line, an opening quote, a dash.
+SENTENCE_START = re.compile(r"(?:[.!?:;\n\"\u201c\u2018]\s*|\s[-\u2013\u2014]\s*)$")
+SENTENCE_START_CHARS = 4  # the characters before a word that SENTENCE_START reads (not the whole text before it)
 
 
 @lru_cache(maxsize=1)
@@ -264,6 +266,12 @@ def _party_forms() -> tuple[re.Pattern[str], frozenset[str]]:
     return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])"), frozenset(everyday)
 
 
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` is the first of the text or of a sentence, line or quotation."""
+    before = text[max(0, start - SENTENCE_START_CHARS) : start]
+    return (start <= SENTENCE_START_CHARS and not before.strip()) or bool(SENTENCE_START.search(before))
+
+
 def party_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` names a party (start and end offsets), whatever a model made of it.
 
@@ -275,7 +283,7 @@ def party_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for found in pattern.finditer(text):
         if found.group() in everyday:
-            if SENTENCE_START.search(text[: found.start()]):
+            if _starts_sentence(text, found.start()):
                 continue
             following = text[found.end() : found.end() + 40].split(maxsplit=1)
             if (
