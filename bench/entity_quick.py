@@ -12,7 +12,6 @@ and Elasticsearch (nothing should).
     python -m bench.entity_quick --test       # the test part too: for reporting only, never for tuning
     python -m bench.entity_quick --set bbc-entities           # the annotated BBC articles instead of GUM's
     python -m bench.entity_quick --model PATH_OR_NAME         # the extractor on another spaCy pipeline, beside
-    python -m bench.entity_quick --without-typer              # the extractor without its span typer, beside
 
 Only the dev part is for looking at errors; ``--errors`` never prints the test part's.
 """
@@ -95,11 +94,6 @@ def main(argv: list[str] | None = None) -> None:
         help="list the dev part's false positives and negatives (of --model's extractor when given)",
     )
     parser.add_argument("--samples", action="store_true", help="print the sample articles' facets")
-    parser.add_argument(
-        "--without-typer",
-        action="store_true",
-        help="also the extractor without its span typer (processors/span_typer.py)",
-    )
     parser.add_argument("--test", action="store_true", help="print the test part's figures too (reporting only)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="newsflow-entity-quick-") as staging:
@@ -107,8 +101,6 @@ def main(argv: list[str] | None = None) -> None:
         files = sorted(annotated.files.values())
         extractor = EntityExtractor()
         systems = {"raw model": raw_model_predictions(files), "extractor": extractor_predictions(files, extractor)}
-        if args.without_typer:
-            systems["extractor, no typer"] = extractor_predictions(files, EntityExtractor(span_typer=False))
         if args.model:
             systems["extractor, --model"] = extractor_predictions(files, EntityExtractor(args.model))
     shown = PARTS if args.test else ("dev",)

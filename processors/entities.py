@@ -54,7 +54,6 @@ from newsflow.processors import entity_knowledge as knowledge
 from newsflow.processors import gazetteer
 from newsflow.processors.ner_text import PreparedText, prepare
 from newsflow.processors.results_lines import team_names
-from newsflow.processors.span_typer import SpanTyper
 from newsflow.schemas.articles import Entity, EntityType, entity_id
 
 # The benchmarks' "raw model" baseline: the stock small pipeline (NEWSFLOW_NER_MODEL picks what the stage runs).
@@ -453,20 +452,13 @@ def with_party_spans(text: str, found: Sequence[tuple[int, int, Mention]]) -> li
 class EntityExtractor:
     """spaCy NER over batches of texts; only the components NER needs are loaded."""
 
-    def __init__(self, model: str | None = None, *, span_typer: bool = True) -> None:
-        """Load ``model`` (a package name or a pipeline folder), by default ``NEWSFLOW_NER_MODEL``'s pipeline,
-        with the span typer trained for it (processors/span_typer.py) unless ``span_typer`` is False.
+    def __init__(self, model: str | None = None) -> None:
+        """Load ``model`` (a package name or a pipeline folder), by default ``NEWSFLOW_NER_MODEL``'s pipeline.
 
         Raises newsflow.infra.ner_models.NerModelMissingError when the configured pipeline was not fetched.
         """
         location = model or ner_model_location(get_settings())
         self._nlp: Any = spacy.load(location, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
-        self._typer = SpanTyper.for_pipeline(self._nlp) if span_typer else None
-
-    @property
-    def typed(self) -> bool:
-        """Whether the span typer gives its second opinion on the model's labels (a pipeline it was trained for)."""
-        return self._typer is not None
 
     def extract(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
         """Entities of each text, in order (datelines and capitals handled by processors/ner_text.py first)."""
@@ -478,18 +470,17 @@ class EntityExtractor:
         with self._nlp.memory_zone():
             docs = self._nlp.pipe((p.text for p in prepared), batch_size=batch_size)
             return [
-                build_entities(_mentions(p, doc, self._typer), teams=team_names(p.text))
+                build_entities(_mentions(p, doc), teams=team_names(p.text))
                 for p, doc in zip(prepared, docs, strict=True)
             ]
 
 
-def _mentions(prepared: PreparedText, doc: Any, typer: SpanTyper | None = None) -> list[Mention]:
-    """The model's mentions of one prepared text (typed again by ``typer`` where it is surer), its parties
-    (:func:`with_party_spans`) and its dateline's."""
+def _mentions(prepared: PreparedText, doc: Any) -> list[Mention]:
+    """The model's mentions of one prepared text, its parties (:func:`with_party_spans`) and its dateline's."""
     text = prepared.text  # not doc.text: spaCy rebuilds doc.text from every token at each access
-    labelled = typer.labels(doc) if typer else [(e.start_char, e.end_char, e.label_) for e in doc.ents]
     found = [
-        (start, end, Mention(text[start:end], label, text[end : end + AFTER_CHARS])) for start, end, label in labelled
+        (e.start_char, e.end_char, Mention(e.text, e.label_, text[e.end_char : e.end_char + AFTER_CHARS]))
+        for e in doc.ents
     ]
     return [
         *with_party_spans(text, found),
