@@ -314,9 +314,18 @@ def wait_for_index(settings: Settings, corpus: CorpusSlice, since: float, timeou
 
     wait_until(
         done, timeout_s, f"the {corpus.documents} documents and {corpus.copies} copies of the slice",
-        progress=lambda: index_state(settings).summary(corpus),
+        progress=lambda: where_the_rest_is(settings, corpus),
     )  # fmt: skip
     return time.monotonic() - since
+
+
+def where_the_rest_is(settings: Settings, corpus: CorpusSlice) -> str:
+    """Progress towards ``corpus``, the texts not indexed yet and the messages each topic's consumers have not
+    committed: whether a missing text is still on its way (a stage holds it) or was committed past (lost)."""
+    state = index_state(settings)
+    missing = sorted(set(corpus.expected) - set(state.ids))
+    lag = {topic: count for topic, count in (consumer_lag(settings) or {}).items() if count}
+    return f"{state.summary(corpus)}; texts not indexed: {missing[:5]}; uncommitted messages by topic: {lag or 'none'}"
 
 
 def wait_for_progress(settings: Settings, since: float, timeout_s: float = 600) -> float:
