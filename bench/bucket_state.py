@@ -40,11 +40,11 @@ def articles(count: int) -> Iterator[tuple[str, datetime, list[int]]]:
             yield f"{n:08d}", start + timedelta(seconds=n / RATE), minhash_signature(shingles(body))
 
 
-def run(feed: list[tuple[str, datetime, list[int]]]) -> dict[str, tuple[float, str]]:
-    """Send the feed through the stage's matching, printing each thousand articles' bucket traffic; the links the
-    index ends with (the sink's rule: the most similar, ties the earlier original)."""
+def run(feed: list[tuple[str, datetime, list[int]]]) -> None:
+    """Send the feed through the stage's matching, printing each thousand articles' bucket traffic and, at the
+    end, the buckets' sizes and how many articles got a link."""
     buckets: dict[str, bytes] = {}
-    index: dict[str, tuple[float, str]] = {}
+    linked: set[str] = set()
     read = written = writes = 0
     started = time.process_time()
     for number, (article_id, received_at, minhash) in enumerate(feed, start=1):
@@ -58,10 +58,7 @@ def run(feed: list[tuple[str, datetime, list[int]]]) -> dict[str, tuple[float, s
                 buckets[key] = json.dumps(members).encode()
                 written += len(buckets[key])
                 writes += 1
-            for link in links:
-                kept = index.get(link.article_id)
-                if kept is None or (link.similarity, -int(link.near_duplicate_of)) > (kept[0], -int(kept[1])):
-                    index[link.article_id] = (link.similarity, link.near_duplicate_of)
+            linked.update(link.article_id for link in links)
         if number % 1000 == 0 or number == len(feed):
             share = 1000 if number % 1000 == 0 else number % 1000
             cpu = time.process_time() - started
@@ -74,9 +71,8 @@ def run(feed: list[tuple[str, datetime, list[int]]]) -> dict[str, tuple[float, s
     sizes = [len(json.loads(value)) for value in buckets.values()]
     print(
         f"{len(buckets):,} buckets, {sum(sizes) / len(sizes):.1f} members on average, "
-        f"{sum(s >= MAX_BUCKET_MEMBERS for s in sizes):,} full; {len(index):,} articles linked"
+        f"{sum(s >= MAX_BUCKET_MEMBERS for s in sizes):,} full; {len(linked):,} articles linked"
     )
-    return index
 
 
 def main() -> None:
