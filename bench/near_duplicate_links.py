@@ -29,35 +29,38 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.sustained import load_corpus
-from newsflow.processors.dedup import MAX_BUCKET_MEMBERS, SentLinks, match_bucket
+from newsflow.processors.dedup import MAX_BUCKET_MEMBERS, SentLinks, SignatureOf, match_bucket, member_record
 from newsflow.processors.similarity import band_keys, estimated_jaccard, minhash_signature, shingles
 from newsflow.schemas.articles import ArticleBands, NearDuplicateLink
+from newsflow.schemas.near_duplicates import BucketMember
 
 THRESHOLD = 0.5  # NEWSFLOW_NEAR_DUPLICATE_THRESHOLD's default
 PARTITIONS = 4  # NEWSFLOW_TOPIC_PARTITIONS's default
 
-Matcher = Callable[[list[dict[str, Any]], ArticleBands, float], tuple[list[NearDuplicateLink], list[dict[str, Any]]]]
+Matcher = Callable[
+    [list[BucketMember], ArticleBands, float, SignatureOf], tuple[list[NearDuplicateLink], list[BucketMember]]
+]
 
 
 def every_member(
-    members: list[dict[str, Any]], entry: ArticleBands, threshold: float
-) -> tuple[list[NearDuplicateLink], list[dict[str, Any]]]:
+    members: list[BucketMember], entry: ArticleBands, threshold: float, signature_of: SignatureOf
+) -> tuple[list[NearDuplicateLink], list[BucketMember]]:
     """The matching before issue 13: a link to (or from) every similar member of the bucket."""
     links = []
     for member in members:
-        if member["article_id"] == entry.article_id:
+        signature = signature_of(member.article_id)
+        if member.article_id == entry.article_id or signature is None:
             continue
-        similarity = estimated_jaccard(member["minhash"], entry.minhash)
+        similarity = estimated_jaccard(signature, entry.minhash)
         if similarity < threshold:
             continue
-        theirs = (datetime.fromisoformat(member["received_at"]), member["article_id"])
+        theirs = (member.received_at, member.article_id)
         ours = (entry.received_at, entry.article_id)
         later, earlier = (ours, theirs) if ours > theirs else (theirs, ours)
         links.append(NearDuplicateLink(article_id=later[1], near_duplicate_of=earlier[1], similarity=similarity))
-    if any(m["article_id"] == entry.article_id for m in members) or len(members) >= MAX_BUCKET_MEMBERS:
+    if any(m.article_id == entry.article_id for m in members) or len(members) >= MAX_BUCKET_MEMBERS:
         return links, members
-    record = {"article_id": entry.article_id, "received_at": entry.received_at.isoformat(), "minhash": entry.minhash}
-    return links, [*members, record]
+    return links, [*members, member_record(entry)]
 
 
 def feed(rounds: int) -> Iterator[tuple[str, datetime, list[int]]]:
@@ -71,15 +74,17 @@ def feed(rounds: int) -> Iterator[tuple[str, datetime, list[int]]]:
 
 def run(matcher: Matcher, dedupe: bool, rounds: int, workers: int) -> dict[str, Any]:
     """Send the feed through ``matcher``: link messages sent, and what the sink ends with."""
-    buckets: dict[str, list[dict[str, Any]]] = {}
+    buckets: dict[str, list[BucketMember]] = {}
+    signatures: dict[str, list[int]] = {}
     sent = [SentLinks() for _ in range(workers)]
     messages = 0
     index: dict[str, tuple[float, str]] = {}  # article -> (similarity, original), as the sink keeps it
     started = time.perf_counter()
     for article_id, received_at, minhash in feed(rounds):
+        signatures[article_id] = minhash
         for key in band_keys(minhash):
             entry = ArticleBands(band_keys=[key], article_id=article_id, received_at=received_at, minhash=minhash)
-            links, buckets[key] = matcher(buckets.get(key, []), entry, THRESHOLD)
+            links, buckets[key] = matcher(buckets.get(key, []), entry, THRESHOLD, signatures.get)
             worker = zlib.crc32(key.encode()) % PARTITIONS * workers // PARTITIONS
             for link in links:
                 if dedupe and not sent[worker].first_time(link):

@@ -12,18 +12,22 @@ An article is linked to its original only: in each bucket, the earliest
 member (``received_at``, then id) it is similar to, not every similar member,
 so a story republished by many outlets costs one link per republication. Two
 similar articles share most of their 32 bands, so the same pair is found in
-each of them; :class:`SentLinks` lets a worker send it once.
+each of them; :class:`SentLinks` lets a worker send it once. A bucket names
+its members; their signatures are kept once per partition beside the buckets
+(schemas/near_duplicates.py) and read through :class:`RecentSignatures`.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from newsflow.processors.similarity import band_keys, band_partition, estimated_jaccard
 from newsflow.schemas.articles import ArticleBands, NearDuplicateLink, NormalizedArticle
+from newsflow.schemas.near_duplicates import BucketMember
 
 # A bucket keeps its earliest members; beyond this, new arrivals are compared but not stored,
 # which bounds the state of a hot bucket (boilerplate shared by many articles).
@@ -33,6 +37,13 @@ MAX_BUCKET_MEMBERS = 64
 # bands within moments (the article's band entries are produced together), so a few thousand
 # cover it even with a backlog; about 100 bytes a link.
 SENT_LINKS_REMEMBERED = 16_384
+
+# How many signatures a worker keeps decoded: the originals of the stories being republished are read over and
+# over; 4 096 of them are about 2.5 MB.
+SIGNATURES_REMEMBERED = 4_096
+
+# An article id -> its signature, or None when it is unknown.
+SignatureOf = Callable[[str], Sequence[int] | None]
 
 
 class ExactVerdict(StrEnum):
@@ -70,19 +81,19 @@ def band_messages(article: NormalizedArticle, partitions: int) -> list[tuple[int
     ]
 
 
-def member_record(entry: ArticleBands) -> dict[str, Any]:
-    """What a bucket stores of an article (JSON-serialisable for the table's changelog)."""
-    return {"article_id": entry.article_id, "received_at": entry.received_at.isoformat(), "minhash": entry.minhash}
+def member_record(entry: ArticleBands) -> BucketMember:
+    """What a bucket stores of an article: its id and time (its signature is kept once, in ``lsh-signatures``)."""
+    return BucketMember(article_id=entry.article_id, received_at=entry.received_at)
 
 
-def _order(member: dict[str, Any]) -> tuple[datetime, str]:
+def _order(member: BucketMember) -> tuple[datetime, str]:
     """Where a member stands in time: ``received_at``, then id (ties between files received together)."""
-    return datetime.fromisoformat(member["received_at"]), member["article_id"]
+    return member.received_at, member.article_id
 
 
 def match_bucket(
-    members: list[dict[str, Any]], entry: ArticleBands, threshold: float
-) -> tuple[list[NearDuplicateLink], list[dict[str, Any]]]:
+    members: list[BucketMember], entry: ArticleBands, threshold: float, signature_of: SignatureOf
+) -> tuple[list[NearDuplicateLink], list[BucketMember]]:
     """The links ``entry`` (an article, with one of its bands) makes in this band's bucket, and the bucket's new
     member list.
 
@@ -91,39 +102,72 @@ def match_bucket(
     redelivery) makes the same links. It links to its original: the earliest of
     them it is similar to. Members received after it (they were processed first)
     whose earliest similar member it now is link to it. Nothing else: no link
-    per similar member.
+    per similar member. A member's signature is its own (a version 1 bucket's)
+    or ``signature_of`` its id; a member whose signature is unknown is not compared.
     """
-    position = next((i for i, m in enumerate(members) if m["article_id"] == entry.article_id), None)
+    position = next((i for i, m in enumerate(members) if m.article_id == entry.article_id), None)
     seen = members if position is None else members[:position]
     ours = (entry.received_at, entry.article_id)
-    earlier = sorted((m for m in seen if _order(m) < ours), key=_order)
-    later = sorted((m for m in seen if _order(m) > ours), key=_order)
+    signed: list[tuple[BucketMember, Sequence[int]]] = []
+    for member in seen:
+        signature = member.minhash if member.minhash is not None else signature_of(member.article_id)
+        if signature is not None:
+            signed.append((member, signature))
+    earlier = sorted(((m, s) for m, s in signed if _order(m) < ours), key=lambda pair: _order(pair[0]))
+    later = sorted(((m, s) for m, s in signed if _order(m) > ours), key=lambda pair: _order(pair[0]))
     links = []
     # The earliest similar member: scanning in time order stops at the first (usually the first member).
-    for member in earlier:
-        similarity = estimated_jaccard(member["minhash"], entry.minhash)
+    for member, signature in earlier:
+        similarity = estimated_jaccard(signature, entry.minhash)
         if similarity >= threshold:
             links.append(
                 NearDuplicateLink(
-                    article_id=entry.article_id, near_duplicate_of=member["article_id"], similarity=similarity
+                    article_id=entry.article_id, near_duplicate_of=member.article_id, similarity=similarity
                 )
             )
             break
     # Out of order (another partition's producer was faster): ``entry`` may be an earlier original for some.
-    for member in later:
-        similarity = estimated_jaccard(member["minhash"], entry.minhash)
+    for member, signature in later:
+        similarity = estimated_jaccard(signature, entry.minhash)
         if similarity < threshold:
             continue
-        if any(estimated_jaccard(m["minhash"], member["minhash"]) >= threshold for m in earlier):
+        if any(estimated_jaccard(other, signature) >= threshold for _, other in earlier):
             continue  # that member's original is earlier than ``entry``
         links.append(
-            NearDuplicateLink(
-                article_id=member["article_id"], near_duplicate_of=entry.article_id, similarity=similarity
-            )
+            NearDuplicateLink(article_id=member.article_id, near_duplicate_of=entry.article_id, similarity=similarity)
         )
     if position is not None or len(members) >= MAX_BUCKET_MEMBERS:
         return links, members
     return links, [*members, member_record(entry)]
+
+
+class RecentSignatures:
+    """The signatures a worker read or stored lately, by article id, so that the members of an article's
+    buckets (mostly the same few originals) are not read from the table and decoded once per band.
+
+    An article's signature never changes (both come from its text), so an entry is never stale. Kept as
+    32-bit arrays: about 600 bytes a signature.
+    """
+
+    def __init__(self, capacity: int = SIGNATURES_REMEMBERED) -> None:
+        self.capacity = capacity
+        self._recent: OrderedDict[str, array[int]] = OrderedDict()
+
+    def get(self, article_id: str) -> array[int] | None:
+        """``article_id``'s signature if it is remembered."""
+        found = self._recent.get(article_id)
+        if found is not None:
+            self._recent.move_to_end(article_id)
+        return found
+
+    def put(self, article_id: str, minhash: Sequence[int]) -> array[int]:
+        """Remember ``article_id``'s signature (the oldest is forgotten beyond the capacity)."""
+        values = array("I", minhash)
+        self._recent[article_id] = values
+        self._recent.move_to_end(article_id)
+        if len(self._recent) > self.capacity:
+            self._recent.popitem(last=False)
+        return values
 
 
 class SentLinks:

@@ -14,6 +14,7 @@ import hashlib
 import operator
 import re
 import struct
+from collections.abc import Sequence
 
 import numpy as np
 from aiokafka.partitioner import murmur2
@@ -54,7 +55,7 @@ def minhash_signature(items: set[str]) -> list[int]:
     return [int(v) for v in permuted.min(axis=0)]
 
 
-def estimated_jaccard(left: list[int], right: list[int]) -> float:
+def estimated_jaccard(left: Sequence[int], right: Sequence[int]) -> float:
     """Share of agreeing positions: an unbiased estimate of the shingle sets' Jaccard similarity."""
     if len(left) != len(right) or not left:
         raise ValueError("signatures must be non-empty and of equal length")

@@ -254,6 +254,7 @@ def _node(spec: TopicSpec) -> str:
 # The stream processors' consumer group (also Faust's application id) and their tables.
 FIRST_SOURCES_TABLE = "first-sources"
 LSH_BUCKETS_TABLE = "lsh-buckets"
+LSH_SIGNATURES_TABLE = "lsh-signatures"
 ENTITY_REGISTRY_TABLE = "entity-registry"
 ENTITY_RESOLUTIONS_TABLE = "entity-resolutions"
 STORY_STATES_TABLE = "story-states"
@@ -264,7 +265,7 @@ STORY_FREQUENCIES_TABLE = "story-frequencies"
 ALERT_MEMORY_TABLE = "alert-memory"
 ALERTED_TABLE = "alerted-articles"
 TABLES: tuple[str, ...] = (
-    FIRST_SOURCES_TABLE, LSH_BUCKETS_TABLE, ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE,
+    FIRST_SOURCES_TABLE, LSH_BUCKETS_TABLE, LSH_SIGNATURES_TABLE, ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE,
     STORY_STATES_TABLE, STORY_POSTINGS_TABLE, STORY_ASSIGNMENTS_TABLE, STORY_QUEUE_TABLE, STORY_FREQUENCIES_TABLE,
     ALERT_MEMORY_TABLE, ALERTED_TABLE,
 )  # fmt: skip

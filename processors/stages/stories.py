@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.stories import StoryDecision, StoryParameters, assign
+from newsflow.processors.table_records import decoded
 from newsflow.schemas.articles import ArticleDocument
 from newsflow.schemas.stories import StoryAssignment, StoryClock, StoryPostings, StoryState
 from newsflow.schemas.topics import (
@@ -54,15 +55,9 @@ _ABSENT = object()  # a key known to have no value in its table
 M = TypeVar("M", bound=BaseModel)
 
 
-def _decoded(model: type[M], value: object) -> M:
-    """A record as stored: its JSON text (pydantic writes it several times faster than Faust's codec encodes
-    the same dict), or the JSON object earlier versions of the stage wrote."""
-    return model.model_validate_json(value) if isinstance(value, str) else model.model_validate(value)
-
-
 def _record(model: type[M], value: object) -> object:
     """A table's value decoded, or ``_ABSENT`` when there is none."""
-    return _ABSENT if value is None else _decoded(model, value)
+    return _ABSENT if value is None else decoded(model, value)
 
 
 def _of_type(kind: type, value: object, absent: object = _ABSENT) -> object:
