@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from bench.soak_feed import SoakFeed
@@ -64,7 +64,7 @@ def run(feed: list[tuple[str, datetime, list[int]]]) -> None:
             read += 0 if raw is None else len(raw)
             stored = [] if raw is None else LshBucket.model_validate_json(raw).members
             entry = ArticleBands(band_keys=[key], article_id=article_id, received_at=received_at, minhash=minhash)
-            links, members = match_bucket(stored, entry, THRESHOLD, lambda i: _signature(signatures, recent, i))
+            links, members = match_bucket(stored, entry, THRESHOLD, lambda i: recent.read_through(i, signatures.get))
             if len(members) != len(stored):
                 buckets[key] = LshBucket(members=members).model_dump_json(exclude_none=True)
                 written += len(buckets[key])
@@ -89,15 +89,6 @@ def run(feed: list[tuple[str, datetime, list[int]]]) -> None:
         f"{len(buckets):,} buckets, {sum(sizes) / len(sizes):.1f} members on average, "
         f"{sum(s >= MAX_BUCKET_MEMBERS for s in sizes):,} full; {len(linked):,} articles linked"
     )
-
-
-def _signature(signatures: dict[str, str], recent: RecentSignatures, article_id: str) -> Sequence[int] | None:
-    """A member's signature as the stage reads it: remembered, or decoded from the table."""
-    found = recent.get(article_id)
-    if found is not None:
-        return found
-    stored = signatures.get(article_id)
-    return None if stored is None else recent.put(article_id, LshSignature.model_validate_json(stored).values())
 
 
 def _version_1(member: BucketMember, signatures: dict[str, str]) -> dict[str, object]:

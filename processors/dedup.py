@@ -26,8 +26,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from newsflow.processors.similarity import band_keys, band_partition, estimated_jaccard
+from newsflow.processors.table_records import decoded
 from newsflow.schemas.articles import ArticleBands, NearDuplicateLink, NormalizedArticle
-from newsflow.schemas.near_duplicates import BucketMember
+from newsflow.schemas.near_duplicates import BucketMember, LshSignature
 
 # A bucket keeps its earliest members; beyond this, new arrivals are compared but not stored,
 # which bounds the state of a hot bucket (boilerplate shared by many articles).
@@ -168,6 +169,15 @@ class RecentSignatures:
         if len(self._recent) > self.capacity:
             self._recent.popitem(last=False)
         return values
+
+    def read_through(self, article_id: str, stored: Callable[[str], object | None]) -> array[int] | None:
+        """``article_id``'s signature: remembered, or else its ``LshSignature`` record as ``stored`` returns it
+        (a table's read), decoded and remembered. None if neither has it."""
+        found = self.get(article_id)
+        if found is not None:
+            return found
+        record = stored(article_id)
+        return None if record is None else self.put(article_id, decoded(LshSignature, record).values())
 
 
 class SentLinks:

@@ -30,16 +30,12 @@ def register(pipeline: Pipeline) -> None:
     recent = RecentSignatures()
 
     def signature_of(article_id: str) -> Sequence[int] | None:
-        found = recent.get(article_id)
-        if found is not None:
-            return found
-        stored = signatures.get(article_id)
-        if stored is None:
+        found = recent.read_through(article_id, signatures.get)
+        if found is None:
             # Written with the article's first band message of this partition, before its buckets: only a table
             # changed by hand (or lost) gets here. The member is left out of the comparisons.
             log.warning("a bucket member without its signature", extra={"article_id": article_id})
-            return None
-        return recent.put(article_id, decoded(LshSignature, stored).values())
+        return found
 
     def keep_signature(article_id: str, minhash: Sequence[int]) -> None:
         # Looked up in this partition's table, not in ``recent`` (which spans the worker's partitions): each

@@ -305,3 +305,20 @@ def test_recent_signatures_forget_the_least_recently_used() -> None:
     assert recent.get("b") is None
     assert list(recent.get("a") or []) == [1, 2]
     assert list(recent.get("c") or []) == [5, 6]
+
+
+def test_recent_signatures_read_a_forgotten_signature_from_the_table_once() -> None:
+    table = {"a": LshSignature.of([7, 8]).model_dump_json(), "legacy": LshSignature.of([9]).model_dump(mode="json")}
+    reads: list[str] = []
+
+    def stored(article_id: str) -> object | None:
+        reads.append(article_id)
+        return table.get(article_id)
+
+    recent = RecentSignatures()
+
+    assert list(recent.read_through("a", stored) or []) == [7, 8]
+    assert list(recent.read_through("a", stored) or []) == [7, 8]
+    assert list(recent.read_through("legacy", stored) or []) == [9]  # a record Faust decoded as an object
+    assert recent.read_through("missing", stored) is None
+    assert reads == ["a", "legacy", "missing"]
