@@ -158,6 +158,16 @@ class Settings(BaseSettings):
         "warmed up before it takes over (spaCy's memory creeps up over days of text); 0: never replaced.",
     )
 
+    worker_memory_snapshots_dir: Path | None = Field(
+        None,
+        description="A folder where the worker writes a snapshot of its Python allocations (tracemalloc) every "
+        "`NEWSFLOW_WORKER_MEMORY_SNAPSHOT_INTERVAL_S`, to find what grows in a long run; tracing slows the "
+        "worker, so unset (off) in production. Compare two with `python -m bench.memory_growth`.",
+    )
+    worker_memory_snapshot_interval_s: float = Field(
+        300.0, gt=0, description="Seconds between the worker's memory snapshots (when a folder is set)."
+    )
+
     # --- Elasticsearch -------------------------------------------------------
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch HTTP endpoint.")
     index_alias: str = Field("newsflow-articles", description="Alias searched by the API; indices are <alias>-v<N>.")

@@ -20,6 +20,7 @@ import faust
 
 from newsflow.infra.settings import Settings
 from newsflow.processors.app import create_app
+from newsflow.processors.memory_snapshots import MemorySnapshots
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.patches.table_stores import rocksdb_memory
 from newsflow.processors.pipeline import Pipeline
@@ -58,6 +59,8 @@ def build_worker(settings: Settings, worker_id: str, metrics: WorkerMetrics | No
     alert.register(pipeline)
     _add_watchdog(app, settings, waiting_on_elasticsearch)
     _add_memory_sampler(app, counted)
+    if settings.worker_memory_snapshots_dir is not None:
+        _add_memory_snapshots(app, settings, MemorySnapshots(settings.worker_memory_snapshots_dir, worker_id))
     return app
 
 
@@ -67,6 +70,16 @@ def _add_memory_sampler(app: faust.App, metrics: WorkerMetrics) -> None:
     @app.timer(MEMORY_SAMPLE_S)  # type: ignore[untyped-decorator]  # faust's timer decorator is untyped
     async def sample_memory() -> None:
         metrics.sample_memory(rocksdb_memory(app.tables.values()))
+
+
+def _add_memory_snapshots(app: faust.App, settings: Settings, snapshots: MemorySnapshots) -> None:
+    """Trace allocations from now on and write a snapshot every interval (processors/memory_snapshots.py)."""
+    snapshots.start()
+
+    @app.timer(settings.worker_memory_snapshot_interval_s)  # type: ignore[untyped-decorator]  # untyped in faust
+    async def write_memory_snapshot() -> None:
+        # On the loop, not in a thread: the snapshot must not race the allocations it lists.
+        snapshots.write()
 
 
 def _add_watchdog(app: faust.App, settings: Settings, waiting_on_elasticsearch: Callable[[], bool]) -> None:
