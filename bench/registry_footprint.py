@@ -3,14 +3,19 @@
 The tables live in RocksDB inside the worker's table budget; their changelogs
 hold every value they took. The latest value per key is what a restarted worker
 restores, so distinct keys and the bytes of their latest values are the
-registry's size; the worker's resident memory is what it costs in RAM.
+registry's size (the names' table read as its change records say:
+processors/logged_table.py); the worker's resident memory is what it costs in RAM.
 """
 
 from __future__ import annotations
 
+import json
+
 from bench.sustained import ProcessSampler
 from bench.topic_records import topic_records
 from newsflow.infra.settings import Settings
+from newsflow.processors.logged_table import logged_values
+from newsflow.processors.stages.registry import REGISTRY_LAYOUT
 from newsflow.schemas.topics import ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE, changelog_topic
 
 
@@ -25,9 +30,19 @@ def latest_values(settings: Settings, topic: str) -> dict[bytes, int]:
     return sizes
 
 
+def registry_names(settings: Settings) -> dict[str, int]:
+    """Each name the registry holds with the size of its entry (change records not folded yet included)."""
+    topic = changelog_topic(settings.topic_prefix, ENTITY_REGISTRY_TABLE)
+    records = (
+        (json.loads(record.key), None if record.value is None else json.loads(record.value))
+        for record in topic_records(settings, topic)
+    )
+    return {key: len(json.dumps(value)) for key, value in logged_values(records, REGISTRY_LAYOUT).items()}
+
+
 def registry_footprint(settings: Settings, worker_pid: int) -> dict[str, float | int | None]:
     """Names and articles the registry holds, the bytes of their latest values, and the worker's RSS."""
-    names = latest_values(settings, changelog_topic(settings.topic_prefix, ENTITY_REGISTRY_TABLE))
+    names = registry_names(settings)
     articles = latest_values(settings, changelog_topic(settings.topic_prefix, ENTITY_RESOLUTIONS_TABLE))
     return {
         "names": len(names),

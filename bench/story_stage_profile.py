@@ -33,7 +33,8 @@ from faust.serializers import codecs
 from rocksdict import Rdict
 
 from bench.stories import _documents, in_process_clusters, resolved_documents, stream_files
-from newsflow.processors.stages.stories import Table, TableStore, decide
+from newsflow.processors.logged_table import Table
+from newsflow.processors.stages.stories import TableStore, decide
 from newsflow.processors.stories import StoryParameters
 
 
@@ -98,7 +99,7 @@ BREAKDOWN = [
     ("  TableStore.put_frequency", "stories.py", "put_frequency"),
     ("  TableStore.clock/put_clock", "stories.py", "clock"),
     ("  TableStore.flush (changes written)", "stories.py", "flush"),
-    ("    _LoggedTable._fold", "stories.py", "_fold"),
+    ("    LoggedTable._fold", "logged_table.py", "_fold"),
     ("  story_document", "stories.py", "story_document"),
     ("pydantic model_validate", "main.py", "model_validate"),
     ("pydantic model_dump", "main.py", "model_dump"),

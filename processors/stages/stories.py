@@ -4,7 +4,7 @@ It reads ``articles.resolved``, which has one partition, for the reason the
 registry does: every article meets every active story in one order, whichever
 worker recognised it, so the same input order gives the same stories. Its
 work is about 6 table writes per article (its postings, queue and frequency
-changes one record per table, :class:`_LoggedTable`), its reads mostly served
+changes one record per table, :class:`LoggedTable`), its reads mostly served
 by the records it keeps decoded (:class:`TableStore`); NER stays spread over
 all partitions (docs/pipeline.md, "Stories").
 
@@ -17,7 +17,6 @@ the stream.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -25,9 +24,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar, cast
 
 import faust
-from faust.types import TableT
 from pydantic import BaseModel
 
+from newsflow.processors.logged_table import LoggedTable, LogLayout, Table
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.stories import StoryDecision, StoryParameters, assign
 from newsflow.processors.table_records import decoded
@@ -47,9 +46,6 @@ from newsflow.schemas.topics import (
 STAGE = STORIES_STAGE
 _CLOCK_KEY = "clock"
 _PLACE = "at|"  # queue table: story id -> its place in the eviction queue
-
-Value = dict[str, object] | str | int | None  # what a table holds (None: no value)
-Table = TableT[str, Value]
 
 _ABSENT = object()  # a key known to have no value in its table
 M = TypeVar("M", bound=BaseModel)
@@ -107,133 +103,9 @@ class _Recent:
         self.put(key, value)
 
 
-@dataclass(frozen=True)
-class LogLayout:
-    """How a logged table (:class:`_LoggedTable`) lays out its change records.
-
-    ``slots``: change records kept before their changes are applied to the
-    table's keys (fixed for the life of the tables: a reader looks for the
-    records in these slots). ``shards``: how many ``~shard|<n>`` records the
-    versions of sessions 9 to 14 folded the values into; read once, to carry
-    them on (:meth:`_LoggedTable._load`).
-    """
-
-    shards: int
-    slots: int = 256
-
-
 FREQUENCIES_LAYOUT = LogLayout(shards=64)
 POSTINGS_LAYOUT = LogLayout(shards=64)
 QUEUE_LAYOUT = LogLayout(shards=8)
-
-_FOLDED_KEY = "~folded"  # the number of change records whose changes are in the table's keys
-_SLOT = "~log|"
-_SHARD = "~shard|"
-
-
-class _LoggedTable:
-    """A table whose values are written as one record of changes per article, applied to their keys now and then.
-
-    Why: every value written to a Faust table is a RocksDB put and a changelog
-    message, and the Faust machinery around each costs more than the value's
-    bytes; an article changes about 80 small values (frequencies, postings
-    lists, queue places). Here an article's changes to the table are one
-    record, ``~log|<seq % slots>`` = ``{"seq": seq, "changes": {key: value or None}}``,
-    values absolute (never increments). Every ``slots`` records, before the
-    oldest slot is written again, the changes since the last fold are written
-    to their keys, each changed key once however many articles changed it
-    (a common word's frequency changes in most articles), then ``~folded``
-    says how many records that covered.
-
-    A reader (this worker after a rebalance or a failure, or the one that takes
-    the partition over) reads the records from ``~folded`` on, in order, and
-    looks the other keys up in the table (RocksDB): what it keeps in memory is
-    the changes of at most ``slots`` articles, whatever the size of the state.
-    The values are absolute, so a fold cut off half-way (some keys written, not
-    ``~folded``) reads the same; a slot is written again only after
-    ``~folded`` covers it, and the changelog keeps one table's writes in order.
-
-    Values folded into ``~shard|<n>`` records by the versions of sessions 9
-    to 14 are read at load as changes beneath the records and written to
-    their keys, the shards removed, by the next fold.
-
-    Values are what JSON can hold (ints, texts, dicts); None means no value.
-    """
-
-    def __init__(self, table: Table, layout: LogLayout) -> None:
-        self._table = table
-        self.layout = layout
-        self.forget()
-
-    def forget(self) -> None:
-        """Drop what is known of the table (the next read loads it again) and the changes not committed."""
-        self._loaded = False
-        self._pending: dict[str, Value] = {}  # committed, not folded yet
-        self._changes: dict[str, Value] = {}  # this article's, not committed yet
-        self._shards: list[str] = []  # an earlier version's shard records, removed by the next fold
-        self._folded = 0
-        self._next = 0
-
-    def _load(self) -> None:
-        folded = self._table.get(_FOLDED_KEY)
-        self._folded = folded if isinstance(folded, int) else 0
-        for shard in range(self.layout.shards):
-            text = self._table.get(f"{_SHARD}{shard}")
-            if isinstance(text, str):
-                self._shards.append(f"{_SHARD}{shard}")
-                self._pending.update(json.loads(text))
-        records = []
-        for slot in range(self.layout.slots):
-            text = self._table.get(f"{_SLOT}{slot}")
-            if isinstance(text, str):
-                records.append(json.loads(text))
-        self._next = self._folded
-        for record in sorted(records, key=lambda r: int(r["seq"])):
-            self._next = max(self._next, int(record["seq"]) + 1)
-            if record["seq"] >= self._folded:
-                self._pending.update(record["changes"])
-        self._loaded = True
-
-    def get(self, key: str) -> object | None:
-        """The key's value (None when it has none)."""
-        if not self._loaded:
-            self._load()
-        for layer in (self._changes, self._pending):
-            if key in layer:
-                return layer[key]
-        return self._table.get(key)
-
-    def put(self, key: str, value: Value) -> None:
-        """Set (or with None remove) the key's value; written with the article's other changes by :meth:`commit`."""
-        if not self._loaded:
-            self._load()
-        self._changes[key] = value
-
-    def commit(self) -> None:
-        """Write the changes made since the last commit as one record (folding first when its slot is taken)."""
-        if not self._changes:
-            return
-        seq = self._next
-        if seq - self.layout.slots >= self._folded:
-            self._fold()  # the slot still holds a record whose changes are in no key
-        record = {"seq": seq, "changes": self._changes}
-        self._table[f"{_SLOT}{seq % self.layout.slots}"] = json.dumps(record, separators=(",", ":"))
-        self._pending.update(self._changes)
-        self._changes = {}
-        self._next = seq + 1
-
-    def _fold(self) -> None:
-        for key, value in self._pending.items():
-            if value is None:
-                self._table.pop(key, None)
-            else:
-                self._table[key] = value
-        for shard in self._shards:  # their values were in the pending changes, now in their keys
-            self._table.pop(shard, None)
-        self._shards = []
-        self._table[_FOLDED_KEY] = self._next
-        self._folded = self._next
-        self._pending = {}
 
 
 @dataclass(frozen=True)
@@ -272,7 +144,7 @@ class TableStore:
 
     Stories and assignments are one value per key; postings, queue places and
     frequencies change by dozens an article, so they go through
-    :class:`_LoggedTable`: one record of changes per table and article, written
+    :class:`LoggedTable`: one record of changes per table and article, written
     by :meth:`flush` (the stage flushes after each article, and before each
     story or assignment write, to keep the order of the changes).
     """
@@ -290,10 +162,10 @@ class TableStore:
     ) -> None:
         self._states = states
         self._assignments = assignments
-        # Many small values an article: one record of changes per article each (_LoggedTable).
-        self._postings = _LoggedTable(postings, layouts[0])
-        self._queue = _LoggedTable(queue, layouts[1])
-        self._frequencies = _LoggedTable(frequencies, layouts[2])
+        # Many small values an article: one record of changes per article each (LoggedTable).
+        self._postings = LoggedTable(postings, layouts[0])
+        self._queue = LoggedTable(queue, layouts[1])
+        self._frequencies = LoggedTable(frequencies, layouts[2])
         self.limits = limits or CacheLimits()
         self.generation = 0
         self.forget()

@@ -17,10 +17,11 @@ import faust
 import pytest
 
 from newsflow.infra.settings import Settings
+from newsflow.processors.logged_table import LogLayout, Table
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.stages import stories as stage
-from newsflow.processors.stages.stories import CacheLimits, LogLayout, Table, TableStore, decide
+from newsflow.processors.stages.stories import CacheLimits, TableStore, decide
 from newsflow.processors.stories import (
     MemoryStore,
     StoryParameters,

@@ -1,0 +1,184 @@
+"""A Faust table written as one record of changes per article, folded into its keys now and then.
+
+Every value written to a Faust table is a RocksDB put and a changelog message,
+and the machinery around each (the producer's request, its future, the
+changelog bookkeeping) costs more than the value's bytes. A stage that changes
+dozens of small values an article (the story stage's postings and frequencies,
+the registry's name entries) writes them through :class:`LoggedTable` instead:
+one record per article, the changes applied to their keys every ``slots``
+records, each key once however many articles changed it.
+
+Only for tables of one partition with one writer at a time (the one-partition
+stages): the change records live under fixed keys of that partition.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from faust.types import TableT
+
+Value = dict[str, object] | str | int | None  # what a table holds (None: no value)
+Table = TableT[str, Value]
+
+RESERVED_PREFIX = "~"  # the log's own keys start with it; a user key that does is escaped (table_key)
+
+_FOLDED_KEY = "~folded"  # the number of change records whose changes are in the table's keys
+_SLOT = "~log|"
+_SHARD = "~shard|"
+
+
+@dataclass(frozen=True)
+class LogLayout:
+    """How a logged table (:class:`LoggedTable`) lays out its change records.
+
+    ``slots``: change records kept before their changes are applied to the
+    table's keys (fixed for the life of the tables: a reader looks for the
+    records in these slots). ``shards``: how many ``~shard|<n>`` records the
+    versions of sessions 9 to 14 folded the values into; read once, to carry
+    them on (:meth:`LoggedTable._load`).
+    """
+
+    shards: int = 0
+    slots: int = 256
+
+
+class LoggedTable:
+    """A table whose values are written as one record of changes per article, applied to their keys now and then.
+
+    Why: every value written to a Faust table is a RocksDB put and a changelog
+    message, and the Faust machinery around each costs more than the value's
+    bytes; an article changes dozens of small values (the story stage's
+    frequencies, postings lists and queue places; the registry's name
+    entries). Here an article's changes to the table are one
+    record, ``~log|<seq % slots>`` = ``{"seq": seq, "changes": {key: value or None}}``,
+    values absolute (never increments). Every ``slots`` records, before the
+    oldest slot is written again, the changes since the last fold are written
+    to their keys, each changed key once however many articles changed it
+    (a common word's frequency changes in most articles), then ``~folded``
+    says how many records that covered.
+
+    A reader (this worker after a rebalance or a failure, or the one that takes
+    the partition over) reads the records from ``~folded`` on, in order, and
+    looks the other keys up in the table (RocksDB): what it keeps in memory is
+    the changes of at most ``slots`` articles, whatever the size of the state.
+    The values are absolute, so a fold cut off half-way (some keys written, not
+    ``~folded``) reads the same; a slot is written again only after
+    ``~folded`` covers it, and the changelog keeps one table's writes in order.
+
+    Values folded into ``~shard|<n>`` records by the versions of sessions 9
+    to 14 are read at load as changes beneath the records and written to
+    their keys, the shards removed, by the next fold.
+
+    Values are what JSON can hold (ints, texts, dicts); None means no value.
+    """
+
+    def __init__(self, table: Table, layout: LogLayout) -> None:
+        self._table = table
+        self.layout = layout
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop what is known of the table (the next read loads it again) and the changes not committed."""
+        self._loaded = False
+        self._pending: dict[str, Value] = {}  # committed, not folded yet
+        self._changes: dict[str, Value] = {}  # this article's, not committed yet
+        self._shards: list[str] = []  # an earlier version's shard records, removed by the next fold
+        self._folded = 0
+        self._next = 0
+
+    def _load(self) -> None:
+        folded = self._table.get(_FOLDED_KEY)
+        self._folded = folded if isinstance(folded, int) else 0
+        for shard in range(self.layout.shards):
+            text = self._table.get(f"{_SHARD}{shard}")
+            if isinstance(text, str):
+                self._shards.append(f"{_SHARD}{shard}")
+                self._pending.update(json.loads(text))
+        records = []
+        for slot in range(self.layout.slots):
+            text = self._table.get(f"{_SLOT}{slot}")
+            if isinstance(text, str):
+                records.append(json.loads(text))
+        self._next = self._folded
+        for record in sorted(records, key=lambda r: int(r["seq"])):
+            self._next = max(self._next, int(record["seq"]) + 1)
+            if record["seq"] >= self._folded:
+                self._pending.update(record["changes"])
+        self._loaded = True
+
+    def get(self, key: str) -> object | None:
+        """The key's value (None when it has none)."""
+        if not self._loaded:
+            self._load()
+        for layer in (self._changes, self._pending):
+            if key in layer:
+                return layer[key]
+        return self._table.get(key)
+
+    def put(self, key: str, value: Value) -> None:
+        """Set (or with None remove) the key's value; written with the article's other changes by :meth:`commit`."""
+        if not self._loaded:
+            self._load()
+        self._changes[key] = value
+
+    def commit(self) -> None:
+        """Write the changes made since the last commit as one record (folding first when its slot is taken)."""
+        if not self._changes:
+            return
+        seq = self._next
+        if seq - self.layout.slots >= self._folded:
+            self._fold()  # the slot still holds a record whose changes are in no key
+        record = {"seq": seq, "changes": self._changes}
+        self._table[f"{_SLOT}{seq % self.layout.slots}"] = json.dumps(record, separators=(",", ":"))
+        self._pending.update(self._changes)
+        self._changes = {}
+        self._next = seq + 1
+
+    def _fold(self) -> None:
+        for key, value in self._pending.items():
+            if value is None:
+                self._table.pop(key, None)
+            else:
+                self._table[key] = value
+        for shard in self._shards:  # their values were in the pending changes, now in their keys
+            self._table.pop(shard, None)
+        self._shards = []
+        self._table[_FOLDED_KEY] = self._next
+        self._folded = self._next
+        self._pending = {}
+
+
+def table_key(key: str) -> str:
+    """The table key of a user's ``key``: one that starts like the log's own keys gets one more ``~``."""
+    return RESERVED_PREFIX + key if key.startswith(RESERVED_PREFIX) else key
+
+
+def logged_values(latest: Iterable[tuple[str, object]], layout: LogLayout) -> dict[str, object]:
+    """The values a logged table holds, from its keys' latest values (a changelog read to its end, in order;
+    None for a removed key): the folded keys, the earlier versions' shards, then the change records not folded
+    yet applied in order. For benches and checks that read a changelog, not for the stage."""
+    table: dict[str, object] = {}
+    for key, value in latest:
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = value
+    folded = table.get(_FOLDED_KEY)
+    folded = folded if isinstance(folded, int) else 0
+    values = {key: value for key, value in table.items() if not _own_key(key)}
+    for shard in range(layout.shards):
+        text = table.get(f"{_SHARD}{shard}")
+        if isinstance(text, str):
+            values.update(json.loads(text))
+    records = [json.loads(text) for key, text in table.items() if key.startswith(_SLOT) and isinstance(text, str)]
+    for record in sorted(records, key=lambda r: int(r["seq"])):
+        if record["seq"] >= folded:
+            values.update(record["changes"])
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _own_key(key: str) -> bool:
+    return key == _FOLDED_KEY or key.startswith((_SLOT, _SHARD))
