@@ -67,6 +67,18 @@ class Pipeline:
             prefix = self.settings.topic_prefix
             raise KeyError(f"{topic_name} is not a topic of the pipeline (prefix {prefix!r})") from None
 
+    def on_rebalance(self, forget: Callable[[int], None]) -> None:
+        """Call ``forget`` with the worker's rebalance count whenever its partitions are revoked or assigned: a stage
+        that keeps a table's records in memory drops them (revoked: another worker may write the table next;
+        assigned: Faust restores it from its changelog)."""
+        app = self.app
+
+        def on_partitions_changed(sender: object, /, *args: object, signal: object, **kwargs: object) -> None:
+            forget(app.rebalancing_count)
+
+        app.on_partitions_revoked.connect(on_partitions_changed)
+        app.on_partitions_assigned.connect(on_partitions_changed)
+
     def table(self, name: str, default: Any) -> TableT[Any, Any]:
         """One of the worker's tables, its RocksDB memory bounded by ``NEWSFLOW_WORKER_TABLE_MEMORY_MB``."""
         partitions = TABLE_PARTITIONS.get(name, self.settings.topic_partitions)

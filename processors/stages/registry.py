@@ -96,12 +96,7 @@ def register(pipeline: Pipeline) -> TableStore:
     resolutions = pipeline.table(ENTITY_RESOLUTIONS_TABLE, default=None)
     app = pipeline.app
 
-    def forget_on_rebalance(sender: object, /, *args: object, signal: object, **kwargs: object) -> None:
-        # Revoked: another worker may write the table next. Assigned: Faust restores it from the changelog.
-        store.forget(app.rebalancing_count)
-
-    app.on_partitions_revoked.connect(forget_on_rebalance)
-    app.on_partitions_assigned.connect(forget_on_rebalance)
+    pipeline.on_rebalance(store.forget)
 
     async def resolve_one(value: bytes) -> None:
         document = await pipeline.parse_or_dead_letter(ArticleDocument, value, STAGE)

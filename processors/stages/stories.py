@@ -314,12 +314,7 @@ def register(pipeline: Pipeline) -> TableStore:
     params = StoryParameters(window=timedelta(days=pipeline.settings.story_window_days))
     app = pipeline.app
 
-    def forget_on_rebalance(sender: object, /, *args: object, signal: object, **kwargs: object) -> None:
-        # Revoked: another worker may write the tables next. Assigned: Faust restores them from the changelogs.
-        store.forget(app.rebalancing_count)
-
-    app.on_partitions_revoked.connect(forget_on_rebalance)
-    app.on_partitions_assigned.connect(forget_on_rebalance)
+    pipeline.on_rebalance(store.forget)
 
     async def place_one(value: bytes) -> None:
         document = await pipeline.parse_or_dead_letter(ArticleDocument, value, STAGE)

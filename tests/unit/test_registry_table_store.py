@@ -3,13 +3,19 @@ entities as in memory, read back after a restart, changes of a failed article dr
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import cast
+from typing import Any, cast
 
+import faust
 import pytest
 
+from newsflow.infra.settings import Settings
 from newsflow.processors.logged_table import LogLayout, Table, logged_values
+from newsflow.processors.metrics import WorkerMetrics
+from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.registry import MemoryStore, resolve_article
+from newsflow.processors.stages import registry as stage
 from newsflow.processors.stages.registry import REGISTRY_LAYOUT, TableStore, resolved_entities
 from newsflow.schemas.articles import Entity
 from newsflow.schemas.registry import RegistryEntry
@@ -136,3 +142,18 @@ def test_entries_an_earlier_version_wrote_one_per_key_are_read(registry_table: J
     (town,) = resolved_entities([entity(ORG, "Balakliya", mentions=1, confidence=0.5)], store, generation=0)
 
     assert (town.type, town.canonical) == (PLACE, "Balakliya")
+
+
+def test_the_stage_forgets_what_it_read_when_partitions_are_revoked_or_assigned() -> None:
+    app = faust.App("newsflow-test-registry", store="memory://")
+    store = stage.register(Pipeline(app, Settings(), WorkerMetrics()))
+
+    async def rebalance(signal: Any) -> None:
+        store.put("kharkiv", RegistryEntry(canonical="Kharkiv", articles=1))  # not committed: dropped
+        app.rebalancing_count += 1
+        await signal.send(set())
+        assert store.get("kharkiv") is None
+        assert store.generation == app.rebalancing_count
+
+    asyncio.run(rebalance(app.on_partitions_revoked))
+    asyncio.run(rebalance(app.on_partitions_assigned))
