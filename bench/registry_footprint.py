@@ -37,7 +37,9 @@ def registry_names(settings: Settings) -> dict[str, int]:
         (json.loads(record.key), None if record.value is None else json.loads(record.value))
         for record in topic_records(settings, topic)
     )
-    return {key: len(json.dumps(value)) for key, value in logged_values(records, REGISTRY_LAYOUT).items()}
+    # Compact, as the worker's codec writes them.
+    values = logged_values(records, REGISTRY_LAYOUT)
+    return {key: len(json.dumps(value, separators=(",", ":"))) for key, value in values.items()}
 
 
 def registry_footprint(settings: Settings, worker_pid: int) -> dict[str, float | int | None]:
