@@ -5,8 +5,10 @@ Python blocks an hour; the count alone does not say whose they are. With
 ``NEWSFLOW_WORKER_MEMORY_SNAPSHOTS_DIR`` set, the worker traces its allocations
 (tracemalloc, :data:`TRACED_FRAMES` frames each) and writes a snapshot every
 ``NEWSFLOW_WORKER_MEMORY_SNAPSHOT_INTERVAL_S``; ``python -m bench.memory_growth``
-compares two by traceback. Tracing costs CPU on every allocation, so it is off
-unless asked for. The NER child is not traced (its memory has its own limit).
+compares two by traceback. Tracing costs CPU on every allocation (with these
+frames the worker ran several times slower in the soak, so a traced worker
+falls behind a feed the untraced one keeps up with), so it is off unless asked
+for. The NER child is not traced (its memory has its own limit).
 """
 
 from __future__ import annotations
