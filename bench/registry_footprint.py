@@ -14,7 +14,7 @@ import json
 from bench.sustained import ProcessSampler
 from bench.topic_records import topic_records
 from newsflow.infra.settings import Settings
-from newsflow.processors.logged_table import logged_values
+from newsflow.processors.logged_table import LogLayout, logged_values
 from newsflow.processors.stages.registry import REGISTRY_LAYOUT
 from newsflow.schemas.topics import ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TABLE, changelog_topic
 
@@ -30,21 +30,21 @@ def latest_values(settings: Settings, topic: str) -> dict[bytes, int]:
     return sizes
 
 
-def registry_names(settings: Settings) -> dict[str, int]:
-    """Each name the registry holds with the size of its entry (change records not folded yet included)."""
-    topic = changelog_topic(settings.topic_prefix, ENTITY_REGISTRY_TABLE)
+def logged_table_sizes(settings: Settings, table: str, layout: LogLayout) -> dict[str, int]:
+    """Each key of a table written through a ``LoggedTable`` with the size of its value, change records not
+    folded yet included (the log's own records are not keys)."""
+    topic = changelog_topic(settings.topic_prefix, table)
     records = (
         (json.loads(record.key), None if record.value is None else json.loads(record.value))
         for record in topic_records(settings, topic)
     )
     # Compact, as the worker's codec writes them.
-    values = logged_values(records, REGISTRY_LAYOUT)
-    return {key: len(json.dumps(value, separators=(",", ":"))) for key, value in values.items()}
+    return {key: len(json.dumps(value, separators=(",", ":"))) for key, value in logged_values(records, layout).items()}
 
 
 def registry_footprint(settings: Settings, worker_pid: int) -> dict[str, float | int | None]:
     """Names and articles the registry holds, the bytes of their latest values, and the worker's RSS."""
-    names = registry_names(settings)
+    names = logged_table_sizes(settings, ENTITY_REGISTRY_TABLE, REGISTRY_LAYOUT)
     articles = latest_values(settings, changelog_topic(settings.topic_prefix, ENTITY_RESOLUTIONS_TABLE))
     return {
         "names": len(names),

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.end_to_end import end_to_end, warm_up
-from bench.registry_footprint import latest_values
+from bench.registry_footprint import latest_values, logged_table_sizes
 from bench.sandboxed_worker import sandboxed_worker
 from bench.sustained import ProcessSampler
 from newsflow.infra.settings import Settings
+from newsflow.processors.stages.stories import FREQUENCIES_LAYOUT, POSTINGS_LAYOUT, QUEUE_LAYOUT
 from newsflow.processors.stories import MemoryStore, StoryParameters, assign
 from newsflow.schemas.articles import ArticleDocument, Entity, EntityType, SourceInfo
 from newsflow.schemas.topics import (
@@ -51,10 +52,20 @@ def _corpus_run(base: Settings, files: list[Path], *, stories: bool) -> tuple[di
 def story_footprint(settings: Settings, worker_pid: int) -> dict[str, Any]:
     """Keys and kB of each story table, and the worker's RSS."""
     out: dict[str, Any] = {}
+    logged = {
+        STORY_POSTINGS_TABLE: POSTINGS_LAYOUT,
+        STORY_QUEUE_TABLE: QUEUE_LAYOUT,
+        STORY_FREQUENCIES_TABLE: FREQUENCIES_LAYOUT,
+    }
     for table in (
         STORY_STATES_TABLE, STORY_POSTINGS_TABLE, STORY_ASSIGNMENTS_TABLE, STORY_QUEUE_TABLE, STORY_FREQUENCIES_TABLE,
     ):  # fmt: skip
-        values = latest_values(settings, changelog_topic(settings.topic_prefix, table))
+        layout = logged.get(table)
+        values = (
+            latest_values(settings, changelog_topic(settings.topic_prefix, table))
+            if layout is None
+            else logged_table_sizes(settings, table, layout)
+        )
         out[table] = {"keys": len(values), "kb": round(sum(values.values()) / 1024, 1)}
     out["worker_rss_mb"] = ProcessSampler.rss_mb(worker_pid)
     return out
