@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from faust.types import TableT
 
@@ -109,6 +110,12 @@ class LoggedTable:
                 self._pending.update(record["changes"])
         self._loaded = True
 
+    def unfolded(self) -> dict[str, Value]:
+        """The changes committed and not applied to their keys yet (None: a removed key)."""
+        if not self._loaded:
+            self._load()
+        return dict(self._pending)
+
     def get(self, key: str) -> object | None:
         """The key's value (None when it has none)."""
         if not self._loaded:
@@ -158,25 +165,16 @@ def table_key(key: str) -> str:
 
 def logged_values(latest: Iterable[tuple[str, object]], layout: LogLayout) -> dict[str, object]:
     """The values a logged table holds, from its keys' latest values (a changelog read to its end, in order;
-    None for a removed key): the folded keys, the earlier versions' shards, then the change records not folded
-    yet applied in order. For benches and checks that read a changelog, not for the stage."""
+    None for a removed key): the folded keys, then the changes not folded yet, read as a worker reads them. For
+    benches and checks that read a changelog, not for the stage."""
     table: dict[str, object] = {}
     for key, value in latest:
         if value is None:
             table.pop(key, None)
         else:
             table[key] = value
-    folded = table.get(_FOLDED_KEY)
-    folded = folded if isinstance(folded, int) else 0
     values = {key: value for key, value in table.items() if not _own_key(key)}
-    for shard in range(layout.shards):
-        text = table.get(f"{_SHARD}{shard}")
-        if isinstance(text, str):
-            values.update(json.loads(text))
-    records = [json.loads(text) for key, text in table.items() if key.startswith(_SLOT) and isinstance(text, str)]
-    for record in sorted(records, key=lambda r: int(r["seq"])):
-        if record["seq"] >= folded:
-            values.update(record["changes"])
+    values.update(LoggedTable(cast(Table, table), layout).unfolded())
     return {key: value for key, value in values.items() if value is not None}
 
 
