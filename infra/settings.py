@@ -160,12 +160,18 @@ class Settings(BaseSettings):
 
     worker_memory_snapshots_dir: Path | None = Field(
         None,
-        description="A folder where the worker writes a snapshot of its Python allocations (tracemalloc) every "
-        "`NEWSFLOW_WORKER_MEMORY_SNAPSHOT_INTERVAL_S`, to find what grows in a long run; tracing slows the "
-        "worker, so unset (off) in production. Compare two with `python -m bench.memory_growth`.",
+        description="A folder where the worker writes a snapshot of its Python memory every "
+        "`NEWSFLOW_WORKER_MEMORY_SNAPSHOT_INTERVAL_S`, to find what grows in a long run; unset (off) in "
+        "production. Compare two with `python -m bench.memory_growth`.",
     )
     worker_memory_snapshot_interval_s: float = Field(
         300.0, gt=0, description="Seconds between the worker's memory snapshots (when a folder is set)."
+    )
+    worker_memory_snapshot_kind: Literal["census", "tracemalloc"] = Field(
+        "census",
+        description="`census`: objects by type and the large containers with who holds them (each holds the "
+        "worker for about a second); `tracemalloc`: every allocation traced with its code (makes the worker "
+        "several times slower).",
     )
 
     # --- Elasticsearch -------------------------------------------------------

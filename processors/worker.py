@@ -60,7 +60,11 @@ def build_worker(settings: Settings, worker_id: str, metrics: WorkerMetrics | No
     _add_watchdog(app, settings, waiting_on_elasticsearch)
     _add_memory_sampler(app, counted)
     if settings.worker_memory_snapshots_dir is not None:
-        _add_memory_snapshots(app, settings, MemorySnapshots(settings.worker_memory_snapshots_dir, worker_id))
+        _add_memory_snapshots(
+            app,
+            settings,
+            MemorySnapshots(settings.worker_memory_snapshots_dir, worker_id, settings.worker_memory_snapshot_kind),
+        )
     return app
 
 
@@ -73,7 +77,7 @@ def _add_memory_sampler(app: faust.App, metrics: WorkerMetrics) -> None:
 
 
 def _add_memory_snapshots(app: faust.App, settings: Settings, snapshots: MemorySnapshots) -> None:
-    """Trace allocations from now on and write a snapshot every interval (processors/memory_snapshots.py)."""
+    """Write a memory snapshot every interval (processors/memory_snapshots.py)."""
     snapshots.start()
 
     @app.timer(settings.worker_memory_snapshot_interval_s)  # type: ignore[untyped-decorator]  # untyped in faust
