@@ -252,9 +252,11 @@ def decode_offset(params: SearchParams) -> int:
     return offset
 
 
-def request_body(params: SearchParams) -> dict[str, Any]:
-    """The Elasticsearch search body for one page with its facets."""
-    facet_size = params.facet_size
+def hits_body(params: SearchParams) -> dict[str, Any]:
+    """The Elasticsearch search body for one page of hits, without the facets (:func:`facets_body`).
+
+    Grouped by story, the story count comes with the facets; without facets it comes with the hits.
+    """
     body: dict[str, Any] = {
         "query": query(params),
         "size": params.size,
@@ -270,23 +272,43 @@ def request_body(params: SearchParams) -> dict[str, Any]:
                 "body": {"fragment_size": 180, "number_of_fragments": 2, "no_match_size": 180},
             },
         },
-        "aggs": {
-            "entities": entity_facets_aggregation(facet_size),
-            "outlets": {"terms": {"field": "outlet", "size": facet_size}},
-            "languages": {"terms": {"field": "language", "size": facet_size}},
-            "dates": {"auto_date_histogram": {"field": "dated_at", "buckets": 20}},
-        },
     }
     if params.group is SearchGroup.STORY:
         # Elasticsearch 7 refuses search_after with collapse: grouped pages go by offset.
         body["collapse"] = {"field": "story_id"}
         body["from"] = decode_offset(params)
-        body["aggs"]["stories"] = {"cardinality": {"field": "story_id", "precision_threshold": CARDINALITY_PRECISION}}
+        if not params.facets:
+            body["aggs"] = {"stories": _story_count()}
         return body
     after = decode_cursor(params)
     if after is not None:
         body["search_after"] = after
     return body
+
+
+def facets_body(params: SearchParams) -> dict[str, Any] | None:
+    """A size-0 search body for the facets of the whole match (None when ``params.facets`` is off).
+
+    Apart from the hits so that Elasticsearch's shard request cache, which keeps size-0 answers only, serves
+    the same facets again until the index next changes: at 100 000 articles the facets are nearly all of a
+    broad search's time, the hits a few milliseconds (docs/benchmarks.md, "Search at 100 000 articles").
+    """
+    if not params.facets:
+        return None
+    facet_size = params.facet_size
+    aggs: dict[str, Any] = {
+        "entities": entity_facets_aggregation(facet_size),
+        "outlets": {"terms": {"field": "outlet", "size": facet_size}},
+        "languages": {"terms": {"field": "language", "size": facet_size}},
+        "dates": {"auto_date_histogram": {"field": "dated_at", "buckets": 20}},
+    }
+    if params.group is SearchGroup.STORY:
+        aggs["stories"] = _story_count()
+    return {"size": 0, "track_total_hits": False, "query": query(params), "aggs": aggs}
+
+
+def _story_count() -> dict[str, Any]:
+    return {"cardinality": {"field": "story_id", "precision_threshold": CARDINALITY_PRECISION}}
 
 
 def story_counts_body(params: SearchParams, story_ids: list[str]) -> dict[str, Any]:
@@ -404,11 +426,14 @@ def _html_escape(text: str) -> str:
 def parse_response(
     params: SearchParams,
     response: dict[str, Any],
+    facets_response: dict[str, Any] | None,
     near_duplicates: dict[str, int],
+    *,
     took_ms: int,
     stories: dict[str, StoryRef] | None = None,
 ) -> SearchResponse:
-    """The API's page from Elasticsearch's answer, the republication counts and (grouped) the story counts."""
+    """The API's page from Elasticsearch's answers to :func:`hits_body` and :func:`facets_body` (None when
+    the facets were not asked for), the republication counts and (grouped) the story counts."""
     stories = stories or {}
     raw_hits = response["hits"]["hits"]
     hits = []
@@ -438,7 +463,6 @@ def parse_response(
                 score=raw.get("_score"),
             )
         )
-    aggs = response["aggregations"]
     total = response["hits"]["total"]["value"]
     last_page = len(raw_hits) < params.size
     if params.group is SearchGroup.STORY:
@@ -447,19 +471,25 @@ def parse_response(
         next_cursor = encode_offset_cursor(params, offset) if deeper else None
     else:
         next_cursor = None if last_page or not raw_hits else encode_cursor(params, raw_hits[-1]["sort"])
+    aggs = {**response.get("aggregations", {}), **(facets_response or {}).get("aggregations", {})}
     return SearchResponse(
         total=total,
         total_stories=aggs["stories"]["value"] if "stories" in aggs else None,
         hits=hits,
-        facets=Facets(
-            people=entity_buckets(aggs["entities"]["people"]["ids"]),
-            organizations=entity_buckets(aggs["entities"]["organizations"]["ids"]),
-            places=entity_buckets(aggs["entities"]["places"]["ids"]),
-            outlets=_buckets(aggs["outlets"]),
-            languages=_buckets(aggs["languages"]),
-            dates=[DateBucket(start=b["key_as_string"], count=b["doc_count"]) for b in aggs["dates"]["buckets"]],
-            date_interval=aggs["dates"].get("interval"),
-        ),
+        facets=parse_facets(aggs) if facets_response is not None else None,
         next_cursor=next_cursor,
         took_ms=took_ms,
+    )
+
+
+def parse_facets(aggs: dict[str, Any]) -> Facets:
+    """The facets from the aggregations of :func:`facets_body`."""
+    return Facets(
+        people=entity_buckets(aggs["entities"]["people"]["ids"]),
+        organizations=entity_buckets(aggs["entities"]["organizations"]["ids"]),
+        places=entity_buckets(aggs["entities"]["places"]["ids"]),
+        outlets=_buckets(aggs["outlets"]),
+        languages=_buckets(aggs["languages"]),
+        dates=[DateBucket(start=b["key_as_string"], count=b["doc_count"]) for b in aggs["dates"]["buckets"]],
+        date_interval=aggs["dates"].get("interval"),
     )

@@ -51,37 +51,65 @@ class SearchService:
         try:
             result: dict[str, Any] = getattr(self.es, method)(index=index, **kwargs)
             return result
-        except NotFoundError as exc:
-            if exc.error == "index_not_found_exception":
-                raise ApiFailureError(
-                    503, "index missing", f"no index {index!r} yet; run `newsflow bootstrap` (make up does)"
-                ) from exc
-            raise
-        except EsConnectionError as exc:
-            raise ApiFailureError(
-                503, "search unavailable", f"Elasticsearch at {self.url} did not answer; retry shortly"
-            ) from exc
         except TransportError as exc:
-            status = exc.status_code if isinstance(exc.status_code, int) else 503
-            if status == 400:
-                raise ApiFailureError(400, "query refused", f"Elasticsearch refused the query: {_reason(exc)}") from exc
-            if status in (429, 502, 503, 504):
-                raise ApiFailureError(
-                    503, "search unavailable", f"Elasticsearch is overloaded ({status}); retry shortly"
-                ) from exc
-            raise
+            failure = self._failure(exc, index)
+            if failure is exc:
+                raise
+            raise failure from exc
+
+    def multi_search(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The answers to ``bodies`` on the articles alias, searched side by side in one ``_msearch``; an
+        answer that is an error fails the whole call as :meth:`call` would have."""
+        lines: list[dict[str, Any]] = []
+        for body in bodies:
+            # Size-0 bodies (facets, counts) may be answered from the shard request cache.
+            lines += [{"request_cache": True} if body.get("size") == 0 else {}, body]
+        answers: list[dict[str, Any]] = self.call("msearch", body=lines)["responses"]
+        for answer in answers:
+            if "error" in answer:
+                status = answer.get("status", 500)
+                error = answer["error"]
+                kind = error.get("type", "error") if isinstance(error, dict) else str(error)
+                # As the client raises for a failed single search, so that both fail the same way.
+                raise self._failure(
+                    (NotFoundError if status == 404 else TransportError)(status, kind, {"error": error}), self.alias
+                )
+        return answers
+
+    def _failure(self, exc: TransportError, index: str) -> Exception:
+        """What a failed Elasticsearch call means to the API's caller (``exc`` itself when it is not theirs
+        to act on: a 500)."""
+        if isinstance(exc, NotFoundError):
+            if exc.error == "index_not_found_exception":
+                return ApiFailureError(
+                    503, "index missing", f"no index {index!r} yet; run `newsflow bootstrap` (make up does)"
+                )
+            return exc
+        if isinstance(exc, EsConnectionError):
+            return ApiFailureError(
+                503, "search unavailable", f"Elasticsearch at {self.url} did not answer; retry shortly"
+            )
+        status = exc.status_code if isinstance(exc.status_code, int) else 503
+        if status == 400:
+            return ApiFailureError(400, "query refused", f"Elasticsearch refused the query: {_reason(exc)}")
+        if status in (429, 502, 503, 504):
+            return ApiFailureError(503, "search unavailable", f"Elasticsearch is overloaded ({status}); retry shortly")
+        return exc
 
     def search(self, params: SearchParams) -> SearchResponse:
         started = time.monotonic()
         try:
-            body = search.request_body(params)
+            bodies = [search.hits_body(params)]
+            facets_body = search.facets_body(params)
         except search.InvalidCursorError as exc:
             raise ApiFailureError(400, "invalid cursor", str(exc)) from exc
         except search.InvalidEntityIdError as exc:
             raise ApiFailureError(400, "invalid entity id", f"entity: {exc}") from exc
         except search.ConflictingFiltersError as exc:
             raise ApiFailureError(400, "conflicting filters", str(exc)) from exc
-        response = self.call("search", body=body)
+        if facets_body is not None:
+            bodies.append(facets_body)
+        response, *facets_response = self.multi_search(bodies)
         counts: dict[str, int] = {}
         ids = [hit["_source"]["article_id"] for hit in response["hits"]["hits"]]
         if ids and not params.expand_duplicates:
@@ -93,7 +121,8 @@ class SearchService:
             answer = self.call("search", body=search.story_counts_body(params, story_ids))
             story_counts = search.parse_story_counts(answer)
         took_ms = int((time.monotonic() - started) * 1000)
-        return search.parse_response(params, response, counts, took_ms, story_counts)
+        facets = facets_response[0] if facets_response else None
+        return search.parse_response(params, response, facets, counts, took_ms=took_ms, stories=story_counts)
 
     def stories(self, params: StoriesParams) -> StoriesResponse:
         """A page of stories (``GET /stories``)."""

@@ -13,8 +13,11 @@ this measures search, not ingest.
 
 Then a real API process answers a mix of requests (words, a phrase, a prefix,
 entity, place, outlet and date filters, newest first, story grouping, and
-deep pages reached by cursor), each with the page's facets and highlights:
-p50/p99/max through HTTP after a warm-up, Elasticsearch's own ``took`` for
+deep pages reached by cursor, which ask for no facets as the page's do), each
+with the page's facets and highlights: p50/p99/max through HTTP after a
+warm-up (requests asked before: their facets may come from the shard request
+cache, as a popular search's do between two changes of the index), the same
+kinds asked the first time (that cache cleared before each), Elasticsearch's own ``took`` for
 the same requests, a breakdown of the slowest kind (the profile API for query
 and aggregations; the fetch phase, which Elasticsearch 7.10 does not profile,
 by taking the highlights and the hits away), and ``uptime``'s load beside
@@ -214,8 +217,14 @@ def request_mix(es: Elasticsearch, alias: str) -> dict[str, dict[str, Any]]:
 def es_took(es: Elasticsearch, alias: str, params: dict[str, Any]) -> int:
     """Elasticsearch's ``took`` (ms) summed over the requests the API makes for ``params`` (as api/service.py)."""
     parsed = SearchParams.model_validate(params)
-    response = es.search(index=alias, body=search.request_body(parsed))
-    took: int = response["took"]
+    bodies = [search.hits_body(parsed), search.facets_body(parsed)]
+    lines: list[dict[str, Any]] = []
+    for body in bodies:
+        if body is not None:
+            lines += [{"request_cache": True} if body.get("size") == 0 else {}, body]
+    response, *facets = es.msearch(index=alias, body=lines)["responses"]
+    # Searched side by side, as the API sends them: the sum is an upper bound of the wait.
+    took: int = response["took"] + sum(answer["took"] for answer in facets)
     hits = response["hits"]["hits"]
     ids = [h["_source"]["article_id"] for h in hits]
     if ids and not parsed.expand_duplicates:
@@ -251,13 +260,15 @@ def _deep_pages(client: httpx.Client, params: dict[str, Any], pages: int) -> lis
         cursor = page.json()["next_cursor"]
         if cursor is None:
             break
-        params = {**params, "cursor": cursor}
+        params = {**params, "cursor": cursor, "facets": "false"}  # as the page asks for its next pages
     return timings
 
 
 def api_latency(settings: Settings, mix: dict[str, dict[str, Any]], rounds: int) -> dict[str, Any]:
-    """Through a real API process: each kind of request ``rounds`` times (interleaved), and deep cursor pages."""
+    """Through a real API process: each kind of request ``rounds`` times (interleaved), deep cursor pages,
+    and each kind asked for the first time (the shard request cache cleared before each request)."""
     port = free_port()
+    es = Elasticsearch(settings.elasticsearch_url, timeout=120)
     api = start_api(settings, port)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
@@ -281,10 +292,23 @@ def api_latency(settings: Settings, mix: dict[str, dict[str, Any]], rounds: int)
                 "group=story": _deep_pages(client, {"q": "said", "group": "story", "size": "10"}, DEEP_PAGES),
             }
             load_after = load()
+            first_time: dict[str, list[float]] = {name: [] for name in mix}
+            for _ in range(max(rounds // 3, 5)):
+                for name, params in mix.items():
+                    es.indices.clear_cache(index=settings.index_alias, request=True)
+                    started = time.perf_counter()
+                    client.get("/search", params=params).raise_for_status()
+                    first_time[name].append((time.perf_counter() - started) * 1000)
     finally:
         stop_process(api)
     everything = [t for timings in by_kind.values() for t in timings]
+    uncached = [t for timings in first_time.values() for t in timings]
     return {
+        "first_time": {
+            "requests": len(uncached),
+            **_summary(uncached),
+            "kinds": {name: _summary(timings) for name, timings in first_time.items()},
+        },
         "requests": len(everything),
         **_summary(everything),
         "load_before": load_before,
@@ -381,7 +405,11 @@ def profile(es: Elasticsearch, alias: str, params: dict[str, Any], repeats: int 
     """Where the time of one request goes: the profile API's query and aggregation trees (median of
     ``repeats``), and ``took`` without highlights, without hits and without aggregations (fetch phase and
     highlighting, which Elasticsearch 7.10 does not profile, are the difference)."""
-    body = search.request_body(SearchParams.model_validate(params))
+    parsed = SearchParams.model_validate(params)
+    facets = search.facets_body(parsed)
+    assert facets is not None
+    # Hits and facets in one body, as the API sent them until session 22: the parts' shares of one search.
+    body = {**search.hits_body(parsed), "aggs": facets["aggs"]}
     aggs = body["aggs"]
     without_entities = {k: v for k, v in aggs.items() if k != "entities"}
     variants = {
@@ -494,12 +522,15 @@ def run(base: Settings, articles: int, rounds: int) -> dict[str, Any]:
 def summary_lines(results: dict[str, Any]) -> list[str]:
     """The bench table's lines for search at scale."""
     api, took, index = results["api"], results["elasticsearch_took"], results["index"]
+    first = api["first_time"]
     lines = [
         f"{'articles in the index (stories, Lucene docs)':42} {index['articles']} "
         f"({index.get('stories')} stories, {index['lucene_docs']} Lucene docs, {index['store_mb']} MB)",
         f"{'bulk load, articles/s':42} {index['articles_per_s']}",
         f"{'search p50 / p99 / max, ms':42} {api['p50_ms']} / {api['p99_ms']} / {api['max_ms']}"
-        f"  ({api['requests']} requests; load {api['load_before']} -> {api['load_after']})",
+        f"  ({api['requests']} requests, each asked before; load {api['load_before']} -> {api['load_after']})",
+        f"{'  asked the first time, p50 / p99 / max, ms':42} {first['p50_ms']} / {first['p99_ms']} / "
+        f"{first['max_ms']}  ({first['requests']} requests, the shard request cache cleared before each)",
         f"{'  Elasticsearch took p50 / p99 / max, ms':42} {took['p50_ms']} / {took['p99_ms']} / {took['max_ms']}"
         f"  (load {took['load']})",
     ]
@@ -507,7 +538,7 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
         es_kind = took["kinds"][name]
         lines.append(
             f"{'  ' + name:42} {kind['p50_ms']} / {kind['p99_ms']} / {kind['max_ms']}"
-            f"  (ES took p50 {es_kind['p50_ms']})"
+            f"  (ES took p50 {es_kind['p50_ms']}; first time p50 {first['kinds'][name]['p50_ms']})"
         )
     for name, deep in api["deep_pages"].items():
         lines.append(

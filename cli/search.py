@@ -78,7 +78,7 @@ def search(  # noqa: PLR0917 - typer turns each parameter into an option
             )
         table.add_row(*row)
     console.print(table)
-    top = [f"{b.name} ({b.count})" for b in result.facets.people[:5]]
+    top = [f"{b.name} ({b.count})" for b in result.facets.people[:5]] if result.facets else []
     if top:
         console.print(f"top people: {', '.join(top)}")
 

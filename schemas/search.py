@@ -102,6 +102,11 @@ class SearchParams(SearchFilters):
         "on their original.",
     )
     facet_size: int = Field(10, ge=1, le=50, description="Buckets per facet.")
+    facets: bool = Field(
+        True,
+        description="``false``: no facets (``facets`` is null), for the next pages of a search whose facets "
+        "the client has already; such a page comes faster (the facets are counted over the whole match).",
+    )
     group: SearchGroup | None = Field(
         None,
         description="``story``: one hit per story (the best matching original of each), with the story's "
@@ -281,7 +286,7 @@ class SearchResponse(BaseModel):
         "Elasticsearch's cardinality precision); null otherwise.",
     )
     hits: list[SearchHit]
-    facets: Facets
+    facets: Facets | None = Field(description="Counts over the whole match; null when ``facets=false`` was asked.")
     next_cursor: str | None = Field(description="Pass as ``cursor`` for the next page; null on the last page.")
     took_ms: int
 

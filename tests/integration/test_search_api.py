@@ -172,6 +172,26 @@ def test_cursor_pages_through_every_article_once(api_client: TestClient) -> None
     assert len(seen) == len(set(seen)) == 3
 
 
+def test_next_pages_asked_without_facets_bring_the_same_hits_and_no_facets(api_client: TestClient) -> None:
+    first = search(api_client, sort="newest", size=1, expand_duplicates=True)
+    assert first["facets"]["people"], "the first page counts the whole match"
+    with_facets = search(api_client, sort="newest", size=1, expand_duplicates=True, cursor=first["next_cursor"])
+    without = search(
+        api_client, sort="newest", size=1, expand_duplicates=True, cursor=first["next_cursor"], facets=False
+    )
+    assert without["facets"] is None
+    assert without["hits"] == with_facets["hits"] and without["next_cursor"] == with_facets["next_cursor"]
+
+
+def test_a_missing_index_gives_503_saying_to_bootstrap(indexed_corpus: Settings) -> None:
+    settings = indexed_corpus.model_copy(update={"index_alias": f"{indexed_corpus.index_alias}-never-made"})
+    with TestClient(create_app(settings)) as client:
+        answer = client.get("/search", params={"q": "HIMARS"})
+    assert answer.status_code == 503
+    assert answer.json()["error"] == "index missing"
+    assert "newsflow bootstrap" in answer.json()["detail"]
+
+
 def test_cursor_from_another_query_is_refused(api_client: TestClient) -> None:
     cursor = search(api_client, q="HIMARS", size=1)["next_cursor"]
     response = api_client.get("/search", params={"q": "Kharkiv", "size": 1, "cursor": cursor})

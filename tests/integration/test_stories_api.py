@@ -190,6 +190,8 @@ def test_group_by_story_gives_one_hit_per_story_with_its_counts(api_client: Test
     # total still counts matching articles (originals); total_stories counts the groups.
     assert grouped["total"] == 2
     assert grouped["total_stories"] == 1
+    # Without facets, the story count comes with the hits.
+    assert get(api_client, "/search", q="Ukraine", group="story", facets=False)["total_stories"] == 1
     assert hit["story"] == {
         "id": story_id,
         "article_count": 3,

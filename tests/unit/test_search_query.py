@@ -85,7 +85,9 @@ def test_entity_type_restricts_names_and_must_agree_with_ids() -> None:
 
 
 def test_entity_facets_are_one_nested_aggregation_by_id_per_type() -> None:
-    aggs = search.request_body(SearchParams(facet_size=7))["aggs"]
+    facets = search.facets_body(SearchParams(facet_size=7))
+    assert facets is not None
+    aggs = facets["aggs"]
     assert not {"people", "organizations", "places"} & set(aggs), "no facet on the flat name lists"
     nested = aggs["entities"]
     assert nested["nested"] == {"path": "entities"}
@@ -116,13 +118,19 @@ def _ids_answer(*buckets: tuple[str, str | None, int]) -> dict[str, Any]:
     }
 
 
-def _search_answer(sources: list[dict[str, Any]], people: dict[str, Any]) -> dict[str, Any]:
-    empty = _ids_answer()
+def _hits_answer(sources: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "hits": {
             "total": {"value": len(sources)},
             "hits": [{"_source": s, "_score": 1.0, "sort": [1.0, s["article_id"]]} for s in sources],
-        },
+        }
+    }
+
+
+def _facets_answer(people: dict[str, Any]) -> dict[str, Any]:
+    empty = _ids_answer()
+    return {
+        "hits": {"total": {"value": 0}, "hits": []},
         "aggregations": {
             "entities": {
                 "doc_count": 9,
@@ -139,7 +147,8 @@ def _search_answer(sources: list[dict[str, Any]], people: dict[str, Any]) -> dic
 
 def test_facet_buckets_carry_id_name_and_article_count() -> None:
     people = _ids_answer((ZELENSKY_ID, "Volodymyr Zelensky", 2), ("person:putin", None, 1))
-    page = search.parse_response(SearchParams(), _search_answer([], people), {}, took_ms=3)
+    page = search.parse_response(SearchParams(), _hits_answer([]), _facets_answer(people), {}, took_ms=3)
+    assert page.facets is not None
     assert page.facets.people == [
         EntityFacetBucket(id=ZELENSKY_ID, name="Volodymyr Zelensky", count=2),
         # No name came back (cannot happen with a consistent index): the id stands in, never a made-up name.
@@ -162,7 +171,7 @@ def test_hits_list_entities_by_type_and_leave_out_those_indexed_without_an_id() 
         ],
         "people": ["Volodymyr Zelensky", "Old Entry"],
     }
-    page = search.parse_response(SearchParams(), _search_answer([source], _ids_answer()), {}, took_ms=1)
+    page = search.parse_response(SearchParams(), _hits_answer([source]), _facets_answer(_ids_answer()), {}, took_ms=1)
     (hit,) = page.hits
     assert [(e.id, e.name, e.type.value) for e in hit.entities] == [
         (ZELENSKY_ID, "Volodymyr Zelensky", "person"),
@@ -173,7 +182,7 @@ def test_hits_list_entities_by_type_and_leave_out_those_indexed_without_an_id() 
 
 
 def test_hits_fetch_the_entities_ids_names_and_types_only() -> None:
-    fields = search.request_body(SearchParams())["_source"]
+    fields = search.hits_body(SearchParams())["_source"]
     assert {"entities.id", "entities.canonical", "entities.type"} <= set(fields)
     assert "entities" not in fields and "body" not in fields
 
@@ -260,13 +269,17 @@ def test_entity_view_is_none_when_no_article_mentions_the_id() -> None:
 
 
 def test_without_group_the_request_is_unchanged_and_with_it_collapses_on_story_id() -> None:
-    plain = search.request_body(SearchParams.model_validate({"q": "HIMARS"}))
-    assert "collapse" not in plain and "from" not in plain and "stories" not in plain["aggs"]
+    plain_params = SearchParams.model_validate({"q": "HIMARS"})
+    plain, plain_facets = search.hits_body(plain_params), search.facets_body(plain_params)
+    assert plain_facets is not None
+    assert "collapse" not in plain and "from" not in plain and "stories" not in plain_facets["aggs"]
     assert {"exists": {"field": "story_id"}} not in plain["query"]["bool"]["filter"]
-    grouped = search.request_body(SearchParams.model_validate({"q": "HIMARS", "group": "story"}))
+    grouped_params = SearchParams.model_validate({"q": "HIMARS", "group": "story"})
+    grouped, grouped_facets = search.hits_body(grouped_params), search.facets_body(grouped_params)
+    assert grouped_facets is not None
     assert grouped["collapse"] == {"field": "story_id"}
     assert grouped["from"] == 0 and "search_after" not in grouped
-    assert grouped["aggs"]["stories"]["cardinality"]["field"] == "story_id"
+    assert grouped_facets["aggs"]["stories"]["cardinality"]["field"] == "story_id"
     # Articles without a story would all collapse into one group: they are left out.
     assert {"exists": {"field": "story_id"}} in grouped["query"]["bool"]["filter"]
     # Near-duplicates stay out of the query, as without grouping.
@@ -276,9 +289,9 @@ def test_without_group_the_request_is_unchanged_and_with_it_collapses_on_story_i
 def test_grouped_cursors_are_offsets_bound_to_their_query() -> None:
     params = SearchParams.model_validate({"group": "story", "size": 10})
     cursor = search.encode_offset_cursor(params, 10)
-    assert search.request_body(params.model_copy(update={"cursor": cursor}))["from"] == 10
+    assert search.hits_body(params.model_copy(update={"cursor": cursor}))["from"] == 10
     with pytest.raises(search.InvalidCursorError):
-        search.request_body(SearchParams.model_validate({"cursor": cursor}))
+        search.hits_body(SearchParams.model_validate({"cursor": cursor}))
     with pytest.raises(search.InvalidCursorError, match="malformed"):
         search.decode_offset(params.model_copy(update={"cursor": search.encode_offset_cursor(params, 10**6)}))
     after = search.encode_cursor(params, [1, "a"])
@@ -352,3 +365,22 @@ def test_a_bare_until_date_includes_its_whole_day() -> None:
     timed = SearchParams.model_validate({"until": "2024-01-31T10:00:00Z"})
     (clause,) = [c for c in search.filters(timed) if "range" in c]
     assert clause["range"]["dated_at"]["lte"] == "2024-01-31T10:00:00+00:00"
+
+
+def test_facets_are_a_size_0_search_of_the_same_query_that_the_shard_request_cache_can_answer() -> None:
+    params = SearchParams.model_validate({"q": "HIMARS", "entity": [ZELENSKY_ID]})
+    hits, facets = search.hits_body(params), search.facets_body(params)
+    assert facets is not None
+    assert facets["size"] == 0 and facets["query"] == hits["query"]
+    assert "aggs" not in hits and "highlight" not in facets
+
+
+def test_without_facets_the_page_has_none_and_a_grouped_one_still_counts_its_stories() -> None:
+    params = SearchParams.model_validate({"group": "story", "facets": "false"})
+    assert search.facets_body(params) is None
+    hits = search.hits_body(params)
+    assert hits["aggs"]["stories"]["cardinality"]["field"] == "story_id"
+    answer = {**_hits_answer([]), "aggregations": {"stories": {"value": 4}}}
+    page = search.parse_response(params, answer, None, {}, took_ms=1)
+    assert page.facets is None
+    assert page.total_stories == 4
