@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from newsflow.schemas.articles import MAX_ENTITY_ID_CHARS, EntityType
+from newsflow.schemas.articles import MAX_ENTITY_ID_CHARS, EntityType, split_facet_key
 from newsflow.schemas.search import (
     ENTITY_ID_EXAMPLE,
     DateBucket,
@@ -297,7 +297,7 @@ def facets_body(params: SearchParams) -> dict[str, Any] | None:
         return None
     facet_size = params.facet_size
     aggs: dict[str, Any] = {
-        "entities": entity_facets_aggregation(facet_size),
+        **entity_facets_aggregations(facet_size),
         "outlets": {"terms": {"field": "outlet", "size": facet_size}},
         "languages": {"terms": {"field": "language", "size": facet_size}},
         "dates": {"auto_date_histogram": {"field": "dated_at", "buckets": 20}},
@@ -366,18 +366,40 @@ def entity_ids_aggregation(size: int) -> dict[str, Any]:
     }
 
 
-def entity_facets_aggregation(facet_size: int) -> dict[str, Any]:
-    """The people, organisations and places facets: a nested aggregation, one filter per type, by id."""
+# Entity facet field of each type: flat '<id> <name>' keys (schemas/articles.py ``facet_key``).
+ENTITY_FACET_FIELDS: dict[EntityType, str] = {
+    EntityType.PERSON: "facet_people",
+    EntityType.ORGANIZATION: "facet_organizations",
+    EntityType.PLACE: "facet_places",
+}
+
+
+def entity_facets_aggregations(facet_size: int) -> dict[str, Any]:
+    """The people, organisations and places facets: plain ``terms`` on each type's flat facet keys.
+
+    Counting nested entity documents by id (as until session 22) cost about 250 ms of a 300 ms broad search
+    at 100 000 articles; a flat field of the type's keys is read once per article. An id whose articles gave
+    it two names has two keys: twice the buckets are asked for and those of one id are merged
+    (:func:`entity_facet_buckets`).
+    """
     return {
-        "nested": {"path": "entities"},
-        "aggs": {
-            field: {
-                "filter": {"term": {"entities.type": kind.value}},
-                "aggs": {"ids": entity_ids_aggregation(facet_size)},
-            }
-            for kind, field in ENTITY_FIELDS.items()
-        },
+        field: {"terms": {"field": field, "size": 2 * facet_size, "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+        for field in ENTITY_FACET_FIELDS.values()
     }
+
+
+def entity_facet_buckets(aggregation: dict[str, Any], facet_size: int) -> list[EntityFacetBucket]:
+    """The top ``facet_size`` entities from one of :func:`entity_facets_aggregations`' answers: keys of one id
+    merged (an article has an id once, so their counts add up), named by the commonest of its names."""
+    counts: dict[str, int] = {}
+    names: dict[str, tuple[int, str]] = {}
+    for bucket in aggregation["buckets"]:
+        entity, name = split_facet_key(str(bucket["key"]))
+        counts[entity] = counts.get(entity, 0) + bucket["doc_count"]
+        if entity not in names or bucket["doc_count"] > names[entity][0]:
+            names[entity] = (bucket["doc_count"], name)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:facet_size]
+    return [EntityFacetBucket(id=entity, name=names[entity][1], count=count) for entity, count in ranked]
 
 
 def entity_buckets(ids_aggregation: dict[str, Any]) -> list[EntityFacetBucket]:
@@ -476,18 +498,18 @@ def parse_response(
         total=total,
         total_stories=aggs["stories"]["value"] if "stories" in aggs else None,
         hits=hits,
-        facets=parse_facets(aggs) if facets_response is not None else None,
+        facets=parse_facets(aggs, params.facet_size) if facets_response is not None else None,
         next_cursor=next_cursor,
         took_ms=took_ms,
     )
 
 
-def parse_facets(aggs: dict[str, Any]) -> Facets:
+def parse_facets(aggs: dict[str, Any], facet_size: int) -> Facets:
     """The facets from the aggregations of :func:`facets_body`."""
     return Facets(
-        people=entity_buckets(aggs["entities"]["people"]["ids"]),
-        organizations=entity_buckets(aggs["entities"]["organizations"]["ids"]),
-        places=entity_buckets(aggs["entities"]["places"]["ids"]),
+        people=entity_facet_buckets(aggs["facet_people"], facet_size),
+        organizations=entity_facet_buckets(aggs["facet_organizations"], facet_size),
+        places=entity_facet_buckets(aggs["facet_places"], facet_size),
         outlets=_buckets(aggs["outlets"]),
         languages=_buckets(aggs["languages"]),
         dates=[DateBucket(start=b["key_as_string"], count=b["doc_count"]) for b in aggs["dates"]["buckets"]],

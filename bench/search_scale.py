@@ -154,10 +154,9 @@ def grow_index(settings: Settings, es: Elasticsearch, count: int) -> dict[str, A
     (index,) = es.indices.get_alias(index=settings.index_alias)
     # No refresh while loading (one at the end): what a bulk load does; the real interval comes back after.
     es.indices.put_settings(index=index, body={"index": {"refresh_interval": "-1"}})
-    es.indices.put_mapping(index=index, body={"properties": {f: {"type": "keyword"} for f in TYPED_ID_FIELDS.values()}})
     rng = random.Random(SEED)
     actions = (
-        {"_index": index, "_id": doc.article_id, "_source": {**doc.model_dump(mode="json"), **_typed_ids(doc)}}
+        {"_index": index, "_id": doc.article_id, "_source": doc.model_dump(mode="json")}
         for doc in _variants(bases, count, rng)
     )
     written = 0
@@ -350,27 +349,6 @@ def flat_entity_facets(facet_size: int) -> dict[str, Any]:
     }
 
 
-# Bench-only fields beside the mapping's: each type's entity ids flat on the article (no nested documents), to
-# measure the facets the mapping would give with them (docs/benchmarks.md, recommendation 4).
-TYPED_ID_FIELDS = {kind: f"bench_{kind.value}_ids" for kind in EntityType}
-
-
-def _typed_ids(doc: ArticleDocument) -> dict[str, list[str]]:
-    return {
-        field: sorted({e.id for e in doc.entities if e.type is kind and e.id})
-        for kind, field in TYPED_ID_FIELDS.items()
-    }
-
-
-def typed_entity_facets(facet_size: int) -> dict[str, Any]:
-    """The people, organisations and places facets as plain ``terms`` on per-type flat id fields (the bench's
-    :data:`TYPED_ID_FIELDS`): a third of the values each, no nested documents; names would need a lookup."""
-    return {
-        f"typed_{kind.value}": {"terms": {"field": field, "size": facet_size}}
-        for kind, field in TYPED_ID_FIELDS.items()
-    }
-
-
 # The keyword fields the API's searches aggregate on (facets, story grouping, republication counts).
 ORDINAL_FIELDS = {"outlet": None, "language": None, "story_id": None, "near_duplicate_of": None, "entities": "id"}
 
@@ -413,14 +391,20 @@ def after_refresh(es: Elasticsearch, alias: str, params: dict[str, Any], repeats
     return results
 
 
-def _entity_facets(ordered_by_articles: bool) -> dict[str, Any]:
-    """The API's nested entity facets, ordered by their ``reverse_nested`` article count (as until
-    2026-12-02) or by entries (``_count``, now): the two measured side by side on the same index."""
+def nested_entity_facets(ordered_by_articles: bool) -> dict[str, Any]:
+    """The entity facets as the API counted them until session 22: nested entity documents, one filter per
+    type, by id, ordered by their ``reverse_nested`` article count (until 2026-12-02) or by entries
+    (``_count``, after); measured beside the flat facet keys the API counts now."""
     ids = search.entity_ids_aggregation(10)
     order = [{"articles" if ordered_by_articles else "_count": "desc"}, {"_key": "asc"}]
     ids = {**ids, "terms": {**ids["terms"], "order": order}}
-    facets = search.entity_facets_aggregation(10)
-    return {**facets, "aggs": {f: {**typed, "aggs": {"ids": ids}} for f, typed in facets["aggs"].items()}}
+    return {
+        "nested": {"path": "entities"},
+        "aggs": {
+            field: {"filter": {"term": {"entities.type": kind.value}}, "aggs": {"ids": ids}}
+            for kind, field in search.ENTITY_FIELDS.items()
+        },
+    }
 
 
 def profile(es: Elasticsearch, alias: str, params: dict[str, Any], repeats: int = 9) -> dict[str, Any]:
@@ -433,24 +417,23 @@ def profile(es: Elasticsearch, alias: str, params: dict[str, Any], repeats: int 
     # Hits and facets in one body, as the API sent them until session 22: the parts' shares of one search.
     body = {**search.hits_body(parsed), "aggs": facets["aggs"]}
     aggs = body["aggs"]
-    without_entities = {k: v for k, v in aggs.items() if k != "entities"}
+    without_entities = {k: v for k, v in aggs.items() if k not in search.ENTITY_FACET_FIELDS.values()}
     variants = {
         "full": body,
         "no highlight": {k: v for k, v in body.items() if k != "highlight"},
         "no hits (size 0)": {**{k: v for k, v in body.items() if k not in ("highlight", "collapse")}, "size": 0},
         "no aggregations": {k: v for k, v in body.items() if k != "aggs"},
         "no entity facets": {**body, "aggs": without_entities},
-        "entity facets ordered by reverse_nested (until 2026-12-02)": {
+        "entity facets nested, by reverse_nested count (until 2026-12-02)": {
             **body,
-            "aggs": {**aggs, "entities": _entity_facets(ordered_by_articles=True)},
+            "aggs": {**without_entities, "entities": nested_entity_facets(ordered_by_articles=True)},
         },
-        "entity facets ordered by _count (now)": {**body, "aggs": {**aggs, "entities": _entity_facets(False)}},
+        "entity facets nested, by _count (until session 22)": {
+            **body,
+            "aggs": {**without_entities, "entities": nested_entity_facets(ordered_by_articles=False)},
+        },
         "entity facets flat (terms on entity_ids)": {**body, "aggs": {**without_entities, **flat_entity_facets(10)}},
-        "entity facets on per-type flat id fields": {
-            **body,
-            "aggs": {**without_entities, **typed_entity_facets(10)},
-        },
-        "facets only, as the API now asks (size 0)": facets,
+        "facets only, as the API asks (size 0)": facets,
         "query only": {
             **{k: v for k, v in body.items() if k not in ("highlight", "aggs", "collapse")},
             "size": 0,

@@ -84,6 +84,7 @@ def create_index(settings: Settings) -> str | None:
     created = _create_versioned(es, alias, template_body(alias), INDEX_MAPPING, index_name(alias))
     if created is None:
         _backfill_dated_at(es, alias)
+        _backfill_entity_facets(es, alias)
     return created
 
 
@@ -176,6 +177,37 @@ def _create_versioned(es: Any, alias: str, template: dict[str, Any], mapping: di
             raise
         return None  # another process created it between our check and create: fine
     return index
+
+
+def _backfill_entity_facets(es: Any, alias: str) -> None:
+    """Give documents indexed before the flat entity facet keys existed their keys (``facet_key``: id, a space,
+    canonical name), so that the facets count them."""
+    facet_fields = ("facet_people", "facet_organizations", "facet_places")
+    result = es.update_by_query(
+        index=alias,
+        body={
+            "query": {
+                "bool": {
+                    "filter": [{"exists": {"field": "entity_ids"}}],
+                    "must_not": [{"exists": {"field": field}} for field in facet_fields],
+                }
+            },
+            "script": {
+                "lang": "painless",
+                "source": "Map keys = ['person': [], 'organization': [], 'place': []];"
+                " for (e in ctx._source.entities) {"
+                "   if (e.id != null && keys.containsKey(e.type)) { keys[e.type].add(e.id + ' ' + e.canonical); }"
+                " }"
+                " ctx._source.facet_people = keys['person'];"
+                " ctx._source.facet_organizations = keys['organization'];"
+                " ctx._source.facet_places = keys['place'];",
+            },
+        },
+        conflicts="proceed",
+        refresh=True,
+    )
+    if result.get("updated"):
+        log.info("entity facet keys filled in", extra={"documents": result["updated"]})
 
 
 def _backfill_dated_at(es: Any, alias: str) -> None:

@@ -102,6 +102,18 @@ def entity_id(kind: EntityType, canonical: str) -> str:
     return f"{kind.value}:{entity_slug(canonical)}"
 
 
+def facet_key(entity: Entity) -> str:
+    """The value an entity facet counts: ``"<id> <canonical name>"`` (an id has no spaces), so that one flat
+    keyword field gives both the bucket's id and its name (``facet_people`` and the like)."""
+    return f"{entity.id} {entity.canonical}"
+
+
+def split_facet_key(key: str) -> tuple[str, str]:
+    """The id and canonical name of a :func:`facet_key`."""
+    entity_id_part, _, name = key.partition(" ")
+    return entity_id_part, name or entity_id_part
+
+
 class Entity(_Contract):
     """One named entity of an article, canonicalised across articles."""
 
@@ -213,6 +225,11 @@ class ArticleDocument(_Contract):
     people: list[str] = Field([], description="Canonical names of the people (facet).")
     organizations: list[str] = Field([], description="Canonical names of the organisations (facet).")
     places: list[str] = Field([], description="Canonical names of the places (facet).")
+    facet_people: list[str] = Field(
+        [], description="'<id> <canonical name>' of each person: the people facet counts these (no nested join)."
+    )
+    facet_organizations: list[str] = Field([], description="The same for the organisations.")
+    facet_places: list[str] = Field([], description="The same for the places.")
     source: SourceInfo
     copies: list[CopyRecord] = []
     copy_count: int = 0
@@ -227,6 +244,9 @@ class ArticleDocument(_Contract):
         def names(kind: EntityType) -> list[str]:
             return [e.canonical for e in entities if e.type is kind]
 
+        def keys(kind: EntityType) -> list[str]:
+            return [facet_key(e) for e in entities if e.type is kind]
+
         return self.model_copy(
             update={
                 "entities": entities,
@@ -234,5 +254,8 @@ class ArticleDocument(_Contract):
                 "people": names(EntityType.PERSON),
                 "organizations": names(EntityType.ORGANIZATION),
                 "places": names(EntityType.PLACE),
+                "facet_people": keys(EntityType.PERSON),
+                "facet_organizations": keys(EntityType.ORGANIZATION),
+                "facet_places": keys(EntityType.PLACE),
             }
         )

@@ -65,6 +65,9 @@ INDEX_MAPPING: dict[str, Any] = {
         "people": _KEYWORD,
         "organizations": _KEYWORD,
         "places": _KEYWORD,
+        "facet_people": _KEYWORD,
+        "facet_organizations": _KEYWORD,
+        "facet_places": _KEYWORD,
         "source": {"properties": _SOURCE_PROPERTIES},
         "copies": {
             "properties": {

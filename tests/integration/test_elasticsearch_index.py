@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from elasticsearch import Elasticsearch
 
 from newsflow.infra.settings import Settings
+from newsflow.operations.bootstrap import create_index
 from newsflow.processors.sink import ElasticsearchSink, SinkIndices
 from newsflow.schemas.articles import ArticleDocument, Entity, EntityType, SourceFormat, SourceInfo
 from newsflow.schemas.index import INDEX_MAPPING, index_name
@@ -84,3 +85,23 @@ def test_a_write_with_refresh_is_searchable_when_it_returns_and_one_without_wait
         assert es.count(index=alias)["count"] == 2
     finally:
         sink.close()
+
+
+def test_bootstrap_gives_documents_indexed_before_the_facet_keys_their_keys(isolated_settings: Settings) -> None:
+    es = Elasticsearch(isolated_settings.elasticsearch_url)
+    alias = isolated_settings.index_alias
+    kyiv = Entity(id="place:kyiv", type=EntityType.PLACE, canonical="Kiev", surface_forms=["Kiev"], mentions=1)
+    current = _document("b1", "Talks in Kiev", "Talks were held in Kiev.").with_entities(
+        [*_document("x", "", "").entities, kyiv]
+    )
+    older = current.model_dump(mode="json", exclude={"facet_people", "facet_organizations", "facet_places"})
+    es.index(index=alias, id="b0", document={**older, "article_id": "b0"})
+    es.index(index=alias, id="b1", document=current.model_dump(mode="json"), refresh=True)
+
+    assert create_index(isolated_settings) is None  # the index exists: fields added in place, then filled
+
+    for article_id in ("b0", "b1"):
+        source = es.get(index=alias, id=article_id)["_source"]
+        assert source["facet_people"] == ["person:volodymyr-zelensky Volodymyr Zelensky"]
+        assert source["facet_places"] == ["place:kyiv Kiev"]
+        assert source["facet_organizations"] == []

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from newsflow.api import articles, search, stories
-from newsflow.schemas.articles import EntityType, entity_id
+from newsflow.schemas.articles import Entity, EntityType, entity_id, facet_key, split_facet_key
 from newsflow.schemas.search import EntityFacetBucket, SearchParams, StoriesParams
 
 ZELENSKY_ID = "person:volodymyr-zelensky"
@@ -84,22 +84,37 @@ def test_entity_type_restricts_names_and_must_agree_with_ids() -> None:
         entity_filters(entity=[ZELENSKY_ID], entity_type="place")
 
 
-def test_entity_facets_are_one_nested_aggregation_by_id_per_type() -> None:
+def test_entity_facets_count_each_types_flat_keys_asking_twice_the_buckets() -> None:
     facets = search.facets_body(SearchParams(facet_size=7))
     assert facets is not None
     aggs = facets["aggs"]
-    assert not {"people", "organizations", "places"} & set(aggs), "no facet on the flat name lists"
-    nested = aggs["entities"]
-    assert nested["nested"] == {"path": "entities"}
-    for field, kind in [("people", "person"), ("organizations", "organization"), ("places", "place")]:
-        typed = nested["aggs"][field]
-        assert typed["filter"] == {"term": {"entities.type": kind}}
-        ids = typed["aggs"]["ids"]
-        assert ids["terms"]["field"] == "entities.id"
-        assert ids["terms"]["size"] == 7
-        assert ids["terms"]["order"] == [{"_count": "desc"}, {"_key": "asc"}]
-        assert ids["aggs"]["articles"] == {"reverse_nested": {}}
-        assert ids["aggs"]["names"]["terms"]["field"] == "entities.canonical"
+    assert "entities" not in aggs, "no nested aggregation: the flat keys are read once per article"
+    for field in ("facet_people", "facet_organizations", "facet_places"):
+        assert aggs[field]["terms"]["field"] == field
+        assert aggs[field]["terms"]["size"] == 14
+        assert aggs[field]["terms"]["order"] == [{"_count": "desc"}, {"_key": "asc"}]
+
+
+def test_the_keys_of_one_id_merge_into_one_bucket_named_by_its_commonest_name() -> None:
+    answer = {
+        "buckets": [
+            {"key": "place:kyiv Kyiv", "doc_count": 5},
+            {"key": "place:kharkiv Kharkiv", "doc_count": 4},
+            {"key": "place:izium Izium", "doc_count": 3},
+            {"key": "place:kyiv Kiev", "doc_count": 2},
+        ]
+    }
+    assert search.entity_facet_buckets(answer, facet_size=2) == [
+        EntityFacetBucket(id="place:kyiv", name="Kyiv", count=7),
+        EntityFacetBucket(id="place:kharkiv", name="Kharkiv", count=4),
+    ]
+
+
+def test_a_facet_key_splits_into_id_and_name_at_the_first_space() -> None:
+    zelensky = Entity(type=EntityType.PERSON, canonical="Volodymyr Zelensky", surface_forms=["Zelensky"], mentions=1)
+    assert facet_key(zelensky) == "person:volodymyr-zelensky Volodymyr Zelensky"
+    assert split_facet_key(facet_key(zelensky)) == ("person:volodymyr-zelensky", "Volodymyr Zelensky")
+    assert split_facet_key("person:nobody") == ("person:nobody", "person:nobody")
 
 
 def _ids_answer(*buckets: tuple[str, str | None, int]) -> dict[str, Any]:
@@ -127,17 +142,16 @@ def _hits_answer(sources: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _facets_answer(people: dict[str, Any]) -> dict[str, Any]:
-    empty = _ids_answer()
+def _facets_answer(people: list[tuple[str, int]]) -> dict[str, Any]:
+    def terms(keys: list[tuple[str, int]]) -> dict[str, Any]:
+        return {"buckets": [{"key": key, "doc_count": count} for key, count in keys]}
+
     return {
         "hits": {"total": {"value": 0}, "hits": []},
         "aggregations": {
-            "entities": {
-                "doc_count": 9,
-                "people": {"doc_count": 3, "ids": people},
-                "organizations": {"doc_count": 0, "ids": empty},
-                "places": {"doc_count": 0, "ids": empty},
-            },
+            "facet_people": terms(people),
+            "facet_organizations": terms([]),
+            "facet_places": terms([]),
             "outlets": {"buckets": [{"key": "Reuters", "doc_count": 1}]},
             "languages": {"buckets": []},
             "dates": {"buckets": [], "interval": "1d"},
@@ -146,12 +160,12 @@ def _facets_answer(people: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_facet_buckets_carry_id_name_and_article_count() -> None:
-    people = _ids_answer((ZELENSKY_ID, "Volodymyr Zelensky", 2), ("person:putin", None, 1))
+    people = [(f"{ZELENSKY_ID} Volodymyr Zelensky", 2), ("person:putin", 1)]
     page = search.parse_response(SearchParams(), _hits_answer([]), _facets_answer(people), {}, took_ms=3)
     assert page.facets is not None
     assert page.facets.people == [
         EntityFacetBucket(id=ZELENSKY_ID, name="Volodymyr Zelensky", count=2),
-        # No name came back (cannot happen with a consistent index): the id stands in, never a made-up name.
+        # A key without a name (cannot happen with a consistent index): the id stands in, never a made-up name.
         EntityFacetBucket(id="person:putin", name="person:putin", count=1),
     ]
     assert page.facets.outlets[0].value == "Reuters"
@@ -171,7 +185,7 @@ def test_hits_list_entities_by_type_and_leave_out_those_indexed_without_an_id() 
         ],
         "people": ["Volodymyr Zelensky", "Old Entry"],
     }
-    page = search.parse_response(SearchParams(), _hits_answer([source]), _facets_answer(_ids_answer()), {}, took_ms=1)
+    page = search.parse_response(SearchParams(), _hits_answer([source]), _facets_answer([]), {}, took_ms=1)
     (hit,) = page.hits
     assert [(e.id, e.name, e.type.value) for e in hit.entities] == [
         (ZELENSKY_ID, "Volodymyr Zelensky", "person"),
