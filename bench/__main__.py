@@ -21,7 +21,7 @@ user's data. Prints a table and writes ``bench/results/latest.json``.
     alerts       percolation throughput with 10 / 1 000 / 10 000 saved searches beside the end-to-end rate,
                  and alert latency (file dropped -> alert on the SSE stream) (bench/alerts.py; ``--only alerts``)
     search-scale the API's search on an index grown to 100 000 varied corpus articles, Elasticsearch's took
-                 and profile (bench/search_scale.py; ``--only search-scale``, alone only)
+                 and profile (bench/search_scale.py; ``--only search-scale``)
     entities     document-level P/R/F1 of people, organisations and places on annotated news, the
                  pipeline beside the raw spaCy model (bench/entities.py; ``--only entities``)
 """
@@ -331,6 +331,8 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
         print("story quality ...", flush=True)
         results["stories"] = stories.run(base, orders=stories.BENCH_ORDERS)
         results["scaleout"] = scaleout.run_scaleout(base, files)
+        print(f"search at {search_scale.ARTICLES} articles ...", flush=True)
+        results["search_scale"] = search_scale.run(base, search_scale.ARTICLES, search_scale.ROUNDS)
         print(f"sustained load, {args.sustained_seconds:.0f} s ...", flush=True)
         results["sustained"] = run_sustained(base, args.sustained_seconds, args.sustained_rate)
 
@@ -363,6 +365,7 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
     print("\n".join(story_cost.summary_lines(results["story_cost"])))
     print("\n".join(stories.summary_lines(results["stories"])))
     print("\n".join(scaleout.summary_lines(results["scaleout"])))
+    print("\n".join(search_scale.summary_lines(results["search_scale"])))
     print("\n".join(summary_lines(results["sustained"])))
     print(f"\nwritten to {RESULTS / 'latest.json'} (sustained-load series and plot: sustained.json, sustained.png)")
 
