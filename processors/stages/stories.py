@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from newsflow.processors.logged_table import LoggedTable, LogLayout, Table
 from newsflow.processors.pipeline import Pipeline
-from newsflow.processors.stories import StoryDecision, StoryParameters, assign
+from newsflow.processors.stories import Postings, StoryDecision, StoryParameters, assign, postings_of, postings_record
 from newsflow.processors.table_records import decoded
 from newsflow.schemas.articles import ArticleDocument
 from newsflow.schemas.stories import StoryAssignment, StoryClock, StoryPostings, StoryState
@@ -223,15 +223,18 @@ class TableStore:
         self._states.pop(story_id, None)
         self._recent_states.put(story_id, _ABSENT)
 
-    def postings(self, key: str) -> StoryPostings | None:
-        known = self._recent_postings.read(key, lambda: _record(StoryPostings, self._postings.get(key)))
-        return None if known is _ABSENT else cast(StoryPostings, known)
+    def postings(self, key: str) -> Postings:
+        def load() -> Postings:
+            stored = self._postings.get(key)
+            return () if stored is None else postings_of(decoded(StoryPostings, stored))
 
-    def put_postings(self, key: str, postings: StoryPostings | None) -> None:
+        return cast(Postings, self._recent_postings.read(key, load))
+
+    def put_postings(self, key: str, postings: Postings) -> None:
         self._recent_postings.write(
             key,
-            _ABSENT if postings is None else postings,
-            lambda: self._postings.put(key, None if postings is None else postings.model_dump_json()),
+            postings,
+            lambda: self._postings.put(key, postings_record(postings).model_dump_json() if postings else None),
         )
 
     def assignment(self, article_id: str) -> StoryAssignment | None:

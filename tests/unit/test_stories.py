@@ -147,7 +147,7 @@ def test_idle_stories_leave_the_store_so_memory_follows_the_window() -> None:
         )
     # Stories of the last window (and the few not yet swept) stay; the postings of the others are gone.
     assert len(store.stories) <= PARAMS.window.days + 2
-    listed = {p.story_id for postings in store.posting_lists.values() for p in postings.stories}
+    listed = {p.story_id for postings in store.posting_lists.values() for p in postings}
     assert listed <= set(store.stories)
 
 

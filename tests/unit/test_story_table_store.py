@@ -24,14 +24,16 @@ from newsflow.processors.stages import stories as stage
 from newsflow.processors.stages.stories import CacheLimits, TableStore, decide
 from newsflow.processors.stories import (
     MemoryStore,
+    Posting,
     StoryParameters,
     StreamIdf,
     _no_idf,
     assign,
+    postings_record,
     stream_idf,
     term_vector,
 )
-from newsflow.schemas.stories import StoryPosting, StoryPostings, StoryState
+from newsflow.schemas.stories import StoryState
 from tests.unit.test_stories import AUCTION, AUCTION_FOLLOW_UP, FILM, PARAMS, T0, document, made_up_word, person
 
 
@@ -139,7 +141,7 @@ def assert_reads_as(store: TableStore, memory: MemoryStore, removed: set[str]) -
     assert all(store.story(k) == v for k, v in memory.stories.items())
     assert all(store.frequency(k) == v for k, v in memory.frequencies.items())
     assert all(store.postings(k) == v for k, v in memory.posting_lists.items())
-    assert all(store.postings(k) is None for k in removed - set(memory.posting_lists))
+    assert all(store.postings(k) == () for k in removed - set(memory.posting_lists))
     assert all(store.queued(k) == v for k, v in memory.queue.items())
     assert all(store.place(k) == v for k, v in memory.places.items())
     assert store.clock() == memory.clock()
@@ -197,7 +199,7 @@ def test_a_changelog_cut_after_any_write_reads_as_the_articles_whose_records_it_
                 got = store.frequency(key)
             elif table == "postings":
                 postings = store.postings(key)
-                got = postings.model_dump_json() if postings else None
+                got = postings_record(postings).model_dump_json() if postings else None
             elif key == "clock":
                 got = store.clock().model_dump(mode="json")
             elif key.startswith("at|"):
@@ -225,9 +227,8 @@ def test_records_read_again_come_from_memory_and_the_limits_bound_them() -> None
 def test_an_unchanged_record_is_not_written_again() -> None:
     t = tables()
     store = table_store(t)
-    postings = StoryPostings(stories=[StoryPosting(story_id="st-1", last_seen=T0)])
-    store.put_postings("en|t|yukos", postings)
-    store.put_postings("en|t|yukos", StoryPostings(stories=[StoryPosting(story_id="st-1", last_seen=T0)]))
+    store.put_postings("en|t|yukos", (Posting("st-1", T0),))
+    store.put_postings("en|t|yukos", (Posting("st-1", T0),))
     store.put_clock(store.clock())
     assert store.queued(3) is None
     store.put_queued(3, None)  # known to be empty already
@@ -356,7 +357,7 @@ def test_records_written_as_json_objects_by_earlier_versions_are_read() -> None:
     for story_id, state in memory.stories.items():
         t["states"].data[story_id] = json.dumps(state.model_dump(mode="json"))
     for key, postings in memory.posting_lists.items():
-        t["postings"].data[key] = json.dumps(postings.model_dump(mode="json"))
+        t["postings"].data[key] = json.dumps(postings_record(postings).model_dump(mode="json"))
     for article_id, assignment in memory.assignments.items():
         t["assignments"].data[article_id] = json.dumps(assignment.model_dump(mode="json"))
     store = table_store(t)
@@ -381,7 +382,7 @@ def test_tables_an_earlier_version_wrote_one_value_per_key_are_read_and_carried_
         t["states"].data[story_id] = json.dumps(record.model_dump_json())
         memory.stories[story_id] = record  # the same record on both sides (the place is read from either)
     for key, postings in memory.posting_lists.items():
-        t["postings"].data[key] = json.dumps(postings.model_dump_json())
+        t["postings"].data[key] = json.dumps(postings_record(postings).model_dump_json())
     for article_id, assignment in memory.assignments.items():
         t["assignments"].data[article_id] = json.dumps(assignment.model_dump_json())
     for sequence, story_id in memory.queue.items():
@@ -436,7 +437,9 @@ def test_tables_an_earlier_version_folded_into_shards_are_read_and_moved_to_thei
         t["states"].data[story_id] = json.dumps(state.model_dump_json())
     for article_id, assignment in memory.assignments.items():
         t["assignments"].data[article_id] = json.dumps(assignment.model_dump_json())
-    t["postings"].data = shard_layout({k: v.model_dump_json() for k, v in memory.posting_lists.items()}, postings, 7)
+    t["postings"].data = shard_layout(
+        {k: postings_record(v).model_dump_json() for k, v in memory.posting_lists.items()}, postings, 7
+    )
     t["queue"].data = shard_layout(
         {
             **{str(sequence): story_id for sequence, story_id in memory.queue.items()},
@@ -464,3 +467,14 @@ def test_tables_an_earlier_version_folded_into_shards_are_read_and_moved_to_thei
     for name in ("postings", "queue", "frequencies"):
         assert not [key for key in t[name].data if key.startswith("~shard|")], name  # moved to their keys
     assert_reads_as(table_store(t, layouts=TINY), memory, removed=posted)
+
+
+def test_postings_are_stored_as_the_contracts_record_and_read_back_in_their_compact_form() -> None:
+    t = tables()
+    later = T0 + timedelta(hours=1)
+    writer = table_store(t)
+    writer.put_postings("en|t|yukos", (Posting("st-2", later), Posting("st-1", T0)))
+    writer.flush()
+    reader = table_store(t)
+    assert reader.postings("en|t|yukos") == (Posting("st-2", later), Posting("st-1", T0))
+    assert reader.postings("en|t|nothing") == ()
