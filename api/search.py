@@ -194,7 +194,7 @@ def query(params: SearchParams) -> dict[str, Any]:
 
 def _query_key(params: BaseModel) -> str:
     """Digest of everything that shapes the result list, so a cursor can't be reused on another query."""
-    shape = params.model_dump(mode="json", exclude={"cursor", "size", "facet_size"})
+    shape = params.model_dump(mode="json", exclude={"cursor", "size", "facet_size", "facets"})
     return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
 
 

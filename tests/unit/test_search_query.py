@@ -398,3 +398,10 @@ def test_without_facets_the_page_has_none_and_a_grouped_one_still_counts_its_sto
     page = search.parse_response(params, answer, None, {}, took_ms=1)
     assert page.facets is None
     assert page.total_stories == 4
+
+
+def test_a_cursor_serves_the_same_search_asked_without_facets() -> None:
+    params = SearchParams.model_validate({"q": "HIMARS", "sort": "newest"})
+    cursor = search.encode_cursor(params, [1, "a"])
+    without = SearchParams.model_validate({"q": "HIMARS", "sort": "newest", "facets": "false", "cursor": cursor})
+    assert search.hits_body(without)["search_after"] == [1, "a"]
