@@ -307,6 +307,15 @@ def facets_body(params: SearchParams) -> dict[str, Any] | None:
     return {"size": 0, "track_total_hits": False, "query": query(params), "aggs": aggs}
 
 
+def msearch_lines(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``_msearch`` lines of ``bodies`` (a header before each): size-0 bodies (facets, counts) may be
+    answered from the shard request cache."""
+    lines: list[dict[str, Any]] = []
+    for body in bodies:
+        lines += [{"request_cache": True} if body.get("size") == 0 else {}, body]
+    return lines
+
+
 def _story_count() -> dict[str, Any]:
     return {"cardinality": {"field": "story_id", "precision_threshold": CARDINALITY_PRECISION}}
 

@@ -60,11 +60,7 @@ class SearchService:
     def multi_search(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The answers to ``bodies`` on the articles alias, searched side by side in one ``_msearch``; an
         answer that is an error fails the whole call as :meth:`call` would have."""
-        lines: list[dict[str, Any]] = []
-        for body in bodies:
-            # Size-0 bodies (facets, counts) may be answered from the shard request cache.
-            lines += [{"request_cache": True} if body.get("size") == 0 else {}, body]
-        answers: list[dict[str, Any]] = self.call("msearch", body=lines)["responses"]
+        answers: list[dict[str, Any]] = self.call("msearch", body=search.msearch_lines(bodies))["responses"]
         for answer in answers:
             if "error" in answer:
                 status = answer.get("status", 500)

@@ -217,12 +217,8 @@ def request_mix(es: Elasticsearch, alias: str) -> dict[str, dict[str, Any]]:
 def es_took(es: Elasticsearch, alias: str, params: dict[str, Any]) -> int:
     """Elasticsearch's ``took`` (ms) summed over the requests the API makes for ``params`` (as api/service.py)."""
     parsed = SearchParams.model_validate(params)
-    bodies = [search.hits_body(parsed), search.facets_body(parsed)]
-    lines: list[dict[str, Any]] = []
-    for body in bodies:
-        if body is not None:
-            lines += [{"request_cache": True} if body.get("size") == 0 else {}, body]
-    response, *facets = es.msearch(index=alias, body=lines)["responses"]
+    bodies = [body for body in (search.hits_body(parsed), search.facets_body(parsed)) if body is not None]
+    response, *facets = es.msearch(index=alias, body=search.msearch_lines(bodies))["responses"]
     # Searched side by side, as the API sends them: the sum is an upper bound of the wait.
     took: int = response["took"] + sum(answer["took"] for answer in facets)
     hits = response["hits"]["hits"]

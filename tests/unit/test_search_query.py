@@ -405,3 +405,11 @@ def test_a_cursor_serves_the_same_search_asked_without_facets() -> None:
     cursor = search.encode_cursor(params, [1, "a"])
     without = SearchParams.model_validate({"q": "HIMARS", "sort": "newest", "facets": "false", "cursor": cursor})
     assert search.hits_body(without)["search_after"] == [1, "a"]
+
+
+def test_msearch_lines_let_the_request_cache_answer_size_0_bodies_only() -> None:
+    params = SearchParams.model_validate({"q": "HIMARS"})
+    facets = search.facets_body(params)
+    assert facets is not None
+    hits = search.hits_body(params)
+    assert search.msearch_lines([hits, facets]) == [{}, hits, {"request_cache": True}, facets]
