@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from newsflow.schemas.articles import MAX_ENTITY_ID_CHARS, EntityType, split_facet_key
+from newsflow.schemas.articles import FACET_KEY_FIELDS, MAX_ENTITY_ID_CHARS, EntityType, split_facet_key
 from newsflow.schemas.search import (
     ENTITY_ID_EXAMPLE,
     DateBucket,
@@ -375,14 +375,6 @@ def entity_ids_aggregation(size: int) -> dict[str, Any]:
     }
 
 
-# Entity facet field of each type: flat '<id> <name>' keys (schemas/articles.py ``facet_key``).
-ENTITY_FACET_FIELDS: dict[EntityType, str] = {
-    EntityType.PERSON: "facet_people",
-    EntityType.ORGANIZATION: "facet_organizations",
-    EntityType.PLACE: "facet_places",
-}
-
-
 def entity_facets_aggregations(facet_size: int) -> dict[str, Any]:
     """The people, organisations and places facets: plain ``terms`` on each type's flat facet keys.
 
@@ -393,7 +385,7 @@ def entity_facets_aggregations(facet_size: int) -> dict[str, Any]:
     """
     return {
         field: {"terms": {"field": field, "size": 2 * facet_size, "order": [{"_count": "desc"}, {"_key": "asc"}]}}
-        for field in ENTITY_FACET_FIELDS.values()
+        for field in FACET_KEY_FIELDS.values()
     }
 
 
@@ -516,9 +508,9 @@ def parse_response(
 def parse_facets(aggs: dict[str, Any], facet_size: int) -> Facets:
     """The facets from the aggregations of :func:`facets_body`."""
     return Facets(
-        people=entity_facet_buckets(aggs["facet_people"], facet_size),
-        organizations=entity_facet_buckets(aggs["facet_organizations"], facet_size),
-        places=entity_facet_buckets(aggs["facet_places"], facet_size),
+        people=entity_facet_buckets(aggs[FACET_KEY_FIELDS[EntityType.PERSON]], facet_size),
+        organizations=entity_facet_buckets(aggs[FACET_KEY_FIELDS[EntityType.ORGANIZATION]], facet_size),
+        places=entity_facet_buckets(aggs[FACET_KEY_FIELDS[EntityType.PLACE]], facet_size),
         outlets=_buckets(aggs["outlets"]),
         languages=_buckets(aggs["languages"]),
         dates=[DateBucket(start=b["key_as_string"], count=b["doc_count"]) for b in aggs["dates"]["buckets"]],

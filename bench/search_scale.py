@@ -52,7 +52,14 @@ from bench.search_latency import free_port, percentile, wait_for_api
 from bench.stories import _documents
 from newsflow.api import search
 from newsflow.infra.settings import Settings
-from newsflow.schemas.articles import ArticleDocument, CopyRecord, EntityType, SourceFormat, SourceInfo
+from newsflow.schemas.articles import (
+    FACET_KEY_FIELDS,
+    ArticleDocument,
+    CopyRecord,
+    EntityType,
+    SourceFormat,
+    SourceInfo,
+)
 from newsflow.schemas.index import INDEX_SETTINGS
 from newsflow.schemas.search import SearchGroup, SearchParams
 from newsflow.stack.sandbox import drop_sandbox, running_infrastructure, sandbox_settings, start_api, stop_process
@@ -413,7 +420,7 @@ def profile(es: Elasticsearch, alias: str, params: dict[str, Any], repeats: int 
     # Hits and facets in one body, as the API sent them until session 22: the parts' shares of one search.
     body = {**search.hits_body(parsed), "aggs": facets["aggs"]}
     aggs = body["aggs"]
-    without_entities = {k: v for k, v in aggs.items() if k not in search.ENTITY_FACET_FIELDS.values()}
+    without_entities = {k: v for k, v in aggs.items() if k not in FACET_KEY_FIELDS.values()}
     variants = {
         "full": body,
         "no highlight": {k: v for k, v in body.items() if k != "highlight"},

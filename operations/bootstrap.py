@@ -27,6 +27,7 @@ from newsflow.schemas.alert_index import (
     saved_search_index_version,
     versioned_template,
 )
+from newsflow.schemas.articles import FACET_KEY_FIELDS
 from newsflow.schemas.index import INDEX_MAPPING, index_name, template_body
 from newsflow.schemas.story_index import STORY_INDEX_MAPPING, STORY_INDEX_VERSION, story_template_body
 from newsflow.schemas.topics import ALL_TOPICS, CHANGELOG_CONFIG, TABLE_PARTITIONS, TABLES, changelog_topic
@@ -182,25 +183,25 @@ def _create_versioned(es: Any, alias: str, template: dict[str, Any], mapping: di
 def _backfill_entity_facets(es: Any, alias: str) -> None:
     """Give documents indexed before the flat entity facet keys existed their keys (``facet_key``: id, a space,
     canonical name), so that the facets count them."""
-    facet_fields = ("facet_people", "facet_organizations", "facet_places")
     result = es.update_by_query(
         index=alias,
         body={
             "query": {
                 "bool": {
                     "filter": [{"exists": {"field": "entity_ids"}}],
-                    "must_not": [{"exists": {"field": field}} for field in facet_fields],
+                    "must_not": [{"exists": {"field": field}} for field in FACET_KEY_FIELDS.values()],
                 }
             },
             "script": {
                 "lang": "painless",
-                "source": "Map keys = ['person': [], 'organization': [], 'place': []];"
+                # facet_key's format, per type into its field.
+                "source": "for (f in params.fields.values()) { ctx._source[f] = []; }"
                 " for (e in ctx._source.entities) {"
-                "   if (e.id != null && keys.containsKey(e.type)) { keys[e.type].add(e.id + ' ' + e.canonical); }"
-                " }"
-                " ctx._source.facet_people = keys['person'];"
-                " ctx._source.facet_organizations = keys['organization'];"
-                " ctx._source.facet_places = keys['place'];",
+                "   if (e.id != null && params.fields.containsKey(e.type)) {"
+                "     ctx._source[params.fields[e.type]].add(e.id + ' ' + e.canonical);"
+                "   }"
+                " }",
+                "params": {"fields": {kind.value: field for kind, field in FACET_KEY_FIELDS.items()}},
             },
         },
         conflicts="proceed",

@@ -102,6 +102,14 @@ def entity_id(kind: EntityType, canonical: str) -> str:
     return f"{kind.value}:{entity_slug(canonical)}"
 
 
+# The document field of each type's facet keys (:func:`facet_key`): the facets count them, bootstrap fills them in.
+FACET_KEY_FIELDS: dict[EntityType, str] = {
+    EntityType.PERSON: "facet_people",
+    EntityType.ORGANIZATION: "facet_organizations",
+    EntityType.PLACE: "facet_places",
+}
+
+
 def facet_key(entity: Entity) -> str:
     """The value an entity facet counts: ``"<id> <canonical name>"`` (an id has no spaces), so that one flat
     keyword field gives both the bucket's id and its name (``facet_people`` and the like)."""
@@ -244,9 +252,6 @@ class ArticleDocument(_Contract):
         def names(kind: EntityType) -> list[str]:
             return [e.canonical for e in entities if e.type is kind]
 
-        def keys(kind: EntityType) -> list[str]:
-            return [facet_key(e) for e in entities if e.type is kind]
-
         return self.model_copy(
             update={
                 "entities": entities,
@@ -254,8 +259,9 @@ class ArticleDocument(_Contract):
                 "people": names(EntityType.PERSON),
                 "organizations": names(EntityType.ORGANIZATION),
                 "places": names(EntityType.PLACE),
-                "facet_people": keys(EntityType.PERSON),
-                "facet_organizations": keys(EntityType.ORGANIZATION),
-                "facet_places": keys(EntityType.PLACE),
+                **{
+                    field: [facet_key(e) for e in entities if e.type is kind]
+                    for kind, field in FACET_KEY_FIELDS.items()
+                },
             }
         )
