@@ -1,9 +1,11 @@
 """Create the pipeline's topics and its indices: articles, stories, saved searches, alerts, webhook deliveries.
 
 Every step is idempotent: existing topics and indices are left untouched (new
-mapping fields are added in place). The one migration is the saved searches':
-their index follows the articles mapping, so a new version of it is built and
-the searches copied over (:func:`create_saved_search_index`).
+mapping fields are added in place). Two migrations: articles on an index older
+than ``INDEX_VERSION`` are copied to a new one (a mapping change Elasticsearch
+cannot apply in place; :func:`create_index`), and the saved searches, whose
+index follows the articles mapping, are copied to their new version
+(:func:`create_saved_search_index`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from newsflow.infra.settings import Settings
 from newsflow.operations.errors import OperationError
+from newsflow.operations.reindex import current_index, reindex
 from newsflow.schemas.alert_index import (
     ALERT_INDEX_MAPPING,
     ALERT_INDEX_VERSION,
@@ -28,7 +31,7 @@ from newsflow.schemas.alert_index import (
     versioned_template,
 )
 from newsflow.schemas.articles import FACET_KEY_FIELDS
-from newsflow.schemas.index import INDEX_MAPPING, index_name, template_body
+from newsflow.schemas.index import INDEX_MAPPING, INDEX_VERSION, index_name, template_body
 from newsflow.schemas.story_index import STORY_INDEX_MAPPING, STORY_INDEX_VERSION, story_template_body
 from newsflow.schemas.topics import ALL_TOPICS, CHANGELOG_CONFIG, TABLE_PARTITIONS, TABLES, changelog_topic
 
@@ -78,15 +81,37 @@ def create_index(settings: Settings) -> str | None:
     """Install the index template and create the first index behind the alias if none exists.
 
     An existing index gets the mapping's new fields (additive changes apply in
-    place); a change Elasticsearch refuses needs ``newsflow reindex``.
+    place); one of an older ``INDEX_VERSION`` is first copied to a new index of
+    the current version (:func:`~newsflow.operations.reindex.reindex`; the old
+    index stays until deleted). Returns the index created, if any.
     """
     es = Elasticsearch(settings.elasticsearch_url)
     alias = settings.index_alias
+    moved = _move_to_current_version(settings, es) if es.indices.exists_alias(name=alias) else None
     created = _create_versioned(es, alias, template_body(alias), INDEX_MAPPING, index_name(alias))
     if created is None:
         _backfill_dated_at(es, alias)
         _backfill_entity_facets(es, alias)
-    return created
+    return created or moved
+
+
+def _move_to_current_version(settings: Settings, es: Any) -> str | None:
+    """Copy the articles to an index of ``INDEX_VERSION`` when the alias is on an older one; the new index."""
+    alias = settings.index_alias
+    try:
+        old, version = current_index(es, alias)
+    except ValueError as exc:
+        raise OperationError(f"{exc}; point it at one (`newsflow reindex` needs the same)") from exc
+    if version >= INDEX_VERSION:
+        return None
+    es.indices.put_template(name=alias, body=template_body(alias))  # gives the new index the current mapping
+    log.info("moving articles to a new index version", extra={"from": old, "to": index_name(alias)})
+    report = reindex(settings, INDEX_VERSION)
+    log.info(
+        "articles moved to a new index version; delete the old index when no longer wanted",
+        extra={"from": report.old_index, "to": report.new_index, "documents": report.copied + report.caught_up},
+    )
+    return report.new_index
 
 
 def create_story_index(settings: Settings) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer
 
@@ -12,7 +13,7 @@ from newsflow.operations.reindex import reindex
 from newsflow.operations.replay import replay
 from newsflow.producers.files import FileIngestor
 from newsflow.producers.publisher import Publisher
-from newsflow.schemas.index import index_name
+from newsflow.schemas.index import INDEX_VERSION, index_name
 from newsflow.schemas.topics import RAW
 from tests.conftest import SAMPLES_DIR
 
@@ -47,8 +48,11 @@ def test_reindex_moves_the_alias_to_a_new_version_with_every_document(isolated_s
 
     report = reindex(isolated_settings)
 
-    assert (report.old_index, report.new_index, report.copied) == (index_name(alias, 1), index_name(alias, 2), 3)
-    assert list(es.indices.get_alias(name=alias)) == [index_name(alias, 2)]
+    old, new = index_name(alias, INDEX_VERSION), index_name(alias, INDEX_VERSION + 1)
+    assert (report.old_index, report.new_index, report.copied) == (old, new, 3)
+    assert list(es.indices.get_alias(name=alias)) == [new]
     assert es.count(index=alias)["count"] == 3
     es.index(index=alias, id="doc3", document={"article_id": "doc3", "title": "After"}, refresh=True)
-    assert es.count(index=index_name(alias, 2))["count"] == 4  # writes follow the alias
+    assert es.count(index=new)["count"] == 4  # writes follow the alias
+    with pytest.raises(ValueError, match="a later one"):
+        reindex(isolated_settings, INDEX_VERSION)
