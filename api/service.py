@@ -106,16 +106,20 @@ class SearchService:
         if facets_body is not None:
             bodies.append(facets_body)
         response, *facets_response = self.multi_search(bodies)
-        counts: dict[str, int] = {}
+        # What the hits need counted (their republications; grouped, their stories' reports): one more
+        # _msearch, after the hits because it names them.
         ids = [hit["_source"]["article_id"] for hit in response["hits"]["hits"]]
-        if ids and not params.expand_duplicates:
-            agg = self.call("search", body=search.near_duplicate_counts_body(ids))
-            counts = {b["key"]: b["doc_count"] for b in agg["aggregations"]["originals"]["buckets"]}
-        story_counts = None
         story_ids = [h["_source"]["story_id"] for h in response["hits"]["hits"] if h["_source"].get("story_id")]
-        if params.group is SearchGroup.STORY and story_ids:
-            answer = self.call("search", body=search.story_counts_body(params, story_ids))
-            story_counts = search.parse_story_counts(answer)
+        count_republications = bool(ids) and not params.expand_duplicates
+        count_stories = params.group is SearchGroup.STORY and bool(story_ids)
+        follow_up = [search.near_duplicate_counts_body(ids)] if count_republications else []
+        if count_stories:
+            follow_up.append(search.story_counts_body(params, story_ids))
+        answers = self.multi_search(follow_up) if follow_up else []
+        counts: dict[str, int] = {}
+        if count_republications:
+            counts = {b["key"]: b["doc_count"] for b in answers[0]["aggregations"]["originals"]["buckets"]}
+        story_counts = search.parse_story_counts(answers[-1]) if count_stories else None
         took_ms = int((time.monotonic() - started) * 1000)
         facets = facets_response[0] if facets_response else None
         return search.parse_response(params, response, facets, counts, took_ms=took_ms, stories=story_counts)
