@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,8 +59,14 @@ LIBRARY_LOGGERS = ("kafka", "aiokafka", "elasticsearch", "elastic_transport", "u
 _NOISY_AT_INFO = ("kafka", "aiokafka", "elasticsearch", "elastic_transport", "urllib3", "httpx", "httpcore")
 
 
+# Some libraries format their numbers into the message before logging it (Faust's producer buffer logs
+# "producer buffer full size 104" a few times a second under load): such lines differ only in their numbers.
+_NUMBERS = re.compile(r"\d+(?:\.\d+)?(?:e-?\d+)?")
+
+
 class RepeatLimiter(logging.Filter):
-    """Lets a library's repeated message (same logger, level and template) through once per ``interval_s``.
+    """Lets a library's repeated message (same logger, level and template, numbers aside) through once per
+    ``interval_s``.
 
     The next line let through carries ``suppressed=N``: how many were held back
     since the last one. The project's own loggers are never limited.
@@ -77,7 +84,7 @@ class RepeatLimiter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not (record.name in self.prefixes or record.name.startswith(self.prefixes)):
             return True
-        key = (record.name, record.levelno, str(record.msg))
+        key = (record.name, record.levelno, _NUMBERS.sub("#", str(record.msg)))
         seen = self._seen.get(key)
         if seen is not None and record.created - seen[0] < self.interval_s:
             seen[1] += 1

@@ -26,6 +26,17 @@ def test_a_library_repeat_is_let_through_once_per_interval_with_the_count_held_b
     assert vars(later)["suppressed"] == 4999
 
 
+def test_a_library_message_with_its_numbers_formatted_in_counts_as_one_template() -> None:
+    limiter = RepeatLimiter(interval_s=10.0)
+    sizes = [101, 104, 133, 2048]
+    passed = [limiter.filter(_record("faust.transport.producer", f"producer buffer full size {n}", 5.0)) for n in sizes]
+    took = [
+        limiter.filter(_record("faust.transport.producer", f"producer flush took {s}", 5.0)) for s in (0.0049, 4e-05)
+    ]
+    assert (passed, took) == ([True, False, False, False], [True, False])
+    assert limiter.filter(_record("faust.transport.producer", "producer buffer full size 99", 16.0))
+
+
 def test_different_messages_and_the_projects_own_lines_are_never_held_back() -> None:
     limiter = RepeatLimiter(interval_s=10.0)
     assert limiter.filter(_record("aiokafka", "Unable to update metadata from %s", 1.0, 1))
