@@ -157,6 +157,12 @@ class Settings(BaseSettings):
         description="A worker's NER child process above this resident memory is replaced by a fresh one, "
         "warmed up before it takes over (spaCy's memory creeps up over days of text); 0: never replaced.",
     )
+    worker_malloc_arenas: int = Field(
+        2,
+        ge=0,
+        description="glibc malloc arenas of a worker and its NER child (`MALLOC_ARENA_MAX`): fewer arenas hold "
+        "fewer freed pages in fragments over a long run; 0 keeps glibc's default (eight per core).",
+    )
 
     worker_memory_snapshots_dir: Path | None = Field(
         None,

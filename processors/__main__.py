@@ -9,6 +9,7 @@ from newsflow.infra.logs import configure_logging
 from newsflow.infra.metrics import MetricsServerError, process_registry, serve_metrics
 from newsflow.infra.ner_models import NerModelMissingError, ner_model_location
 from newsflow.infra.settings import Settings, get_settings
+from newsflow.processors.allocator import limit_malloc_arenas
 from newsflow.processors.metrics import WorkerMetrics
 from newsflow.processors.patches import UnverifiedVersionError, verify_versions
 from newsflow.processors.worker import build_worker
@@ -18,6 +19,7 @@ def main() -> None:
     """Check the patched libraries' versions, serve the metrics, build the worker and run it until SIGTERM."""
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
+    limit_malloc_arenas(settings.worker_malloc_arenas)  # before the worker's threads and its NER child start
     try:
         verify_versions()
     except UnverifiedVersionError as exc:
