@@ -13,19 +13,14 @@ from pydantic import BaseModel
 
 from newsflow.schemas.articles import ArticleDocument
 
-# 2: offsets stored in the postings of title and body (v1: positions only), so highlighting reads them instead of
-# analysing each hit's text again. Bootstrap moves an older index to this version.
-INDEX_VERSION = 2
+INDEX_VERSION = 1
 
 _KEYWORD = {"type": "keyword"}
 _DATE = {"type": "date"}
-# English analysis for recall (stemming, stop words), an ``exact`` sub-field for quoted phrases. The offsets
-# let the unified highlighter take the hits' terms from the index: at 100 000 articles analysing 50 hits'
-# bodies again was half of a search's time (docs/benchmarks.md, "Session 23").
+# English analysis for recall (stemming, stop words), an ``exact`` sub-field for quoted phrases.
 _ENGLISH_TEXT: dict[str, Any] = {
     "type": "text",
     "analyzer": "english",
-    "index_options": "offsets",
     "fields": {"exact": {"type": "text", "analyzer": "standard"}},
 }
 
