@@ -13,7 +13,7 @@ index stays (a way back) until someone deletes it.
 
 Bootstrap runs the same move to :data:`~newsflow.schemas.index.INDEX_VERSION`
 when the alias is on an older version (a mapping change Elasticsearch cannot
-apply in place, such as stored offsets).
+apply in place, such as a text field's analyzer or index options).
 """
 
 from __future__ import annotations
