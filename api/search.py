@@ -50,6 +50,9 @@ ENTITY_FIELDS: dict[EntityType, str] = {
 ENTITY_ORDER: dict[str, int] = {kind.value: position for position, kind in enumerate(ENTITY_FIELDS)}
 # Operators a user may type; fuzzy, slop and near are left out (costly, rarely meant).
 _QUERY_FLAGS = "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE"
+# A snippet is the sentence around a match, cut to about this many characters; the lead when nothing matches.
+SNIPPET_CHARS = 90
+NO_MATCH_CHARS = 180
 _SORTS: dict[SortOrder, list[dict[str, Any]]] = {
     SortOrder.RELEVANCE: [{"_score": "desc"}, {"dated_at": "desc"}, {"article_id": "asc"}],
     SortOrder.NEWEST: [{"dated_at": "desc"}, {"article_id": "asc"}],
@@ -165,18 +168,39 @@ def filters(params: SearchFilters) -> list[dict[str, Any]]:
     return clauses
 
 
-def words_clause(q: str) -> dict[str, Any]:
-    """The scoring clause for a user's words over title (boosted) and body, with the allowed operators only."""
-    return {
-        "simple_query_string": {
-            "query": q,
-            "fields": ["title^3", "body"],
-            "quote_field_suffix": ".exact",
-            "default_operator": "and",
-            "flags": _QUERY_FLAGS,
-            "lenient": True,
-        }
+def words_clause(q: str, fields: tuple[str, ...] = ("title^3", "body"), exact_phrases: bool = True) -> dict[str, Any]:
+    """The clause for a user's words over ``fields`` (title boosted and body to score), allowed operators only.
+
+    Quoted phrases go to the unstemmed ``.exact`` subfields when ``exact_phrases``.
+    """
+    clause: dict[str, Any] = {
+        "query": q,
+        "fields": list(fields),
+        "default_operator": "and",
+        "flags": _QUERY_FLAGS,
+        "lenient": True,
     }
+    if exact_phrases:
+        clause["quote_field_suffix"] = ".exact"
+    return {"simple_query_string": clause}
+
+
+def highlight(params: SearchParams) -> dict[str, Any]:
+    """Highlighted title and two body snippets of each hit.
+
+    Each field is highlighted with the words searched on that field itself: a quoted phrase, which the query
+    matches on the ``.exact`` subfields, would otherwise mark nothing. Snippets are sentences cut at
+    :data:`SNIPPET_CHARS`: the unified highlighter's cost grows with the fragment's size (about 1 ms a hit at
+    180 characters, 0.5 ms at 90, on a 100 000-article index; docs/benchmarks.md, "Session 24").
+    """
+    fields: dict[str, dict[str, Any]] = {
+        "title": {"number_of_fragments": 0},
+        "body": {"fragment_size": SNIPPET_CHARS, "number_of_fragments": 2, "no_match_size": NO_MATCH_CHARS},
+    }
+    if params.q and params.q.strip():
+        for name, options in fields.items():
+            options["highlight_query"] = words_clause(params.q, (name,), exact_phrases=False)
+    return {"encoder": "html", "pre_tags": ["<mark>"], "post_tags": ["</mark>"], "fields": fields}
 
 
 def query(params: SearchParams) -> dict[str, Any]:
@@ -263,15 +287,7 @@ def hits_body(params: SearchParams) -> dict[str, Any]:
         "sort": _SORTS[params.sort],
         "track_total_hits": True,
         "_source": _HIT_FIELDS,
-        "highlight": {
-            "encoder": "html",
-            "pre_tags": ["<mark>"],
-            "post_tags": ["</mark>"],
-            "fields": {
-                "title": {"number_of_fragments": 0},
-                "body": {"fragment_size": 180, "number_of_fragments": 2, "no_match_size": 180},
-            },
-        },
+        "highlight": highlight(params),
     }
     if params.group is SearchGroup.STORY:
         # Elasticsearch 7 refuses search_after with collapse: grouped pages go by offset.

@@ -52,6 +52,14 @@ def test_himars_finds_both_samples_with_highlights(api_client: TestClient) -> No
         assert any("<mark>HIMARS</mark>" in s for s in hit["snippets"]), hit["snippets"]
 
 
+def test_a_quoted_phrase_is_marked_in_the_snippets(api_client: TestClient) -> None:
+    # The query matches phrases on the unstemmed .exact subfields; the snippets must still mark them.
+    result = search(api_client, q='"regional governor"')
+    assert result["total"] >= 1
+    marked = [s for hit in result["hits"] for s in hit["snippets"] if "<mark>" in s]
+    assert any("<mark>regional</mark> <mark>governor</mark>" in s for s in marked), marked
+
+
 def test_near_duplicate_is_collapsed_onto_its_original_unless_expanded(api_client: TestClient) -> None:
     collapsed = search(api_client, q="HIMARS")
     assert by_outlet(collapsed["hits"], "Reuters")["near_duplicate_count"] == 1

@@ -413,3 +413,14 @@ def test_msearch_lines_let_the_request_cache_answer_size_0_bodies_only() -> None
     assert facets is not None
     hits = search.hits_body(params)
     assert search.msearch_lines([hits, facets]) == [{}, hits, {"request_cache": True}, facets]
+
+
+def test_each_field_is_highlighted_with_the_words_searched_on_it_phrases_unstemmed_nowhere() -> None:
+    body = search.hits_body(SearchParams(q='"prime minister" budget'))
+    fields = body["highlight"]["fields"]
+    assert set(fields) == {"title", "body"}
+    for name, options in fields.items():
+        words = options["highlight_query"]["simple_query_string"]
+        assert words["fields"] == [name] and "quote_field_suffix" not in words
+    assert body["query"]["bool"]["must"][0]["simple_query_string"]["quote_field_suffix"] == ".exact"
+    assert "highlight_query" not in search.hits_body(SearchParams())["highlight"]["fields"]["body"]
