@@ -30,7 +30,6 @@ from newsflow.schemas.search import (
     ENTITY_ID_EXAMPLE,
     DateBucket,
     EntityFacetBucket,
-    EntityRef,
     FacetBucket,
     Facets,
     SearchFilters,
@@ -432,17 +431,20 @@ def _first_key(aggregation: dict[str, Any], default: str) -> str:
     return str(buckets[0]["key"]) if buckets else default
 
 
-def hit_entities(source: dict[str, Any]) -> list[EntityRef]:
-    """The hit's entities, people first, then organisations, then places, in the article's order within each.
+def hit_entities(source: dict[str, Any]) -> list[dict[str, str]]:
+    """The hit's entities as :class:`EntityRef` fields, people first, then organisations, then places, in the
+    article's order within each.
 
-    An entity indexed before ids existed has none in the document and is left out: ids are never made up here.
+    Fields, not models: the hit validates them with itself in one pass (an article names 20-30 entities, and
+    a model each cost about 2 ms of a 50-hit page). An entity indexed before ids existed has none in the
+    document and is left out: ids are never made up here.
     """
     found = [
-        EntityRef(id=e["id"], name=e["canonical"], type=e["type"])
+        {"id": e["id"], "name": e["canonical"], "type": e["type"]}
         for e in source.get("entities", [])
         if e.get("id") and e.get("canonical") and e.get("type") in ENTITY_ORDER
     ]
-    return sorted(found, key=lambda e: ENTITY_ORDER[e.type])
+    return sorted(found, key=lambda e: ENTITY_ORDER[e["type"]])
 
 
 def near_duplicate_counts_body(article_ids: list[str]) -> dict[str, Any]:
@@ -480,26 +482,28 @@ def parse_response(
         source = raw["_source"]
         highlight = raw.get("highlight", {})
         hits.append(
-            SearchHit(
-                article_id=source["article_id"],
-                title=source["title"],
-                title_html=highlight.get("title", [_html_escape(source["title"])])[0],
-                snippets=highlight.get("body", []),
-                outlet=source.get("outlet"),
-                url=source.get("url"),
-                published_at=source.get("published_at"),
-                dated_at=source["dated_at"],
-                language=source["language"],
-                entities=hit_entities(source),
-                people=source.get("people", []),
-                organizations=source.get("organizations", []),
-                places=source.get("places", []),
-                copy_count=source.get("copy_count", 0),
-                near_duplicate_count=near_duplicates.get(source["article_id"], 0),
-                near_duplicate_of=source.get("near_duplicate_of"),
-                story_id=source.get("story_id"),
-                story=stories.get(source.get("story_id") or ""),
-                score=raw.get("_score"),
+            SearchHit.model_validate(
+                {
+                    "article_id": source["article_id"],
+                    "title": source["title"],
+                    "title_html": highlight.get("title", [_html_escape(source["title"])])[0],
+                    "snippets": highlight.get("body", []),
+                    "outlet": source.get("outlet"),
+                    "url": source.get("url"),
+                    "published_at": source.get("published_at"),
+                    "dated_at": source["dated_at"],
+                    "language": source["language"],
+                    "entities": hit_entities(source),
+                    "people": source.get("people", []),
+                    "organizations": source.get("organizations", []),
+                    "places": source.get("places", []),
+                    "copy_count": source.get("copy_count", 0),
+                    "near_duplicate_count": near_duplicates.get(source["article_id"], 0),
+                    "near_duplicate_of": source.get("near_duplicate_of"),
+                    "story_id": source.get("story_id"),
+                    "story": stories.get(source.get("story_id") or ""),
+                    "score": raw.get("_score"),
+                }
             )
         )
     total = response["hits"]["total"]["value"]
