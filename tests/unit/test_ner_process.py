@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import subprocess
@@ -53,6 +54,13 @@ def test_the_child_finds_the_same_entities_as_the_model_in_process(ner_process: 
     assert in_child == EntityExtractor().extract([TEXT, "", "No names here."])
     assert {e.canonical for e in in_child[0]} >= {"Volodymyr Zelensky", "Kharkiv"}
     assert ner_process.child_pid is not None and ner_process.child_pid != os.getpid()
+
+
+def test_the_warm_child_has_frozen_its_model_out_of_the_collectors_sight(ner_process: NerProcess) -> None:
+    asyncio.run(ner_process.extract([TEXT]))
+    # Submitted after the warm-up, on the same one-process pool: the count the child froze at its start.
+    frozen = ner_process._started().submit(gc.get_freeze_count).result(timeout=60)
+    assert frozen > 50_000  # the loaded model's objects, not a handful
 
 
 def test_a_killed_child_is_replaced_and_the_batch_still_gets_its_entities(ner_process: NerProcess) -> None:
