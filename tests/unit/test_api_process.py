@@ -6,6 +6,7 @@ import gc
 from typing import Any
 
 import pytest
+import uvicorn
 
 from newsflow.api import __main__ as api_process
 
@@ -18,7 +19,7 @@ def test_what_the_api_built_is_frozen_out_of_the_collectors_sight_before_it_serv
     def serve(app: Any, **options: Any) -> None:
         frozen_when_serving.append(gc.get_freeze_count())
 
-    monkeypatch.setattr(api_process.uvicorn, "run", serve)
+    monkeypatch.setattr(uvicorn, "run", serve)
     monkeypatch.setattr(api_process, "configure_logging", lambda *args: None)
     gc.unfreeze()
     try:

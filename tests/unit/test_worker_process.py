@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 
 import pytest
 
@@ -27,7 +28,7 @@ def test_what_the_worker_built_is_frozen_out_of_the_collectors_sight_before_the_
     monkeypatch.setattr(worker_process, "ner_model_location", lambda settings: None)
     monkeypatch.setattr(worker_process, "serve_worker_metrics", lambda settings, worker_id: None)
     monkeypatch.setattr(worker_process, "build_worker", lambda *args, **kwargs: app)
-    monkeypatch.setattr(worker_process.sys, "argv", ["newsflow-worker"])
+    monkeypatch.setattr(sys, "argv", ["newsflow-worker"])
     gc.unfreeze()
     try:
         worker_process.main()
