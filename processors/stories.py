@@ -80,9 +80,36 @@ def postings_record(postings: Postings) -> StoryPostings:
     return StoryPostings(stories=[StoryPosting(story_id=p.story_id, last_seen=p.last_seen) for p in postings])
 
 
-def postings_of(record: StoryPostings) -> Postings:
-    """The compact form of a stored :class:`StoryPostings`."""
-    return tuple(Posting(p.story_id, p.last_seen) for p in record.stories)
+def postings_of(record: StoryPostings, shared: SharedPostings | None = None) -> Postings:
+    """The compact form of a stored :class:`StoryPostings` (its postings taken from ``shared`` where it has them)."""
+    postings = (Posting(p.story_id, p.last_seen) for p in record.stories)
+    return tuple(postings) if shared is None else tuple(map(shared.one, postings))
+
+
+class SharedPostings:
+    """One object for equal postings decoded from different keys' lists.
+
+    A story that takes an article is posted under all of the article's keys
+    with the same time, so the lists the stage keeps decoded hold the same
+    posting many times; decoded apart, each copy cost a tuple, a string and a
+    datetime (about 200 bytes), and the soak's worker grew by tens of
+    thousands of them an hour. Beyond ``limit`` distinct postings the pool
+    starts again: later lists share less, nothing else changes.
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._pool: dict[Posting, Posting] = {}
+
+    def one(self, posting: Posting) -> Posting:
+        """The pool's object equal to ``posting`` (``posting`` itself the first time)."""
+        known = self._pool.get(posting)
+        if known is not None:
+            return known
+        if len(self._pool) >= self.limit:
+            self._pool.clear()
+        self._pool[posting] = posting
+        return posting
 
 
 @dataclass(frozen=True)
@@ -589,6 +616,8 @@ def _post(state: StoryState, keys: list[str], store: StoryStore, at: datetime) -
     """List the story under the article's keys (latest first), within the caps."""
     posted = list(state.posted_keys)
     known = set(posted)
+    # One posting for all the keys: the lists of many keys hold it (and the stage keeps thousands of lists).
+    entry = Posting(state.story_id, max(at, state.last_seen))
     for key in keys:
         if key not in known:
             if len(posted) >= MAX_POSTED_KEYS:
@@ -596,7 +625,6 @@ def _post(state: StoryState, keys: list[str], store: StoryStore, at: datetime) -
             posted.append(key)
             known.add(key)
         others = [p for p in store.postings(key) if p.story_id != state.story_id]
-        entry = Posting(state.story_id, max(at, state.last_seen))
         ranked = sorted([entry, *others], key=lambda p: (-p.last_seen.timestamp(), p.story_id))
         store.put_postings(key, tuple(ranked[:MAX_POSTINGS_PER_KEY]))
     return state.model_copy(update={"posted_keys": posted})

@@ -28,7 +28,15 @@ from pydantic import BaseModel
 
 from newsflow.processors.logged_table import LoggedTable, LogLayout, Table
 from newsflow.processors.pipeline import Pipeline
-from newsflow.processors.stories import Postings, StoryDecision, StoryParameters, assign, postings_of, postings_record
+from newsflow.processors.stories import (
+    Postings,
+    SharedPostings,
+    StoryDecision,
+    StoryParameters,
+    assign,
+    postings_of,
+    postings_record,
+)
 from newsflow.processors.table_records import decoded
 from newsflow.schemas.articles import ArticleDocument
 from newsflow.schemas.stories import StoryAssignment, StoryClock, StoryPostings, StoryState
@@ -125,6 +133,8 @@ class CacheLimits:
     frequencies: int = 20_000
     assignments: int = 1000
     queue: int = 1000
+    # Distinct postings the decoded postings lists share (:class:`SharedPostings`).
+    shared_postings: int = 4096
 
 
 class TableStore:
@@ -178,6 +188,7 @@ class TableStore:
         self._recent_assignments = _Recent(limits.assignments)
         self._recent_queue = _Recent(limits.queue)
         self._recent_frequencies = _Recent(limits.frequencies)
+        self._shared_postings = SharedPostings(limits.shared_postings)
         self._clock: StoryClock | None = None
         for logged in (self._postings, self._queue, self._frequencies):
             logged.forget()  # with the changes of an article that failed half-way: never written
@@ -226,7 +237,7 @@ class TableStore:
     def postings(self, key: str) -> Postings:
         def load() -> Postings:
             stored = self._postings.get(key)
-            return () if stored is None else postings_of(decoded(StoryPostings, stored))
+            return () if stored is None else postings_of(decoded(StoryPostings, stored), self._shared_postings)
 
         return cast(Postings, self._recent_postings.read(key, load))
 

@@ -25,6 +25,7 @@ from newsflow.processors.stages.stories import CacheLimits, TableStore, decide
 from newsflow.processors.stories import (
     MemoryStore,
     Posting,
+    SharedPostings,
     StoryParameters,
     StreamIdf,
     _no_idf,
@@ -478,3 +479,32 @@ def test_postings_are_stored_as_the_contracts_record_and_read_back_in_their_comp
     reader = table_store(t)
     assert reader.postings("en|t|yukos") == (Posting("st-2", later), Posting("st-1", T0))
     assert reader.postings("en|t|nothing") == ()
+
+
+def test_postings_decoded_from_different_lists_are_one_object_each() -> None:
+    t = tables()
+    store = table_store(t)
+    staged_decisions(stream(12), store)
+    store.forget()  # the next reads decode every list from the table
+    states = [StoryState.model_validate_json(json.loads(raw)) for raw in t["states"].data.values()]
+    keys = {key for state in states for key in state.posted_keys}
+    lists = [store.postings(key) for key in keys]
+    postings = [posting for listed in lists for posting in listed]
+    assert len({id(p) for p in postings}) == len(set(postings)) < len(postings)  # equal postings: one object
+
+
+def test_the_shared_postings_pool_starts_again_beyond_its_limit() -> None:
+    shared = SharedPostings(limit=2)
+    first = shared.one(Posting("st-1", T0))
+    assert shared.one(Posting("st-1", T0)) is first
+    shared.one(Posting("st-2", T0))
+    shared.one(Posting("st-3", T0))  # beyond the limit: the pool restarts
+    again = Posting("st-1", T0)
+    assert shared.one(again) is again
+
+
+def test_a_story_is_posted_under_all_its_keys_as_one_object() -> None:
+    store = MemoryStore()
+    decisions(stream(3), store)
+    postings = [p for listed in store.posting_lists.values() for p in listed]
+    assert len({id(p) for p in postings}) == len(set(postings))
