@@ -35,9 +35,10 @@ from newsflow.schemas.near_duplicates import BucketMember, LshSignature
 MAX_BUCKET_MEMBERS = 64
 
 # How many links a worker remembers having sent. A pair is found again in its other shared
-# bands within moments (the article's band entries are produced together), so a few thousand
-# cover it even with a backlog; about 100 bytes a link.
-SENT_LINKS_REMEMBERED = 16_384
+# bands within moments (the article's band entries are produced together), so two thousand
+# cover it even with a backlog (about ten minutes of the soak's links), and a link sent again
+# is harmless; about 300 bytes a link. 16 384 took five hours of the soak to fill.
+SENT_LINKS_REMEMBERED = 2048
 
 # How many signatures a worker keeps decoded: the originals of the stories being republished are read over and
 # over; 4 096 of them are about 2.5 MB.
