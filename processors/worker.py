@@ -14,11 +14,12 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 
 import faust
 
 from newsflow.infra.settings import Settings
+from newsflow.processors.allocator import TRIM_INTERVAL_S, release_free_memory
 from newsflow.processors.app import create_app
 from newsflow.processors.memory_snapshots import MemorySnapshots
 from newsflow.processors.metrics import WorkerMetrics
@@ -59,6 +60,7 @@ def build_worker(settings: Settings, worker_id: str, metrics: WorkerMetrics | No
     alert.register(pipeline)
     _add_watchdog(app, settings, waiting_on_elasticsearch)
     _add_memory_sampler(app, counted)
+    _add_memory_release(app)
     if settings.worker_memory_snapshots_dir is not None:
         _add_memory_snapshots(
             app,
@@ -74,6 +76,16 @@ def _add_memory_sampler(app: faust.App, metrics: WorkerMetrics) -> None:
     @app.timer(MEMORY_SAMPLE_S)  # type: ignore[untyped-decorator]  # faust's timer decorator is untyped
     async def sample_memory() -> None:
         metrics.sample_memory(rocksdb_memory(app.tables.values()))
+
+
+def _add_memory_release(app: faust.App) -> Callable[[], Coroutine[None, None, None]]:
+    """Give malloc's free pages back to the system every :data:`TRIM_INTERVAL_S` (processors/allocator.py)."""
+
+    async def release_memory() -> None:
+        release_free_memory()
+
+    app.timer(TRIM_INTERVAL_S)(release_memory)
+    return release_memory
 
 
 def _add_memory_snapshots(app: faust.App, settings: Settings, snapshots: MemorySnapshots) -> None:
