@@ -14,8 +14,9 @@ write buffers fill and are flushed, while each database's cache takes in
 what is read until it is full, and the large tables (LSH buckets and
 signatures, first sources) read keys spread over the whole table, so their
 caches keep filling as the tables grow. With half of the budget the caches
-were still filling after an hour of the soak (37 MB at minute 10, 52 MB at
-minute 45, of a 72 MB ceiling: docs/benchmarks.md, "Session 25"); the
+were still filling at the end of session 24's 45-minute soak (37 MB at
+minute 10, 52 MB at minute 45, of a 72 MB ceiling: docs/benchmarks.md,
+"Session 25"); the
 operating system's page cache holds the table files anyway.
 """
 
