@@ -16,8 +16,8 @@ signatures, first sources) read keys spread over the whole table, so their
 caches keep filling as the tables grow. With half of the budget the caches
 were still filling at the end of session 24's 45-minute soak (37 MB at
 minute 10, 52 MB at minute 45, of a 72 MB ceiling: docs/benchmarks.md,
-"Session 25"); the
-operating system's page cache holds the table files anyway.
+"Session 25"); the operating system's page cache holds the table files
+anyway.
 """
 
 from __future__ import annotations
