@@ -80,10 +80,9 @@ def postings_record(postings: Postings) -> StoryPostings:
     return StoryPostings(stories=[StoryPosting(story_id=p.story_id, last_seen=p.last_seen) for p in postings])
 
 
-def postings_of(record: StoryPostings, shared: SharedPostings | None = None) -> Postings:
-    """The compact form of a stored :class:`StoryPostings` (its postings taken from ``shared`` where it has them)."""
-    postings = (Posting(p.story_id, p.last_seen) for p in record.stories)
-    return tuple(postings) if shared is None else tuple(map(shared.one, postings))
+def postings_of(record: StoryPostings, shared: SharedPostings) -> Postings:
+    """The compact form of a stored :class:`StoryPostings`, its postings taken from ``shared`` where it has them."""
+    return tuple(shared.one(Posting(p.story_id, p.last_seen)) for p in record.stories)
 
 
 class SharedPostings:

@@ -70,13 +70,23 @@ def _of_type(kind: type, value: object, absent: object = _ABSENT) -> object:
 
 
 class _Recent:
-    """Decoded records of one table, the least recently used dropped beyond ``limit``."""
+    """Decoded records of one table, the least recently used dropped beyond ``limit``.
 
-    def __init__(self, limit: int) -> None:
+    ``weight`` is what a record counts towards ``limit`` (one each by default):
+    records that grow as the stream goes on (postings lists, stories' keys) are
+    counted by their size, so the memory they hold stays bounded as they grow.
+    """
+
+    def __init__(self, limit: int, weight: Callable[[object], int] | None = None) -> None:
         self.limit = limit
         self.items: OrderedDict[str, object] = OrderedDict()
         self.hits = 0
         self.misses = 0
+        self._weight = weight
+        self.size = 0  # the records' weights summed
+
+    def _weigh(self, value: object) -> int:
+        return 1 if self._weight is None else max(1, self._weight(value))
 
     def get(self, key: str) -> object | None:
         """The record (``_ABSENT`` when the table has none), or None when not known here."""
@@ -89,10 +99,15 @@ class _Recent:
         return value
 
     def put(self, key: str, value: object) -> None:
+        replaced = self.items.get(key)
+        if replaced is not None:
+            self.size -= self._weigh(replaced)
         self.items[key] = value
         self.items.move_to_end(key)
-        if len(self.items) > self.limit:
-            self.items.popitem(last=False)
+        self.size += self._weigh(value)
+        while self.size > self.limit and len(self.items) > 1:
+            _, dropped = self.items.popitem(last=False)
+            self.size -= self._weigh(dropped)
 
     def read(self, key: str, load: Callable[[], object]) -> object:
         """The record of ``key``; on a miss ``load`` reads it from the table (``_ABSENT``: none) and it is kept."""
@@ -111,6 +126,16 @@ class _Recent:
         self.put(key, value)
 
 
+def _posted_keys(value: object) -> int:
+    """A decoded story's weight in its cache: its postings keys (none for a known absence)."""
+    return len(value.posted_keys) if isinstance(value, StoryState) else 0
+
+
+def _postings_count(value: object) -> int:
+    """A decoded postings list's weight in its cache: its postings."""
+    return len(value) if isinstance(value, tuple) else 0
+
+
 FREQUENCIES_LAYOUT = LogLayout(shards=64)
 POSTINGS_LAYOUT = LogLayout(shards=64)
 QUEUE_LAYOUT = LogLayout(shards=8)
@@ -118,7 +143,8 @@ QUEUE_LAYOUT = LogLayout(shards=8)
 
 @dataclass(frozen=True)
 class CacheLimits:
-    """How many decoded records :class:`TableStore` keeps per table (about 20 kB a story).
+    """How much decoded :class:`TableStore` keeps per table: records, or for the records that grow as the
+    stream goes on, their parts.
 
     Frequencies are read for most words of each article; the common words,
     read again and again, stay here (about 200 bytes each). The hour's soak
@@ -126,10 +152,16 @@ class CacheLimits:
     memory grew 71.5 MB/h, with these 47.4 MB/h (Python's blocks +650 k/h ->
     +233 k/h), for about 1.5 ms more CPU an article (stories read back from
     RocksDB: docs/benchmarks.md, "The hour with smaller story caches").
+    Stories and postings lists were counted as records until session 26; the
+    lists kept filling towards 40 postings each, so the cache kept growing for
+    hours (docs/benchmarks.md, "Session 25"): they are counted by their postings
+    and postings keys now.
     """
 
-    states: int = 300
-    postings: int = 5000
+    # States by their postings keys (up to 400 a story): stories grow for days.
+    state_keys: int = 30_000
+    # Postings lists by their postings (up to 40 a list): lists fill as the stream goes on.
+    postings: int = 30_000
     frequencies: int = 20_000
     assignments: int = 1000
     queue: int = 1000
@@ -183,8 +215,8 @@ class TableStore:
     def forget(self, generation: int | None = None) -> None:
         """Drop every decoded record: the next reads go to the tables (``generation``: the rebalance it follows)."""
         limits = self.limits
-        self._recent_states = _Recent(limits.states)
-        self._recent_postings = _Recent(limits.postings)
+        self._recent_states = _Recent(limits.state_keys, _posted_keys)
+        self._recent_postings = _Recent(limits.postings, _postings_count)
         self._recent_assignments = _Recent(limits.assignments)
         self._recent_queue = _Recent(limits.queue)
         self._recent_frequencies = _Recent(limits.frequencies)

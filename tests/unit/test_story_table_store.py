@@ -149,7 +149,7 @@ def assert_reads_as(store: TableStore, memory: MemoryStore, removed: set[str]) -
 
 
 @pytest.mark.parametrize("layouts", [None, TINY])
-@pytest.mark.parametrize("limits", [CacheLimits(), CacheLimits(states=2, postings=3, frequencies=5, queue=1)])
+@pytest.mark.parametrize("limits", [CacheLimits(), CacheLimits(state_keys=2, postings=3, frequencies=5, queue=1)])
 def test_the_tables_give_the_same_stories_as_memory_with_large_or_tiny_caches(
     limits: CacheLimits, layouts: tuple[LogLayout, ...] | None
 ) -> None:
@@ -212,7 +212,7 @@ def test_a_changelog_cut_after_any_write_reads_as_the_articles_whose_records_it_
 
 def test_records_read_again_come_from_memory_and_the_limits_bound_them() -> None:
     t = tables()
-    store = table_store(t, CacheLimits(states=2, postings=2, frequencies=3))
+    store = table_store(t, CacheLimits(state_keys=2, postings=2, frequencies=3))
     decisions(stream(12), store)
     assert store.cached()["states"] <= 2 and store.cached()["postings"] <= 2 and store.cached()["frequencies"] <= 3
     t = tables()
@@ -491,6 +491,21 @@ def test_postings_decoded_from_different_lists_are_one_object_each() -> None:
     lists = [store.postings(key) for key in keys]
     postings = [posting for listed in lists for posting in listed]
     assert len({id(p) for p in postings}) == len(set(postings)) < len(postings)  # equal postings: one object
+
+
+def test_postings_lists_and_stories_are_kept_within_their_postings_and_keys() -> None:
+    """The cache bounds what grows with the stream (postings, stories' keys), not only how many lists or stories."""
+    t = tables()
+    store = table_store(t, CacheLimits(state_keys=150, postings=40))
+    staged_decisions(stream(20), store)
+    kept_postings = store._recent_postings.items.values()
+    kept_states = store._recent_states.items.values()
+    assert 0 < sum(len(cast(tuple[Posting, ...], listed)) for listed in kept_postings) <= 40
+    assert 0 < sum(len(cast(StoryState, state).posted_keys) for state in kept_states) <= 150
+    # A record heavier than the whole limit is still kept (alone): the article in hand needs it.
+    store = table_store(tables(), CacheLimits(state_keys=1, postings=1))
+    staged_decisions(stream(3), store)
+    assert store.cached()["states"] == 1 and store.cached()["postings"] == 1
 
 
 def test_the_shared_postings_pool_starts_again_beyond_its_limit() -> None:
