@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import faust
+import rocksdict
 
 from newsflow.infra.logs import logging_config
 from newsflow.infra.settings import Settings
-from newsflow.processors.patches import GapListener, PatchedApp
+from newsflow.processors.patches import GapListener, PatchedApp, SharedCacheTable
+from newsflow.processors.table_memory import block_cache_bytes
 from newsflow.schemas.topics import processors_group
 
 
@@ -21,8 +22,9 @@ def worker_state_dir(settings: Settings, worker_id: str) -> Path:
     return (settings.data_dir / "faust" / f"worker-{worker_id}").absolute()
 
 
-def create_app(settings: Settings, worker_id: str, gap_listener: GapListener | None = None) -> faust.App:
-    """A Faust app for ``settings``, with the patched Kafka clients; its state folder is per worker id.
+def create_app(settings: Settings, worker_id: str, gap_listener: GapListener | None = None) -> PatchedApp:
+    """A Faust app for ``settings``, with the patched Kafka clients; its state folder is per worker id, its
+    tables' databases share one block cache (``NEWSFLOW_WORKER_TABLE_MEMORY_MB``, processors/table_memory.py).
 
     ``gap_listener`` is told of every jump in offsets the consumer handles (the worker's metrics count them).
     """
@@ -33,6 +35,7 @@ def create_app(settings: Settings, worker_id: str, gap_listener: GapListener | N
         processors_group(settings.topic_prefix),
         broker=brokers,
         store="rocksdb://",
+        Table=SharedCacheTable,
         datadir=str(datadir),
         topic_replication_factor=settings.topic_replication_factor,
         topic_partitions=settings.topic_partitions,
@@ -50,4 +53,5 @@ def create_app(settings: Settings, worker_id: str, gap_listener: GapListener | N
         stream_wait_empty=False,
     )
     app.gap_listener = gap_listener
+    app.block_cache = rocksdict.Cache(block_cache_bytes(settings.worker_table_memory_mb))
     return app

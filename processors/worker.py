@@ -23,6 +23,7 @@ from newsflow.processors.allocator import TRIM_INTERVAL_S, release_free_memory
 from newsflow.processors.app import create_app
 from newsflow.processors.memory_snapshots import MemorySnapshots
 from newsflow.processors.metrics import WorkerMetrics
+from newsflow.processors.patches import PatchedApp
 from newsflow.processors.patches.table_stores import rocksdb_memory
 from newsflow.processors.pipeline import Pipeline
 from newsflow.processors.stages import (
@@ -70,12 +71,12 @@ def build_worker(settings: Settings, worker_id: str, metrics: WorkerMetrics | No
     return app
 
 
-def _add_memory_sampler(app: faust.App, metrics: WorkerMetrics) -> None:
+def _add_memory_sampler(app: PatchedApp, metrics: WorkerMetrics) -> None:
     """Refresh the memory gauges (tables' RocksDB parts, the NER child, Python's blocks) every few seconds."""
 
     @app.timer(MEMORY_SAMPLE_S)  # type: ignore[untyped-decorator]  # faust's timer decorator is untyped
     async def sample_memory() -> None:
-        metrics.sample_memory(rocksdb_memory(app.tables.values()))
+        metrics.sample_memory(rocksdb_memory(app.tables.values(), app.block_cache))
 
 
 def _add_memory_release(app: faust.App) -> Callable[[], Coroutine[None, None, None]]:

@@ -6,7 +6,8 @@ patches were not verified with.
 """
 
 from newsflow.processors.patches.rewinding_consumer import GapListener, GapOutcome
+from newsflow.processors.patches.shared_block_cache import SharedCacheTable
 from newsflow.processors.patches.transport import PatchedApp
 from newsflow.processors.patches.versions import UnverifiedVersionError, verify_versions
 
-__all__ = ["GapListener", "GapOutcome", "PatchedApp", "UnverifiedVersionError", "verify_versions"]
+__all__ = ["GapListener", "GapOutcome", "PatchedApp", "SharedCacheTable", "UnverifiedVersionError", "verify_versions"]

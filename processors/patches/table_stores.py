@@ -17,8 +17,10 @@ from typing import Any
 MEMORY_PROPERTIES: dict[str, str] = {
     "memtables": "rocksdb.cur-size-all-mem-tables",  # write buffers, active and waiting to be flushed
     "table_readers": "rocksdb.estimate-table-readers-mem",  # index and filter blocks, outside the block cache
-    "block_cache": "rocksdb.block-cache-usage",  # data blocks read (each database has a cache of its own here)
+    "block_cache": "rocksdb.block-cache-usage",  # data blocks read (the cache's, shared or the database's own)
 }
+# The ``table`` the shared block cache is reported under: it is no one table's.
+SHARED = "shared"
 
 
 def _databases(table: Any) -> list[Any]:
@@ -27,16 +29,21 @@ def _databases(table: Any) -> list[Any]:
     return list(databases.values()) if isinstance(databases, dict) else []
 
 
-def rocksdb_memory(tables: Iterable[Any]) -> dict[tuple[str, str], int]:
+def rocksdb_memory(tables: Iterable[Any], shared_cache: Any = None) -> dict[tuple[str, str], int]:
     """Bytes of each table's databases by part (:data:`MEMORY_PROPERTIES`): ``{(table name, part): bytes}``.
 
-    ``tables`` are Faust tables (``app.tables.values()``); a property RocksDB cannot give counts 0.
+    ``tables`` are Faust tables (``app.tables.values()``); a property RocksDB cannot give counts 0. With a
+    ``shared_cache`` (a ``rocksdict.Cache`` every database reads through: patches/shared_block_cache.py) the
+    block cache is counted once, as ``(SHARED, "block_cache")``: each database would report the whole cache.
     """
+    parts = {part: prop for part, prop in MEMORY_PROPERTIES.items() if shared_cache is None or part != "block_cache"}
     memory: dict[tuple[str, str], int] = {}
     for table in tables:
-        for part, prop in MEMORY_PROPERTIES.items():
+        for part, prop in parts.items():
             total = 0
             for database in _databases(table):
                 total += database.property_int_value(prop) or 0
             memory[(table.name, part)] = total
+    if shared_cache is not None:
+        memory[(SHARED, "block_cache")] = shared_cache.get_usage()
     return memory

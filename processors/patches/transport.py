@@ -1,8 +1,9 @@
-"""The Faust App whose aiokafka transport carries the patches of this package."""
+"""The Faust App whose aiokafka transport carries the patches of this package (and its tables' shared block cache)."""
 
 from __future__ import annotations
 
 import faust
+import rocksdict
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TransportT
 
@@ -22,6 +23,8 @@ class PatchedApp(faust.App):
 
     # Told of every offset jump the rewinding consumer handles (set before the worker starts; optional).
     gap_listener: GapListener | None = None
+    # The block cache its tables' RocksDB databases share (patches/shared_block_cache.py; None: one each).
+    block_cache: rocksdict.Cache | None = None
 
     def _new_transport(self) -> TransportT:
         return PatchedTransport(self.conf.broker_consumer, self)
