@@ -35,23 +35,6 @@ class SharedCacheOptions(faust_rocksdb.RocksDBOptions):
         super().__init__(**options)
         self.cache = cache
 
-    @classmethod
-    def like(cls, options: faust_rocksdb.RocksDBOptions, cache: rocksdict.Cache) -> SharedCacheOptions:
-        """``options`` with ``cache`` as the block cache."""
-        return cls(
-            cache,
-            max_open_files=options.max_open_files,
-            write_buffer_size=options.write_buffer_size,
-            max_write_buffer_number=options.max_write_buffer_number,
-            target_file_size_base=options.target_file_size_base,
-            block_cache_size=options.block_cache_size,
-            block_cache_compressed_size=options.block_cache_compressed_size,
-            bloom_filter_size=options.bloom_filter_size,
-            use_rocksdict=options.use_rocksdict,
-            ttl=options.ttl,
-            **options.extra_options,
-        )
-
     def as_options(self) -> Any:
         """Faust's options, their block-based table settings made again with the shared cache.
 
@@ -74,5 +57,6 @@ class SharedCacheTable(faust.Table[Any, Any]):
         store = super()._new_store_by_url(url)
         cache = getattr(self.app, "block_cache", None)
         if cache is not None and isinstance(store, faust_rocksdb.Store) and store.use_rocksdict:
-            store.rocksdb_options = SharedCacheOptions.like(store.rocksdb_options, cache)
+            # Built from the table's options as Faust's Store builds its own.
+            store.rocksdb_options = SharedCacheOptions(cache, **(store.options or {}), use_rocksdict=True)
         return store

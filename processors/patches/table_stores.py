@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import rocksdict
+
 # RocksDB's memory properties (include/rocksdb/db.h): what each part of a database holds now.
 MEMORY_PROPERTIES: dict[str, str] = {
     "memtables": "rocksdb.cur-size-all-mem-tables",  # write buffers, active and waiting to be flushed
@@ -29,7 +31,7 @@ def _databases(table: Any) -> list[Any]:
     return list(databases.values()) if isinstance(databases, dict) else []
 
 
-def rocksdb_memory(tables: Iterable[Any], shared_cache: Any = None) -> dict[tuple[str, str], int]:
+def rocksdb_memory(tables: Iterable[Any], shared_cache: rocksdict.Cache | None = None) -> dict[tuple[str, str], int]:
     """Bytes of each table's databases by part (:data:`MEMORY_PROPERTIES`): ``{(table name, part): bytes}``.
 
     ``tables`` are Faust tables (``app.tables.values()``); a property RocksDB cannot give counts 0. With a
