@@ -142,10 +142,9 @@ class WorkerMetrics:
     def batch(self, stage: str, size: int) -> None:
         self.batch_size.labels(stage).observe(size)
 
-    def ner_timer(self) -> AbstractContextManager[None]:
-        """Times one spaCy batch (``with metrics.ner_timer(): ...``)."""
-        timer: AbstractContextManager[None] = self.ner_seconds.time()
-        return timer
+    def ner_batch(self, seconds: float) -> None:
+        """One spaCy batch took ``seconds`` in the NER child."""
+        self.ner_seconds.observe(seconds)
 
     def enriched(self, received_at: datetime, enriched_at: datetime) -> None:
         """One article enriched ``enriched_at``, its file received ``received_at`` (naive times are UTC)."""

@@ -24,7 +24,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
@@ -69,15 +69,18 @@ def _start_child(parent: int) -> None:
     gc.freeze()
 
 
-def _extract_in_child(texts: list[str]) -> list[list[Entity]]:
+def _extract_in_child(texts: list[str]) -> tuple[list[list[Entity]], float]:
+    """The texts' entities, and the seconds the model took (timed here: a batch may wait in the pool's queue)."""
+    started = time.perf_counter()
     entities = _model().extract(texts)
+    seconds = time.perf_counter() - started
     # A batch's arrays are freed in the middle of the heap: without this the child's resident memory kept
     # about 11 MB more of free pages over the corpus (docs/benchmarks.md, "Session 25").
     release_free_memory()
-    return entities
+    return entities, seconds
 
 
-def _log_failed_start(started: Future[list[list[Entity]]]) -> None:
+def _log_failed_start(started: Future[tuple[list[list[Entity]], float]]) -> None:
     if (exc := started.exception()) is not None:
         log.error("the NER child process failed to start; the next batch starts another", exc_info=exc)
 
@@ -100,11 +103,14 @@ def _new_pool() -> tuple[ProcessPoolExecutor, Future[int]]:
 class NerProcess:
     """One child process that runs the entity extractor; ``await extract(texts)`` from the event loop.
 
+    Several batches may be awaited at once: the child takes them one after the other, in the order given.
     ``max_rss_mb``: the child's resident memory above which a fresh child replaces it (0: never).
+    ``on_batch``: told the seconds the model took on each batch.
     """
 
-    def __init__(self, max_rss_mb: int = 0) -> None:
+    def __init__(self, max_rss_mb: int = 0, on_batch: Callable[[float], None] | None = None) -> None:
         self.max_rss_bytes = max_rss_mb * 1024 * 1024
+        self.on_batch = on_batch
         self.replaced = 0  # children replaced for their memory
         self._pool: ProcessPoolExecutor | None = None
         self._pid: Future[int] | None = None
@@ -134,15 +140,19 @@ class NerProcess:
         """
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
+            pool = self._started()
             try:
-                entities = await loop.run_in_executor(self._started(), _extract_in_child, list(texts))
+                entities, seconds = await loop.run_in_executor(pool, _extract_in_child, list(texts))
             except BrokenProcessPool as exc:
-                self.close()
+                if pool is self._pool:  # another batch's failure may have replaced the child already
+                    self.close()
                 log.error(
                     "the NER child process died; starting a new one",
                     extra={"attempt": attempt, "texts": len(texts), "error": str(exc)},
                 )
             else:
+                if self.on_batch is not None:
+                    self.on_batch(seconds)
                 self._renew_if_large()
                 return entities
         raise NerProcessError(
@@ -165,7 +175,7 @@ class NerProcess:
                 return
             old, self._pool, self._pid = self._pool, pool, pid
             if old is not None:
-                old.shutdown(wait=False, cancel_futures=True)
+                old.shutdown(wait=False)  # the old child ends once it has done the batches already given to it
             self.replaced += 1
             log.info("the NER child was replaced by a fresh one", extra={"child_pid": pid.result()})
             return

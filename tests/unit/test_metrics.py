@@ -227,8 +227,7 @@ def test_a_worker_times_and_counts() -> None:
     metrics.received("normalize", "p.articles.raw", 2)
     metrics.sent("normalize", "p.articles.normalized")
     metrics.batch("entities", 5)
-    with metrics.ner_timer():
-        time.sleep(0.01)
+    metrics.ner_batch(0.01)
     received = datetime(2026, 1, 1, 12, 0, 0)  # naive: read as UTC
     metrics.enriched(received, received.replace(tzinfo=UTC) + timedelta(seconds=3))
     metrics.dead_letter("exact_dedup", "InvalidMessage")

@@ -10,11 +10,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from newsflow.processors.entities import EntityExtractor
+from newsflow.processors import ner_process as ner_module
 from newsflow.processors.ner_process import NerProcess
 from newsflow.schemas.articles import Entity
 
@@ -132,3 +134,69 @@ def test_a_child_over_its_memory_limit_is_replaced_by_a_warm_one_between_batches
         assert ner.child_pid == second
     finally:
         ner.close()
+
+
+def test_batches_given_at_once_are_computed_one_after_the_other_and_timed_in_the_child() -> None:
+    timed: list[float] = []
+    ner = NerProcess(on_batch=timed.append)
+
+    async def two_at_once() -> list[list[list[Entity]]]:
+        return await asyncio.gather(ner.extract([TEXT]), ner.extract(["No names here.", TEXT]))
+
+    try:
+        first, second = asyncio.run(two_at_once())
+    finally:
+        ner.close()
+
+    expected = EntityExtractor()
+    assert first == expected.extract([TEXT])
+    assert second == expected.extract(["No names here.", TEXT])
+    assert len(timed) == 2 and all(0 < seconds < 60 for seconds in timed)
+
+
+def test_a_handover_lets_the_old_child_finish_the_batches_already_given_to_it() -> None:
+    ner = NerProcess(max_rss_mb=1)  # any child with a model is over 1 MB
+
+    async def handover_with_a_batch_queued() -> tuple[list[list[Entity]], list[list[Entity]]]:
+        await ner.extract([TEXT])  # starts a successor
+        assert ner._successor is not None
+        while not ner._successor[1].done():
+            await asyncio.sleep(0.1)
+        # The first batch hands over when it ends; the next ones are already given to the old child (some
+        # in the pool's queue to the child, the rest waiting to be put on it).
+        return await asyncio.gather(*(ner.extract([TEXT]) for _ in range(6)))
+
+    try:
+        found = asyncio.run(handover_with_a_batch_queued())
+    finally:
+        ner.close()
+
+    assert ner.replaced == 1
+    assert found == [EntityExtractor().extract([TEXT])] * 6
+
+
+def test_a_child_killed_with_two_batches_given_is_replaced_once_and_both_get_their_entities(
+    ner_process: NerProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pools_started: list[tuple[ProcessPoolExecutor, Future[int]]] = []
+    new_pool = ner_module._new_pool
+
+    def counted_new_pool() -> tuple[ProcessPoolExecutor, Future[int]]:
+        pool = new_pool()
+        pools_started.append(pool)
+        return pool
+
+    async def kill_under_two_batches() -> list[list[list[Entity]]]:
+        await ner_process.extract([TEXT])
+        pid = ner_process.child_pid
+        assert pid is not None
+        monkeypatch.setattr(ner_module, "_new_pool", counted_new_pool)
+        both = asyncio.gather(ner_process.extract([TEXT] * 300), ner_process.extract([TEXT] * 300))
+        await asyncio.sleep(0.2)  # the first batch takes about a second
+        os.kill(pid, signal.SIGKILL)
+        return await both
+
+    first, second = asyncio.run(kill_under_two_batches())
+
+    assert first == second == EntityExtractor().extract([TEXT] * 300)
+    assert len(pools_started) == 1, "each batch's failure started a child of its own"
