@@ -151,6 +151,13 @@ class Settings(BaseSettings):
         description="Memory a worker's RocksDB tables may hold (write buffers and block caches), "
         "shared over every table partition.",
     )
+    worker_producer_linger_ms: int = Field(
+        5,
+        ge=0,
+        le=1000,
+        description="How long a worker's Kafka producer waits to fill a batch before sending it: fewer, larger "
+        "produce requests (each costs the worker and the broker CPU) for up to this much latency per topic hop.",
+    )
     worker_ner_max_mb: int = Field(
         768,  # en_core_web_md's child starts near 410-470 MB (the small model's near 210)
         ge=0,

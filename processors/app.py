@@ -44,6 +44,8 @@ def create_app(settings: Settings, worker_id: str, gap_listener: GapListener | N
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         producer_max_request_size=8 * 1024 * 1024,
+        # A produce request per record costs more CPU than the record itself (docs/benchmarks.md, "Session 27").
+        producer_linger=settings.worker_producer_linger_ms / 1000,
         web_enabled=False,
         # The worker replaces the root logger's handlers at start: it gets newsflow's format and limiter.
         logging_config=logging_config(settings.log_format, settings.log_level),
