@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from newsflow.processors.entities import EntityExtractor
 from newsflow.processors import ner_process as ner_module
+from newsflow.processors.entities import EntityExtractor
 from newsflow.processors.ner_process import NerProcess
 from newsflow.schemas.articles import Entity
 
