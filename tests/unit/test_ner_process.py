@@ -140,7 +140,7 @@ def test_batches_given_at_once_are_computed_one_after_the_other_and_timed_in_the
     timed: list[float] = []
     ner = NerProcess(on_batch=timed.append)
 
-    async def two_at_once() -> list[list[list[Entity]]]:
+    async def two_at_once() -> tuple[list[list[Entity]], list[list[Entity]]]:
         return await asyncio.gather(ner.extract([TEXT]), ner.extract(["No names here.", TEXT]))
 
     try:
@@ -157,7 +157,7 @@ def test_batches_given_at_once_are_computed_one_after_the_other_and_timed_in_the
 def test_a_handover_lets_the_old_child_finish_the_batches_already_given_to_it() -> None:
     ner = NerProcess(max_rss_mb=1)  # any child with a model is over 1 MB
 
-    async def handover_with_a_batch_queued() -> tuple[list[list[Entity]], list[list[Entity]]]:
+    async def handover_with_a_batch_queued() -> list[list[list[Entity]]]:
         await ner.extract([TEXT])  # starts a successor
         assert ner._successor is not None
         while not ner._successor[1].done():
@@ -186,7 +186,7 @@ def test_a_child_killed_with_two_batches_given_is_replaced_once_and_both_get_the
         pools_started.append(pool)
         return pool
 
-    async def kill_under_two_batches() -> list[list[list[Entity]]]:
+    async def kill_under_two_batches() -> tuple[list[list[Entity]], list[list[Entity]]]:
         await ner_process.extract([TEXT])
         pid = ner_process.child_pid
         assert pid is not None
