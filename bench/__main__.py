@@ -221,9 +221,9 @@ def freshness_line(fresh: dict[str, Any]) -> str:
 def first_pass(base: Settings, files: list[Path]) -> dict[str, float]:
     """The corpus through a sandbox of its own, before the measured pass.
 
-    Kafka's and Elasticsearch's JVMs compile their hot paths while they first work: on a fresh pair the
-    corpus cost Elasticsearch 40 s and Kafka 21 s of CPU, the next time 14 s and 13 s (docs/benchmarks.md,
-    "Session 27"). A running system's are warm, so the measured pass comes second; this one is printed too.
+    On a freshly started Kafka and Elasticsearch the corpus cost Elasticsearch 40 s and Kafka 21 s of CPU,
+    the next time 14 s and 13 s (their JVMs compiling, or start-up work: docs/benchmarks.md, "Session 27").
+    A running system's have worked before, so the measured pass comes second; this one is printed too.
     """
     with sandboxed_worker(base) as sandbox:
         warm_up(sandbox.settings, sandbox.es)
