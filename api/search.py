@@ -49,7 +49,7 @@ ENTITY_FIELDS: dict[EntityType, str] = {
 ENTITY_ORDER: dict[str, int] = {kind.value: position for position, kind in enumerate(ENTITY_FIELDS)}
 # Operators a user may type; fuzzy, slop and near are left out (costly, rarely meant).
 _QUERY_FLAGS = "AND|OR|NOT|PHRASE|PREFIX|PRECEDENCE|WHITESPACE|ESCAPE"
-# A snippet is the sentence around a match, cut to about this many characters; the lead when nothing matches.
+# A snippet is the text around a match, about this many characters; the lead when nothing matches.
 SNIPPET_CHARS = 90
 NO_MATCH_CHARS = 180
 _SORTS: dict[SortOrder, list[dict[str, Any]]] = {
@@ -186,13 +186,19 @@ def highlight(params: SearchParams) -> dict[str, Any]:
     """Highlighted title and two body snippets of each hit.
 
     Each field is highlighted with the words searched on that field itself: a quoted phrase, which the query
-    matches on the ``.exact`` subfields, would otherwise mark nothing. Snippets are sentences cut at
-    :data:`SNIPPET_CHARS`: the unified highlighter's cost grows with the fragment's size (about 1 ms a hit at
-    180 characters, 0.5 ms at 90, on a 100 000-article index; docs/benchmarks.md, "Session 24").
+    matches on the ``.exact`` subfields, would otherwise mark nothing. The body goes through the fast vector
+    highlighter, which reads the term vectors the mapping stores: the unified highlighter, analysing each
+    hit's text again, took twice as long for a 50-hit page on a 100 000-article index (docs/benchmarks.md,
+    "Session 28"). The title, highlighted whole, stays with the unified one.
     """
     fields: dict[str, dict[str, Any]] = {
         "title": {"number_of_fragments": 0},
-        "body": {"fragment_size": SNIPPET_CHARS, "number_of_fragments": 2, "no_match_size": NO_MATCH_CHARS},
+        "body": {
+            "type": "fvh",
+            "fragment_size": SNIPPET_CHARS,
+            "number_of_fragments": 2,
+            "no_match_size": NO_MATCH_CHARS,
+        },
     }
     if params.q and params.q.strip():
         for name, options in fields.items():

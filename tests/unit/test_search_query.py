@@ -12,6 +12,7 @@ import pytest
 
 from newsflow.api import articles, search, stories
 from newsflow.schemas.articles import Entity, EntityType, entity_id, facet_key, split_facet_key
+from newsflow.schemas.index import INDEX_MAPPING
 from newsflow.schemas.search import EntityFacetBucket, SearchParams, StoriesParams
 
 ZELENSKY_ID = "person:volodymyr-zelensky"
@@ -424,3 +425,12 @@ def test_each_field_is_highlighted_with_the_words_searched_on_it_phrases_unstemm
         assert words["fields"] == [name] and "quote_field_suffix" not in words
     assert body["query"]["bool"]["must"][0]["simple_query_string"]["quote_field_suffix"] == ".exact"
     assert "highlight_query" not in search.hits_body(SearchParams())["highlight"]["fields"]["body"]
+
+
+def test_fields_given_to_the_fast_vector_highlighter_store_its_term_vectors() -> None:
+    # Elasticsearch refuses the whole search when the fvh highlighter meets a field without them.
+    fields = search.hits_body(SearchParams(q="HIMARS"))["highlight"]["fields"]
+    vectored = [name for name, options in fields.items() if options.get("type") == "fvh"]
+    assert vectored == ["body"]
+    for name in vectored:
+        assert INDEX_MAPPING["properties"][name]["term_vector"] == "with_positions_offsets"
