@@ -7,6 +7,7 @@ from pydantic import SecretStr
 
 from newsflow.api.app import create_app
 from newsflow.infra.settings import Settings
+from newsflow.schemas.index import INDEX_VERSION, index_name
 
 KEY = "correct horse battery staple"
 
@@ -43,7 +44,7 @@ def test_admin_replay_and_reindex_with_the_key(isolated_settings: Settings) -> N
     assert "exactly one" in both.json()["detail"]
     reindex = client.post("/admin/reindex", headers=headers)
     assert reindex.status_code == 200, reindex.text
-    assert reindex.json()["new_index"] == f"{isolated_settings.index_alias}-v2"
+    assert reindex.json()["new_index"] == index_name(isolated_settings.index_alias, INDEX_VERSION + 1)
 
 
 def test_cors_is_closed_by_default_and_opens_only_to_listed_origins(isolated_settings: Settings) -> None:

@@ -57,7 +57,8 @@ def test_a_quoted_phrase_is_marked_in_the_snippets(api_client: TestClient) -> No
     result = search(api_client, q='"regional governor"')
     assert result["total"] >= 1
     marked = [s for hit in result["hits"] for s in hit["snippets"] if "<mark>" in s]
-    assert any("<mark>regional</mark> <mark>governor</mark>" in s for s in marked), marked
+    # The fast vector highlighter marks a phrase as one.
+    assert any("<mark>regional governor</mark>" in s for s in marked), marked
 
 
 def test_near_duplicate_is_collapsed_onto_its_original_unless_expanded(api_client: TestClient) -> None:
