@@ -21,7 +21,8 @@ spaCy finds mentions; this module turns them into entities:
 - dropped: nationalities and demonyms ("Ukrainian": spaCy's NORP is never a
   place), bare directions ("the West"), weapon systems ("HIMARS", "S-300") and
   products (spaCy's PRODUCT is not mapped);
-- a name followed by an age ("Zoya, 76,") is a person; a two- or three-word
+- the words beside a mention (processors/mention_context.py: "oil giant Yukos",
+  "singer Bono", "Zoya, 76,") type the name at all its mentions; a two- or three-word
   name ending in a Slavic surname ("Oleksiy Aretovych") that the model typed
   ORG or place is a person;
 - each entity has a confidence (see :func:`confidence`), and the caps below
@@ -52,6 +53,7 @@ from newsflow.infra.ner_models import SMALL_PACKAGE, ner_model_location
 from newsflow.infra.settings import get_settings
 from newsflow.processors import entity_knowledge as knowledge
 from newsflow.processors import gazetteer
+from newsflow.processors.mention_context import context_type
 from newsflow.processors.ner_text import PreparedText, prepare
 from newsflow.processors.results_lines import team_names
 from newsflow.schemas.articles import Entity, EntityType, entity_id
@@ -72,7 +74,13 @@ MAX_NER_CHARS = 100_000  # spaCy's cost grows with length; the head of a long ar
 MAX_ENTITY_NAME_CHARS = 200
 MAX_SURFACE_FORMS = 20
 MAX_ENTITIES_PER_ARTICLE = 500
-AFTER_CHARS = 12  # the text after a mention that build_entities looks at (an age)
+# The text around a mention that build_entities looks at: an age after it, and the nouns next to it
+# (processors/mention_context.py: "oil giant Yukos", "Yukos spokeswoman's").
+AFTER_CHARS = 48
+BEFORE_CHARS = 32
+# The model's labels a context cue may overrule: the three facet types, and names it took for products or works
+# ("rock band Green Day" as WORK_OF_ART).
+CUE_LABELS = frozenset({*SPACY_LABEL_TYPES, "PRODUCT", "WORK_OF_ART"})
 # "Zoya, 76," / "John Smith, 45, said": a name followed by an age is a person.
 AGE_AFTER = re.compile(r",\s*\d{1,3}\s*[,.;)]")
 # Words that make a name an organisation's or a place's, not a person's ("Kyiv Post", "Bank of Russia").
@@ -119,12 +127,14 @@ def strip_person_title(text: str) -> str:
 
 @dataclass(frozen=True)
 class Mention:
-    """One mention: its text, spaCy's label, the text right after it, and a type knowledge decided (a dateline)."""
+    """One mention: its text, spaCy's label, the text right after and before it, and a type knowledge decided
+    (a dateline)."""
 
     text: str
     label: str
     after: str = ""
     decided: EntityType | None = None
+    before: str = ""
 
 
 def _strip_controls(text: str) -> str:
@@ -232,6 +242,7 @@ class _Typed:
     kind: EntityType
     decided: bool
     team: bool = False  # added from a results line, not the model's
+    cued: bool = False  # typed by the words beside it (processors/mention_context.py), not the model
 
 
 def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]]:
@@ -256,16 +267,20 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
                 nationalities.add(key)
             continue
         kind = mention.decided or SPACY_LABEL_TYPES.get(mention.label)
+        cue = None
+        if not mention.decided and mention.label in CUE_LABELS:
+            cue = context_type(text, mention.before, mention.after)
+        kind = cue or kind
         if kind is None:
             continue
-        if kind is not EntityType.PERSON and AGE_AFTER.match(mention.after) and len(text.split()) <= 3:
-            kind = EntityType.PERSON
+        if not mention.decided and AGE_AFTER.match(mention.after) and len(text.split()) <= 3:
+            kind = cue = EntityType.PERSON  # "Zoya, 76," is as sure a cue as a word beside the name
         # A number between words is a span run across a results line ("Bolton 1 Ipswich"), not a name.
         if kind is not EntityType.ORGANIZATION and any(word.isdigit() for word in text.split()):
             continue
         if kind is EntityType.PERSON:
             text = strip_person_title(text)
-        typed.append(_Typed(text, kind, mention.decided is not None))
+        typed.append(_Typed(text, kind, mention.decided is not None, cued=cue is kind))
     named_parties = {knowledge.party_name(entity_key(t.text)) for t in typed} - {None}
     for text in members:
         key = entity_key(text)
@@ -374,6 +389,9 @@ def _decide(
     place = knowledge.place_name(key)
     if place and majority is not EntityType.PERSON and knowledge.place_countries(key) & countries:
         return EntityType.PLACE, place, True  # a town of a country the article is about ("Balakliya")
+    cued = Counter(t.kind for t in items if t.cued)
+    if cued:  # the words beside a mention outweigh the model's guesses at its other mentions
+        return max(cued, key=lambda k: (cued[k], k is majority)), None, True
     if majority is EntityType.ORGANIZATION and knowledge.has_place_head(longest):
         return EntityType.PLACE, None, False  # "Siverskyi Donets River", "Kharkiv Oblast"
     if (
@@ -479,7 +497,16 @@ def _mentions(prepared: PreparedText, doc: Any) -> list[Mention]:
     """The model's mentions of one prepared text, its parties (:func:`with_party_spans`) and its dateline's."""
     text = prepared.text  # not doc.text: spaCy rebuilds doc.text from every token at each access
     found = [
-        (e.start_char, e.end_char, Mention(e.text, e.label_, text[e.end_char : e.end_char + AFTER_CHARS]))
+        (
+            e.start_char,
+            e.end_char,
+            Mention(
+                e.text,
+                e.label_,
+                text[e.end_char : e.end_char + AFTER_CHARS],
+                before=text[max(0, e.start_char - BEFORE_CHARS) : e.start_char],
+            ),
+        )
         for e in doc.ents
     ]
     return [

@@ -1,0 +1,73 @@
+"""The words beside a mention as evidence of its type (processors/mention_context.py), alone and in build_entities."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsflow.processors.entities import Mention, build_entities
+from newsflow.processors.mention_context import context_type
+from newsflow.schemas.articles import EntityType
+
+PERSON, ORG, PLACE = EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLACE
+
+
+@pytest.mark.parametrize(
+    ("before", "name", "after", "expected"),
+    [
+        ("ongoing problems for beleaguered Russian oil giant ", "Yukos", " have also prompted", ORG),
+        ("executives at milk firm ", "Yili", ", with reports", ORG),
+        ("investors bought shares in ", "Euronext", " on Monday", ORG),
+        ("The finals saw US team ", "Cloud9", " and Immortals", ORG),
+        ("", "Yukos", " spokesman Mike Lake said", ORG),
+        ("said ", "Yili", "'s shares were suspended", ORG),
+        ("help fund ", "Gazprom", "'s plans", None),
+        ("even ", "Gazprom", ", the state gas firm which opted out", ORG),
+        ("", "Al-Walid bin Talal", ", the firm's two main shareholders, will buy", None),
+        ("", "Valeska Paris", ", an Australian woman and former member", PERSON),
+        ("the lyrics of U2 ", "Bono", " were", None),
+        ("a duet with U2 singer ", "Bono", "'s friend", PERSON),
+        ("but Afghan Ambassador ", "Hamdullah Mohib", " says", PERSON),
+        ("talks with Mr. ", "Khodorkovsky", " ended", PERSON),
+        ("It was a profitable firm. ", "Smith", " said", None),
+        ("the deal, the firm, ", "Smith", " said", None),
+        ("", "Downing Street", " spokesman said", None),
+        ("", "Blair", " shares the view", None),
+    ],
+)
+def test_the_words_beside_a_name_say_what_it_names(
+    before: str, name: str, after: str, expected: EntityType | None
+) -> None:
+    assert context_type(name, before, after) is expected
+
+
+def test_a_cue_overrules_the_models_label_at_every_mention_of_the_name() -> None:
+    mentions = [
+        Mention("Gazprom", "GPE", ", the state gas firm which", before="or even "),
+        Mention("Gazprom", "GPE", " to work on joint", before="an agreement with "),
+        Mention("Gazprom", "PERSON", " said", before="On Monday "),
+    ]
+    (entity,) = build_entities(mentions)
+    assert (entity.type, entity.canonical, entity.confidence) == (ORG, "Gazprom", 1.0)
+
+
+def test_a_known_place_stays_a_place_whatever_the_words_beside_it() -> None:
+    (entity,) = build_entities([Mention("Kyiv", "GPE", " spokesman said")])
+    assert entity.type is PLACE
+
+
+def test_a_name_followed_by_an_age_is_a_person_at_all_its_mentions() -> None:
+    mentions = [
+        Mention("Daniel Montalvo", "PERSON", ", 19, a member of"),
+        *[Mention("Montalvo", "ORG", " was charged") for _ in range(5)],
+    ]
+    (entity,) = build_entities(mentions)
+    assert (entity.type, entity.canonical) == (PERSON, "Daniel Montalvo")
+
+
+def test_a_name_the_model_took_for_a_work_is_kept_when_a_cue_names_a_band() -> None:
+    (entity,) = build_entities([Mention("Green Day", "WORK_OF_ART", " were", before="US rock band ")])
+    assert entity.type is ORG
+
+
+def test_a_work_without_a_cue_is_no_entity() -> None:
+    assert build_entities([Mention("American Idiot", "WORK_OF_ART", " was", before="the album ")]) == []
