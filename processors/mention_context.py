@@ -27,6 +27,8 @@ ORGANIZATION_BEFORE = frozenset(
         "manufacturer", "carmaker", "insurer", "broadcaster", "brewer", "conglomerate", "subsidiary", "label",
         "newspaper", "tabloid", "magazine", "charity", "watchdog", "regulator", "studio", "chain", "operator",
         "publisher", "distributor", "lender", "airlines", "outfit", "club", "side", "franchise", "team", "squad",
+        "group", "agency", "organisation", "organization", "federation", "association", "union", "party",
+        "firms", "companies", "banks", "bands", "groups", "clubs", "sides", "teams", "carriers", "retailers",
     }
 )  # fmt: skip
 ORGANIZATION_BEFORE_PAIRS = frozenset({("shares", "in"), ("stake", "in"), ("takeover", "of"), ("bid", "for")})
@@ -49,7 +51,8 @@ PERSON_TITLES_BEFORE = frozenset(
     {
         "mr", "mrs", "ms", "miss", "dr", "sir", "dame", "ambassador", "president", "senator", "governor", "mayor",
         "minister", "chancellor", "secretary", "judge", "general", "colonel", "captain", "professor", "prof",
-        "rev", "reverend", "sheriff", "detective", "sergeant", "inspector", "coach", "manager",
+        "rev", "reverend", "sheriff", "detective", "sergeant", "inspector", "coach", "manager", "lord", "lady",
+        "baroness", "baron", "prince", "princess", "king", "queen", "pope", "cardinal", "bishop", "archbishop",
     }
 )  # fmt: skip
 # After a name (possessive or not), a noun it modifies: "Yukos spokesman", "Green Day frontman", "Sony's chief".
@@ -86,6 +89,8 @@ _ENDS_NOUN_PHRASE = frozenset(
         "was", "has", "had", "said", "says",
     }
 )  # fmt: skip
+# The pronoun a report of speech takes: "Montalvo said he had". Not "it": "Lord Rennard said it was not a term".
+_SAID_PRONOUN_AFTER = re.compile(r"^[ \t]+(?:said|says|told [A-Za-z]+|added|stated|denied)[ \t]+(he|she)\b")
 _WORDS_AFTER = re.compile(r"^((?:['\u2019]s?)?)[ \t]+([A-Za-z][\w-]*)(?:[ \t]+([A-Za-z][\w-]*))?")
 
 
@@ -120,6 +125,8 @@ def context_type(name: str, before: str, after: str) -> EntityType | None:
                 return EntityType.ORGANIZATION
             if possessive and first in PERSON_AFTER_POSSESSIVE:
                 return EntityType.PERSON
+    if match := _SAID_PRONOUN_AFTER.match(after):
+        return EntityType.PERSON
     return _apposition_type(after)
 
 

@@ -32,6 +32,10 @@ PERSON, ORG, PLACE = EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLAC
         ("the deal, the firm, ", "Smith", " said", None),
         ("", "Downing Street", " spokesman said", None),
         ("", "Blair", " shares the view", None),
+        ("", "Montalvo", " said he had read", PERSON),
+        ('strategy" ', "Rennard", " said it was not a term", None),
+        ("elections chief Lord ", "Rennard", " said it was", PERSON),
+        ("a deal with aid agency ", "Oxfam", " to", ORG),
     ],
 )
 def test_the_words_beside_a_name_say_what_it_names(
