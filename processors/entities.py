@@ -19,8 +19,10 @@ spaCy finds mentions; this module turns them into entities:
   (spaCy's NORP for "Labour", "Tory"); its members' plural ("the Tories") only
   in an article that names the party otherwise (entity_knowledge.party_name);
 - dropped: nationalities and demonyms ("Ukrainian": spaCy's NORP is never a
-  place), bare directions ("the West"), weapon systems ("HIMARS", "S-300") and
-  products (spaCy's PRODUCT is not mapped);
+  place), bare directions ("the West"), weapon systems ("HIMARS", "S-300"),
+  products (spaCy's PRODUCT is not mapped), religions, words for groups of
+  people ("MPs", "Blairites") and events, laws and lists ("Gambling Bill"; but
+  "the Iraq war" gives the place Iraq);
 - the words beside a mention (processors/mention_context.py: "oil giant Yukos",
   "singer Bono", "Zoya, 76,") type the name at all its mentions; a two- or three-word
   name ending in a Slavic surname ("Oleksiy Aretovych") that the model typed
@@ -245,6 +247,19 @@ class _Typed:
     cued: bool = False  # typed by the words beside it (processors/mention_context.py), not the model
 
 
+def _place_inside(name: str) -> str | None:
+    """The longest run of words of an event's or a law's name, without its last word, that is a known place."""
+    words = [w for w in name.split() if not any(c.isdigit() for c in w)]
+    words = words[1:] if words[:1] in (["the"], ["The"]) else words
+    words = words[:-1] if len(words) > 1 else words
+    for size in range(len(words), 0, -1):
+        for start in range(len(words) - size + 1):
+            run = " ".join(words[start : start + size])
+            if run[:1].isupper() and is_known_place(entity_key(run)):
+                return run
+    return None
+
+
 def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]]:
     """The mentions with a facet type, cleaned; and the keys the model called nationalities (NORP)."""
     typed: list[_Typed] = []
@@ -252,6 +267,9 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
     members: list[str] = []  # "Tories", "Democrats": the party only where the article names it otherwise
     for mention in mentions:
         text = clean_surface(mention.text)
+        words = text.split()
+        if len(words) >= 2 and knowledge.is_weapon(words[-1]):
+            text = " ".join(words[:-1])  # "sent Ukraine NASAMS": the model ran a place into the weapon after it
         if len(text) < 2 or not any(c.isalpha() for c in text):
             continue
         # A name in a cased script has a capital; Arabic, Hebrew or Chinese names have no case at all.
@@ -265,6 +283,14 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
                 members.append(text)
             else:
                 nationalities.add(key)
+            continue
+        if " " not in text and mention.before.endswith(("the ", "The ")) and knowledge.is_event_or_law(f"a {text}"):
+            continue  # "the Bill is debated": a law named by its head noun alone, not a person called Bill
+        if not mention.decided and (mention.label == "EVENT" or knowledge.is_event_or_law(text)):
+            # "the Iraq war": no entity, but its place is the article's; a place inside a longer name is not
+            # ("Rotterdam Film Festival", as "Manchester United" names no place).
+            if text.split()[-1].islower() and (place := _place_inside(text)):
+                typed.append(_Typed(place, EntityType.PLACE, False))
             continue
         kind = mention.decided or SPACY_LABEL_TYPES.get(mention.label)
         cue = None
@@ -377,7 +403,9 @@ def _decide(
         return EntityType.ORGANIZATION, party, True
     if any(knowledge.is_weapon(t.text) for t in items) or knowledge.is_compass(key):
         return None
-    if knowledge.is_generic_institution(key):
+    if knowledge.is_generic_institution(key) or knowledge.is_belief(key):
+        return None
+    if majority is not EntityType.ORGANIZATION and knowledge.is_group_plural(longest):
         return None
     if majority is not EntityType.PERSON and (key in nationalities or knowledge.is_demonym(key)):
         return None

@@ -333,6 +333,43 @@ def is_generic_institution(key: str) -> bool:
     return key.removeprefix("the ") in GENERIC_INSTITUTIONS
 
 
+# Religions and isms the model takes for organisations: no facet's ("Islam" is a faith, not a body).
+BELIEFS = frozenset(
+    {
+        "islam", "christianity", "judaism", "hinduism", "buddhism", "sikhism", "catholicism", "protestantism",
+        "islamophobia", "antisemitism", "anti semitism", "zionism", "communism", "socialism", "capitalism",
+    }
+)  # fmt: skip
+# One word for a group of people: a plural of an acronym ("MPs", "MEPs") or of a follower's word
+# ("Thatcherites", "Eurosceptics", "Islamists"), which the model types as a person or a place.
+GROUP_PLURAL = re.compile(r"(?:[A-Z]{2,}s|[A-Z][a-z]+(?:ites|ists|sceptics|skeptics))")
+# The last word of a name for an event, a law or a list: no person, organisation or place
+# ("Rotterdam Film Festival", "Gambling Bill", "Anglo-Irish Agreement", "Official UK Singles Chart").
+NOT_ENTITY_HEADS = frozenset(
+    {
+        "festival", "fair", "awards", "award", "prize", "prizes", "championship", "championships", "cup",
+        "olympics", "summit", "conference", "expo", "tournament", "marathon", "elections", "election", "bill",
+        "act", "agreement", "treaty", "accord", "directive", "chart", "charts",
+    }
+)  # fmt: skip
+
+
+def is_belief(key: str) -> bool:
+    """Whether ``key`` names a religion or an ism ("islam"): in no facet."""
+    return key in BELIEFS
+
+
+def is_group_plural(name: str) -> bool:
+    """Whether ``name`` is one word for a group of people ("MPs", "Blairites", "Eurosceptics")."""
+    return bool(GROUP_PLURAL.fullmatch(name))
+
+
+def is_event_or_law(name: str) -> bool:
+    """Whether ``name`` of two or more words ends with an event's, a law's or a list's noun ("Gambling Bill")."""
+    words = fold(name).split()
+    return len(words) >= 2 and words[-1] in NOT_ENTITY_HEADS
+
+
 # The last word of a geographic feature's or an administrative area's name ("Siverskyi Donets River",
 # "Kharkiv Oblast"): a place whatever the model's label. Words that also end organisations' names
 # ("State", "Valley" of a company) are left out.

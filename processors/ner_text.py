@@ -68,6 +68,10 @@ WORD = re.compile(r"[^\W\d_]+(?:['\u2019.\-][^\W\d_]+)*\.?")
 MIN_CAPS_WORDS = 2
 CAPS_SHARE = 0.8  # a line whose cased letters are at least this share capitals is "in capitals"
 VOWELS = frozenset("AEIOUY")
+MIN_HEADING_WORDS = 2
+MAX_HEADING_WORDS = 12
+HEADING_ENDS = frozenset(".!?:;,\"'\u201d)")
+PARAGRAPH_ENDS = frozenset(".!?:\"'\u201d)")
 MIN_EVIDENCE_WORDS = 60  # distinct words of mixed-case lines: beyond this, the article's prose decides
 
 
@@ -194,19 +198,44 @@ def truecase_line(line: str, seen: dict[str, str] | None = None, *, unknown_as_n
     return cased if first is None else cased[:first] + cased[first].upper() + cased[first + 1 :]
 
 
+def _is_heading(lines: list[str], n: int) -> bool:
+    """Whether line ``n`` is a subheading in title case ("Russian Troops Waving the White Flag"): a few words,
+    all capitalised but English stop words, no closing punctuation, between a paragraph's end and a capital.
+    A hard-wrapped line of prose ("The Ministry of Defence said on Monday" / "that ...") is none."""
+    words = WORD.findall(lines[n])
+    content = [w for w in words if w.lower() not in STOP_WORDS]
+    before = lines[n - 1].rstrip() if n > 0 else ""
+    after = lines[n + 1].lstrip() if n + 1 < len(lines) else ""
+    return (
+        MIN_HEADING_WORDS <= len(words) <= MAX_HEADING_WORDS
+        and bool(content)
+        and all(w[:1].isupper() for w in content)
+        and lines[n].rstrip()[-1:] not in HEADING_ENDS
+        and (not before or before[-1] in PARAGRAPH_ENDS)
+        and (not after or not after[0].islower())
+    )
+
+
 def prepare(text: str) -> PreparedText:
-    """The text for the model (controls and datelines out, lines in capitals truecased) and the datelines' names."""
+    """The text for the model (controls and datelines out, lines in capitals and headings truecased) and the
+    datelines' names."""
     found = PreparedText(text="")
     text = _datelines(INVISIBLE.sub("", text), found)
     lines = text.split("\n")
     caps = {n for n, line in enumerate(lines) if _in_capitals(line)}
-    if caps:
-        seen = _evidence(caps, lines)
+    headings = {n for n in range(len(lines)) if n not in caps and _is_heading(lines, n)}
+    if caps or headings:
+        seen = _evidence(caps | headings, lines)
         # With enough prose around, a name of a line in capitals shows up in it (or in the gazetteer); a word
         # that does not is a common one ("SURPRISE DEFEAT", "EASTERN DIVISION"). An article all in capitals
         # has no such evidence: there, unknown words are taken for names.
         unknown_as_names = len(seen) < MIN_EVIDENCE_WORDS
         for n in caps:
             lines[n] = truecase_line(lines[n], seen, unknown_as_names=unknown_as_names)
+        # A heading's words are names only where the prose or the gazetteer says so (its other capitals are
+        # title case), and it ends as a sentence: without the stop the model runs a name on into the next
+        # line ("White Flag Meanwhile").
+        for n in headings:
+            lines[n] = truecase_line(lines[n], seen, unknown_as_names=False) + "."
     found.text = "\n".join(lines)
     return found

@@ -290,3 +290,19 @@ def test_with_prose_around_a_capitals_line_keeps_only_known_names() -> None:
     assert prepare(text).text.split("\n")[0] == "Standings after games played on friday in New York"
     # Without such evidence (a short article, one all in capitals), unknown words are taken for names.
     assert truecase_line("NADIM LADKI IN NEW YORK") == "Nadim Ladki in New York"
+
+
+def test_a_title_case_heading_is_truecased_and_ends_as_a_sentence() -> None:
+    text = (
+        "Troops near Kherson were seen waving a white flag, officials said.\n"
+        "Russian Troops Waving the White Flag\n"
+        "Meanwhile, Russian forces were negotiating."
+    )
+    lines = prepare(text).text.split("\n")
+    assert lines[1] == "Russian troops waving the white flag."
+    assert lines[2] == "Meanwhile, Russian forces were negotiating."
+
+
+def test_a_line_of_prose_is_no_heading() -> None:
+    text = "The Ministry of Defence said on Monday\nthat Kharkiv was shelled."
+    assert prepare(text).text == text

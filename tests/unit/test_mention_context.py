@@ -75,3 +75,29 @@ def test_a_name_the_model_took_for_a_work_is_kept_when_a_cue_names_a_band() -> N
 
 def test_a_work_without_a_cue_is_no_entity() -> None:
     assert build_entities([Mention("American Idiot", "WORK_OF_ART", " was", before="the album ")]) == []
+
+
+def test_an_event_or_a_law_is_no_entity_but_a_place_it_is_named_after_is() -> None:
+    entities = build_entities(
+        [
+            Mention("the Iraq war", "EVENT", "."),
+            Mention("Rotterdam Film Festival", "GPE", " opened"),
+            Mention("the Gambling Bill", "ORG", " was"),
+            Mention("Bill", "PERSON", " is debated", before="when the "),
+        ]
+    )
+    assert [(e.type, e.canonical) for e in entities] == [(PLACE, "Iraq")]
+
+
+@pytest.mark.parametrize("name", ["MPs", "Thatcherites", "Eurosceptics", "Islamists"])
+def test_a_word_for_a_group_of_people_is_no_person_or_place(name: str) -> None:
+    assert build_entities([Mention(name, "PERSON", " said"), Mention(name, "GPE", " voted")]) == []
+
+
+def test_a_religion_is_no_organisation() -> None:
+    assert build_entities([Mention("Islam", "ORG", " teaches")]) == []
+
+
+def test_a_place_the_model_ran_into_the_weapon_after_it_is_the_place() -> None:
+    (entity,) = build_entities([Mention("Ukraine NASAMS", "GPE", " surface-to-air")])
+    assert (entity.type, entity.canonical) == (PLACE, "Ukraine")
