@@ -420,6 +420,12 @@ def _decide(
     cued = Counter(t.kind for t in items if t.cued)
     if cued:  # the words beside a mention outweigh the model's guesses at its other mentions
         return max(cued, key=lambda k: (cued[k], k is majority)), None, True
+    if knowledge.has_facility_head(longest) and (
+        majority is EntityType.ORGANIZATION or (majority is EntityType.PERSON and len(longest.split()) >= 3)
+    ):  # "Volgograd Arena"; a two-word person may be called Hall or Street ("Stuart Hall")
+        return EntityType.PLACE, None, False
+    if majority is EntityType.PLACE and knowledge.has_institution_word(longest):
+        return EntityType.ORGANIZATION, None, False  # "University of Texas", "Municipality of Livorno"
     if majority is EntityType.ORGANIZATION and knowledge.has_place_head(longest):
         return EntityType.PLACE, None, False  # "Siverskyi Donets River", "Kharkiv Oblast"
     if (

@@ -381,10 +381,52 @@ PLACE_HEADS = frozenset(
 )  # fmt: skip
 
 
+# The last word of a facility's or a venue's name ("Volgograd Arena", "Shandao Station"): places, as the
+# benchmarks' guidelines have them; "Centre" only after a venue's word ("Metro Toronto Convention Centre",
+# not "Pew Research Center").
+FACILITY_HEADS = frozenset(
+    {
+        "station", "stadium", "arena", "airport", "hall", "tower", "towers", "bridge", "cathedral", "prison",
+        "square", "street", "avenue", "road",
+    }
+)  # fmt: skip
+VENUE_CENTRE_WORDS = frozenset({"convention", "exhibition", "shopping", "leisure", "trade", "sports", "arts"})
+
+
 def has_place_head(name: str) -> bool:
     """Whether ``name`` of two or more words ends with a geographic feature or administrative area noun."""
     words = fold(name).split()
     return len(words) >= 2 and words[-1] in PLACE_HEADS
+
+
+# An institution's word that opens ("University of Texas", "Municipality of Livorno") or ends ("Ohio State
+# University") its name: an organisation, though the place in the name leads the model to a place.
+INSTITUTION_WORDS = frozenset(
+    {
+        "university", "college", "school", "institute", "council", "ministry", "department", "bank", "society",
+        "association", "federation", "union", "committee", "commission", "board", "office", "bureau", "agency",
+        "academy", "foundation", "municipality", "corporation", "company", "party", "league", "authority",
+    }
+)  # fmt: skip
+
+
+def has_institution_word(name: str) -> bool:
+    """Whether ``name`` opens with an institution's word and "of"/"for"/"on", or ends with one."""
+    words = fold(name).split()
+    if len(words) < 2:
+        return False
+    opens = words[0] in INSTITUTION_WORDS and words[1] in ("of", "for", "on")
+    return opens or words[-1] in INSTITUTION_WORDS
+
+
+def has_facility_head(name: str) -> bool:
+    """Whether ``name`` of two or more words ends with a facility's or venue's noun ("Volgograd Arena")."""
+    words = fold(name).split()
+    if len(words) < 2:
+        return False
+    if words[-1] in ("centre", "center"):
+        return words[-2] in VENUE_CENTRE_WORDS
+    return words[-1] in FACILITY_HEADS
 
 
 def is_weapon(name: str) -> bool:

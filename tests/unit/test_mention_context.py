@@ -101,3 +101,20 @@ def test_a_religion_is_no_organisation() -> None:
 def test_a_place_the_model_ran_into_the_weapon_after_it_is_the_place() -> None:
     (entity,) = build_entities([Mention("Ukraine NASAMS", "GPE", " surface-to-air")])
     assert (entity.type, entity.canonical) == (PLACE, "Ukraine")
+
+
+@pytest.mark.parametrize(
+    ("name", "label", "expected"),
+    [
+        ("Volgograd Arena", "ORG", PLACE),
+        ("Chiang Kai Shek Memorial Hall Station", "PERSON", PLACE),
+        ("Metro Toronto Convention Centre", "ORG", PLACE),
+        ("Pew Research Center", "ORG", ORG),
+        ("Stuart Hall", "PERSON", PERSON),
+        ("Municipality of Livorno", "GPE", ORG),
+        ("University of Texas", "GPE", ORG),
+    ],
+)
+def test_a_facility_is_a_place_and_an_institution_an_organisation(name: str, label: str, expected: EntityType) -> None:
+    (entity,) = build_entities([Mention(name, label, " opened")])
+    assert entity.type is expected
