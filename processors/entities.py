@@ -412,6 +412,8 @@ def _decide(
     # The outlet's own spelling stays the name ("BBC News" is not "BBC"): joining variants is the registry's.
     if knowledge.outlet_name(longest):
         return EntityType.ORGANIZATION, None, True
+    if majority is not EntityType.PERSON and knowledge.opens_with_institution(longest):
+        return EntityType.ORGANIZATION, None, False  # "University of Texas", though GeoNames has a town of that name
     if is_known_place(key) and not (majority is EntityType.PERSON and len(key.split()) >= 2):
         return EntityType.PLACE, knowledge.place_name(key), True
     place = knowledge.place_name(key)

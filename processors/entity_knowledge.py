@@ -410,13 +410,17 @@ INSTITUTION_WORDS = frozenset(
 )  # fmt: skip
 
 
+def opens_with_institution(name: str) -> bool:
+    """Whether ``name`` opens with an institution's word and "of"/"for"/"on" ("University of Texas", which
+    GeoNames also lists as a town)."""
+    words = fold(name).split()
+    return len(words) >= 3 and words[0] in INSTITUTION_WORDS and words[1] in ("of", "for", "on")
+
+
 def has_institution_word(name: str) -> bool:
     """Whether ``name`` opens with an institution's word and "of"/"for"/"on", or ends with one."""
     words = fold(name).split()
-    if len(words) < 2:
-        return False
-    opens = words[0] in INSTITUTION_WORDS and words[1] in ("of", "for", "on")
-    return opens or words[-1] in INSTITUTION_WORDS
+    return opens_with_institution(name) or (len(words) >= 2 and words[-1] in INSTITUTION_WORDS)
 
 
 def has_facility_head(name: str) -> bool:
