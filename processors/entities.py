@@ -489,18 +489,24 @@ def build_entities(mentions: Iterable[Mention], teams: Iterable[str] = ()) -> li
     return [merged[slot] for slot in ranked[:MAX_ENTITIES_PER_ARTICLE]]
 
 
-def with_party_spans(text: str, found: Sequence[tuple[int, int, Mention]]) -> list[Mention]:
-    """The model's mentions (``found``: each with its start and end in ``text``) with the parties it split or
-    missed (entity_knowledge.party_spans): a party's span replaces the model's mentions inside it ("Liberal",
-    "Democrat" -> "Liberal Democrat"); a party inside a model's mention ("Parliamentary Labour Party") adds nothing.
+def with_listed_spans(text: str, found: Sequence[tuple[int, int, Mention]]) -> list[Mention]:
+    """The model's mentions (``found``: each with its start and end in ``text``) with the parties and outlets it
+    split or missed (entity_knowledge.party_spans, outlet_spans): a listed name's span replaces the model's
+    mentions inside it ("Liberal", "Democrat" -> "Liberal Democrat"; "Telegraph" -> "Sunday Telegraph"); one
+    inside a model's mention ("Parliamentary Labour Party") adds nothing.
     """
-    parties = [
+    listed = [
         (start, end)
-        for start, end in knowledge.party_spans(text)
+        for start, end in (*knowledge.party_spans(text), *knowledge.outlet_spans(text))
         if not any(s <= start and end <= e for s, e, _ in found)
     ]
-    kept = [m for s, e, m in found if not any(start <= s and e <= end for start, end in parties)]
-    return kept + [Mention(text[start:end], "ORG", text[end : end + AFTER_CHARS]) for start, end in parties]
+    kept = [m for s, e, m in found if not any(start <= s and e <= end for start, end in listed)]
+    return kept + [
+        Mention(
+            text[start:end], "ORG", text[end : end + AFTER_CHARS], before=text[max(0, start - BEFORE_CHARS) : start]
+        )
+        for start, end in listed
+    ]
 
 
 class EntityExtractor:
@@ -530,7 +536,8 @@ class EntityExtractor:
 
 
 def _mentions(prepared: PreparedText, doc: Any) -> list[Mention]:
-    """The model's mentions of one prepared text, its parties (:func:`with_party_spans`) and its dateline's."""
+    """The model's mentions of one prepared text, its parties and outlets (:func:`with_listed_spans`) and its
+    dateline's."""
     text = prepared.text  # not doc.text: spaCy rebuilds doc.text from every token at each access
     found = [
         (
@@ -546,7 +553,7 @@ def _mentions(prepared: PreparedText, doc: Any) -> list[Mention]:
         for e in doc.ents
     ]
     return [
-        *with_party_spans(text, found),
+        *with_listed_spans(text, found),
         *(Mention(name, "GPE", decided=EntityType.PLACE) for name in prepared.places),
         *(Mention(name, "ORG", decided=EntityType.ORGANIZATION) for name in prepared.organizations),
     ]

@@ -205,6 +205,35 @@ def outlet_name(name: str) -> str | None:
     return None
 
 
+def _is_distinctive(name: str) -> bool:
+    """Two or more capitalised words (or numbers, "of", "and", "the" between), or an acronym of three letters."""
+    words = name.split()
+    if len(words) == 1:
+        return len(name) >= 3 and name.isupper()
+    return all(w[:1].isupper() or w[:1].isdigit() or w in ("of", "and", "the") for w in words)
+
+
+@lru_cache(maxsize=1)
+def _outlet_pattern() -> re.Pattern[str]:
+    """A pattern of the listed outlets' names that are no everyday words: two or more capitalised words
+    ("Evening Standard", "Channel 4"; a leading "The" may be absent) or an acronym of three letters or more
+    ("ITV"), case as written, whole words. "Mirror" or "Sun" alone count only where the model found them."""
+    forms: set[str] = set()
+    for canonical, *aliases in _table_rows(OUTLETS_FILE):
+        for name in (canonical, *aliases):
+            bare = name.removeprefix("The ")
+            if _is_distinctive(bare):
+                forms.add(bare)
+    alternation = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
+
+
+def outlet_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names a listed outlet by a distinctive name (start and end offsets), whatever a model
+    made of it (it reads "Evening Standard" as a time, or takes "Telegraph" alone out of "Sunday Telegraph")."""
+    return [(found.start(), found.end()) for found in _outlet_pattern().finditer(text)]
+
+
 @lru_cache(maxsize=1)
 def _parties() -> tuple[dict[str, str], dict[str, str]]:
     """Party key -> canonical name, from data/parties.tsv: by the names that name the party; by its members' plural."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsflow.processors import entity_knowledge as knowledge
-from newsflow.processors.entities import Mention, build_entities, confidence, strip_person_title, with_party_spans
+from newsflow.processors.entities import Mention, build_entities, confidence, strip_person_title, with_listed_spans
 from newsflow.processors.ner_text import prepare, truecase_line
 from newsflow.schemas.articles import Entity, EntityType
 
@@ -125,7 +125,7 @@ def test_a_party_span_replaces_the_pieces_the_model_split_it_into() -> None:
         return start, start + len(name), Mention(name, label)
 
     found = [at("Liberal", "ORG"), at("Democrat", "NORP"), at("Parliamentary Labour Party", "ORG")]
-    mentions = with_party_spans(text, found)
+    mentions = with_listed_spans(text, found)
     assert [(m.text, m.label) for m in mentions] == [
         ("Parliamentary Labour Party", "ORG"),
         ("Liberal Democrat", "ORG"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsflow.processors.entities import Mention, build_entities
+from newsflow.processors.entities import Mention, build_entities, with_listed_spans
 from newsflow.processors.mention_context import context_type
 from newsflow.schemas.articles import EntityType
 
@@ -118,3 +118,17 @@ def test_a_place_the_model_ran_into_the_weapon_after_it_is_the_place() -> None:
 def test_a_facility_is_a_place_and_an_institution_an_organisation(name: str, label: str, expected: EntityType) -> None:
     (entity,) = build_entities([Mention(name, label, " opened")])
     assert entity.type is expected
+
+
+def test_an_outlet_the_model_misread_or_cut_is_found_in_the_text() -> None:
+    text = "He told the Evening Standard newspaper and the Sunday Telegraph that Radio 4 was wrong."
+    found = [(text.index("Evening"), text.index("Evening") + 7, Mention("Evening", "TIME"))]
+    start = text.index("Telegraph")
+    found.append((start, start + 9, Mention("Telegraph", "ORG")))
+    names = {e.canonical for e in build_entities(with_listed_spans(text, found)) if e.type is ORG}
+    assert names == {"Evening Standard", "Sunday Telegraph", "Radio 4"}
+
+
+def test_an_outlet_named_by_an_everyday_word_is_not_searched_for() -> None:
+    text = "Look in the mirror, the Sun said, under the sun."
+    assert with_listed_spans(text, []) == []
