@@ -60,6 +60,7 @@ from newsflow.processors.ner_text import PreparedText, prepare
 from newsflow.processors.results_lines import team_names
 from newsflow.schemas.articles import Entity, EntityType, entity_id
 
+PERSON_LABEL = "PERSON"
 # The benchmarks' "raw model" baseline: the stock small pipeline (NEWSFLOW_NER_MODEL picks what the stage runs).
 BASELINE_MODEL = SMALL_PACKAGE
 SPACY_LABEL_TYPES = {
@@ -405,6 +406,8 @@ def _decide(
         return None
     if knowledge.is_generic_institution(key) or knowledge.is_belief(key):
         return None
+    if knowledge.is_international_body(key) and majority is not EntityType.PERSON:
+        return EntityType.ORGANIZATION, None, True
     if majority is not EntityType.ORGANIZATION and knowledge.is_group_plural(longest):
         return None
     if majority is not EntityType.PERSON and (key in nationalities or knowledge.is_demonym(key)):
@@ -535,22 +538,51 @@ class EntityExtractor:
             ]
 
 
+# The lowercase particles of names ("Sandra den Hamer", "Robin van Persie", "Osama bin Laden") at which the
+# model sometimes ends one span and starts another.
+NAME_PARTICLES = frozenset(
+    {"van", "von", "de", "den", "der", "da", "di", "du", "la", "le", "bin", "ibn", "al", "el", "del", "dos", "das"}
+)
+
+
+def joined_at_particles(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The model's spans (start, end, label; in order), with a person's span joined to the capitalised span
+    after it when a name particle stands between them or ends the first ("Sandra den" + "Hamer")."""
+    joined: list[tuple[int, int, str]] = []
+    for start, end, label in spans:
+        if joined:
+            last_start, last_end, last_label = joined[-1]
+            gap = text[last_end:start]
+            ends_in_particle = text[last_start:last_end].rsplit(" ", 1)[-1] in NAME_PARTICLES
+            particle_between = gap.strip() in NAME_PARTICLES and gap.startswith(" ") and gap.endswith(" ")
+            if (
+                PERSON_LABEL in (last_label, label)
+                and text[start : start + 1].isupper()
+                and ((gap == " " and ends_in_particle) or particle_between)
+            ):
+                joined[-1] = (last_start, end, PERSON_LABEL)
+                continue
+        joined.append((start, end, label))
+    return joined
+
+
 def _mentions(prepared: PreparedText, doc: Any) -> list[Mention]:
     """The model's mentions of one prepared text, its parties and outlets (:func:`with_listed_spans`) and its
     dateline's."""
     text = prepared.text  # not doc.text: spaCy rebuilds doc.text from every token at each access
+    spans = joined_at_particles(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
     found = [
         (
-            e.start_char,
-            e.end_char,
+            start,
+            end,
             Mention(
-                e.text,
-                e.label_,
-                text[e.end_char : e.end_char + AFTER_CHARS],
-                before=text[max(0, e.start_char - BEFORE_CHARS) : e.start_char],
+                text[start:end],
+                label,
+                text[end : end + AFTER_CHARS],
+                before=text[max(0, start - BEFORE_CHARS) : start],
             ),
         )
-        for e in doc.ents
+        for start, end, label in spans
     ]
     return [
         *with_listed_spans(text, found),

@@ -383,6 +383,23 @@ NOT_ENTITY_HEADS = frozenset(
 )  # fmt: skip
 
 
+# International bodies the model sometimes takes for places ("the UN aids agency"): organisations, as every
+# annotation guideline has them.
+INTERNATIONAL_BODIES = frozenset(
+    {
+        "un", "united nations", "eu", "european union", "nato", "wto", "imf", "world bank", "opec", "who",
+        "world health organization", "unesco", "unicef", "unhcr", "unaids", "osce", "asean", "african union",
+        "arab league", "oecd", "iaea", "interpol", "europol", "g7", "g8", "g20", "red cross", "red crescent",
+        "council of europe", "european commission", "european parliament", "security council",
+    }
+)  # fmt: skip
+
+
+def is_international_body(key: str) -> bool:
+    """Whether ``key`` names an international organisation ("un", "the eu", "nato")."""
+    return key.removeprefix("the ") in INTERNATIONAL_BODIES
+
+
 def is_belief(key: str) -> bool:
     """Whether ``key`` names a religion or an ism ("islam"): in no facet."""
     return key in BELIEFS

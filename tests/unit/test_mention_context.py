@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsflow.processors.entities import Mention, build_entities, with_listed_spans
+from newsflow.processors.entities import Mention, build_entities, joined_at_particles, with_listed_spans
 from newsflow.processors.mention_context import context_type
 from newsflow.schemas.articles import EntityType
 
@@ -132,3 +132,21 @@ def test_an_outlet_the_model_misread_or_cut_is_found_in_the_text() -> None:
 def test_an_outlet_named_by_an_everyday_word_is_not_searched_for() -> None:
     text = "Look in the mirror, the Sun said, under the sun."
     assert with_listed_spans(text, []) == []
+
+
+def test_a_person_split_at_a_name_particle_is_joined() -> None:
+    text = "Festival director Sandra den Hamer said Robin van Persie and Hamid Karzai met."
+    spans = [
+        (text.index("Sandra"), text.index(" Hamer"), "PERSON"),
+        (text.index("Hamer"), text.index("Hamer") + 5, "ORG"),
+        (text.index("Robin"), text.index("Robin") + 5, "PERSON"),
+        (text.index("Persie"), text.index("Persie") + 6, "PERSON"),
+        (text.index("Hamid"), text.index(" met"), "PERSON"),
+    ]
+    names = [text[start:end] for start, end, _ in joined_at_particles(text, spans)]
+    assert names == ["Sandra den Hamer", "Robin van Persie", "Hamid Karzai"]
+
+
+def test_an_international_body_is_an_organisation_though_the_model_said_place() -> None:
+    (entity,) = build_entities([Mention("UN", "GPE", " aids agency")])
+    assert (entity.type, entity.confidence) == (ORG, 1.0)
