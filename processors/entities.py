@@ -61,6 +61,7 @@ from newsflow.processors.results_lines import team_names
 from newsflow.schemas.articles import Entity, EntityType, entity_id
 
 PERSON_LABEL = "PERSON"
+MAX_EVENT_NAME_WORDS = 8  # the words of an event's name searched for a place (quadratic in them: bad input)
 # The benchmarks' "raw model" baseline: the stock small pipeline (NEWSFLOW_NER_MODEL picks what the stage runs).
 BASELINE_MODEL = SMALL_PACKAGE
 SPACY_LABEL_TYPES = {
@@ -250,7 +251,7 @@ class _Typed:
 
 def _place_inside(name: str) -> str | None:
     """The longest run of words of an event's or a law's name, without its last word, that is a known place."""
-    words = [w for w in name.split() if not any(c.isdigit() for c in w)]
+    words = [w for w in name.split()[:MAX_EVENT_NAME_WORDS] if not any(c.isdigit() for c in w)]
     words = words[1:] if words[:1] in (["the"], ["The"]) else words
     words = words[:-1] if len(words) > 1 else words
     for size in range(len(words), 0, -1):
