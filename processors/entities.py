@@ -272,8 +272,8 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
         words = text.split()
         if len(words) >= 2 and knowledge.is_weapon(words[-1]):
             text = " ".join(words[:-1])  # "sent Ukraine NASAMS": the model ran a place into the weapon after it
-        if len(text) < 2 or not any(c.isalpha() for c in text):
-            continue
+        if len(text) < 2 or not any(c.isalpha() for c in text) or text[0] in "#@":
+            continue  # no name; a hashtag or a handle ("#IStandWithAhmed") names no one
         # A name in a cased script has a capital; Arabic, Hebrew or Chinese names have no case at all.
         if any(c.islower() for c in text) and not any(c.isupper() for c in text):
             continue

@@ -150,3 +150,7 @@ def test_a_person_split_at_a_name_particle_is_joined() -> None:
 def test_an_international_body_is_an_organisation_though_the_model_said_place() -> None:
     (entity,) = build_entities([Mention("UN", "GPE", " aids agency")])
     assert (entity.type, entity.confidence) == (ORG, 1.0)
+
+
+def test_a_hashtag_or_a_handle_is_no_entity() -> None:
+    assert build_entities([Mention("#IStandWithAhmed", "ORG", ","), Mention("@BBCNews", "ORG", " said")]) == []
