@@ -55,7 +55,7 @@ from newsflow.infra.ner_models import SMALL_PACKAGE, ner_model_location
 from newsflow.infra.settings import get_settings
 from newsflow.processors import entity_knowledge as knowledge
 from newsflow.processors import gazetteer
-from newsflow.processors.mention_context import context_type
+from newsflow.processors.mention_context import context_type, names_a_work
 from newsflow.processors.ner_text import PreparedText, prepare
 from newsflow.processors.results_lines import team_names
 from newsflow.schemas.articles import Entity, EntityType, entity_id
@@ -262,10 +262,27 @@ def _place_inside(name: str) -> str | None:
     return None
 
 
+def _no_name(mention: Mention, text: str) -> _Typed | str | None:
+    """What a mention the model took for a name stands for when it names no person, organisation or place:
+    a place it contains (an event's: "the Iraq war"), the key of a work ("soap EastEnders": no entity at any
+    of its mentions), "" when nothing; None when it is a name."""
+    if " " not in text and mention.before.endswith(("the ", "The ")) and knowledge.is_event_or_law(f"a {text}"):
+        return ""  # "the Bill is debated": a law named by its head noun alone, not a person called Bill
+    if mention.label == "EVENT" or knowledge.is_event_or_law(text):
+        # "the Iraq war": no entity, but its place is the article's; a place inside a longer name is not
+        # ("Rotterdam Film Festival", as "Manchester United" names no place).
+        place = _place_inside(text) if text.rsplit(maxsplit=1)[-1].islower() else None
+        return _Typed(place, EntityType.PLACE, False) if place else ""
+    if names_a_work(mention.before):
+        return entity_key(text)
+    return None
+
+
 def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]]:
     """The mentions with a facet type, cleaned; and the keys the model called nationalities (NORP)."""
     typed: list[_Typed] = []
     nationalities: set[str] = set()
+    works: set[str] = set()
     members: list[str] = []  # "Tories", "Democrats": the party only where the article names it otherwise
     for mention in mentions:
         text = clean_surface(mention.text)
@@ -286,13 +303,11 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
             else:
                 nationalities.add(key)
             continue
-        if " " not in text and mention.before.endswith(("the ", "The ")) and knowledge.is_event_or_law(f"a {text}"):
-            continue  # "the Bill is debated": a law named by its head noun alone, not a person called Bill
-        if not mention.decided and (mention.label == "EVENT" or knowledge.is_event_or_law(text)):
-            # "the Iraq war": no entity, but its place is the article's; a place inside a longer name is not
-            # ("Rotterdam Film Festival", as "Manchester United" names no place).
-            if text.split()[-1].islower() and (place := _place_inside(text)):
-                typed.append(_Typed(place, EntityType.PLACE, False))
+        if not mention.decided and (thing := _no_name(mention, text)) is not None:
+            if isinstance(thing, _Typed):
+                typed.append(thing)
+            elif thing:
+                works.add(thing)
             continue
         kind = mention.decided or SPACY_LABEL_TYPES.get(mention.label)
         cue = None
@@ -316,6 +331,7 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
             typed.append(_Typed(text, EntityType.ORGANIZATION, False))
         else:
             nationalities.add(key)
+    typed = [t for t in typed if entity_key(t.text) not in works or t.decided]
     return typed, nationalities
 
 

@@ -94,6 +94,27 @@ _SAID_PRONOUN_AFTER = re.compile(r"^[ \t]+(?:said|says|told [A-Za-z]+|added|stat
 _WORDS_AFTER = re.compile(r"^((?:['\u2019]s?)?)[ \t]+([A-Za-z][\w-]*)(?:[ \t]+([A-Za-z][\w-]*))?")
 
 
+# Before a name, in apposition: a work's noun ("soap EastEnders", "TV show Brass Eye", "programme Fear Factor").
+# Nouns that are also verbs before a name ("show", "play", "hit") count only after a kind of show.
+WORK_BEFORE = frozenset(
+    {
+        "film", "movie", "programme", "program", "series", "sitcom", "soap", "drama", "documentary", "comedy",
+        "album", "song", "novel", "musical", "opera", "sequel", "episode",
+    }
+)  # fmt: skip
+SHOW_KINDS = frozenset({"tv", "talk", "chat", "quiz", "reality", "game", "comedy", "cookery"})
+
+
+def names_a_work(before: str) -> bool:
+    """Whether the words right before a mention say it names a work ("soap EastEnders", "TV show Brass Eye")."""
+    if not (match := _WORDS_BEFORE.search(before)):
+        return False
+    words = [w.casefold() for w in match.group(1).split()]
+    if words[-1].endswith("."):
+        return False
+    return words[-1] in WORK_BEFORE or (words[-1] == "show" and len(words) == 2 and words[0] in SHOW_KINDS)
+
+
 def context_type(name: str, before: str, after: str) -> EntityType | None:
     """The type the words right before and after the mention ``name`` give it, or None when they say nothing.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsflow.processors.entities import Mention, build_entities, joined_at_particles, with_listed_spans
-from newsflow.processors.mention_context import context_type
+from newsflow.processors.mention_context import context_type, names_a_work
 from newsflow.schemas.articles import EntityType
 
 PERSON, ORG, PLACE = EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLACE
@@ -154,3 +154,24 @@ def test_an_international_body_is_an_organisation_though_the_model_said_place() 
 
 def test_a_hashtag_or_a_handle_is_no_entity() -> None:
     assert build_entities([Mention("#IStandWithAhmed", "ORG", ","), Mention("@BBCNews", "ORG", " said")]) == []
+
+
+@pytest.mark.parametrize(
+    ("before", "expected"),
+    [
+        ("Long-running soap ", True),
+        ("who created controversial TV show ", True),
+        ("action against NBC over its programme ", True),
+        ("polls show ", False),
+        ("they will play ", False),
+        ("the hurricane hit ", False),
+        ("a new film. ", False),
+    ],
+)
+def test_a_works_noun_before_a_name_makes_it_a_work(before: str, expected: bool) -> None:
+    assert names_a_work(before) is expected
+
+
+def test_a_work_is_no_entity_at_any_of_its_mentions() -> None:
+    mentions = [Mention("EastEnders", "ORG", " .", before="soap "), Mention("EastEnders", "PERSON", " said")]
+    assert build_entities(mentions) == []
