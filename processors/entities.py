@@ -583,11 +583,20 @@ def joined_at_particles(text: str, spans: Sequence[tuple[int, int, str]]) -> lis
     return joined
 
 
+def _line_end(text: str, start: int, end: int) -> int:
+    """A span's end, cut at its first line break: a name does not run on into the next line, a list's next
+    item or the paragraph after a heading ("Disney\nSuperheroes\nAnime")."""
+    newline = text.find("\n", start, end)
+    return end if newline < 0 else newline
+
+
 def _mentions(prepared: PreparedText, doc: Any) -> list[Mention]:
     """The model's mentions of one prepared text, its parties and outlets (:func:`with_listed_spans`) and its
     dateline's."""
     text = prepared.text  # not doc.text: spaCy rebuilds doc.text from every token at each access
-    spans = joined_at_particles(text, [(e.start_char, e.end_char, e.label_) for e in doc.ents])
+    spans = joined_at_particles(
+        text, [(e.start_char, _line_end(text, e.start_char, e.end_char), e.label_) for e in doc.ents]
+    )
     found = [
         (
             start,

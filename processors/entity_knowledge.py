@@ -456,6 +456,10 @@ INSTITUTION_WORDS = frozenset(
 )  # fmt: skip
 
 
+# Institution words that also end places' names ("West Bank", "Oval Office", "Soviet Union", "Board Walk").
+PLACE_LIKE_INSTITUTION_WORDS = frozenset({"bank", "office", "union", "board", "school"})
+
+
 def opens_with_institution(name: str) -> bool:
     """Whether ``name`` opens with an institution's word and "of"/"for"/"on" ("University of Texas", which
     GeoNames also lists as a town)."""
@@ -464,9 +468,11 @@ def opens_with_institution(name: str) -> bool:
 
 
 def has_institution_word(name: str) -> bool:
-    """Whether ``name`` opens with an institution's word and "of"/"for"/"on", or ends with one."""
+    """Whether ``name`` opens with an institution's word and "of"/"for"/"on", or ends with one that names
+    no place ("Ohio State University"; "West Bank", "Oval Office" are places)."""
     words = fold(name).split()
-    return opens_with_institution(name) or (len(words) >= 2 and words[-1] in INSTITUTION_WORDS)
+    ending = len(words) >= 2 and words[-1] in INSTITUTION_WORDS - PLACE_LIKE_INSTITUTION_WORDS
+    return opens_with_institution(name) or ending
 
 
 def has_facility_head(name: str) -> bool:

@@ -113,6 +113,8 @@ def test_a_place_the_model_ran_into_the_weapon_after_it_is_the_place() -> None:
         ("Stuart Hall", "PERSON", PERSON),
         ("Municipality of Livorno", "GPE", ORG),
         ("University of Texas", "GPE", ORG),
+        ("West Bank", "GPE", PLACE),
+        ("Ohio State University", "GPE", ORG),
     ],
 )
 def test_a_facility_is_a_place_and_an_institution_an_organisation(name: str, label: str, expected: EntityType) -> None:
