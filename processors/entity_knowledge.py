@@ -33,6 +33,15 @@ from newsflow.schemas.articles import name_words
 OUTLETS_FILE = "outlets.tsv"
 PARTIES_FILE = "parties.tsv"
 # Countries as news names them, beside the gazetteer's names (GeoNames has no alternates for countries).
+# Nations and regions in the news that the gazetteer (countries, US states, cities) lacks, with their
+# country's ISO code. Curated by hand.
+REGIONS: dict[str, str] = {
+    "England": "GB", "Scotland": "GB", "Wales": "GB", "Northern Ireland": "GB", "Catalonia": "ES",
+    "Basque Country": "ES", "Bavaria": "DE", "Flanders": "BE", "Wallonia": "BE", "Sicily": "IT", "Sardinia": "IT",
+    "Corsica": "FR", "Brittany": "FR", "Tibet": "CN", "Xinjiang": "CN", "Kashmir": "IN", "Punjab": "IN",
+    "Chechnya": "RU", "Dagestan": "RU", "Siberia": "RU", "Crimea": "UA", "Donbas": "UA", "Quebec": "CA",
+    "Tasmania": "AU", "Darfur": "SD", "Kurdistan": "IQ", "Patagonia": "AR", "Transnistria": "MD",
+}  # fmt: skip
 COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "United States": ("US", "U.S.", "USA", "U.S.A.", "America", "United States of America", "the States"),
     "United Kingdom": ("UK", "U.K.", "Britain", "Great Britain", "GB"),
@@ -150,6 +159,9 @@ def _places() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
         if alt not in names:  # a place's own name beats another place's alternate
             names[alt] = name
             countries[alt].add(country)
+    for region, code in REGIONS.items():
+        names.setdefault(fold(region), region)
+        countries[fold(region)].add(code)
     for canonical, aliases in COUNTRY_ALIASES.items():
         code = next(iter(countries[fold(canonical)]), "")
         for alias in aliases:

@@ -55,6 +55,15 @@ PERSON_TITLES_BEFORE = frozenset(
         "baroness", "baron", "prince", "princess", "king", "queen", "pope", "cardinal", "bishop", "archbishop",
     }
 )  # fmt: skip
+# Titles written with a stop that does not end a sentence ("Mr. Khodorkovsky", "Gen. Petraeus").
+ABBREVIATED_TITLES = frozenset(
+    {"mr", "mrs", "ms", "dr", "prof", "rev", "gen", "col", "lt", "capt", "sgt", "sen", "rep", "gov"}
+)
+# Honorifics that open a person's name in the model's span ("Mr Blair", "Lady Gaga"); not "General" or "King",
+# which open companies' and colleges' names too.
+HONORIFICS = frozenset(
+    {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "baroness", "baron", "rev", "reverend"}
+)
 # After a name (possessive or not), a noun it modifies: "Yukos spokesman", "Green Day frontman", "Sony's chief".
 ORGANIZATION_AFTER = frozenset(
     {
@@ -83,12 +92,16 @@ _WORDS_BEFORE = re.compile(r"(?:^|(?<=\s))((?:[A-Za-z][\w'-]*\.?[ \t]+){1,2})$")
 # An apposition after the name: "Gazprom, the state gas firm which", "Neil Herron, a campaigner". Its head
 # noun is the last of at most four words before a mark or a word that ends the noun phrase.
 _APPOSITION_AFTER = re.compile(r"^,[ \t]+(?:the|a|an)[ \t]+((?:[A-Za-z][\w'\u2019-]*[ \t]*){1,4})")
-_ENDS_NOUN_PHRASE = frozenset(
+_CLOSES_APPOSITION = frozenset(
     {
-        "which", "that", "who", "whose", "of", "in", "at", "for", "and", "with", "to", "on", "from", "by", "is",
-        "was", "has", "had", "said", "says",
+        "which", "that", "who", "whose", "of", "in", "at", "for", "and", "with", "on", "from", "based", "owned",
+        "founded", "since", "whom",
     }
 )  # fmt: skip
+# A verb after the noun phrase makes it a clause's subject ("At Gatwick, the company has written").
+_NOT_IN_APPOSITION = frozenset({"is", "was", "has", "had", "have", "are", "were", "said", "says", "will", "would"})
+_TOKEN = re.compile(r"[A-Za-z][\w'\u2019-]*|[^\sA-Za-z]")
+MAX_APPOSITION_WORDS = 4
 # The pronoun a report of speech takes: "Montalvo said he had". Not "it": "Lord Rennard said it was not a term".
 _SAID_PRONOUN_AFTER = re.compile(r"^[ \t]+(?:said|says|told [A-Za-z]+|added|stated|denied)[ \t]+(he|she)\b")
 _WORDS_AFTER = re.compile(r"^((?:['\u2019]s?)?)[ \t]+([A-Za-z][\w-]*)(?:[ \t]+([A-Za-z][\w-]*))?")
@@ -122,44 +135,72 @@ def context_type(name: str, before: str, after: str) -> EntityType | None:
     the name wins over one after it ("singer Bono's wife": Bono is the singer).
     """
     words = name.split()
-    if words and words[-1].casefold() in FACILITY_HEADS:
+    if not words or words[-1].casefold() in FACILITY_HEADS:
         return None
-    if match := _WORDS_BEFORE.search(before):
-        words = match.group(1).split()
-        last = words[-1]
-        folded = last.casefold().rstrip(".")
-        if last[:1].isupper() and folded in PERSON_TITLES_BEFORE:
-            return EntityType.PERSON
-        if last.endswith("."):  # the end of a sentence, not an abbreviated title
-            pass
-        elif last.islower() or last == "DJ":
-            if folded in PERSON_BEFORE:
-                return EntityType.PERSON
-            if folded in ORGANIZATION_BEFORE or tuple(w.casefold() for w in words[-2:]) in ORGANIZATION_BEFORE_PAIRS:
-                return EntityType.ORGANIZATION
-    if match := _WORDS_AFTER.match(after):
-        possessive, first, second = match.group(1), match.group(2), match.group(3) or ""
-        if first.islower():
-            if first in ORGANIZATION_AFTER or (first, second) in ORGANIZATION_AFTER_PAIRS:
-                return EntityType.ORGANIZATION
-            if possessive and first in ORGANIZATION_AFTER_POSSESSIVE:
-                return EntityType.ORGANIZATION
-            if possessive and first in PERSON_AFTER_POSSESSIVE:
-                return EntityType.PERSON
-    if match := _SAID_PRONOUN_AFTER.match(after):
+    if words[0].casefold().rstrip(".") in HONORIFICS and len(words) > 1:
+        return EntityType.PERSON  # "Mr Blair" whatever follows: "Mr Blair's spokesman" is his
+    if (cue := _before_type(before)) is not None:
+        return cue
+    # "Royal Bank of" + "Scotland chief executive": the chief is the longer name's, not this part's.
+    if not before.endswith((" of ", " and ", " & ")) and (cue := _after_type(after)) is not None:
+        return cue
+    if _SAID_PRONOUN_AFTER.match(after):
         return EntityType.PERSON
     return _apposition_type(after)
 
 
+def _before_type(before: str) -> EntityType | None:
+    """The type a noun in apposition right before a name gives it ("oil giant Yukos", "Ambassador Mohib")."""
+    if not (match := _WORDS_BEFORE.search(before)):
+        return None
+    words = match.group(1).split()
+    last = words[-1]
+    folded = last.casefold().rstrip(".")
+    if last.endswith(".") and folded not in ABBREVIATED_TITLES:
+        return None  # "NUJ General Secretary. NUJ official": a sentence ended before the name
+    if last[:1].isupper() and folded in PERSON_TITLES_BEFORE:
+        return EntityType.PERSON
+    if not (last.islower() or last == "DJ"):  # a name, not a noun before it
+        return None
+    if folded in PERSON_BEFORE:
+        return EntityType.PERSON
+    if folded in ORGANIZATION_BEFORE or tuple(w.casefold() for w in words[-2:]) in ORGANIZATION_BEFORE_PAIRS:
+        return EntityType.ORGANIZATION
+    return None
+
+
+def _after_type(after: str) -> EntityType | None:
+    """The type a noun the name modifies gives it: "Yukos spokesman", "Yili's shares", "Blair's wife". A role
+    after a possessive says nothing ("Mr Blair's spokesman", "Sony's chief")."""
+    if not (match := _WORDS_AFTER.match(after)):
+        return None
+    possessive, first, second = match.group(1), match.group(2), match.group(3) or ""
+    if not first.islower():
+        return None
+    if possessive:
+        if first in ORGANIZATION_AFTER_POSSESSIVE:
+            return EntityType.ORGANIZATION
+        return EntityType.PERSON if first in PERSON_AFTER_POSSESSIVE else None
+    if first in ORGANIZATION_AFTER or (first, second) in ORGANIZATION_AFTER_PAIRS:
+        return EntityType.ORGANIZATION
+    return None
+
+
 def _apposition_type(after: str) -> EntityType | None:
-    """The type the head noun of an apposition after a name gives it (", the state gas firm which")."""
+    """The type the head noun of an apposition after a name gives it (", the state gas firm which"). The noun
+    phrase must close (a mark, "which", "and", "in"...): in "At Gatwick, the company has written" it is a
+    sentence's subject, not an apposition."""
     if not (match := _APPOSITION_AFTER.match(after)):
         return None
     words: list[str] = []
-    for word in match.group(1).split():
-        if word in _ENDS_NOUN_PHRASE:
+    for token in _TOKEN.findall(after[match.start(1) :]):
+        if not token[0].isalpha() or token in _CLOSES_APPOSITION:
             break
-        words.append(word)
+        if len(words) == MAX_APPOSITION_WORDS or token in _NOT_IN_APPOSITION:
+            return None
+        words.append(token)
+    else:
+        return None  # the window ended inside the noun phrase: unknown
     head = words[-1] if words else ""
     if head in PERSON_BEFORE:
         return EntityType.PERSON

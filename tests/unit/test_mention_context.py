@@ -177,3 +177,27 @@ def test_a_works_noun_before_a_name_makes_it_a_work(before: str, expected: bool)
 def test_a_work_is_no_entity_at_any_of_its_mentions() -> None:
     mentions = [Mention("EastEnders", "ORG", " .", before="soap "), Mention("EastEnders", "PERSON", " said")]
     assert build_entities(mentions) == []
+
+
+@pytest.mark.parametrize(
+    ("before", "name", "after", "expected"),
+    [
+        ("On Monday, ", "Mr Blair", "'s spokesman said", PERSON),
+        ("", "Blair", "'s chief of staff", None),
+        ("", "General Motors", " spokesman", ORG),
+        ("board include Royal Bank of ", "Scotland", " chief executive Fred Goodwin", None),
+        ("At ", "Gatwick", ", the company has written to homes", None),
+        ("", "Gazprom", ", the biggest gas company in the world", ORG),
+    ],
+)
+def test_what_a_cue_does_not_say(before: str, name: str, after: str, expected: EntityType | None) -> None:
+    assert context_type(name, before, after) is expected
+
+
+def test_a_title_at_a_sentences_end_says_nothing_of_the_next_name() -> None:
+    assert context_type("NUJ", "Jeremy Dear, NUJ General Secretary. ", " official Barry") is None
+
+
+def test_a_role_before_one_word_the_model_calls_an_organisation_keeps_it_one() -> None:
+    (entity,) = build_entities([Mention("Boeing", "ORG", ".", before="senior vice president ")])
+    assert entity.type is ORG
