@@ -284,6 +284,8 @@ def _cue(mention: Mention, text: str) -> EntityType | None:
     if mention.decided or mention.label not in CUE_LABELS:
         return None
     cue = context_type(text, mention.before, mention.after)
+    if cue is not EntityType.ORGANIZATION and mention.label not in SPACY_LABEL_TYPES:
+        return None  # a work or product the model named is kept only as a band or a company ("band Green Day")
     if cue is EntityType.PERSON and mention.label == "ORG" and " " not in text:
         return None  # "senior vice president Boeing": a role word before one word the model knows as a body
     return cue

@@ -39,9 +39,9 @@ PERSON_BEFORE = frozenset(
         "writer", "playwright", "poet", "artist", "guitarist", "drummer", "bassist", "frontman", "dj",
         "composer", "conductor", "dancer", "model", "designer", "chef", "character", "campaigner",
         "activist", "lawyer", "economist", "analyst", "striker", "midfielder", "defender", "goalkeeper",
-        "wife", "husband", "son", "daughter", "brother", "sister", "widow", "mother", "father", "colleague",
+        "wife", "husband", "son", "daughter", "widow", "colleague",
         "spokesman", "spokeswoman", "mp", "senator", "congressman", "congresswoman", "chairman", "chairwoman",
-        "founder", "executive", "boss", "manager", "coach", "captain", "minister", "secretary", "president",
+        "founder", "executive", "boss", "coach", "captain", "minister", "secretary", "president",
         "woman", "man", "girl", "boy", "teenager", "student", "teacher", "pensioner", "officer", "soldier",
         "doctor", "nurse", "team-mate", "teammate",
     }
@@ -54,6 +54,11 @@ PERSON_TITLES_BEFORE = frozenset(
         "rev", "reverend", "sheriff", "detective", "sergeant", "inspector", "coach", "manager", "lord", "lady",
         "baroness", "baron", "prince", "princess", "king", "queen", "pope", "cardinal", "bishop", "archbishop",
     }
+)  # fmt: skip
+# Words of offices a peer's title opens ("Lord Chief Justice", "Lord Chancellor"): no person's name.
+OFFICE_WORDS = frozenset(
+    {"justice", "justices", "chief", "chancellor", "mayor", "speaker", "president", "advocate", "provost", "privy",
+     "seal", "high", "commissioner", "lieutenant", "chamberlain", "steward", "protector"}
 )  # fmt: skip
 # Titles written with a stop that does not end a sentence ("Mr. Khodorkovsky", "Gen. Petraeus").
 ABBREVIATED_TITLES = frozenset(
@@ -104,6 +109,8 @@ _TOKEN = re.compile(r"[A-Za-z][\w'\u2019-]*|[^\sA-Za-z]")
 MAX_APPOSITION_WORDS = 4
 # The pronoun a report of speech takes: "Montalvo said he had". Not "it": "Lord Rennard said it was not a term".
 _SAID_PRONOUN_AFTER = re.compile(r"^[ \t]+(?:said|says|told [A-Za-z]+|added|stated|denied)[ \t]+(he|she)\b")
+# Where a clause starts: the text's start, a sentence's or a quotation's end, a comma.
+_CLAUSE_START = re.compile(r"(?:^|[.!?:;,\"\u201c\u201d])\s*$")
 _WORDS_AFTER = re.compile(r"^((?:['\u2019]s?)?)[ \t]+([A-Za-z][\w-]*)(?:[ \t]+([A-Za-z][\w-]*))?")
 
 
@@ -137,16 +144,24 @@ def context_type(name: str, before: str, after: str) -> EntityType | None:
     words = name.split()
     if not words or words[-1].casefold() in FACILITY_HEADS:
         return None
-    if words[0].casefold().rstrip(".") in HONORIFICS and len(words) > 1:
+    if words[0].casefold().rstrip(".") in HONORIFICS and _is_name_after_honorific(words[1:]):
         return EntityType.PERSON  # "Mr Blair" whatever follows: "Mr Blair's spokesman" is his
     if (cue := _before_type(before)) is not None:
         return cue
     # "Royal Bank of" + "Scotland chief executive": the chief is the longer name's, not this part's.
     if not before.endswith((" of ", " and ", " & ")) and (cue := _after_type(after)) is not None:
         return cue
-    if _SAID_PRONOUN_AFTER.match(after):
-        return EntityType.PERSON
+    if _SAID_PRONOUN_AFTER.match(after) and _CLAUSE_START.search(before):
+        return EntityType.PERSON  # the subject of "said he": not "A spokesperson for X said he"
     return _apposition_type(after)
+
+
+def _is_name_after_honorific(words: list[str]) -> bool:
+    """Whether ``words`` after an honorific are a name ("Blair"), not an office ("Chief Justice",
+    "Chancellor's Department")."""
+    return 1 <= len(words) <= 3 and all(
+        w[:1].isupper() and "'" not in w and "\u2019" not in w and w.casefold() not in OFFICE_WORDS for w in words
+    )
 
 
 def _before_type(before: str) -> EntityType | None:

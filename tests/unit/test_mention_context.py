@@ -33,6 +33,9 @@ PERSON, ORG, PLACE = EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLAC
         ("", "Downing Street", " spokesman said", None),
         ("", "Blair", " shares the view", None),
         ("", "Montalvo", " said he had read", PERSON),
+        ("A spokesperson for ", "the San Francisco Police Department", " said he may", None),
+        ("continuing work on the sister ", "Xiluodu dam", ", said", None),
+        ("an analyst at fund manager ", "Matrix Asset Advisors", ", which", None),
         ('strategy" ', "Rennard", " said it was not a term", None),
         ("elections chief Lord ", "Rennard", " said it was", PERSON),
         ("a deal with aid agency ", "Oxfam", " to", ORG),
@@ -201,3 +204,8 @@ def test_a_title_at_a_sentences_end_says_nothing_of_the_next_name() -> None:
 def test_a_role_before_one_word_the_model_calls_an_organisation_keeps_it_one() -> None:
     (entity,) = build_entities([Mention("Boeing", "ORG", ".", before="senior vice president ")])
     assert entity.type is ORG
+
+
+@pytest.mark.parametrize("name", ["Lord Chief Justice", "Lord Chancellor's Department", "Lord Justices"])
+def test_an_office_a_peers_title_opens_is_no_persons_name(name: str) -> None:
+    assert context_type(name, "the ", " said") is None
