@@ -32,6 +32,12 @@ PERSON, ORG, PLACE = EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLAC
         ("the deal, the firm, ", "Smith", " said", None),
         ("", "Downing Street", " spokesman said", None),
         ("", "Blair", " shares the view", None),
+        ("On Monday, ", "Mr Blair", "'s spokesman said", PERSON),
+        ("", "Blair", "'s chief of staff", None),
+        ("", "General Motors", " spokesman", ORG),
+        ("board include Royal Bank of ", "Scotland", " chief executive Fred Goodwin", None),
+        ("At ", "Gatwick", ", the company has written to homes", None),
+        ("", "Gazprom", ", the biggest gas company in the world", ORG),
         ("", "Montalvo", " said he had read", PERSON),
         ("A spokesperson for ", "the San Francisco Police Department", " said he may", None),
         ("continuing work on the sister ", "Xiluodu dam", ", said", None),
@@ -180,21 +186,6 @@ def test_a_works_noun_before_a_name_makes_it_a_work(before: str, expected: bool)
 def test_a_work_is_no_entity_at_any_of_its_mentions() -> None:
     mentions = [Mention("EastEnders", "ORG", " .", before="soap "), Mention("EastEnders", "PERSON", " said")]
     assert build_entities(mentions) == []
-
-
-@pytest.mark.parametrize(
-    ("before", "name", "after", "expected"),
-    [
-        ("On Monday, ", "Mr Blair", "'s spokesman said", PERSON),
-        ("", "Blair", "'s chief of staff", None),
-        ("", "General Motors", " spokesman", ORG),
-        ("board include Royal Bank of ", "Scotland", " chief executive Fred Goodwin", None),
-        ("At ", "Gatwick", ", the company has written to homes", None),
-        ("", "Gazprom", ", the biggest gas company in the world", ORG),
-    ],
-)
-def test_what_a_cue_does_not_say(before: str, name: str, after: str, expected: EntityType | None) -> None:
-    assert context_type(name, before, after) is expected
 
 
 def test_a_title_at_a_sentences_end_says_nothing_of_the_next_name() -> None:
