@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from newsflow.processors.entities import Mention, build_entities, joined_at_particles, with_listed_spans
+from newsflow.processors.entities import Mention, _mentions, build_entities, joined_at_particles, with_listed_spans
 from newsflow.processors.mention_context import context_type, names_a_work
+from newsflow.processors.ner_text import PreparedText
 from newsflow.schemas.articles import EntityType
 
 PERSON, ORG, PLACE = EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLACE
@@ -200,3 +203,11 @@ def test_a_role_before_one_word_the_model_calls_an_organisation_keeps_it_one() -
 @pytest.mark.parametrize("name", ["Lord Chief Justice", "Lord Chancellor's Department", "Lord Justices"])
 def test_an_office_a_peers_title_opens_is_no_persons_name(name: str) -> None:
     assert context_type(name, "the ", " said") is None
+
+
+def test_a_span_the_model_ran_over_a_line_break_ends_at_it() -> None:
+    text = "Fans came dressed as characters from\nDisney\nSuperheroes\nAnime\nVideo games."
+    start = text.index("Disney")
+    span = SimpleNamespace(start_char=start, end_char=text.index(" games"), label_="ORG")
+    mentions = _mentions(PreparedText(text=text), SimpleNamespace(ents=[span]))
+    assert [(m.text, m.label) for m in mentions] == [("Disney", "ORG")]
