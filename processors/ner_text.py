@@ -68,7 +68,7 @@ WORD = re.compile(r"[^\W\d_]+(?:['\u2019.\-][^\W\d_]+)*\.?")
 MIN_CAPS_WORDS = 2
 CAPS_SHARE = 0.8  # a line whose cased letters are at least this share capitals is "in capitals"
 VOWELS = frozenset("AEIOUY")
-MIN_HEADING_WORDS = 2
+MIN_HEADING_WORDS = 3
 MAX_HEADING_WORDS = 12
 HEADING_ENDS = frozenset(".!?:;,\"'\u201d)")
 PARAGRAPH_ENDS = frozenset(".!?:\"'\u201d)")
@@ -200,8 +200,10 @@ def truecase_line(line: str, seen: dict[str, str] | None = None, *, unknown_as_n
 
 def _is_heading(lines: list[str], n: int) -> bool:
     """Whether line ``n`` is a subheading in title case ("Russian Troops Waving the White Flag"): a few words,
-    all capitalised but English stop words, no closing punctuation, between a paragraph's end and a capital.
-    A hard-wrapped line of prose ("The Ministry of Defence said on Monday" / "that ...") is none."""
+    all capitalised but English stop words, one of which is written in lowercase, no closing punctuation,
+    between a paragraph's end and a capital. A hard-wrapped line of prose ("The Ministry of Defence said on
+    Monday" / "that ...") is none, nor a line of names only, a caption or a byline ("John Smith", "By John
+    Smith"): their capitals are names'."""
     words = WORD.findall(lines[n])
     content = [w for w in words if w.lower() not in STOP_WORDS]
     before = lines[n - 1].rstrip() if n > 0 else ""
@@ -209,6 +211,8 @@ def _is_heading(lines: list[str], n: int) -> bool:
     return (
         MIN_HEADING_WORDS <= len(words) <= MAX_HEADING_WORDS
         and bool(content)
+        and any(w.islower() and w in STOP_WORDS for w in words[1:])
+        and words[0] != "By"
         and all(w[:1].isupper() for w in content)
         and lines[n].rstrip()[-1:] not in HEADING_ENDS
         and (not before or before[-1] in PARAGRAPH_ENDS)

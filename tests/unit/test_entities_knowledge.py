@@ -306,3 +306,9 @@ def test_a_title_case_heading_is_truecased_and_ends_as_a_sentence() -> None:
 def test_a_line_of_prose_is_no_heading() -> None:
     text = "The Ministry of Defence said on Monday\nthat Kharkiv was shelled."
     assert prepare(text).text == text
+
+
+@pytest.mark.parametrize("line", ["Volodymyr Zelensky", "By Jane Doe", "Kharkiv Region Governor Oleh Syniehubov"])
+def test_a_line_of_names_keeps_its_capitals(line: str) -> None:
+    text = f"The offensive went on.\n{line}\nTroops advanced."
+    assert prepare(text).text.split("\n")[1] == line
