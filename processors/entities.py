@@ -266,7 +266,7 @@ def _no_name(mention: Mention, text: str) -> _Typed | str | None:
     """What a mention the model took for a name stands for when it names no person, organisation or place:
     a place it contains (an event's: "the Iraq war"), the key of a work ("soap EastEnders": no entity at any
     of its mentions), "" when nothing; None when it is a name."""
-    if " " not in text and mention.before.endswith(("the ", "The ")) and knowledge.is_event_or_law(f"a {text}"):
+    if " " not in text and mention.before.endswith(("the ", "The ")) and knowledge.is_event_or_law_noun(text):
         return ""  # "the Bill is debated": a law named by its head noun alone, not a person called Bill
     if mention.label == "EVENT" or knowledge.is_event_or_law(text):
         # "the Iraq war": no entity, but its place is the article's; a place inside a longer name is not
@@ -342,7 +342,8 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
             typed.append(_Typed(text, EntityType.ORGANIZATION, False))
         else:
             nationalities.add(key)
-    typed = [t for t in typed if entity_key(t.text) not in works or t.decided]
+    if works:
+        typed = [t for t in typed if t.decided or entity_key(t.text) not in works]
     return typed, nationalities
 
 

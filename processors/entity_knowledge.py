@@ -217,6 +217,12 @@ def outlet_name(name: str) -> str | None:
     return None
 
 
+def _names_pattern(forms: set[str]) -> re.Pattern[str]:
+    """A pattern of ``forms`` as written, whole words, the longest first (so "Sunday Telegraph" beats "Telegraph")."""
+    alternation = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
+
+
 def _is_distinctive(name: str) -> bool:
     """Two or more capitalised words (or numbers, "of", "and", "the" between), or an acronym of three letters."""
     words = name.split()
@@ -236,8 +242,7 @@ def _outlet_pattern() -> re.Pattern[str]:
             bare = name.removeprefix("The ")
             if _is_distinctive(bare):
                 forms.add(bare)
-    alternation = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
+    return _names_pattern(forms)
 
 
 def outlet_spans(text: str) -> list[tuple[int, int]]:
@@ -303,8 +308,7 @@ def _party_forms() -> tuple[re.Pattern[str], frozenset[str]]:
         others = [name for name in other_names.split("; ") if name]
         forms.update([canonical, *others])
         everyday.update(n for n in others if " " not in n and n[:1].isupper() and not n.isupper())
-    alternation = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])"), frozenset(everyday)
+    return _names_pattern(forms), frozenset(everyday)
 
 
 def _starts_sentence(text: str, start: int) -> bool:
@@ -428,6 +432,12 @@ def is_event_or_law(name: str) -> bool:
     return len(words) >= 2 and words[-1] in NOT_ENTITY_HEADS
 
 
+def is_event_or_law_noun(word: str) -> bool:
+    """Whether ``word`` ends with an event's, a law's or a list's noun ("Bill" in "the Bill is debated")."""
+    words = fold(word).split()
+    return bool(words) and words[-1] in NOT_ENTITY_HEADS
+
+
 # The last word of a geographic feature's or an administrative area's name ("Siverskyi Donets River",
 # "Kharkiv Oblast"): a place whatever the model's label. Words that also end organisations' names
 # ("State", "Valley" of a company) are left out.
@@ -470,6 +480,7 @@ INSTITUTION_WORDS = frozenset(
 
 # Institution words that also end places' names ("West Bank", "Oval Office", "Soviet Union", "Board Walk").
 PLACE_LIKE_INSTITUTION_WORDS = frozenset({"bank", "office", "union", "board", "school"})
+INSTITUTION_ENDINGS = INSTITUTION_WORDS - PLACE_LIKE_INSTITUTION_WORDS
 
 
 def opens_with_institution(name: str) -> bool:
@@ -483,7 +494,7 @@ def has_institution_word(name: str) -> bool:
     """Whether ``name`` opens with an institution's word and "of"/"for"/"on", or ends with one that names
     no place ("Ohio State University"; "West Bank", "Oval Office" are places)."""
     words = fold(name).split()
-    ending = len(words) >= 2 and words[-1] in INSTITUTION_WORDS - PLACE_LIKE_INSTITUTION_WORDS
+    ending = len(words) >= 2 and words[-1] in INSTITUTION_ENDINGS
     return opens_with_institution(name) or ending
 
 

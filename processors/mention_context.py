@@ -85,8 +85,9 @@ ORGANIZATION_AFTER_POSSESSIVE = frozenset(
         "customers", "subscribers", "lineup",
     }
 )  # fmt: skip
-# A building or street stands for who works there ("Downing Street spokesman"), but stays a place.
-FACILITY_HEADS = frozenset({"street", "house", "hall", "square", "palace", "road", "avenue", "stadium", "building"})
+# A seat of power stands for who works there ("Downing Street spokesman", "White House spokesman") but stays a
+# place: no cue types it. Not entity_knowledge.FACILITY_HEADS, which leaves "house" out ("Random House").
+SEAT_HEADS = frozenset({"street", "house", "hall", "square", "palace", "road", "avenue", "stadium", "building"})
 PERSON_AFTER_POSSESSIVE = frozenset(
     {"wife", "husband", "widow", "son", "daughter", "brother", "sister", "girlfriend", "boyfriend"}
 )
@@ -142,7 +143,7 @@ def context_type(name: str, before: str, after: str) -> EntityType | None:
     the name wins over one after it ("singer Bono's wife": Bono is the singer).
     """
     words = name.split()
-    if not words or words[-1].casefold() in FACILITY_HEADS:
+    if not words or words[-1].casefold() in SEAT_HEADS:
         return None
     if words[0].casefold().rstrip(".") in HONORIFICS and _is_name_after_honorific(words[1:]):
         return EntityType.PERSON  # "Mr Blair" whatever follows: "Mr Blair's spokesman" is his
