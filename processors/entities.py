@@ -442,7 +442,7 @@ def _decide(
     if majority is not EntityType.PERSON and (key in nationalities or knowledge.is_demonym(key)):
         return None
     # The outlet's own spelling stays the name ("BBC News" is not "BBC"): joining variants is the registry's.
-    if knowledge.outlet_name(longest):
+    if knowledge.outlet_name(longest) or knowledge.organisation_name(longest) or knowledge.is_club_name(longest):
         return EntityType.ORGANIZATION, None, True
     if majority is not EntityType.PERSON and knowledge.opens_with_institution(longest):
         return EntityType.ORGANIZATION, None, False  # "University of Texas", though GeoNames has a town of that name
@@ -458,6 +458,8 @@ def _decide(
         majority is EntityType.ORGANIZATION or (majority is EntityType.PERSON and len(longest.split()) >= 3)
     ):  # "Volgograd Arena"; a two-word person may be called Hall or Street ("Stuart Hall")
         return EntityType.PLACE, None, False
+    if majority is not EntityType.ORGANIZATION and knowledge.has_company_ending(longest):
+        return EntityType.ORGANIZATION, None, False  # "Mengniu Dairy", "Sony Pictures"
     if majority is EntityType.PLACE and knowledge.has_institution_word(longest):
         return EntityType.ORGANIZATION, None, False  # "University of Texas", "Municipality of Livorno"
     if majority is EntityType.ORGANIZATION and knowledge.has_place_head(longest):
@@ -522,14 +524,18 @@ def build_entities(mentions: Iterable[Mention], teams: Iterable[str] = ()) -> li
 
 
 def with_listed_spans(text: str, found: Sequence[tuple[int, int, Mention]]) -> list[Mention]:
-    """The model's mentions (``found``: each with its start and end in ``text``) with the parties and outlets it
-    split or missed (entity_knowledge.party_spans, outlet_spans): a listed name's span replaces the model's
-    mentions inside it ("Liberal", "Democrat" -> "Liberal Democrat"; "Telegraph" -> "Sunday Telegraph"); one
-    inside a model's mention ("Parliamentary Labour Party") adds nothing.
+    """The model's mentions (``found``: each with its start and end in ``text``) with the parties, outlets and
+    listed organisations it split or missed (entity_knowledge.party_spans, outlet_spans, organisation_spans): a
+    listed name's span replaces the model's mentions inside it ("Liberal", "Democrat" -> "Liberal Democrat";
+    "Telegraph" -> "Sunday Telegraph"); one inside a model's mention ("Parliamentary Labour Party") adds nothing.
     """
     listed = [
         (start, end)
-        for start, end in (*knowledge.party_spans(text), *knowledge.outlet_spans(text))
+        for start, end in (
+            *knowledge.party_spans(text),
+            *knowledge.outlet_spans(text),
+            *knowledge.organisation_spans(text),
+        )
         if not any(s <= start and end <= e for s, e, _ in found)
     ]
     kept = [m for s, e, m in found if not any(start <= s and e <= end for start, end in listed)]

@@ -9,6 +9,8 @@ The entity stage (processors/entities.py) asks this module, per entity of an art
   unrelated alternate does not) and a small curated table of country names;
 - :func:`outlet_name`: the canonical name of a news outlet or agency
   (data/outlets.tsv, curated; plus safe name patterns such as "* Gazeta");
+- :func:`organisation_name`: the canonical name of a listed company, exchange, sports body or band
+  (data/organisations.tsv, curated);
 - :func:`party_name`, :func:`party_of_members`: the canonical name of a political
   party under its names ("Labour", "Tory") or its members' plural ("Tories")
   (data/parties.tsv, curated);
@@ -24,13 +26,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from newsflow.processors import gazetteer
 from newsflow.schemas.articles import name_words
 
 OUTLETS_FILE = "outlets.tsv"
+ORGANISATIONS_FILE = "organisations.tsv"
 PARTIES_FILE = "parties.tsv"
 # Countries as news names them, beside the gazetteer's names (GeoNames has no alternates for countries).
 # Nations and regions in the news that the gazetteer (countries, US states, cities) lacks, with their
@@ -188,14 +191,15 @@ def _table_rows(file_name: str) -> Iterator[list[str]]:
         yield line.split("\t")
 
 
-@lru_cache(maxsize=1)
-def _outlets() -> dict[str, str]:
-    """Outlet key -> canonical name, from data/outlets.tsv."""
-    outlets: dict[str, str] = {}
-    for canonical, *aliases in _table_rows(OUTLETS_FILE):
+@cache
+def _listed(file_name: str) -> dict[str, str]:
+    """Key -> canonical name of a curated list of organisations (data/outlets.tsv, data/organisations.tsv):
+    one a line, its canonical name and then its other names, tab-separated."""
+    listed: dict[str, str] = {}
+    for canonical, *aliases in _table_rows(file_name):
         for name in (canonical, *aliases):
-            outlets[fold(name)] = canonical
-    return outlets
+            listed[fold(name)] = canonical
+    return listed
 
 
 def outlet_name(name: str) -> str | None:
@@ -206,7 +210,8 @@ def outlet_name(name: str) -> str | None:
     ("Xinhua News Agency"). "* News" and "* Post" alone are not enough ("Good News", "Emily Post").
     """
     key = fold(name)
-    listed = _outlets().get(key) or _outlets().get(key.removeprefix("the "))
+    outlets = _listed(OUTLETS_FILE)
+    listed = outlets.get(key) or outlets.get(key.removeprefix("the "))
     if listed:
         return listed
     words = name.split()
@@ -231,13 +236,13 @@ def _is_distinctive(name: str) -> bool:
     return all(w[:1].isupper() or w[:1].isdigit() or w in ("of", "and", "the") for w in words)
 
 
-@lru_cache(maxsize=1)
-def _outlet_pattern() -> re.Pattern[str]:
-    """A pattern of the listed outlets' names that are no everyday words: two or more capitalised words
+@cache
+def _listed_pattern(file_name: str) -> re.Pattern[str]:
+    """A pattern of a curated list's names that are no everyday words: two or more capitalised words
     ("Evening Standard", "Channel 4"; a leading "The" may be absent) or an acronym of three letters or more
     ("ITV"), case as written, whole words. "Mirror" or "Sun" alone count only where the model found them."""
     forms: set[str] = set()
-    for canonical, *aliases in _table_rows(OUTLETS_FILE):
+    for canonical, *aliases in _table_rows(file_name):
         for name in (canonical, *aliases):
             bare = name.removeprefix("The ")
             if _is_distinctive(bare):
@@ -248,7 +253,21 @@ def _outlet_pattern() -> re.Pattern[str]:
 def outlet_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` names a listed outlet by a distinctive name (start and end offsets), whatever a model
     made of it (it reads "Evening Standard" as a time, or takes "Telegraph" alone out of "Sunday Telegraph")."""
-    return [(found.start(), found.end()) for found in _outlet_pattern().finditer(text)]
+    return [(found.start(), found.end()) for found in _listed_pattern(OUTLETS_FILE).finditer(text)]
+
+
+def organisation_name(name: str) -> str | None:
+    """The canonical name of the listed organisation ``name`` is (data/organisations.tsv: companies, exchanges,
+    sports bodies, bands the model takes for people or places: "Gazprom", "Kasabian"), or None."""
+    listed = _listed(ORGANISATIONS_FILE)
+    key = fold(name)
+    return listed.get(key) or listed.get(key.removeprefix("the "))
+
+
+def organisation_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names a listed organisation by a distinctive name ("Goldman Sachs", "HSBC"), whatever a
+    model made of it."""
+    return [(found.start(), found.end()) for found in _listed_pattern(ORGANISATIONS_FILE).finditer(text)]
 
 
 @lru_cache(maxsize=1)
@@ -496,6 +515,45 @@ def has_institution_word(name: str) -> bool:
     words = fold(name).split()
     ending = len(words) >= 2 and words[-1] in INSTITUTION_ENDINGS
     return opens_with_institution(name) or ending
+
+
+# A sports club's name: a word only clubs end with ("Tottenham Hotspur", "Bolton Wanderers"), "United" or
+# "Rangers" after a place ("Leeds United"), "Town" after a British town ("Ipswich Town"). "City" is left out:
+# "Edinburgh City", "Gaza City" and "Quebec City" are as often the places themselves.
+CLUB_ENDINGS = frozenset({"hotspur", "wanderers", "albion", "rovers", "athletic", "fc", "afc"})
+CLUB_AFTER_PLACE = frozenset({"united", "rangers"})
+CLUB_AFTER_BRITISH_TOWN = frozenset({"town"})
+
+
+def is_club_name(name: str) -> bool:
+    """Whether ``name`` is shaped like a sports club's name ("Leeds United", "Ipswich Town", "Bolton Wanderers")."""
+    words = fold(name).split()
+    if len(words) < 2:
+        return False
+    if words[-1] in CLUB_ENDINGS:
+        return True
+    town, whole = " ".join(words[:-1]), " ".join(words)
+    if place_name(whole) is not None or place_name(town) is None:
+        return False
+    return words[-1] in CLUB_AFTER_PLACE or (words[-1] in CLUB_AFTER_BRITISH_TOWN and "GB" in place_countries(town))
+
+
+# A company's last word ("Mengniu Dairy", "Rosneft Holdings", "China Eastern Airlines"): the model takes the
+# place or the founder's name in it for the whole.
+COMPANY_ENDINGS = frozenset(
+    {
+        "inc", "corp", "ltd", "plc", "llc", "ag", "gmbh", "holdings", "airlines", "airways", "motors", "dairy",
+        "foods", "pharmaceuticals", "industries", "enterprises", "technologies", "electronics", "telecom",
+        "telecommunications", "communications", "entertainment", "records", "pictures", "brewery", "breweries",
+        "petroleum", "chemicals", "insurance", "securities", "investments", "bancorp", "software", "mining",
+    }
+)  # fmt: skip
+
+
+def has_company_ending(name: str) -> bool:
+    """Whether ``name`` of two or more words ends with a company's word ("Bright Dairy", "Sony Pictures")."""
+    words = fold(name).split()
+    return len(words) >= 2 and words[-1] in COMPANY_ENDINGS
 
 
 def has_facility_head(name: str) -> bool:

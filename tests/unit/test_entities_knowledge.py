@@ -73,6 +73,61 @@ def test_outlet_patterns_are_safe() -> None:
     assert knowledge.outlet_name("Emily Post") is None
 
 
+@pytest.mark.parametrize(
+    ("name", "label"), [("Gazprom", "GPE"), ("Kasabian", "PERSON"), ("Goldman Sachs", "PERSON"), ("Beatles", "GPE")]
+)
+def test_listed_organisations_are_organisations_under_their_own_spelling(name: str, label: str) -> None:
+    (organisation,) = build_entities([Mention(name, label)])
+    assert (organisation.type, organisation.canonical, organisation.confidence) == (ORG, name, 1.0)
+
+
+def test_the_organisation_list_leaves_out_everyday_words_and_common_names() -> None:
+    for name in ("Amazon", "Ford", "Virgin", "Queen", "Apple", "Shell Beach"):
+        assert knowledge.organisation_name(name) is None
+    assert knowledge.organisation_name("Royal Dutch Shell") == "Royal Dutch Shell"
+    assert knowledge.organisation_name("Shell") == "Royal Dutch Shell"
+
+
+def test_a_listed_organisation_the_model_missed_or_split_is_found_in_the_text() -> None:
+    text = "Shares in Goldman Sachs rose, HSBC said."
+    found = [(10, 16, Mention("Goldman", "PERSON"))]
+    mentions = with_listed_spans(text, found)
+    assert sorted((m.text, m.label) for m in mentions) == [("Goldman Sachs", "ORG"), ("HSBC", "ORG")]
+
+
+@pytest.mark.parametrize(
+    ("name", "club"),
+    [
+        ("Leeds United", True),
+        ("Ipswich Town", True),
+        ("Tottenham Hotspur", True),
+        ("Bolton Wanderers", True),
+        ("Cape Town", False),  # a place, and not British
+        ("Edinburgh City", False),  # "City" is as often the place itself
+        ("United", False),
+        ("Ashley Town", False),  # no place before it
+    ],
+)
+def test_club_names_are_recognised_by_their_shape(name: str, club: bool) -> None:
+    assert knowledge.is_club_name(name) is club
+
+
+def test_a_club_is_an_organisation_though_its_town_is_a_place() -> None:
+    (club,) = build_entities([Mention("Leeds United", "GPE")])
+    assert club.type is ORG
+
+
+@pytest.mark.parametrize(("name", "label"), [("Mengniu Dairy", "GPE"), ("China Eastern Airlines", "PERSON")])
+def test_a_company_word_at_the_end_makes_an_organisation(name: str, label: str) -> None:
+    (company,) = build_entities([Mention(name, label)])
+    assert company.type is ORG
+
+
+def test_a_company_word_alone_is_no_company() -> None:
+    assert not knowledge.has_company_ending("Airlines")
+    assert not knowledge.has_company_ending("Dairy farming")
+
+
 @pytest.mark.parametrize("name", ["Ukrainian", "Russians", "British", "Americans", "Dutch", "Chinese"])
 def test_demonyms_are_never_places(name: str) -> None:
     assert build_entities([Mention(name, "GPE")]) == []
