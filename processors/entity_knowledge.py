@@ -236,16 +236,22 @@ def _is_distinctive(name: str) -> bool:
     return all(w[:1].isupper() or w[:1].isdigit() or w in ("of", "and", "the") for w in words)
 
 
+def _is_single_name(name: str) -> bool:
+    """One word of three characters or more, or with a digit ("Gazprom", "SonyBMG", "U2"; not "GM", "BP")."""
+    return " " not in name and (len(name) >= 3 or any(c.isdigit() for c in name))
+
+
 @cache
-def _listed_pattern(file_name: str) -> re.Pattern[str]:
-    """A pattern of a curated list's names that are no everyday words: two or more capitalised words
-    ("Evening Standard", "Channel 4"; a leading "The" may be absent) or an acronym of three letters or more
-    ("ITV"), case as written, whole words. "Mirror" or "Sun" alone count only where the model found them."""
+def _listed_pattern(file_name: str, *, single_words: bool = False) -> re.Pattern[str]:
+    """A pattern of a curated list's names that are no everyday words, case as written, whole words: two or
+    more capitalised words ("Evening Standard", "Channel 4"; a leading "The" may be absent) or an acronym of
+    three letters or more ("ITV"); with ``single_words``, any one-word name of :func:`_is_single_name` (for a
+    list that leaves everyday words out). "Mirror" or "Sun" alone count only where the model found them."""
     forms: set[str] = set()
     for canonical, *aliases in _table_rows(file_name):
         for name in (canonical, *aliases):
             bare = name.removeprefix("The ")
-            if _is_distinctive(bare):
+            if _is_distinctive(bare) or (single_words and _is_single_name(bare)):
                 forms.add(bare)
     return _names_pattern(forms)
 
@@ -265,9 +271,10 @@ def organisation_name(name: str) -> str | None:
 
 
 def organisation_spans(text: str) -> list[tuple[int, int]]:
-    """Where ``text`` names a listed organisation by a distinctive name ("Goldman Sachs", "HSBC"), whatever a
-    model made of it."""
-    return [(found.start(), found.end()) for found in _listed_pattern(ORGANISATIONS_FILE).finditer(text)]
+    """Where ``text`` names a listed organisation ("Goldman Sachs", "HSBC", "Clearstream"), whatever a model made
+    of it. The list leaves everyday words out, so one word counts too, but not two letters alone ("GM crops")."""
+    pattern = _listed_pattern(ORGANISATIONS_FILE, single_words=True)
+    return [(found.start(), found.end()) for found in pattern.finditer(text)]
 
 
 @lru_cache(maxsize=1)
