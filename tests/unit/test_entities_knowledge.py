@@ -95,6 +95,11 @@ def test_a_listed_organisation_the_model_missed_or_split_is_found_in_the_text() 
     assert sorted((m.text, m.label) for m in mentions) == [("Goldman Sachs", "ORG"), ("HSBC", "ORG")]
 
 
+def test_a_listed_one_word_name_is_found_but_not_two_letters() -> None:
+    text = "Clearstream and U2 backed GM crops; BP declined."
+    assert [text[s:e] for s, e in knowledge.organisation_spans(text)] == ["Clearstream", "U2"]
+
+
 @pytest.mark.parametrize(
     ("name", "club"),
     [
