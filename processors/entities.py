@@ -433,7 +433,7 @@ def _decide(
         return EntityType.ORGANIZATION, party, True
     if any(knowledge.is_weapon(t.text) for t in items) or knowledge.is_compass(key):
         return None
-    if knowledge.is_generic_institution(key) or knowledge.is_belief(key):
+    if knowledge.is_generic_institution(key) or knowledge.is_belief(key) or knowledge.is_no_name(key):
         return None
     if knowledge.is_international_body(key) and majority is not EntityType.PERSON:
         return EntityType.ORGANIZATION, None, True

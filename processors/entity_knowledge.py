@@ -452,10 +452,30 @@ def is_group_plural(name: str) -> bool:
     return bool(GROUP_PLURAL.fullmatch(name))
 
 
+# Awards and events known by a name of their own, without an event's noun ("the Oscars", "Super Bowl"): no
+# entity, as "Brit Awards" is none. "Bafta" alone is left out: it is also the academy ("Bafta said").
+NAMED_EVENTS = frozenset(
+    {
+        "oscar", "oscars", "golden globe", "golden globes", "grammy", "grammys", "emmy", "emmys", "baftas",
+        "brits", "mobo", "mobos", "super bowl", "eurovision", "live aid", "grand national", "paralympics",
+        "tour de france",
+    }
+)  # fmt: skip
+# Words the model takes for names that name nothing of a facet: time zones, music genres.
+NOT_NAMES = frozenset({"gmt", "bst", "utc", "cet", "r b", "hip hop"})
+
+
 def is_event_or_law(name: str) -> bool:
-    """Whether ``name`` of two or more words ends with an event's, a law's or a list's noun ("Gambling Bill")."""
-    words = fold(name).split()
-    return len(words) >= 2 and words[-1] in NOT_ENTITY_HEADS
+    """Whether ``name`` of two or more words ends with an event's, a law's or a list's noun ("Gambling Bill"),
+    or names an award or event of :data:`NAMED_EVENTS` ("Oscars")."""
+    key = fold(name)
+    words = key.split()
+    return (len(words) >= 2 and words[-1] in NOT_ENTITY_HEADS) or key.removeprefix("the ") in NAMED_EVENTS
+
+
+def is_no_name(key: str) -> bool:
+    """Whether ``key`` is a time zone or a genre the model takes for a name ("GMT", "R&B")."""
+    return key in NOT_NAMES
 
 
 def is_event_or_law_noun(word: str) -> bool:

@@ -101,6 +101,18 @@ def test_an_event_or_a_law_is_no_entity_but_a_place_it_is_named_after_is() -> No
     assert [(e.type, e.canonical) for e in entities] == [(PLACE, "Iraq")]
 
 
+@pytest.mark.parametrize(("name", "label"), [("Oscar", "PERSON"), ("the Golden Globes", "GPE"), ("Super Bowl", "ORG")])
+def test_an_award_or_an_event_known_by_its_own_name_is_no_entity(name: str, label: str) -> None:
+    assert build_entities([Mention(name, label, " was")]) == []
+    (writer,) = build_entities([Mention("Oscar Wilde", "PERSON", " wrote")])
+    assert writer.type is PERSON
+
+
+@pytest.mark.parametrize(("name", "label"), [("GMT", "ORG"), ("R&B", "ORG"), ("hip-hop", "PERSON")])
+def test_a_time_zone_or_a_genre_is_no_entity(name: str, label: str) -> None:
+    assert build_entities([Mention(name, label, " at")]) == []
+
+
 @pytest.mark.parametrize("name", ["MPs", "Thatcherites", "Eurosceptics", "Islamists"])
 def test_a_word_for_a_group_of_people_is_no_person_or_place(name: str) -> None:
     assert build_entities([Mention(name, "PERSON", " said"), Mention(name, "GPE", " voted")]) == []
