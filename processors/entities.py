@@ -86,7 +86,7 @@ BEFORE_CHARS = 32
 # ("rock band Green Day" as WORK_OF_ART).
 CUE_LABELS = frozenset({*SPACY_LABEL_TYPES, "PRODUCT", "WORK_OF_ART"})
 # "Zoya, 76," / "John Smith, 45, said": a name followed by an age is a person.
-AGE_AFTER = re.compile(r",\s*\d{1,3}\s*[,.;)]")
+AGE_AFTER = re.compile(r",\s*\d{1,3}\s*(?:[,;)]|\.(?!\d))")
 # Words that make a name an organisation's or a place's, not a person's ("Kyiv Post", "Bank of Russia").
 NOT_PERSON_WORDS = frozenset(
     {
@@ -446,12 +446,14 @@ def _decide(
         return EntityType.ORGANIZATION, None, True
     if majority is not EntityType.PERSON and knowledge.opens_with_institution(longest):
         return EntityType.ORGANIZATION, None, False  # "University of Texas", though GeoNames has a town of that name
+    cued = Counter(t.kind for t in items if t.cued)
+    if majority is EntityType.PERSON and cued and max(cued, key=lambda k: (cued[k], k is majority)) is majority:
+        return EntityType.PERSON, None, True  # "President Bush", "Mr Jackson": a person, though towns have the name
     if is_known_place(key) and not (majority is EntityType.PERSON and len(key.split()) >= 2):
         return EntityType.PLACE, knowledge.place_name(key), True
     place = knowledge.place_name(key)
     if place and majority is not EntityType.PERSON and knowledge.place_countries(key) & countries:
         return EntityType.PLACE, place, True  # a town of a country the article is about ("Balakliya")
-    cued = Counter(t.kind for t in items if t.cued)
     if cued:  # the words beside a mention outweigh the model's guesses at its other mentions
         return max(cued, key=lambda k: (cued[k], k is majority)), None, True
     if knowledge.has_facility_head(longest) and (

@@ -227,6 +227,19 @@ def test_a_name_followed_by_an_age_is_a_person() -> None:
     assert zoya.type is PERSON
 
 
+def test_a_share_after_a_country_is_no_age() -> None:
+    (germany,) = build_entities([Mention("Germany", "PERSON", after=", 10.4% in Spain")])
+    assert germany.type is PLACE
+
+
+def test_a_person_cue_outweighs_a_town_of_the_same_name() -> None:
+    # GeoNames has a town Bush (Egypt) and a city Jackson (US); the model and the title say person.
+    (bush,) = build_entities([Mention("Bush", "PERSON", " said", before="said President ")])
+    assert bush.type is PERSON
+    (plain,) = build_entities([Mention("Bush", "PERSON", " rose")])
+    assert plain.type is PLACE  # without a cue, a known place still decides
+
+
 def test_a_river_or_an_oblast_typed_org_is_a_place() -> None:
     entities = _by_name(
         build_entities(
