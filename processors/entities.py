@@ -273,9 +273,21 @@ def _no_name(mention: Mention, text: str) -> _Typed | str | None:
         # ("Rotterdam Film Festival", as "Manchester United" names no place).
         place = _place_inside(text) if text.rsplit(maxsplit=1)[-1].islower() else None
         return _Typed(place, EntityType.PLACE, False) if place else ""
-    if names_a_work(mention.before):
+    if names_a_work(mention.before, mention.after) and not _known_name(entity_key(text)):
         return entity_key(text)
     return None
+
+
+def _known_name(key: str) -> bool:
+    """Whether the project's knowledge names ``key`` a place, party, outlet, club or listed organisation: no
+    work, though a cue says so ("Chelsea star Frank Lampard", "Labour star")."""
+    return bool(
+        is_known_place(key)
+        or knowledge.party_name(key)
+        or knowledge.outlet_name(key)
+        or knowledge.organisation_name(key)
+        or knowledge.is_club_name(key)
+    )
 
 
 def _cue(mention: Mention, text: str) -> EntityType | None:

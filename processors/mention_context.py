@@ -120,14 +120,23 @@ _WORDS_AFTER = re.compile(r"^((?:['\u2019]s?)?)[ \t]+([A-Za-z][\w-]*)(?:[ \t]+([
 WORK_BEFORE = frozenset(
     {
         "film", "movie", "programme", "program", "series", "sitcom", "soap", "drama", "documentary", "comedy",
-        "album", "song", "novel", "musical", "opera", "sequel", "episode",
+        "album", "song", "novel", "musical", "opera", "sequel", "episode", "blockbuster", "biopic", "thriller",
+        "remake",
     }
 )  # fmt: skip
+# After a name, before a person's name: the role the person has in a work ("Vera Drake star Imelda Staunton").
+# A club or a town has stars too ("Chelsea star"): the entity stage asks its knowledge first. Not "director"
+# or "producer": companies have them ("Pipa director Steven Kull", "Warner producer").
+WORK_ROLE_AFTER = frozenset({"star", "co-star", "screenwriter"})
+_ROLE_THEN_NAME = re.compile(r"^[ \t]+([a-z][\w-]*)[ \t]+[A-Z][a-z]")
 SHOW_KINDS = frozenset({"tv", "talk", "chat", "quiz", "reality", "game", "comedy", "cookery"})
 
 
-def names_a_work(before: str) -> bool:
-    """Whether the words right before a mention say it names a work ("soap EastEnders", "TV show Brass Eye")."""
+def names_a_work(before: str, after: str = "") -> bool:
+    """Whether the words right before a mention say it names a work ("soap EastEnders", "TV show Brass Eye"), or
+    the words after it ("Vera Drake star Imelda Staunton")."""
+    if (role := _ROLE_THEN_NAME.match(after)) and role.group(1) in WORK_ROLE_AFTER:
+        return True
     if not (match := _WORDS_BEFORE.search(before)):
         return False
     words = [w.casefold() for w in match.group(1).split()]

@@ -198,6 +198,31 @@ def test_a_works_noun_before_a_name_makes_it_a_work(before: str, expected: bool)
     assert names_a_work(before) is expected
 
 
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (" star Imelda Staunton looks", True),
+        (" co-star Kate Winslet", True),
+        (" director Annie Walker said", False),  # a company's director
+        (" star was", False),
+        (" star, Patti", False),
+    ],
+)
+def test_a_work_role_before_a_persons_name_makes_the_name_a_work(after: str, expected: bool) -> None:
+    assert names_a_work("", after) is expected
+
+
+def test_a_club_or_a_party_with_stars_is_no_work() -> None:
+    entities = build_entities(
+        [
+            Mention("Chelsea", "GPE", " star Frank Lampard"),
+            Mention("Labour", "ORG", " star Ken Livingstone"),
+            Mention("Vera Drake", "PERSON", " star Imelda Staunton"),
+        ]
+    )
+    assert sorted(e.canonical for e in entities) == ["Chelsea", "Labour"]
+
+
 def test_a_work_is_no_entity_at_any_of_its_mentions() -> None:
     mentions = [Mention("EastEnders", "ORG", " .", before="soap "), Mention("EastEnders", "PERSON", " said")]
     assert build_entities(mentions) == []
