@@ -194,11 +194,14 @@ def _table_rows(file_name: str) -> Iterator[list[str]]:
 @cache
 def _listed(file_name: str) -> dict[str, str]:
     """Key -> canonical name of a curated list of organisations (data/outlets.tsv, data/organisations.tsv):
-    one a line, its canonical name and then its other names, tab-separated."""
+    one a line, its canonical name and then its other names, tab-separated; each name with and without a
+    leading "The"."""
     listed: dict[str, str] = {}
     for canonical, *aliases in _table_rows(file_name):
         for name in (canonical, *aliases):
             listed[fold(name)] = canonical
+            # The entity stage takes a leading "The" off a mention: "The Telegraph" arrives as "Telegraph".
+            listed.setdefault(fold(name).removeprefix("the "), canonical)
     return listed
 
 
