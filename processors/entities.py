@@ -149,9 +149,9 @@ def _strip_controls(text: str) -> str:
 
 
 def clean_surface(text: str) -> str:
-    """A mention without controls, leading articles, possessives, line breaks or edge punctuation."""
+    """A mention without controls, leading articles ("the", "a"), possessives, line breaks or edge punctuation."""
     text = " ".join(_strip_controls(text).split())
-    text = re.sub(r"^(the|The)\s+", "", text)
+    text = re.sub(r"^(?:the|The|an?(?=\s+[A-Z]))\s+", "", text)  # "a Golden Globe": no name has a lowercase "a"
     text = re.sub(r"['\u2019]s$", "", text)
     return text.strip(" .,;:!?\"'()[]-\u2013\u2014")
 

@@ -227,6 +227,13 @@ def test_a_name_followed_by_an_age_is_a_person() -> None:
     assert zoya.type is PERSON
 
 
+def test_a_leading_article_is_no_part_of_a_name() -> None:
+    (court,) = build_entities([Mention("a Supreme Court", "ORG"), Mention("the Supreme Court", "ORG")])
+    assert (court.canonical, court.mentions) == ("Supreme Court", 2)
+    (band,) = build_entities([Mention("A Tribe Called Quest", "ORG")])
+    assert band.canonical == "A Tribe Called Quest"  # a capital "A" may open a name
+
+
 def test_a_share_after_a_country_is_no_age() -> None:
     (germany,) = build_entities([Mention("Germany", "PERSON", after=", 10.4% in Spain")])
     assert germany.type is PLACE
