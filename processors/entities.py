@@ -118,6 +118,27 @@ PERSON_TITLES = frozenset(
 )  # fmt: skip
 
 
+# Letters after a person's name: "Philippe Sands QC", "Frank Field MP". The model calls some such names bodies.
+POST_NOMINALS = frozenset({"QC", "KC", "MP", "MEP", "MSP", "OBE", "MBE", "CBE", "KBE"})
+NOT_IN_PERSON_NAMES = frozenset({"party", "north", "south", "east", "west", "central"})
+
+
+def post_nominal_person(text: str) -> str | None:
+    """The person's name in ``text`` when it is two or three capitalised words and a post-nominal ("Guy
+    Mansfield QC" -> "Guy Mansfield"); None otherwise ("Labour MP" names the party)."""
+    words = text.split()
+    if not 3 <= len(words) <= 4 or words[-1] not in POST_NOMINALS:
+        return None
+    name = words[:-1]
+    if not all(w[:1].isupper() and w[1:].islower() for w in name):
+        return None
+    if knowledge.party_name(entity_key(" ".join(name))) or knowledge.party_name(entity_key(name[0])):
+        return None  # "Lib Dem MP", "Labour Party MP"
+    if any(w.casefold() in NOT_IN_PERSON_NAMES for w in name):
+        return None  # "Bolton West MP", "Independence Party MEP": a seat's or a party's member
+    return " ".join(name)
+
+
 def strip_person_title(text: str) -> str:
     """A person's name without the honorifics and titles before it ("Mr Tony Blair" -> "Tony Blair");
     unchanged when nothing capitalised would be left."""
@@ -335,6 +356,9 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
                 works.add(thing)
             continue
         kind = mention.decided or SPACY_LABEL_TYPES.get(mention.label)
+        if not mention.decided and kind is not None and (person := post_nominal_person(text)):
+            typed.append(_Typed(person, EntityType.PERSON, False, cued=True))
+            continue
         cue = _cue(mention, text)
         kind = cue or kind
         if kind is None:

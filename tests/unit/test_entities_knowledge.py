@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from newsflow.processors import entity_knowledge as knowledge
-from newsflow.processors.entities import Mention, build_entities, confidence, strip_person_title, with_listed_spans
+from newsflow.processors.entities import (
+    Mention,
+    build_entities,
+    confidence,
+    post_nominal_person,
+    strip_person_title,
+    with_listed_spans,
+)
 from newsflow.processors.ner_text import prepare, truecase_line
 from newsflow.schemas.articles import Entity, EntityType
 
@@ -225,6 +232,14 @@ def test_a_person_named_like_a_known_place_stays_as_the_gazetteer_rule_says() ->
 def test_a_name_followed_by_an_age_is_a_person() -> None:
     (zoya,) = build_entities([Mention("Zoya", "GPE", after=", 76, in the")])
     assert zoya.type is PERSON
+
+
+def test_a_name_with_letters_after_it_is_a_person() -> None:
+    (lawyer,) = build_entities([Mention("Guy Mansfield QC", "ORG")])
+    assert (lawyer.type, lawyer.canonical) == (PERSON, "Guy Mansfield")
+    assert post_nominal_person("Frank Field MP") == "Frank Field"
+    for member in ("Lib Dem MP", "Bolton West MP", "Independence Party MEP", "Labour MP"):
+        assert post_nominal_person(member) is None  # a party's or a seat's member names no one
 
 
 def test_a_leading_article_is_no_part_of_a_name() -> None:
