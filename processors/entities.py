@@ -324,6 +324,20 @@ def _cue(mention: Mention, text: str) -> EntityType | None:
     return cue
 
 
+def _name_of(mention: Mention) -> str | None:
+    """The mention's text cleaned (:func:`clean_surface`), or None when it is no name at all."""
+    text = clean_surface(mention.text)
+    words = text.split()
+    if len(words) >= 2 and knowledge.is_weapon(words[-1]):
+        text = " ".join(words[:-1])  # "sent Ukraine NASAMS": the model ran a place into the weapon after it
+    if len(text) < 2 or not any(c.isalpha() for c in text) or text[0] in "#@":
+        return None  # no name; a hashtag or a handle ("#IStandWithAhmed") names no one
+    # A name in a cased script has a capital; Arabic, Hebrew or Chinese names have no case at all.
+    if any(c.islower() for c in text) and not any(c.isupper() for c in text):
+        return None
+    return text
+
+
 def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]]:
     """The mentions with a facet type, cleaned; and the keys the model called nationalities (NORP)."""
     typed: list[_Typed] = []
@@ -331,14 +345,8 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
     works: set[str] = set()
     members: list[str] = []  # "Tories", "Democrats": the party only where the article names it otherwise
     for mention in mentions:
-        text = clean_surface(mention.text)
-        words = text.split()
-        if len(words) >= 2 and knowledge.is_weapon(words[-1]):
-            text = " ".join(words[:-1])  # "sent Ukraine NASAMS": the model ran a place into the weapon after it
-        if len(text) < 2 or not any(c.isalpha() for c in text) or text[0] in "#@":
-            continue  # no name; a hashtag or a handle ("#IStandWithAhmed") names no one
-        # A name in a cased script has a capital; Arabic, Hebrew or Chinese names have no case at all.
-        if any(c.islower() for c in text) and not any(c.isupper() for c in text):
+        text = _name_of(mention)
+        if text is None:
             continue
         if mention.label == "NORP":
             key = entity_key(text)
