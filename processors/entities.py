@@ -575,14 +575,13 @@ def with_listed_spans(text: str, found: Sequence[tuple[int, int, Mention]]) -> l
     listed name's span replaces the model's mentions inside it ("Liberal", "Democrat" -> "Liberal Democrat";
     "Telegraph" -> "Sunday Telegraph"); one inside a model's mention ("Parliamentary Labour Party") adds nothing.
     """
+    spans = {*knowledge.party_spans(text), *knowledge.outlet_spans(text), *knowledge.organisation_spans(text)}
     listed = [
         (start, end)
-        for start, end in (
-            *knowledge.party_spans(text),
-            *knowledge.outlet_spans(text),
-            *knowledge.organisation_spans(text),
-        )
+        for start, end in sorted(spans)
         if not any(s <= start and end <= e for s, e, _ in found)
+        # one list's name inside another's ("Yahoo" in the outlet "Yahoo! News") adds nothing either
+        and not any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans)
     ]
     kept = [m for s, e, m in found if not any(start <= s and e <= end for start, end in listed)]
     return kept + [

@@ -102,6 +102,11 @@ def test_a_listed_organisation_the_model_missed_or_split_is_found_in_the_text() 
     assert sorted((m.text, m.label) for m in mentions) == [("Goldman Sachs", "ORG"), ("HSBC", "ORG")]
 
 
+def test_a_listed_name_inside_another_lists_name_adds_nothing() -> None:
+    text = "as per a Yahoo! News story"
+    assert [(m.text, m.label) for m in with_listed_spans(text, [])] == [("Yahoo! News", "ORG")]
+
+
 def test_a_listed_one_word_name_is_found_but_not_two_letters() -> None:
     text = "Clearstream and U2 backed GM crops; BP declined."
     assert [text[s:e] for s, e in knowledge.organisation_spans(text)] == ["Clearstream", "U2"]
