@@ -330,6 +330,10 @@ def _name_of(mention: Mention) -> str | None:
     words = text.split()
     if len(words) >= 2 and knowledge.is_weapon(words[-1]):
         text = " ".join(words[:-1])  # "sent Ukraine NASAMS": the model ran a place into the weapon after it
+    if len(words) >= 2 and words[-1] in knowledge.PARTY_MEMBER_TITLES:
+        party = " ".join(words[:-1])
+        if knowledge.party_name(entity_key(party)) or words[-2] == "Party":
+            text = party  # "Labour MP", "Independence Party MEP": the party
     if len(text) < 2 or not any(c.isalpha() for c in text) or text[0] in "#@":
         return None  # no name; a hashtag or a handle ("#IStandWithAhmed") names no one
     # A name in a cased script has a capital; Arabic, Hebrew or Chinese names have no case at all.

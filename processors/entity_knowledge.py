@@ -460,7 +460,7 @@ def is_group_plural(name: str) -> bool:
 NAMED_EVENTS = frozenset(
     {
         "oscar", "oscars", "golden globe", "golden globes", "grammy", "grammys", "emmy", "emmys", "baftas",
-        "brits", "mobo", "mobos", "super bowl", "eurovision", "live aid", "grand national", "paralympics",
+        "brit", "brits", "mobo", "mobos", "super bowl", "eurovision", "live aid", "grand national", "paralympics",
         "tour de france",
     }
 )  # fmt: skip

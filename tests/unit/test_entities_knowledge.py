@@ -247,6 +247,11 @@ def test_a_name_with_letters_after_it_is_a_person() -> None:
         assert post_nominal_person(member) is None  # a party's or a seat's member names no one
 
 
+def test_a_partys_member_title_after_its_name_leaves_the_party() -> None:
+    entities = build_entities([Mention("Labour MP", "ORG"), Mention("Independence Party MEP", "ORG")])
+    assert sorted((e.type, e.canonical) for e in entities) == [(ORG, "Independence Party"), (ORG, "Labour")]
+
+
 def test_a_leading_article_is_no_part_of_a_name() -> None:
     (court,) = build_entities([Mention("a Supreme Court", "ORG"), Mention("the Supreme Court", "ORG")])
     assert (court.canonical, court.mentions) == ("Supreme Court", 2)
