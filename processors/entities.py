@@ -455,6 +455,13 @@ def _team(key: str, items: list[_Typed]) -> tuple[EntityType, str | None, bool]:
     return EntityType.ORGANIZATION, None, True
 
 
+def _alternate_only(key: str) -> bool:
+    """Whether ``key`` is a known place only under another spelling of its name ("Bono" for Bonn): a person's
+    cue then outweighs the place."""
+    name = knowledge.place_name(key)
+    return key not in known_places() and key not in _country_alias_keys() and (name is None or entity_key(name) != key)
+
+
 def _decide(
     key: str,
     items: list[_Typed],
@@ -495,8 +502,11 @@ def _decide(
     if majority is not EntityType.PERSON and knowledge.opens_with_institution(longest):
         return EntityType.ORGANIZATION, None, False  # "University of Texas", though GeoNames has a town of that name
     cued = Counter(t.kind for t in items if t.cued)
-    if majority is EntityType.PERSON and cued and max(cued, key=lambda k: (cued[k], k is majority)) is majority:
-        return EntityType.PERSON, None, True  # "President Bush", "Mr Jackson": a person, though towns have the name
+    person_cued = bool(cued) and max(cued, key=lambda k: (cued[k], k is EntityType.PERSON)) is EntityType.PERSON
+    if person_cued and (majority is EntityType.PERSON or _alternate_only(key)):
+        # "President Bush", "Mr Jackson": a person, though towns have the name; "singer Bono", though the model
+        # read his other mentions as Bonn's Italian name
+        return EntityType.PERSON, None, True
     if is_known_place(key) and not (majority is EntityType.PERSON and len(key.split()) >= 2):
         return EntityType.PLACE, knowledge.place_name(key), True
     place = knowledge.place_name(key)

@@ -268,6 +268,11 @@ def test_a_person_cue_outweighs_a_town_of_the_same_name() -> None:
     # GeoNames has a town Bush (Egypt) and a city Jackson (US); the model and the title say person.
     (bush,) = build_entities([Mention("Bush", "PERSON", " said", before="said President ")])
     assert bush.type is PERSON
+    # GeoNames spells Bonn "Bono" too: a cue says person, though the model read every mention as a place.
+    (singer,) = build_entities([Mention("Bono", "GPE", " said", before="U2 singer "), Mention("Bono", "GPE", ".")])
+    assert singer.type is PERSON
+    (town,) = build_entities([Mention("Kharkov", "PERSON", " fell")])
+    assert (town.type, town.id) == (PLACE, "place:kharkiv")  # a transliteration without a cue stays the place
     (plain,) = build_entities([Mention("Bush", "PERSON", " rose")])
     assert plain.type is PLACE  # without a cue, a known place still decides
 
