@@ -215,6 +215,13 @@ def is_known_place(key: str) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _country_and_state_keys() -> frozenset[str]:
+    """Keys of countries and US states under their gazetteer names and the curated aliases and regions."""
+    kinds = (gazetteer.PlaceKind.COUNTRY, gazetteer.PlaceKind.STATE)
+    return _country_alias_keys() | {entity_key(p.name) for p in gazetteer.places() if p.kind in kinds}
+
+
+@lru_cache(maxsize=1)
 def _country_alias_keys() -> frozenset[str]:
     return frozenset(entity_key(name) for name in (*knowledge.COUNTRY_ALIASES, *knowledge.REGIONS))
 
@@ -503,7 +510,11 @@ def _decide(
         return EntityType.ORGANIZATION, None, False  # "University of Texas", though GeoNames has a town of that name
     cued = Counter(t.kind for t in items if t.cued)
     person_cued = bool(cued) and max(cued, key=lambda k: (cued[k], k is EntityType.PERSON)) is EntityType.PERSON
-    if person_cued and (majority is EntityType.PERSON or _alternate_only(key)):
+    if (
+        person_cued
+        and (votes[EntityType.PERSON] >= votes[majority] or _alternate_only(key))
+        and key not in _country_and_state_keys()  # "Princess Marguerite of Romania": a country names no one
+    ):
         # "President Bush", "Mr Jackson": a person, though towns have the name; "singer Bono", though the model
         # read his other mentions as Bonn's Italian name
         return EntityType.PERSON, None, True

@@ -268,6 +268,12 @@ def test_a_person_cue_outweighs_a_town_of_the_same_name() -> None:
     # GeoNames has a town Bush (Egypt) and a city Jackson (US); the model and the title say person.
     (bush,) = build_entities([Mention("Bush", "PERSON", " said", before="said President ")])
     assert bush.type is PERSON
+    (daughter,) = build_entities(
+        [Mention("Victoria", "PERSON", " over", before="with daughter "), Mention("Victoria", "GPE", ", a lobbyist")]
+    )
+    assert daughter.type is PERSON  # a tie of the model's votes: the cue decides
+    (country,) = build_entities([Mention("Romania", "PERSON", ", 45, said")] * 2)
+    assert country.type is PLACE  # a country names no one, whatever the words beside it
     # GeoNames spells Bonn "Bono" too: a cue says person, though the model read every mention as a place.
     (singer,) = build_entities([Mention("Bono", "GPE", " said", before="U2 singer "), Mention("Bono", "GPE", ".")])
     assert singer.type is PERSON
