@@ -397,7 +397,8 @@ GENERIC_INSTITUTIONS = frozenset(
     {
         "government", "state", "education", "ministry", "department", "police", "court", "council", "committee",
         "agency", "administration", "authority", "authorities", "company", "group", "media", "press", "board",
-        "office", "service", "opposition", "management", "industry", "market", "markets", "budget",
+        "office", "service", "opposition", "management", "industry", "market", "markets", "budget", "party",
+        "bank", "home", "defence", "defense", "foreign", "health", "culture", "environment", "interior", "finance",
     }
 )  # fmt: skip
 

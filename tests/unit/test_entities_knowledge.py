@@ -397,6 +397,8 @@ def test_titles_and_honorifics_are_not_part_of_a_person_name() -> None:
 def test_a_bare_common_noun_for_an_institution_is_no_organisation() -> None:
     entities = build_entities([Mention("Government", "ORG"), Mention("State", "ORG"), Mention("Gazprom", "ORG")])
     assert [e.canonical for e in entities] == ["Gazprom"]
+    # The model's span stopped before an office's noun: "Home Secretary", "Party leader".
+    assert build_entities([Mention("Home", "ORG", " Secretary"), Mention("Party", "ORG", " leader")]) == []
 
 
 def test_with_prose_around_a_capitals_line_keeps_only_known_names() -> None:
