@@ -416,8 +416,8 @@ BELIEFS = frozenset(
     }
 )  # fmt: skip
 # One word for a group of people: a plural of an acronym ("MPs", "MEPs") or of a follower's word
-# ("Thatcherites", "Eurosceptics", "Islamists"), which the model types as a person or a place.
-GROUP_PLURAL = re.compile(r"(?:[A-Z]{2,}s|[A-Z][a-z]+(?:ites|ists|sceptics|skeptics))")
+# ("Thatcherites", "Eurosceptics", "Islamists", "Europhiles"), which the model types as a person or a place.
+GROUP_PLURAL = re.compile(r"(?:[A-Z]{2,}s|[A-Z][a-z]+(?:ites|ists|sceptics|skeptics|philes|phobes))")
 # The last word of a name for an event, a law or a list: no person, organisation or place
 # ("Rotterdam Film Festival", "Gambling Bill", "Anglo-Irish Agreement", "Official UK Singles Chart").
 NOT_ENTITY_HEADS = frozenset(

@@ -113,7 +113,7 @@ def test_a_time_zone_or_a_genre_is_no_entity(name: str, label: str) -> None:
     assert build_entities([Mention(name, label, " at")]) == []
 
 
-@pytest.mark.parametrize("name", ["MPs", "Thatcherites", "Eurosceptics", "Islamists"])
+@pytest.mark.parametrize("name", ["MPs", "Thatcherites", "Eurosceptics", "Islamists", "Europhiles"])
 def test_a_word_for_a_group_of_people_is_no_person_or_place(name: str) -> None:
     assert build_entities([Mention(name, "PERSON", " said"), Mention(name, "GPE", " voted")]) == []
 
