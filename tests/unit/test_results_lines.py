@@ -41,6 +41,12 @@ def test_fixture_lines_give_both_sides() -> None:
     assert team_names("Utah 105 Houston 97\nTalks at Geneva went on for hours at the hotel.") == ["Utah", "Houston"]
 
 
+def test_a_score_between_the_sides_gives_both() -> None:
+    lines = "Group G \u2014 Belgium 3 \u2013 0 Panama\nChelsea 2-1 Arsenal\nReal Madrid 3-3 Barcelona (aet)"
+    assert team_names(lines) == ["Belgium", "Panama", "Chelsea", "Arsenal", "Real Madrid", "Barcelona"]
+    assert team_names("Labour won 3-0 in Hull\nThe vote was 52-48 against") == []  # no side after the score
+
+
 def test_prose_with_numbers_and_bracketed_individuals_give_none() -> None:
     prose = "Japan began the defence of their title with a 2-1 win against Syria on Friday .\nIn 1996 sales rose 5 %"
     assert team_names(prose) == []
