@@ -309,13 +309,7 @@ def _no_name(mention: Mention, text: str) -> _Typed | str | None:
 def _known_name(key: str) -> bool:
     """Whether the project's knowledge names ``key`` a place, party, outlet, club or listed organisation: no
     work, though a cue says so ("Chelsea star Frank Lampard", "Labour star")."""
-    return bool(
-        is_known_place(key)
-        or knowledge.party_name(key)
-        or knowledge.outlet_name(key)
-        or knowledge.organisation_name(key)
-        or knowledge.is_club_name(key)
-    )
+    return bool(is_known_place(key) or knowledge.party_name(key) or knowledge.is_listed_organisation(key))
 
 
 def _cue(mention: Mention, text: str) -> EntityType | None:
@@ -466,7 +460,7 @@ def _alternate_only(key: str) -> bool:
     """Whether ``key`` is a known place only under another spelling of its name ("Bono" for Bonn): a person's
     cue then outweighs the place."""
     name = knowledge.place_name(key)
-    return key not in known_places() and key not in _country_alias_keys() and (name is None or entity_key(name) != key)
+    return key not in _known_place_or_country_keys() and (name is None or entity_key(name) != key)
 
 
 def _decide(
@@ -504,7 +498,7 @@ def _decide(
     if majority is not EntityType.PERSON and (key in nationalities or knowledge.is_demonym(key)):
         return None
     # The outlet's own spelling stays the name ("BBC News" is not "BBC"): joining variants is the registry's.
-    if knowledge.outlet_name(longest) or knowledge.organisation_name(longest) or knowledge.is_club_name(longest):
+    if knowledge.is_listed_organisation(longest):
         return EntityType.ORGANIZATION, None, True
     if majority is not EntityType.PERSON and knowledge.opens_with_institution(longest):
         return EntityType.ORGANIZATION, None, False  # "University of Texas", though GeoNames has a town of that name

@@ -205,6 +205,12 @@ def _listed(file_name: str) -> dict[str, str]:
     return listed
 
 
+def _listed_name(file_name: str, name: str) -> str | None:
+    """The canonical name ``name`` has in a curated list (:func:`_listed`), with or without a leading "the"."""
+    listed, key = _listed(file_name), fold(name)
+    return listed.get(key) or listed.get(key.removeprefix("the "))
+
+
 def outlet_name(name: str) -> str | None:
     """The canonical name of the outlet or agency ``name`` is, or None.
 
@@ -212,10 +218,7 @@ def outlet_name(name: str) -> str | None:
     ending in a publication's word ("Kyiv Gazeta", "Taipei Times") or an agency's words
     ("Xinhua News Agency"). "* News" and "* Post" alone are not enough ("Good News", "Emily Post").
     """
-    key = fold(name)
-    outlets = _listed(OUTLETS_FILE)
-    listed = outlets.get(key) or outlets.get(key.removeprefix("the "))
-    if listed:
+    if listed := _listed_name(OUTLETS_FILE, name):
         return listed
     words = name.split()
     if len(words) >= 2 and all(w[:1].isupper() for w in words) and words[-1] in OUTLET_SUFFIXES:
@@ -268,9 +271,7 @@ def outlet_spans(text: str) -> list[tuple[int, int]]:
 def organisation_name(name: str) -> str | None:
     """The canonical name of the listed organisation ``name`` is (data/organisations.tsv: companies, exchanges,
     sports bodies, bands the model takes for people or places: "Gazprom", "Kasabian"), or None."""
-    listed = _listed(ORGANISATIONS_FILE)
-    key = fold(name)
-    return listed.get(key) or listed.get(key.removeprefix("the "))
+    return _listed_name(ORGANISATIONS_FILE, name)
 
 
 def organisation_spans(text: str) -> list[tuple[int, int]]:
@@ -567,6 +568,12 @@ def is_club_name(name: str) -> bool:
     if place_name(whole) is not None or place_name(town) is None:
         return False
     return words[-1] in CLUB_AFTER_PLACE or (words[-1] in CLUB_AFTER_BRITISH_TOWN and "GB" in place_countries(town))
+
+
+def is_listed_organisation(name: str) -> bool:
+    """Whether ``name`` is an outlet, a listed organisation or shaped like a club's name: an organisation
+    whatever the model or the words beside it say."""
+    return bool(outlet_name(name) or organisation_name(name) or is_club_name(name))
 
 
 # A company's last word ("Mengniu Dairy", "Rosneft Holdings", "China Eastern Airlines"): the model takes the
