@@ -35,8 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import spacy
-
 from bench.bbc_gold import load_bbc_gold
 from bench.end_to_end import BBC_DIR, indexed_count
 from bench.entity_scoring import TYPES, Counts, GoldEntity, Score, score_corpus
@@ -45,6 +43,7 @@ from bench.sandboxed_worker import sandboxed_worker
 from newsflow.infra.ner_models import ner_model_location
 from newsflow.infra.settings import Settings
 from newsflow.processors.entities import BASELINE_MODEL, MAX_NER_CHARS, SPACY_LABEL_TYPES, clean_surface
+from newsflow.processors.ner_pipeline import load_ner_pipeline
 from newsflow.processors.normalize import clean_text
 from newsflow.producers.files import FileIngestor
 from newsflow.producers.formats import ParsedArticle, parse_file
@@ -114,7 +113,7 @@ def body_text(path: Path) -> str:
 
 def raw_model_predictions(files: list[Path], model: str = BASELINE_MODEL) -> Predictions:
     """The spaCy ``model`` alone: each mention with a mapped label, its name cleaned, no canonicalisation."""
-    nlp: Any = spacy.load(model, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+    nlp: Any = load_ner_pipeline(model)
     predictions: Predictions = {}
     texts = [body_text(path)[:MAX_NER_CHARS] for path in files]
     for path, doc in zip(files, nlp.pipe(texts), strict=True):

@@ -49,13 +49,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import spacy
-
 from newsflow.infra.ner_models import SMALL_PACKAGE, ner_model_location
 from newsflow.infra.settings import get_settings
 from newsflow.processors import entity_knowledge as knowledge
 from newsflow.processors import gazetteer
 from newsflow.processors.mention_context import context_type, names_a_work
+from newsflow.processors.ner_pipeline import load_ner_pipeline
 from newsflow.processors.ner_text import PreparedText, prepare
 from newsflow.processors.results_lines import team_names
 from newsflow.schemas.articles import Entity, EntityType, entity_id
@@ -620,7 +619,7 @@ class EntityExtractor:
         Raises newsflow.infra.ner_models.NerModelMissingError when the configured pipeline was not fetched.
         """
         location = model or ner_model_location(get_settings())
-        self._nlp: Any = spacy.load(location, exclude=["parser", "lemmatizer", "tagger", "attribute_ruler"])
+        self._nlp: Any = load_ner_pipeline(location)
 
     def extract(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
         """Entities of each text, in order (datelines and capitals handled by processors/ner_text.py first)."""

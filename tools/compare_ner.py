@@ -18,18 +18,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-import spacy
-
 from bench.entities import article_files, body_text, load_gold
 from bench.entity_scoring import TYPES, score_corpus
 from newsflow.processors.entities import BASELINE_MODEL, MAX_NER_CHARS, SPACY_LABEL_TYPES, clean_surface
-
-EXCLUDE = ["parser", "lemmatizer", "tagger", "attribute_ruler"]  # as processors/entities.py loads the model
+from newsflow.processors.ner_pipeline import load_ner_pipeline
 
 
 def load(model: str) -> Any:
     """A pipeline (installed name or path) with the components the pipeline's entity stage leaves out."""
-    return spacy.load(model, exclude=EXCLUDE)
+    return load_ner_pipeline(model)
 
 
 def predictions(nlp: Any, files: list[Path]) -> dict[str, list[tuple[str, str]]]:
