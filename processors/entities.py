@@ -291,8 +291,10 @@ def _place_inside(name: str) -> str | None:
 
 def _no_name(mention: Mention, text: str) -> _Typed | str | None:
     """What a mention the model took for a name stands for when it names no person, organisation or place:
-    a place it contains (an event's: "the Iraq war"), the key of a work ("soap EastEnders": no entity at any
-    of its mentions), "" when nothing; None when it is a name."""
+    a place it contains (an event's: "the Iraq war"), the key of a work or a storm ("soap EastEnders",
+    "Cyclone Phailin" -> "phailin": no entity at any of its mentions), "" when nothing; None when it is a name."""
+    if storm := knowledge.storm_name(text):
+        return entity_key(storm)
     if " " not in text and mention.before.endswith(("the ", "The ")) and knowledge.is_event_or_law_noun(text):
         return ""  # "the Bill is debated": a law named by its head noun alone, not a person called Bill
     if mention.label == "EVENT" or knowledge.is_event_or_law(text):
@@ -695,4 +697,5 @@ def _mentions(prepared: PreparedText, doc: Any) -> list[Mention]:
         *with_listed_spans(text, found),
         *(Mention(name, "GPE", decided=EntityType.PLACE) for name in prepared.places),
         *(Mention(name, "ORG", decided=EntityType.ORGANIZATION) for name in prepared.organizations),
+        *(Mention(text[start:end], "EVENT") for start, end in knowledge.storm_spans(text)),
     ]

@@ -466,6 +466,8 @@ NAMED_EVENTS = frozenset(
         "tour de france",
     }
 )  # fmt: skip
+# The first words of a storm's name ("Hurricane Katrina", "Cyclone Phailin"): an event, whatever the model's label.
+STORM_WORDS = ("hurricane", "typhoon", "cyclone", "tropical storm", "storm", "superstorm", "tropical cyclone")
 # Words the model takes for names that name nothing of a facet: time zones, music genres.
 NOT_NAMES = frozenset({"gmt", "bst", "utc", "cet", "r b", "hip hop"})
 
@@ -476,6 +478,29 @@ def is_event_or_law(name: str) -> bool:
     key = fold(name)
     words = key.split()
     return (len(words) >= 2 and words[-1] in NOT_ENTITY_HEADS) or key.removeprefix("the ") in NAMED_EVENTS
+
+
+# A storm named in the text, whether or not the model marks it ("Cyclone Phailin hit Odisha").
+STORM = re.compile(
+    r"\b(?:" + "|".join(w.title().replace(" ", r"\s") for w in STORM_WORDS) + r")\s[A-Z][\w'\-]+(?:\s[A-Z][\w'\-]+)?"
+)
+
+
+def storm_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names a storm (start and end offsets), its word capitalised: "Hurricane Katrina"."""
+    return [(found.start(), found.end()) for found in STORM.finditer(text)]
+
+
+def storm_name(name: str) -> str | None:
+    """The storm's own name when ``name`` names a storm ("Phailin" of "Cyclone Phailin"), else None."""
+    words = name.split()
+    if has_company_ending(name):  # "Storm Ltd"
+        return None
+    for storm in STORM_WORDS:
+        size = storm.count(" ") + 1
+        if len(words) > size and fold(" ".join(words[:size])) == storm and words[size][:1].isupper():
+            return " ".join(words[size:])
+    return None
 
 
 def is_no_name(key: str) -> bool:

@@ -140,6 +140,30 @@ def test_a_company_word_at_the_end_makes_an_organisation(name: str, label: str) 
     assert company.type is ORG
 
 
+def test_a_storm_is_no_entity_nor_its_name_alone_in_that_article() -> None:
+    """ "Cyclone Phailin" is an event; the model's "Phailin" person of the same article goes with it."""
+    text = "Cyclone Phailin hit Odisha. Officials in Bhubaneshwar said Phailin had weakened."
+    assert knowledge.storm_spans(text) == [(0, 15)]
+    found = build_entities(
+        [
+            Mention("Cyclone Phailin", "EVENT"),
+            Mention("Odisha", "GPE"),
+            Mention("Phailin", "PERSON", before="Officials in Bhubaneshwar said "),
+        ]
+    )
+    assert [(e.canonical, e.type) for e in found] == [("Odisha", PLACE)]
+
+
+@pytest.mark.parametrize(("name", "storm"), [("Hurricane Katrina", "Katrina"), ("Tropical Storm Bill", "Bill")])
+def test_storm_names(name: str, storm: str) -> None:
+    assert knowledge.storm_name(name) == storm
+
+
+@pytest.mark.parametrize("name", ["Storm Ltd", "Storm", "Desert Storm", "hurricane force"])
+def test_names_that_are_no_storms(name: str) -> None:
+    assert knowledge.storm_name(name) is None
+
+
 def test_a_company_word_alone_is_no_company() -> None:
     assert not knowledge.has_company_ending("Airlines")
     assert not knowledge.has_company_ending("Dairy farming")
