@@ -2,8 +2,8 @@
 
 The English pipelines (en_core_web_sm, en_core_web_md) give ``ner`` a token-to-vector layer of its own; the
 shared ``tok2vec`` component feeds only the tagger and the parser. With those left out, ``tok2vec`` has no
-listener and its output is thrown away, yet it took about a third of each article's time (measured on the
-BBC corpus: 24.8 -> 36.2 articles/s for the small pipeline, 23.2 -> 35.1 for md, the same entities to the
+listener and its output is thrown away, yet it took about a third of each article's time (measured on 600
+BBC articles: 24.8 -> 36.2 articles/s for the small pipeline, 23.2 -> 35.1 for md, the same entities to the
 character). A pipeline whose ``ner`` does listen to a shared ``tok2vec`` keeps it.
 """
 

@@ -25,7 +25,7 @@ from newsflow.processors.ner_pipeline import load_ner_pipeline
 
 
 def load(model: str) -> Any:
-    """A pipeline (installed name or path) with the components the pipeline's entity stage leaves out."""
+    """A pipeline (installed name or path) loaded as the entity stage loads it (processors/ner_pipeline.py)."""
     return load_ner_pipeline(model)
 
 
