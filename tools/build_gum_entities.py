@@ -1,18 +1,31 @@
-"""Build the entity benchmark's articles and gold from GUM's Wikinews news documents.
+"""Build the entity benchmark's articles and gold from GUM's Wikinews news (and interview) documents.
 
-    python -m tools.build_gum_entities           # rewrite articles/ and gold.json
+    python -m tools.build_gum_entities           # rewrite bench/data/gum-news's articles/ and gold.json
     python -m tools.build_gum_entities --check   # exit 1 when the committed files are not what this builds
+    python -m tools.build_gum_entities --set gum-interviews [--check]   # the same for bench/data/gum-interviews
 
-Input: ``bench/data/gum-news/source/GUM_news_*.conllu``, the 24 news documents of
-GUM V11.1.0's ``dep/`` folder, vendored unchanged (``LICENSE.md`` there says where
-from and under which licences). Standard library only, no network.
+Two sets (``SETS``), each a folder of ``bench/data`` with a ``LICENSE.md`` that says where
+from and under which licences. Standard library only, no network.
 
-Output, next to ``source/``:
+- ``gum-news``: ``bench/data/gum-news/source/GUM_news_*.conllu``, the 24 news documents
+  of GUM V11.1.0's ``dep/`` folder, vendored unchanged; hand-reviewed (``CORRECTIONS``),
+  a frozen test part (``TEST_DOCS``).
+- ``gum-interviews``: the 19 ``gum/GUM_interview_*.conllu`` members of
+  ``models/data/gum-cc-by.tar.gz`` (the same release, read from the archive); the
+  automatic gold only, no hand review, every document dev.
 
-- ``articles/<doc>.txt`` (``<doc>`` is the GUM name without ``GUM_news_``): the
-  title on the first line, then one line per paragraph, joined from the
-  sentences' ``# text`` lines (the original spacing). Image captions and photo
-  credits (``# newpar_block = figure``) are left out.
+Output (in the set's folder):
+
+- ``articles/<doc>.txt`` (``<doc>`` is the GUM name without ``GUM_news_`` or
+  ``GUM_interview_``): the title on the first line, then one line per paragraph,
+  joined from the sentences' ``# text`` lines (the original spacing). Image
+  captions and photo credits (``# newpar_block = figure``) are left out.
+- The title is the ``head`` block that opens the document; the sentences after it
+  in the same paragraph (an interview's date) make a line of their own. News
+  titles must equal ``meta::title``; interview titles are kept as the text spells
+  them ("Simon Ličen", where ``meta::title`` has "Licen"). A document without an
+  opening head block (``GUM_interview_mckenzie``) gets ``meta::title`` as its
+  first line: not GUM's text, so none of its names is gold.
 - ``gold.json``: ``{doc: {title, source_url, date, split, entities}}``, keys sorted.
   Each entity is ``{type, name, aliases, wikipedia}``: one per named PERSON,
   ORGANIZATION or PLACE of the document, outside the captions.
@@ -36,7 +49,7 @@ How the gold is derived (docs/research/entity-evaluation-data.md, section 1.4):
   ``name`` is the longest name form (words, then characters); ``aliases`` are all
   its name forms plus the Wikipedia title without a trailing "(...)".
 
-Then the hand review's ``CORRECTIONS`` are applied (each one names its document,
+For gum-news, the hand review's ``CORRECTIONS`` are then applied (each one names its document,
 the entity by its automatic name, the change and why). They follow the written rules
 above and these, nothing else:
 
@@ -53,15 +66,17 @@ above and these, nothing else:
   words that GUM's coreference chain put in ("Booker" for Margaret Atwood) are removed.
 - One entity per referent: two records of one referent are merged.
 
-The split is the frozen ``TEST_DOCS`` below, not recomputed from GUM's ``splits.md``.
+The news split is the frozen ``TEST_DOCS`` below, not recomputed from GUM's ``splits.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import sys
+import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
@@ -73,6 +88,8 @@ SOURCE = DATA / "source"
 ARTICLES = DATA / "articles"
 GOLD = DATA / "gold.json"
 PREFIX = "GUM_news_"
+# The GUM documents whose texts are CC BY, vendored for the NER model (models/data/LICENSE.md).
+GUM_ARCHIVE = ROOT / "models" / "data" / "gum-cc-by.tar.gz"
 
 # The test part, frozen (nobody tunes on it). Rule, applied once to GUM V11.1.0: GUM's own
 # held-out news documents (splits.md: homeopathic, iodine in dev; nasa, sensitive in test),
@@ -336,6 +353,31 @@ def apply_corrections(doc: str, entities: list[GoldEntity], corrections: tuple[C
 
 
 @dataclass(frozen=True)
+class GumSet:
+    """One benchmark set built from one GUM genre: where its documents are and how they become articles and gold."""
+
+    name: str  # its folder under bench/data
+    source: Path  # a folder of .conllu files or a .tar.gz holding them
+    prefix: str  # the documents' file names start with it; ``<doc>`` is the rest
+    documents: int  # how many there are (fewer means the source is not the release the set was built from)
+    test_docs: frozenset[str] = frozenset()
+    corrections: tuple[Correction, ...] = ()
+    # News titles are checked against meta::title; interview titles are kept as the annotated text spells them.
+    title_is_metadata: bool = False
+
+    @property
+    def data(self) -> Path:
+        """The set's folder: articles/, gold.json, LICENSE.md."""
+        return ROOT / "bench" / "data" / self.name
+
+
+NEWS = GumSet("gum-news", SOURCE, PREFIX, 24, TEST_DOCS, CORRECTIONS, title_is_metadata=True)
+# Dev only and not hand-reviewed: for iterating on rules with GUM-like text that is not gum-news' test part.
+INTERVIEWS = GumSet("gum-interviews", GUM_ARCHIVE, "GUM_interview_", 19)
+SETS = {gum_set.name: gum_set for gum_set in (NEWS, INTERVIEWS)}
+
+
+@dataclass(frozen=True)
 class Token:
     sentence: int
     index: int  # 1-based within the sentence
@@ -361,6 +403,7 @@ class Document:
     paragraphs: list[list[str]] = field(default_factory=list)
     tokens: list[Token] = field(default_factory=list)
     figure_sentences: set[int] = field(default_factory=set)
+    title_sentences: int = 0  # the sentences of the head block that opens the document (its title), if any
 
 
 def read_conllu(text: str) -> Document:
@@ -376,12 +419,16 @@ def read_conllu(text: str) -> Document:
         elif line.startswith("# newpar_block = "):  # "figure (2 s) | caption (2 s)"
             block = BLOCK.match(line)
             caption_left = int(block[2]) if block and block[1] == "figure" else 0
+            if block and block[1] == "head" and sentence == -1:
+                doc.title_sentences = int(block[2])
         elif line.startswith("# text = "):
             sentence += 1
             if caption_left:
                 doc.figure_sentences.add(sentence)
                 caption_left -= 1
             else:
+                if not doc.paragraphs:  # GUM_interview_mckenzie opens with its date before any "# newpar"
+                    doc.paragraphs.append([])
                 doc.paragraphs[-1].append(line[len("# text = ") :])
         elif line[:1].isdigit():
             columns = line.split("\t")
@@ -490,8 +537,9 @@ def name_of(tokens: list[Token], mention: Mention, etype: str, wikified: bool) -
     return _surface(tokens, max(titles) + 1 if titles else first, last)
 
 
-def convert(conllu: str, doc: str) -> tuple[str, GoldDocument]:
-    """One GUM news document: its article text and its gold record."""
+def convert(conllu: str, doc: str, gum_set: GumSet | None = None) -> tuple[str, GoldDocument]:
+    """One GUM document of ``gum_set`` (by default gum-news): its article text and its gold record."""
+    gum_set = gum_set or NEWS
     parsed = read_conllu(conllu)
     tokens = parsed.tokens
     found = [m for m in mentions(tokens) if tokens[m.start].sentence not in parsed.figure_sentences]
@@ -522,30 +570,63 @@ def convert(conllu: str, doc: str) -> tuple[str, GoldDocument]:
             aliases.add(WIKI_QUALIFIER.sub("", wiki.replace("_", " ")))
         name = max(sorted(forms), key=lambda s: (len(s.split()), len(s)))
         entities.append(GoldEntity(type=etype, name=name, aliases=sorted(aliases), wikipedia=wiki))
-    entities = apply_corrections(doc, entities, CORRECTIONS)
-    paragraphs = [" ".join(p) for p in parsed.paragraphs if p]
-    title = parsed.meta["title"]
-    if paragraphs[0] != title:
-        raise ValueError(f"{doc}: the first paragraph is not the title {title!r}")
+    entities = apply_corrections(doc, entities, gum_set.corrections)
+    title, paragraphs = _title_and_paragraphs(parsed)
+    if gum_set.title_is_metadata and title != parsed.meta["title"]:
+        raise ValueError(f"{doc}: the first paragraph is not the title {parsed.meta['title']!r}")
     gold = GoldDocument(
         title=title,
         source_url=parsed.meta["sourceURL"],
         date=parsed.meta["dateCreated"],
-        split="test" if doc in TEST_DOCS else "dev",
+        split="test" if doc in gum_set.test_docs else "dev",
         entities=entities,
     )
-    return "\n".join(paragraphs) + "\n", gold
+    return "\n".join([title, *paragraphs]) + "\n", gold
 
 
-def build(source: Path = SOURCE) -> tuple[dict[str, str], str]:
-    """Every document's article text (by ``<doc>``), and gold.json's text."""
+def _title_and_paragraphs(parsed: Document) -> tuple[str, list[str]]:
+    """The document's title (its opening head block, else ``meta::title``) and its other paragraphs' texts."""
+    paragraphs = [p for p in parsed.paragraphs if p]
+    if not parsed.title_sentences:
+        return parsed.meta["title"], [" ".join(p) for p in paragraphs]
+    first = paragraphs[0]
+    # An interview's date follows its title in the same paragraph: a line of its own, as in the news.
+    rest = [first[parsed.title_sentences :]] if first[parsed.title_sentences :] else []
+    return " ".join(first[: parsed.title_sentences]), [" ".join(p) for p in [*rest, *paragraphs[1:]]]
+
+
+def read_sources(source: Path, prefix: str) -> dict[str, str]:
+    """The text of each ``<prefix>*.conllu`` file in ``source`` (a folder, or a .tar.gz read in place), by ``<doc>``."""
+    texts: dict[str, str] = {}
+    if source.is_dir():
+        for path in sorted(source.glob(f"{prefix}*.conllu")):
+            texts[path.stem[len(prefix) :]] = path.read_text(encoding="utf-8")
+        return texts
+    with tarfile.open(source) as archive:
+        for member in archive.getmembers():
+            name = Path(member.name)
+            handle = archive.extractfile(member)
+            if handle is not None and name.name.startswith(prefix) and name.suffix == ".conllu":
+                texts[name.stem[len(prefix) :]] = io.TextIOWrapper(handle, encoding="utf-8").read()
+    return dict(sorted(texts.items()))
+
+
+def build(gum_set: GumSet | None = None) -> tuple[dict[str, str], str]:
+    """Every document's article text (by ``<doc>``), and gold.json's text, of ``gum_set`` (by default gum-news)."""
+    gum_set = gum_set or NEWS
     articles: dict[str, str] = {}
     gold: dict[str, GoldDocument] = {}
-    for path in sorted(source.glob(f"{PREFIX}*.conllu")):
-        doc = path.stem[len(PREFIX) :]
-        articles[doc], gold[doc] = convert(path.read_text(encoding="utf-8"), doc)
-    if set(gold) < TEST_DOCS or not gold:
-        raise ValueError(f"{source}: missing test documents {sorted(TEST_DOCS - set(gold))}")
+    for doc, text in read_sources(gum_set.source, gum_set.prefix).items():
+        try:
+            articles[doc], gold[doc] = convert(text, doc, gum_set)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"{gum_set.source}: {gum_set.prefix}{doc}: {error!r}") from error
+    missing = gum_set.test_docs - set(gold)
+    if missing or len(gold) != gum_set.documents:
+        raise ValueError(
+            f"{gum_set.source}: {len(gold)} {gum_set.prefix}* documents, not {gum_set.documents}"
+            f"; missing test documents {sorted(missing)}"
+        )
     return articles, json.dumps(gold, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -561,24 +642,28 @@ def differences(articles: dict[str, str], gold: str, data: Path = DATA) -> list[
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Build one set's files (``--set``), or with ``--check`` compare the committed ones; the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--set", default=NEWS.name, choices=sorted(SETS), help="the benchmark set to build")
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed files differ from the build")
     args = parser.parse_args(argv)
-    articles, gold = build()
+    gum_set = SETS[args.set]
+    data, articles_dir = gum_set.data, gum_set.data / "articles"
+    articles, gold = build(gum_set)
     if args.check:
-        wrong = differences(articles, gold)
+        wrong = differences(articles, gold, data)
         for name in wrong:
-            print(f"differs from the build: {DATA.relative_to(ROOT) / name}", file=sys.stderr)
+            print(f"differs from the build: {data.relative_to(ROOT) / name}", file=sys.stderr)
         return 1 if wrong else 0
-    ARTICLES.mkdir(parents=True, exist_ok=True)
-    for stale in ARTICLES.glob("*.txt"):
+    articles_dir.mkdir(parents=True, exist_ok=True)
+    for stale in articles_dir.glob("*.txt"):
         if stale.stem not in articles:
             stale.unlink()
     for doc, text in articles.items():
-        (ARTICLES / f"{doc}.txt").write_text(text, encoding="utf-8")
-    GOLD.write_text(gold, encoding="utf-8")
+        (articles_dir / f"{doc}.txt").write_text(text, encoding="utf-8")
+    (data / "gold.json").write_text(gold, encoding="utf-8")
     counts = {t: sum(e["type"] == t for d in json.loads(gold).values() for e in d["entities"]) for t in TYPES.values()}
-    print(f"{len(articles)} articles, gold {counts} -> {DATA.relative_to(ROOT)}")
+    print(f"{len(articles)} articles, gold {counts} -> {data.relative_to(ROOT)}")
     return 0
 
 
