@@ -51,6 +51,8 @@ from newsflow.producers.publisher import Publisher
 from newsflow.stack.sandbox import running_infrastructure
 
 DATA = Path(__file__).resolve().parent / "data" / "gum-news"
+# Dev only, automatic gold, no test part: for the in-process quick tool (bench/entity_quick.py), not scored here.
+GUM_INTERVIEWS = Path(__file__).resolve().parent / "data" / "gum-interviews"
 RESULTS = Path(__file__).parent / "results"
 PARTS = ("dev", "test")
 FACETS = {"PERSON": "people", "ORGANIZATION": "organizations", "PLACE": "places"}
@@ -58,9 +60,9 @@ FACETS = {"PERSON": "people", "ORGANIZATION": "organizations", "PLACE": "places"
 Predictions = dict[str, list[tuple[str, str]]]
 
 
-def load_gold() -> tuple[dict[str, str], dict[str, list[GoldEntity]]]:
-    """Each article's part (dev or test) and gold entities, by article name (its file's stem)."""
-    documents = json.loads((DATA / "gold.json").read_text(encoding="utf-8"))
+def load_gold(data: Path = DATA) -> tuple[dict[str, str], dict[str, list[GoldEntity]]]:
+    """Each article's part (dev or test) and gold entities, by article name (its file's stem), of a GUM set."""
+    documents = json.loads((data / "gold.json").read_text(encoding="utf-8"))
     parts = {name: doc["split"] for name, doc in documents.items()}
     gold = {
         name: [GoldEntity(e["type"], e["name"], tuple(e["aliases"])) for e in doc["entities"]]
@@ -69,9 +71,9 @@ def load_gold() -> tuple[dict[str, str], dict[str, list[GoldEntity]]]:
     return parts, gold
 
 
-def article_files() -> list[Path]:
-    """The articles of the annotated set, as files the producers read."""
-    return sorted((DATA / "articles").glob("*.txt"))
+def article_files(data: Path = DATA) -> list[Path]:
+    """The articles of a GUM set, as files the producers read."""
+    return sorted((data / "articles").glob("*.txt"))
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,21 @@ class AnnotatedSet:
     files: dict[str, Path]
 
 
+def gum_set(name: str, data: Path) -> AnnotatedSet:
+    """The GUM set in ``data`` (bench/data/gum-news or gum-interviews), named ``name``."""
+    parts, gold = load_gold(data)
+    return AnnotatedSet(name, parts, gold, {path.stem: path for path in article_files(data)})
+
+
+def dev_only_sets() -> list[AnnotatedSet]:
+    """The sets without a test part, for iterating on rules only: GUM's Wikinews interviews."""
+    return [gum_set("gum-interviews", GUM_INTERVIEWS)]
+
+
 def annotated_sets(staging: Path) -> list[AnnotatedSet]:
     """GUM's Wikinews articles and the annotated BBC articles (copied into ``staging`` under unique names:
     the corpus repeats file names across its categories)."""
-    parts, gold = load_gold()
-    gum = AnnotatedSet("gum-news", parts, gold, {path.stem: path for path in article_files()})
+    gum = gum_set("gum-news", DATA)
     bbc_parts, bbc_gold, bbc_files = load_bbc_gold(BBC_DIR)
     staged: dict[str, Path] = {}
     for key, source in bbc_files.items():

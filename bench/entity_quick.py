@@ -11,9 +11,13 @@ and Elasticsearch (nothing should).
     python -m bench.entity_quick --samples    # the facets of the sample articles (/work/shared/samples or tests')
     python -m bench.entity_quick --test       # the test part too: for reporting only, never for tuning
     python -m bench.entity_quick --set bbc-entities           # the annotated BBC articles instead of GUM's
+    python -m bench.entity_quick --set gum-interviews         # GUM's Wikinews interviews: dev only, automatic gold
     python -m bench.entity_quick --model PATH_OR_NAME         # the extractor on another spaCy pipeline, beside
 
 Only the dev part is for looking at errors; ``--errors`` never prints the test part's.
+gum-interviews has no test part (bench/data/gum-interviews/README.md); the fine-tuned
+model of ``make model`` was trained on its 19 documents, so ``--model`` with that model
+measures its training data there.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from bench.entities import PARTS, annotated_sets, body_text, raw_model_predictions
+from bench.entities import PARTS, AnnotatedSet, annotated_sets, body_text, dev_only_sets, raw_model_predictions
 from bench.entity_scoring import TYPES, Counts, GoldEntity, Score, score_corpus
 from newsflow.processors.entities import EntityExtractor, entity_key
 
@@ -71,6 +75,20 @@ def errors(gold: dict[str, list[GoldEntity]], predicted: Predictions) -> list[st
     return lines
 
 
+def annotated_set(name: str, staging: Path) -> AnnotatedSet:
+    """The annotated set called ``name`` (BBC articles are copied into ``staging`` only when it is not dev-only)."""
+    for annotated in dev_only_sets():
+        if annotated.name == name:
+            return annotated
+    (annotated,) = [s for s in annotated_sets(staging) if s.name == name]
+    return annotated
+
+
+def set_names() -> list[str]:
+    """The names ``--set`` takes: the sets ``bench.entities`` scores, then the dev-only ones."""
+    return ["gum-news", "bbc-entities", *(s.name for s in dev_only_sets())]
+
+
 def sample_facets(extractor: EntityExtractor, folders: Iterable[Path] = SAMPLE_DIRS) -> list[str]:
     """The people, organisations and places facets of each sample article (its whole text as the body)."""
     lines = []
@@ -86,7 +104,7 @@ def sample_facets(extractor: EntityExtractor, folders: Iterable[Path] = SAMPLE_D
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--set", default="gum-news", choices=["gum-news", "bbc-entities"], help="the annotated set")
+    parser.add_argument("--set", default="gum-news", choices=set_names(), help="the annotated set")
     parser.add_argument("--model", help="also the extractor on this spaCy pipeline (installed name or path)")
     parser.add_argument(
         "--errors",
@@ -97,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--test", action="store_true", help="print the test part's figures too (reporting only)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="newsflow-entity-quick-") as staging:
-        (annotated,) = [s for s in annotated_sets(Path(staging)) if s.name == args.set]
+        annotated = annotated_set(args.set, Path(staging))
         files = sorted(annotated.files.values())
         extractor = EntityExtractor()
         systems = {"raw model": raw_model_predictions(files), "extractor": extractor_predictions(files, extractor)}
@@ -106,6 +124,10 @@ def main(argv: list[str] | None = None) -> None:
     shown = PARTS if args.test else ("dev",)
     for part in shown:
         part_gold = {name: entities for name, entities in annotated.gold.items() if annotated.parts[name] == part}
+        if not part_gold:
+            print(f"  {part}: {args.set} has no {part} part")
+            continue
+        print(f"  {args.set} {part}: {len(part_gold)} articles, {sum(map(len, part_gold.values()))} gold entities")
         print("\n".join(table(part, {name: score_corpus(part_gold, p) for name, p in systems.items()})))
     if args.errors:
         dev_gold = {name: entities for name, entities in annotated.gold.items() if annotated.parts[name] == "dev"}
