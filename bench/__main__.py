@@ -369,7 +369,7 @@ def main() -> None:  # noqa: PLR0915 - one measure after another, each in its ow
             results["alerts"] = alerts.run(settings, files, rate, args.alert_files, args.alert_rate)
         print("entity quality on annotated news ...", flush=True)
         results["entities"] = entities.run(base)
-        results["story_cost"] = story_cost.run_story_cost(base, files)
+        results["story_cost"] = story_cost.run_story_cost(base, files, warm_jvms=False)  # warm: the runs above
         print("story quality ...", flush=True)
         results["stories"] = stories.run(base, orders=stories.BENCH_ORDERS)
         results["scaleout"] = scaleout.run_scaleout(base, files)

@@ -1,6 +1,7 @@
 """What the story stage costs: end-to-end throughput with and without it, its memory, and a 2 000-article story.
 
-- **throughput**: the corpus through one worker twice, in fresh sandboxes,
+- **throughput**: the corpus through one worker twice (after an unmeasured run
+  that warms Kafka and Elasticsearch up, when they have just started), in fresh sandboxes,
   with ``NEWSFLOW_STORIES_ENABLED`` on and off (off, articles pass the stage
   without a story: the Kafka hop is in both runs, the clustering only in one);
 - **memory**: the story stage's five tables after the corpus, read back from
@@ -15,6 +16,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from typing import Any
 from bench.end_to_end import end_to_end, warm_up
 from bench.registry_footprint import latest_values, logged_table_sizes
 from bench.sandboxed_worker import sandboxed_worker
-from bench.sustained import ProcessSampler
+from bench.sustained import ProcessSampler, jvm_pids
 from newsflow.infra.settings import Settings
 from newsflow.processors.stages.stories import FREQUENCIES_LAYOUT, POSTINGS_LAYOUT, QUEUE_LAYOUT
 from newsflow.processors.stories import MemoryStore, StoryParameters, assign
@@ -40,13 +42,31 @@ BIG_STORY = 2000
 EDGE = 200
 
 
-def _corpus_run(base: Settings, files: list[Path], *, stories: bool) -> tuple[dict[str, float], dict[str, Any] | None]:
-    """End-to-end figures of one sandboxed run, and the story tables' size after it (when on)."""
+def _corpus_run(
+    base: Settings, files: list[Path], *, stories: bool
+) -> tuple[dict[str, float], dict[str, float], dict[str, Any] | None]:
+    """End-to-end figures of one sandboxed run, the CPU each process spent on it (:func:`cpu_per_article`), and
+    the story tables' size after it (when on)."""
     with sandboxed_worker(base, prefix="newsflow-bench-stories-", stories_enabled=stories) as sandbox:
         warm_up(sandbox.settings, sandbox.es)
+        pids = {"worker": sandbox.process.pid, **jvm_pids(base)}
+        before = {name: ProcessSampler.cpu_seconds(pid) for name, pid in pids.items()}
         timed = end_to_end(sandbox.settings, files, sandbox.es)
+        after = {name: ProcessSampler.cpu_seconds(pid) for name, pid in pids.items()}
         footprint = story_footprint(sandbox.settings, sandbox.process.pid) if stories else None
-    return timed, footprint
+    return timed, cpu_per_article(before, after, int(timed["distinct_articles"])), footprint
+
+
+def cpu_per_article(
+    before: Mapping[str, float | None], after: Mapping[str, float | None], articles: int
+) -> dict[str, float]:
+    """Milliseconds of CPU an article each process spent between two readings (the worker's NER child is in the
+    worker's figure); a process that could not be read at either end is left out."""
+    return {
+        name: round(1000 * (end - start) / articles, 1)
+        for name, end in after.items()
+        if end is not None and (start := before.get(name)) is not None and articles
+    }
 
 
 def story_footprint(settings: Settings, worker_pid: int) -> dict[str, Any]:
@@ -104,15 +124,23 @@ def big_story() -> dict[str, float]:
     }
 
 
-def run_story_cost(base: Settings, files: list[Path]) -> dict[str, Any]:
-    """Throughput on and off (on first, then off), the tables after the corpus, the big story."""
+def run_story_cost(base: Settings, files: list[Path], *, warm_jvms: bool = True) -> dict[str, Any]:
+    """Throughput on and off (on, then off), the CPU each process spent an article in each, the tables after the
+    corpus, the big story. ``warm_jvms``: a first, unmeasured corpus run, for a stack that has just started
+    (``make bench`` has run the corpus through it already)."""
+    # Kafka's and Elasticsearch's first corpus after they start costs them about twice the CPU of the next
+    # (their JVMs compile their hot paths; docs/benchmarks.md, session 27): whichever run came first paid it.
+    if warm_jvms:
+        print("a corpus run to warm Kafka and Elasticsearch up (not measured) ...", flush=True)
+        _corpus_run(base, files, stories=True)
     print("end-to-end with the story stage ...", flush=True)
-    on, footprint = _corpus_run(base, files, stories=True)
+    on, cpu_on, footprint = _corpus_run(base, files, stories=True)
     print("end-to-end without it ...", flush=True)
-    off, _ = _corpus_run(base, files, stories=False)
+    off, cpu_off, _ = _corpus_run(base, files, stories=False)
     return {
         "with_stories": on,
         "without_stories": off,
+        "cpu_ms_per_article": {"with_stories": cpu_on, "without_stories": cpu_off},
         "share": round(on["articles_per_s"] / off["articles_per_s"], 2),
         "tables": footprint,
         "big_story": big_story(),
@@ -124,9 +152,13 @@ def summary_lines(cost: dict[str, Any]) -> list[str]:
     tables = cost["tables"] or {}
     sizes = ", ".join(f"{name} {t['keys']} keys/{t['kb']} kB" for name, t in tables.items() if isinstance(t, dict))
     big = cost["big_story"]
+    cpu = cost.get("cpu_ms_per_article", {})
+    on, off = cpu.get("with_stories", {}), cpu.get("without_stories", {})
+    spent = ", ".join(f"{name} {on[name]} / {off[name]}" for name in on if name in off)
     return [
         f"{'end-to-end with / without stories, art/s':42} {cost['with_stories']['articles_per_s']} / "
         f"{cost['without_stories']['articles_per_s']} ({cost['share']:.0%})",
+        f"{'CPU ms an article, with / without stories':42} {spent or 'not measured'}",
         f"{'story tables after the corpus':42} {sizes}; worker RSS {tables.get('worker_rss_mb')} MB",
         f"{'a 2 000-article story, ms per article':42} first {EDGE}: {big['first_ms']}, last {EDGE}: {big['last_ms']}",
     ]

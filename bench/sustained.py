@@ -267,6 +267,12 @@ class ProcessSampler:
         return sum(ticks) if ticks else None
 
     @staticmethod
+    def cpu_seconds(pid: int) -> float | None:
+        """CPU seconds (user + system) of ``pid`` and its live child processes."""
+        ticks = ProcessSampler.cpu_ticks(pid)
+        return None if ticks is None else ticks / _CLOCK_TICKS
+
+    @staticmethod
     def machine_ticks() -> tuple[int, int]:
         """(busy, total) jiffies of all CPUs together."""
         values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -495,12 +501,13 @@ def _pids(
     base: Settings, producer: subprocess.Popen[bytes], worker: subprocess.Popen[bytes], api: subprocess.Popen[bytes]
 ) -> dict[str, int]:
     """The processes watched: the sandbox's own, this one, and the stack's JVMs from their pid files."""
-    pids = {"producer": producer.pid, "worker": worker.pid, "api": api.pid, "bench": os.getpid()}
-    # A stack not started by `newsflow up` (docker-compose) has no pid files: its JVMs go unmeasured.
-    for record in ProcessTable(base.run_dir).records():
-        if _is_jvm(record.name):  # kafka, or kafka-1..3 with NEWSFLOW_KAFKA_BROKERS=3
-            pids[record.name] = record.pid
-    return pids
+    return {"producer": producer.pid, "worker": worker.pid, "api": api.pid, "bench": os.getpid(), **jvm_pids(base)}
+
+
+def jvm_pids(base: Settings) -> dict[str, int]:
+    """The stack's JVMs by name (kafka, or kafka-1..3 with NEWSFLOW_KAFKA_BROKERS=3; elasticsearch), from their
+    pid files. A stack not started by `newsflow up` (docker-compose) has none: its JVMs go unmeasured."""
+    return {record.name: record.pid for record in ProcessTable(base.run_dir).records() if _is_jvm(record.name)}
 
 
 def _is_jvm(name: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bench.stories import order_spread, pairwise
+from bench.story_cost import cpu_per_article
 from newsflow.processors.stories import StoryParameters
 from tests.unit.test_stories import AUCTION, AUCTION_FOLLOW_UP, FILM, document
 
@@ -24,3 +25,10 @@ def test_the_spread_over_orders_gives_each_part_mean_min_and_max() -> None:
     assert spread["dev"] == {
         f"{name}_{stat}": 1.0 for name in ("precision", "recall", "f1") for stat in ("mean", "min", "max")
     }
+
+
+def test_cpu_per_article_is_each_process_milliseconds_an_article() -> None:
+    before = {"worker": 10.0, "kafka": 2.0, "elasticsearch": None}
+    after = {"worker": 40.0, "kafka": 3.5, "elasticsearch": 9.0}
+    assert cpu_per_article(before, after, 1000) == {"worker": 30.0, "kafka": 1.5}
+    assert cpu_per_article(before, after, 0) == {}
