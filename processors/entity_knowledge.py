@@ -491,16 +491,16 @@ def storm_spans(text: str) -> list[tuple[int, int]]:
     return [(found.start(), found.end()) for found in STORM.finditer(text)]
 
 
+# A whole name that is a storm's, its word in any case. A pattern, as most mentions fail at their first letter.
+STORM_NAMED = re.compile(r"(?i:" + "|".join(w.replace(" ", r"\s") for w in STORM_WORDS) + r")\s(?P<name>\S.*)")
+
+
 def storm_name(name: str) -> str | None:
     """The storm's own name when ``name`` names a storm ("Phailin" of "Cyclone Phailin"), else None."""
-    words = name.split()
-    if has_company_ending(name):  # "Storm Ltd"
+    found = STORM_NAMED.fullmatch(name)
+    if found is None or not found["name"][:1].isupper() or has_company_ending(name):  # "Storm Ltd"
         return None
-    for storm in STORM_WORDS:
-        size = storm.count(" ") + 1
-        if len(words) > size and fold(" ".join(words[:size])) == storm and words[size][:1].isupper():
-            return " ".join(words[size:])
-    return None
+    return found["name"]
 
 
 def is_no_name(key: str) -> bool:
