@@ -27,6 +27,7 @@ Table = TableT[str, Value]
 RESERVED_PREFIX = "~"  # the log's own keys start with it; a user key that does is escaped (table_key)
 
 _FOLDED_KEY = "~folded"  # the number of change records whose changes are in the table's keys
+_SLOTS_KEY = "~slots"  # the number of slots the change records are written in
 _SLOT = "~log|"
 _SHARD = "~shard|"
 
@@ -36,14 +37,19 @@ class LogLayout:
     """How a logged table (:class:`LoggedTable`) lays out its change records.
 
     ``slots``: change records kept before their changes are applied to the
-    table's keys (fixed for the life of the tables: a reader looks for the
-    records in these slots). ``shards``: how many ``~shard|<n>`` records the
-    versions of sessions 9 to 14 folded the values into; read once, to carry
-    them on (:meth:`LoggedTable._load`).
+    table's keys. The count a table is written with is stored in it
+    (``~slots``), so that a reader looks for the records where the writer put
+    them; a table written with another count keeps it until its next fold,
+    which applies every record, and then takes this one. ``earlier_slots``: the
+    count of tables written before the count was stored with them (sessions 9
+    to 31), which have change records but no ``~slots``. ``shards``: how many
+    ``~shard|<n>`` records the versions of sessions 9 to 14 folded the values
+    into; read once, to carry them on (:meth:`LoggedTable._load`).
     """
 
     shards: int = 0
     slots: int = 256
+    earlier_slots: int = 256
 
 
 class LoggedTable:
@@ -89,17 +95,25 @@ class LoggedTable:
         self._shards: list[str] = []  # an earlier version's shard records, removed by the next fold
         self._folded = 0
         self._next = 0
+        self._slots = self.layout.slots  # the count the records are written in (``~slots`` once stored)
+        self._slots_stored = False
 
     def _load(self) -> None:
         folded = self._table.get(_FOLDED_KEY)
         self._folded = folded if isinstance(folded, int) else 0
+        stored = self._table.get(_SLOTS_KEY)
+        if isinstance(stored, int) and stored > 0:
+            self._slots, self._slots_stored = stored, True
+        elif folded is not None or self._table.get(f"{_SLOT}0") is not None:
+            # Written before the count was stored: its first record went to slot 0 and is never removed.
+            self._slots = self.layout.earlier_slots
         for shard in range(self.layout.shards):
             text = self._table.get(f"{_SHARD}{shard}")
             if isinstance(text, str):
                 self._shards.append(f"{_SHARD}{shard}")
                 self._pending.update(json.loads(text))
         records = []
-        for slot in range(self.layout.slots):
+        for slot in range(self._slots):
             text = self._table.get(f"{_SLOT}{slot}")
             if isinstance(text, str):
                 records.append(json.loads(text))
@@ -136,10 +150,12 @@ class LoggedTable:
         if not self._changes:
             return
         seq = self._next
-        if seq - self.layout.slots >= self._folded:
+        if seq - self._slots >= self._folded:
             self._fold()  # the slot still holds a record whose changes are in no key
+        if not self._slots_stored and self._slots == self.layout.slots:
+            self._store_slots()
         record = {"seq": seq, "changes": self._changes}
-        self._table[f"{_SLOT}{seq % self.layout.slots}"] = json.dumps(record, separators=(",", ":"))
+        self._table[f"{_SLOT}{seq % self._slots}"] = json.dumps(record, separators=(",", ":"))
         self._pending.update(self._changes)
         self._changes = {}
         self._next = seq + 1
@@ -156,6 +172,24 @@ class LoggedTable:
         self._table[_FOLDED_KEY] = self._next
         self._folded = self._next
         self._pending = {}
+        if self._slots != self.layout.slots:
+            # Every record is in the keys now: the next ones can be written in the layout's count of slots.
+            fewer = range(self.layout.slots, self._slots)
+            self._slots = self.layout.slots
+            self._store_slots()
+            for slot in fewer:  # slots past the new count would never be read again
+                self._table.pop(f"{_SLOT}{slot}", None)
+
+    def _store_slots(self) -> None:
+        self._table[_SLOTS_KEY] = self._slots
+        self._slots_stored = True
+
+    @property
+    def slots(self) -> int:
+        """The number of slots the change records are written in now (the stored count, until a fold changes it)."""
+        if not self._loaded:
+            self._load()
+        return self._slots
 
 
 def table_key(key: str) -> str:
@@ -179,4 +213,4 @@ def logged_values(latest: Iterable[tuple[str, object]], layout: LogLayout) -> di
 
 
 def _own_key(key: str) -> bool:
-    return key == _FOLDED_KEY or key.startswith((_SLOT, _SHARD))
+    return key in (_FOLDED_KEY, _SLOTS_KEY) or key.startswith((_SLOT, _SHARD))

@@ -86,8 +86,12 @@ def tables() -> dict[str, JsonTable]:
     return {name: JsonTable() for name in ("states", "postings", "assignments", "queue", "frequencies")}
 
 
-# Few slots, so that a short stream folds its changes into their keys many times.
-TINY = (LogLayout(shards=3, slots=2), LogLayout(shards=2, slots=3), LogLayout(shards=4, slots=2))
+# Few slots, so that a short stream folds its changes into their keys many times (tables of an earlier version too).
+TINY = (
+    LogLayout(shards=3, slots=2, earlier_slots=2),
+    LogLayout(shards=2, slots=3, earlier_slots=3),
+    LogLayout(shards=4, slots=2, earlier_slots=2),
+)
 
 
 def table_store(
@@ -234,7 +238,8 @@ def test_an_unchanged_record_is_not_written_again() -> None:
     assert store.queued(3) is None
     store.put_queued(3, None)  # known to be empty already
     store.flush()
-    assert t["postings"].writes == 1 and t["queue"].writes == 0
+    assert [key for key, _ in t["postings"].ops] == ["~slots", "~log|0"]  # the slot count, with the first record
+    assert t["queue"].writes == 0
 
 
 def test_forget_drops_the_records_so_a_change_made_elsewhere_is_read() -> None:
