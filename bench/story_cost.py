@@ -1,9 +1,10 @@
 """What the story stage costs: end-to-end throughput with and without it, its memory, and a 2 000-article story.
 
-- **throughput**: the corpus through one worker twice (after an unmeasured run
-  that warms Kafka and Elasticsearch up, when they have just started), in fresh sandboxes,
-  with ``NEWSFLOW_STORIES_ENABLED`` on and off (off, articles pass the stage
-  without a story: the Kafka hop is in both runs, the clustering only in one);
+- **throughput**: the corpus through one worker four times (after an unmeasured
+  run that warms Kafka and Elasticsearch up, when they have just started), in fresh
+  sandboxes, with ``NEWSFLOW_STORIES_ENABLED`` on, off, off, on (off, articles pass
+  the stage without a story: the Kafka hop is in both runs, the clustering only in
+  one); each mode's figure is over its two runs, so drift through the runs cancels;
 - **memory**: the story stage's five tables after the corpus, read back from
   their changelogs (distinct keys and the bytes of their latest values);
 - **one big story**: 2 000 reports of one event through the clustering in
@@ -125,26 +126,57 @@ def big_story() -> dict[str, float]:
 
 
 def run_story_cost(base: Settings, files: list[Path], *, warm_jvms: bool = True) -> dict[str, Any]:
-    """Throughput on and off (on, then off), the CPU each process spent an article in each, the tables after the
-    corpus, the big story. ``warm_jvms``: a first, unmeasured corpus run, for a stack that has just started
-    (``make bench`` has run the corpus through it already)."""
+    """Throughput on and off, the CPU each process spent an article in each, the tables after the corpus, the big
+    story. The corpus runs four times, on, off, off, on, and each figure is the mean of its two runs: the JVMs
+    keep warming up and their heaps filling through the runs, and a fixed order gave that drift to one side.
+    ``warm_jvms``: a first, unmeasured corpus run, for a stack that has just started (``make bench`` has run the
+    corpus through it already)."""
     # Kafka's and Elasticsearch's first corpus after they start costs them about twice the CPU of the next
     # (their JVMs compile their hot paths; docs/benchmarks.md, session 27): whichever run came first paid it.
     if warm_jvms:
         print("a corpus run to warm Kafka and Elasticsearch up (not measured) ...", flush=True)
         _corpus_run(base, files, stories=True)
-    print("end-to-end with the story stage ...", flush=True)
-    on, cpu_on, footprint = _corpus_run(base, files, stories=True)
-    print("end-to-end without it ...", flush=True)
-    off, cpu_off, _ = _corpus_run(base, files, stories=False)
+    runs: dict[bool, list[tuple[dict[str, float], dict[str, float]]]] = {True: [], False: []}
+    footprint = None
+    for stories in (True, False, False, True):
+        print(f"end-to-end {'with the story stage' if stories else 'without it'} ...", flush=True)
+        timed, cpu, tables = _corpus_run(base, files, stories=stories)
+        runs[stories].append((timed, cpu))
+        footprint = tables or footprint
+    on, off = mean_run([t for t, _ in runs[True]]), mean_run([t for t, _ in runs[False]])
     return {
         "with_stories": on,
         "without_stories": off,
-        "cpu_ms_per_article": {"with_stories": cpu_on, "without_stories": cpu_off},
+        "runs_articles_per_s": {
+            "with_stories": [t["articles_per_s"] for t, _ in runs[True]],
+            "without_stories": [t["articles_per_s"] for t, _ in runs[False]],
+        },
+        "cpu_ms_per_article": {
+            "with_stories": mean_cpu([c for _, c in runs[True]]),
+            "without_stories": mean_cpu([c for _, c in runs[False]]),
+        },
         "share": round(on["articles_per_s"] / off["articles_per_s"], 2),
         "tables": footprint,
         "big_story": big_story(),
     }
+
+
+def mean_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """One mode's runs as one: their articles over their seconds."""
+    articles = sum(r["distinct_articles"] for r in runs)
+    seconds = sum(r["seconds"] for r in runs)
+    return {"distinct_articles": articles, "seconds": round(seconds, 2), "articles_per_s": round(articles / seconds, 1)}
+
+
+def mean_cpu(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The mean CPU ms an article of each process read in every run."""
+    names = set.intersection(*(set(r) for r in runs)) if runs else set()
+    return {name: round(sum(r[name] for r in runs) / len(runs), 1) for name in sorted(names)}
+
+
+def _in_run_order(cost: dict[str, Any]) -> list[float]:
+    on, off = cost["runs_articles_per_s"]["with_stories"], cost["runs_articles_per_s"]["without_stories"]
+    return [on[0], off[0], off[1], on[1]]
 
 
 def summary_lines(cost: dict[str, Any]) -> list[str]:
@@ -157,7 +189,8 @@ def summary_lines(cost: dict[str, Any]) -> list[str]:
     spent = ", ".join(f"{name} {on[name]} / {off[name]}" for name in on if name in off)
     return [
         f"{'end-to-end with / without stories, art/s':42} {cost['with_stories']['articles_per_s']} / "
-        f"{cost['without_stories']['articles_per_s']} ({cost['share']:.0%})",
+        f"{cost['without_stories']['articles_per_s']} ({cost['share']:.0%}; runs on, off, off, on: "
+        f"{' / '.join(str(r) for r in _in_run_order(cost))})",
         f"{'CPU ms an article, with / without stories':42} {spent or 'not measured'}",
         f"{'story tables after the corpus':42} {sizes}; worker RSS {tables.get('worker_rss_mb')} MB",
         f"{'a 2 000-article story, ms per article':42} first {EDGE}: {big['first_ms']}, last {EDGE}: {big['last_ms']}",

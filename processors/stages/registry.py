@@ -34,7 +34,9 @@ from newsflow.schemas.topics import ENTITY_REGISTRY_TABLE, ENTITY_RESOLUTIONS_TA
 STAGE = REGISTRY_STAGE
 
 
-REGISTRY_LAYOUT = LogLayout()  # no earlier version folded the registry into shards
+# No earlier version folded the registry into shards. 512 slots: a fold every 256 articles, spread over the
+# next ones (until session 32: 256 slots, folded all at once every 256 articles).
+REGISTRY_LAYOUT = LogLayout(slots=512)
 
 
 class TableStore:

@@ -136,11 +136,12 @@ def _postings_count(value: object) -> int:
     return len(value) if isinstance(value, tuple) else 0
 
 
-# 1 024 slots: a fold every 1 024 articles writes each changed key once, and a common word's frequency or
-# postings list changes in most of them (session 32: table writes 53 -> 37 an article; 256 until then).
-FREQUENCIES_LAYOUT = LogLayout(shards=64, slots=1024)
-POSTINGS_LAYOUT = LogLayout(shards=64, slots=1024)
-QUEUE_LAYOUT = LogLayout(shards=8, slots=1024)
+# 2 048 slots: a fold every 1 024 articles (half the slots) writes each key those articles changed once, and a
+# common word's frequency or postings list changes in most of them (session 32; 256 slots, a fold every 256
+# articles, until then).
+FREQUENCIES_LAYOUT = LogLayout(shards=64, slots=2048)
+POSTINGS_LAYOUT = LogLayout(shards=64, slots=2048)
+QUEUE_LAYOUT = LogLayout(shards=8, slots=2048)
 
 
 @dataclass(frozen=True)

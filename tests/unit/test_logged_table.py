@@ -101,3 +101,21 @@ def test_a_table_moves_to_fewer_slots_without_losing_a_record() -> None:
     assert not {"~log|2", "~log|3", "~log|4", "~log|5"} & set(table.data)  # slots no reader looks at any more
     for n in range(1, len(table.ops) + 1):
         assert read_after(table, n, smaller) == expected[n - 1], f"restored from {n} writes"
+
+
+def test_a_fold_is_spread_over_the_records_that_follow_it() -> None:
+    """Articles of 10 new keys each, 64 slots: each commit writes its record and a share of the fold, never the
+    320 keys of 32 articles at once; and every prefix still reads as the writer's state."""
+    table = JsonTable()
+    layout = LogLayout(slots=64)
+    logged = LoggedTable(cast(Table, table), layout)
+    written_per_commit = []
+    for article in range(200):
+        for n in range(10):
+            logged.put(f"a{article}-{n}", n)
+        before = len(table.ops)
+        logged.commit()
+        written_per_commit.append(len(table.ops) - before)
+    assert max(written_per_commit) <= 1 + 10 + 1 + 1  # record, share (320 keys over 32 records), ~folded, ~slots
+    assert sum(written_per_commit) > 200 + 2 * 320  # the folds did happen
+    assert read_after(table, len(table.ops), layout) == {f"a{a}-{n}": n for a in range(200) for n in range(10)}
