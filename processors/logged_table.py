@@ -67,8 +67,8 @@ class LoggedTable:
     changes in most articles), a share with each of the next articles' records
     so that all are written before the oldest slot is needed again; then
     ``~folded`` says how many records that covered. Spread so, a fold never
-    stops the stage for the thousands of writes it makes (at 1 024 records in
-    one go, about a second of the worker's event loop).
+    stops the stage for the thousands of writes it makes (1 024 records'
+    keys in one go took 0.3 s in process, before the changelog sends).
 
     A reader (this worker after a rebalance or a failure, or the one that takes
     the partition over) reads the records from ``~folded`` on, in order, and
