@@ -137,20 +137,19 @@ def run_story_cost(base: Settings, files: list[Path], *, warm_jvms: bool = True)
         print("a corpus run to warm Kafka and Elasticsearch up (not measured) ...", flush=True)
         _corpus_run(base, files, stories=True)
     runs: dict[bool, list[tuple[dict[str, float], dict[str, float]]]] = {True: [], False: []}
+    in_order = []
     footprint = None
     for stories in (True, False, False, True):
         print(f"end-to-end {'with the story stage' if stories else 'without it'} ...", flush=True)
         timed, cpu, tables = _corpus_run(base, files, stories=stories)
         runs[stories].append((timed, cpu))
+        in_order.append(timed["articles_per_s"])
         footprint = tables or footprint
     on, off = mean_run([t for t, _ in runs[True]]), mean_run([t for t, _ in runs[False]])
     return {
         "with_stories": on,
         "without_stories": off,
-        "runs_articles_per_s": {
-            "with_stories": [t["articles_per_s"] for t, _ in runs[True]],
-            "without_stories": [t["articles_per_s"] for t, _ in runs[False]],
-        },
+        "runs_articles_per_s": in_order,  # on, off, off, on
         "cpu_ms_per_article": {
             "with_stories": mean_cpu([c for _, c in runs[True]]),
             "without_stories": mean_cpu([c for _, c in runs[False]]),
@@ -174,11 +173,6 @@ def mean_cpu(runs: list[dict[str, float]]) -> dict[str, float]:
     return {name: round(sum(r[name] for r in runs) / len(runs), 1) for name in sorted(names)}
 
 
-def _in_run_order(cost: dict[str, Any]) -> list[float]:
-    on, off = cost["runs_articles_per_s"]["with_stories"], cost["runs_articles_per_s"]["without_stories"]
-    return [on[0], off[0], off[1], on[1]]
-
-
 def summary_lines(cost: dict[str, Any]) -> list[str]:
     """Lines for the bench's table."""
     tables = cost["tables"] or {}
@@ -190,7 +184,7 @@ def summary_lines(cost: dict[str, Any]) -> list[str]:
     return [
         f"{'end-to-end with / without stories, art/s':42} {cost['with_stories']['articles_per_s']} / "
         f"{cost['without_stories']['articles_per_s']} ({cost['share']:.0%}; runs on, off, off, on: "
-        f"{' / '.join(str(r) for r in _in_run_order(cost))})",
+        f"{' / '.join(str(r) for r in cost['runs_articles_per_s'])})",
         f"{'CPU ms an article, with / without stories':42} {spent or 'not measured'}",
         f"{'story tables after the corpus':42} {sizes}; worker RSS {tables.get('worker_rss_mb')} MB",
         f"{'a 2 000-article story, ms per article':42} first {EDGE}: {big['first_ms']}, last {EDGE}: {big['last_ms']}",

@@ -192,7 +192,9 @@ class LoggedTable:
     def _write_folded(self, key: str) -> None:
         if key in self._pending:
             return  # changed by a later record: the next fold writes its newer value
-        value = self._folding[key]
+        self._write(key, self._folding[key])
+
+    def _write(self, key: str, value: Value) -> None:
         if value is None:
             self._table.pop(key, None)
         else:
@@ -209,10 +211,7 @@ class LoggedTable:
             self._write_folded(key)
         self._unwritten = []
         for key, value in self._pending.items():
-            if value is None:
-                self._table.pop(key, None)
-            else:
-                self._table[key] = value
+            self._write(key, value)
         for shard in self._shards:  # their values were in the pending changes, now in their keys
             self._table.pop(shard, None)
         self._shards = []
