@@ -220,11 +220,14 @@ class ArticleDocument(_Contract):
     published_at: datetime | None = None
     ingested_at: datetime
     dated_at: datetime = Field(
-        description="``published_at`` when the source gave one, else when the file was received: "
+        description="``published_at`` when the source gave one, else the date the article's first lines give "
+        '(a dateline such as "ROME 1996-12-06"), else when the file was received: '
         "the date that search filters, sorts and charts on."
     )
     date_note: str | None = Field(
-        None, description="Why ``dated_at`` is not ``published_at`` although the source gave one (a date out of range)."
+        None,
+        description="Why ``dated_at`` is not ``published_at``: the date came from the article's first lines "
+        "(which ones), or the date found was out of range and the receipt time replaced it.",
     )
     language: str
     word_count: int

@@ -29,7 +29,9 @@ BATCHES_IN_FLIGHT = 2
 
 def article_document(article: NormalizedArticle, entities: list[Entity]) -> ArticleDocument:
     """The document of ``article`` with the ``entities`` it shows alone (the registry stage resolves them)."""
-    dated_at, date_note = filed_date(article.published_at, article.source.received_at)
+    dated_at, date_note = filed_date(
+        article.published_at, article.source.received_at, f"{article.title}\n{article.body}"
+    )
     return ArticleDocument(
         article_id=article.article_id,
         title=article.title,

@@ -191,6 +191,34 @@ def test_unreadable_message_goes_to_the_dead_letter_topic_and_the_stream_goes_on
     )
 
 
+def test_plain_text_wire_copy_is_dated_by_its_dateline(
+    pipeline_settings: Settings, indexed_samples: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    wire = tmp_path / "wire.txt"
+    wire.write_text(
+        "Asian Cup holders open with a win\n"
+        "AL-AIN, United Arab Emirates 1996-12-06\n"
+        "Japan began the defence of their Asian Cup title with a 2-1 win against Syria on Friday."
+    )
+    undated = tmp_path / "undated.txt"
+    undated.write_text("Harbour reopens\nThe harbour of Split reopened to ferries on Monday after the storm.")
+    send_files(pipeline_settings, wire, undated)
+
+    def both() -> list[dict[str, Any]] | None:
+        docs = [
+            *articles(pipeline_settings, **{"title.keyword": "Asian Cup holders open with a win"}),
+            *articles(pipeline_settings, **{"title.keyword": "Harbour reopens"}),
+        ]
+        return docs if len(docs) == 2 else None
+
+    dated, received = wait_for(both, what="the two plain-text articles")
+    assert dated["dated_at"].startswith("1996-12-06T12:00:00")
+    assert dated["date_note"] == 'dated by its dateline "AL-AIN, United Arab Emirates 1996-12-06"'
+    assert dated.get("published_at") is None
+    assert received["dated_at"] == received["source"]["received_at"]
+    assert received.get("date_note") is None
+
+
 def test_bbc_corpus_gives_one_document_per_distinct_text(pipeline_settings: Settings) -> None:
     files = sorted(p for p in BBC_DIR.rglob("*.txt") if p.parent != BBC_DIR)
     assert len(files) == 1313
