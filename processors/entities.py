@@ -44,8 +44,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -56,7 +56,7 @@ from newsflow.processors import gazetteer
 from newsflow.processors.mention_context import context_type, names_a_work
 from newsflow.processors.ner_pipeline import load_ner_pipeline
 from newsflow.processors.ner_text import PreparedText, prepare
-from newsflow.processors.results_lines import team_names
+from newsflow.processors.results_lines import player_names, team_names
 from newsflow.schemas.articles import Entity, EntityType, entity_id
 
 PERSON_LABEL = "PERSON"
@@ -267,6 +267,10 @@ def _person_groups(forms: Counter[str], other_names: Iterable[str] = ()) -> dict
     return owner
 
 
+# A cricket scorecard's words between names ("Ijaz Ahmad c Spearman b Vaughan"): no name holds them.
+SCORECARD_WORDS = frozenset({"b", "c", "st", "lbw"})
+
+
 @dataclass
 class _Typed:
     text: str
@@ -379,8 +383,11 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
             continue
         if not mention.decided and AGE_AFTER.match(mention.after) and len(text.split()) <= 3:
             kind = cue = EntityType.PERSON  # "Zoya, 76," is as sure a cue as a word beside the name
-        # A number between words is a span run across a results line ("Bolton 1 Ipswich"), not a name.
+        # A number between words is a span run across a results line ("Bolton 1 Ipswich"), not a name; so is a
+        # scorecard's "b" or "lbw" between names ("Wasim Akram b Harris").
         if kind is not EntityType.ORGANIZATION and any(word.isdigit() for word in text.split()):
+            continue
+        if SCORECARD_WORDS.intersection(text.split()[1:-1]):
             continue
         if kind is EntityType.PERSON:
             text = strip_person_title(text)
@@ -445,6 +452,14 @@ def _country_keys() -> frozenset[str]:
     return frozenset(entity_key(name) for name in names) | _country_alias_keys()
 
 
+def _without_score(mention: _Typed, teams: Mapping[str, str]) -> _Typed:
+    """A mention run into the score after a team's name on a results line ("Swansea 1") as the team's name."""
+    name, _, score = mention.text.rpartition(" ")
+    if score.isdigit() and entity_key(name) in teams:
+        return replace(mention, text=name)
+    return mention
+
+
 def _team(key: str, items: list[_Typed]) -> tuple[EntityType, str | None, bool]:
     """A name on a results or standings line (processors/results_lines.py): a club, a country's team
     (a place, as newswire's annotations have it) or, when the model calls it a person, a player."""
@@ -472,10 +487,13 @@ def _decide(
     countries: frozenset[str],
     *,
     teams: frozenset[str] = frozenset(),
+    players: frozenset[str] = frozenset(),
 ) -> tuple[EntityType, str | None, bool] | None:
     """The entity's type, a canonical name knowledge gives (or None) and whether knowledge decided; None: no entity."""
     if key in teams:
         return _team(key, items)
+    if key in players:  # "Cairns 10-0-47-2": a bowler, though a town has the name
+        return EntityType.PERSON, None, True
     votes = Counter(t.kind for t in items)
     longest = max((t.text for t in items), key=len)
     decided = Counter(t.kind for t in items if t.decided)
@@ -539,20 +557,32 @@ def _decide(
     return majority, place if majority is EntityType.PLACE else None, False
 
 
-def build_entities(mentions: Iterable[Mention], teams: Iterable[str] = ()) -> list[Entity]:
+def build_entities(mentions: Iterable[Mention], teams: Iterable[str] = (), players: Iterable[str] = ()) -> list[Entity]:
     """Group one article's mentions into canonical entities (pure: no model needed).
 
-    ``teams`` are the names on the article's results lines (processors/results_lines.py).
+    ``teams`` are the names on the article's results lines, ``players`` those on its lines of individual
+    results (processors/results_lines.py).
     """
     typed, nationalities = _typed_mentions(mentions)
     on_results = {entity_key(name): name for name in (clean_surface(t) for t in teams) if len(name) >= 2}
+    typed = [_without_score(t, on_results) for t in typed]
     typed += [_Typed(name, EntityType.ORGANIZATION, False, team=True) for name in on_results.values()]
+    on_lines = {entity_key(name): name for name in (clean_surface(p) for p in players) if len(name) >= 2}
+    typed += [_Typed(name, EntityType.PERSON, False) for key, name in on_lines.items() if key not in on_results]
     groups, joined = _group(typed)
     countries = _article_countries(groups)
     merged: dict[tuple[EntityType, str], Entity] = {}
     first_seen: dict[tuple[EntityType, str], int] = {}
     for position, (key, items) in enumerate(groups.items()):  # groups are in order of first mention
-        decision = _decide(key, items, key in joined, nationalities, countries, teams=frozenset(on_results))
+        decision = _decide(
+            key,
+            items,
+            key in joined,
+            nationalities,
+            countries,
+            teams=frozenset(on_results),
+            players=frozenset(on_lines),
+        )
         if decision is None:
             continue
         kind, known_name, by_knowledge = decision
@@ -633,7 +663,7 @@ class EntityExtractor:
         with self._nlp.memory_zone():
             docs = self._nlp.pipe((p.text for p in prepared), batch_size=batch_size)
             return [
-                build_entities(_mentions(p, doc), teams=team_names(p.text))
+                build_entities(_mentions(p, doc), teams=team_names(p.text), players=player_names(p.text))
                 for p, doc in zip(prepared, docs, strict=True)
             ]
 

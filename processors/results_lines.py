@@ -14,7 +14,19 @@ the city, and many names in a table are not marked at all):
 organisations (clubs), except a country, which stays a place, and a name the
 model marks as a person somewhere in the article (a golfer's row of scores).
 A name followed by a bracket ("Tiger Woods (U.S.) 69 70 71") is an
-individual with a nationality, not a team, and is left to the model.
+individual with a nationality, not a team.
+
+:func:`player_names` gives the names on the lines of individual results,
+which are people:
+
+    Pete Sampras (U.S.) beat Goran Ivanisevic (Croatia) 6-3 6-4     a match (a seed or rank may open it)
+    Tiger Woods (U.S.) 69 70 71 210                                 a golfer's rounds
+    1. Michael Johnson (U.S.) 43.49                                 a time or a distance
+    Ijaz Ahmad c Spearman b Vaughan 59                              a batsman, a fielder and a bowler
+    Cairns 10-0-47-2                                                a bowler's figures
+
+A club with its country in brackets ("Rapid Vienna (Austria) 1 ...") has a
+single score after the bracket, so it is no player.
 """
 
 from __future__ import annotations
@@ -35,6 +47,25 @@ STANDINGS_LINE = re.compile(rf"^[ \t]*(?:\d{{1,3}}\.?[ \t]+)?(?P<name>{_NAME})(?
 # A fixture: "Chicago at Boston", "Leeds v Chelsea", "Ajax vs. PSV" (the whole line).
 FIXTURE_LINE = re.compile(rf"^[ \t]*(?P<home>{_NAME})[ \t]+(?:at|v|vs\.?)[ \t]+(?P<away>{_NAME})[ \t]*\.?[ \t]*$")
 MAX_LINE_CHARS = 200  # a results line is short; a long line is prose, whatever its start
+# A nationality in brackets, spaced or not ("(U.S.)", "( Croatia )").
+_NATIONALITY = r"\([ \t]*[A-Z][\w.' ]{0,30}?[ \t]*\)"
+# What follows a player's nationality: a win ("beat", "bt", "d."), a time or distance ("43.49", "2:07:12"), or
+# three or more rounds' scores ("69 70 71").
+_INDIVIDUAL_RESULT = r"(?:beat\b|bt\b|d\.|\d+(?:[.:]\d+)+\b|(?:\d{2,3}[ \t]+){2,}\d{2,3}\b)"
+PLAYER_LINE = re.compile(
+    rf"^[ \t]*(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<player>{_NAME})[ \t]*{_NATIONALITY}[ \t]*{_INDIVIDUAL_RESULT}"
+    rf"(?:[ \t]*(?P<loser>{_NAME})[ \t]*{_NATIONALITY})?"
+)
+# A cricket scorecard's batting line: how the batsman was out, by whom, and the runs.
+BATTING_LINE = re.compile(
+    rf"^[ \t]*(?P<batsman>{_NAME})[ \t]+(?:"
+    rf"(?:c|st)[ \t]+(?P<fielder>{_NAME})[ \t]+b[ \t]+(?P<bowler>{_NAME})"
+    rf"|(?:c[ \t]+&[ \t]+b|lbw[ \t]+b|b)[ \t]+(?P<taker>{_NAME})"
+    r"|run[ \t]+out|not[ \t]+out|retired[ \t]+hurt"
+    r")[ \t]+\d{1,3}\b"
+)
+# A bowler's figures: overs, maidens, runs and wickets ("Cairns 10-0-47-2", "Wasim 9.4-1-40-3").
+BOWLING_LINE = re.compile(rf"^[ \t]*(?P<bowler>{_NAME})[ \t]+\d{{1,2}}(?:\.\d)?-\d{{1,2}}-\d{{1,3}}-\d{{1,2}}\b")
 
 
 def team_names(text: str) -> list[str]:
@@ -54,3 +85,17 @@ def team_names(text: str) -> list[str]:
         elif (fixture := FIXTURE_LINE.match(line)) is not None:
             fixtures += [fixture["home"], fixture["away"]]
     return scored + fixtures if scored else []
+
+
+def player_names(text: str) -> list[str]:
+    """The names on the lines of individual results of ``text`` (matches, rounds, times, cricket scorecards), in
+    order (repeats kept): people."""
+    names: list[str] = []
+    for line in text.split("\n"):
+        if len(line) > MAX_LINE_CHARS:
+            continue
+        for pattern in (PLAYER_LINE, BATTING_LINE, BOWLING_LINE):
+            if (match := pattern.match(line)) is not None:
+                names += [name for name in match.groups() if name and name[0].isupper()]
+                break
+    return names

@@ -1,11 +1,12 @@
-"""Results and standings lines: their names are teams (processors/results_lines.py, processors/entities.py)."""
+"""Results and standings lines: their names are teams; lines of individual results: their names are people
+(processors/results_lines.py, processors/entities.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from newsflow.processors.entities import EntityExtractor, Mention, build_entities
-from newsflow.processors.results_lines import team_names
+from newsflow.processors.results_lines import player_names, team_names
 from newsflow.schemas.articles import EntityType
 
 RESULTS_ARTICLE = """Results of English league matches on Saturday :
@@ -73,3 +74,72 @@ def test_a_results_table_through_the_model(extractor: EntityExtractor) -> None:
         assert kinds.get(club) is EntityType.ORGANIZATION, club
     assert kinds.get("Japan") is EntityType.PLACE
     assert not any(any(w.isdigit() for w in name.split()) for name in kinds if kinds[name] is EntityType.PERSON)
+
+
+SCORECARD = """CRICKET - PAKISTAN V NEW ZEALAND ONE-DAY SCOREBOARD.
+SIALKOT, Pakistan 1996-12-06
+Pakistan
+Saeed Anwar run out 91
+Zahoor Elahi b Cairns 86
+Ijaz Ahmad c Spearman b Vaughan 59
+Wasim Akram c & b Harris 0
+Moin Khan not out 10
+Extras (lb-3 w-4) 7
+Total (for 8 wickets, 50 overs) 277
+Bowling
+Cairns 10-0-47-2
+Vaughan 9.4-1-40-3
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "players"),
+    [
+        ("1 - Pete Sampras (U.S.) beat Mark Woodforde (Australia) 6-3 6-4", ["Pete Sampras", "Mark Woodforde"]),
+        ("Goran Ivanisevic ( Croatia ) beat Thomas Enqvist ( Sweden ) 7-6 6-2", ["Goran Ivanisevic", "Thomas Enqvist"]),
+        ("Tiger Woods ( U.S. ) 69 70 71 210", ["Tiger Woods"]),
+        ("1. Michael Johnson (U.S.) 43.49", ["Michael Johnson"]),
+        ("Ijaz Ahmad c Spearman b Vaughan 59", ["Ijaz Ahmad", "Spearman", "Vaughan"]),
+        ("Cairns 10-0-47-2", ["Cairns"]),
+        # A club with its country has one score after the bracket; prose has words.
+        ("Rapid Vienna (Austria) 1 Juventus (Italy) 2", []),
+        ("Labour (UK) said it would win 3-0.", []),
+        ("Extras (lb-3 w-4) 7", []),
+    ],
+)  # fmt: skip
+def test_lines_of_individual_results_give_their_players(line: str, players: list[str]) -> None:
+    assert player_names(line) == players
+
+
+def test_a_scorecard_gives_its_batsmen_fielders_and_bowlers() -> None:
+    assert player_names(SCORECARD) == [
+        "Saeed Anwar", "Zahoor Elahi", "Cairns", "Ijaz Ahmad", "Spearman", "Vaughan", "Wasim Akram", "Harris",
+        "Moin Khan", "Cairns", "Vaughan",
+    ]  # fmt: skip
+
+
+def test_players_are_people_and_spans_run_across_a_line_are_no_names() -> None:
+    mentions = [
+        Mention("Cairns", "GPE"),  # a town of that name: a bowler here
+        Mention("Wasim Akram b Harris", "ORG"),  # the model ran three names into one
+        Mention("Swansea 1", "ORG"),  # and a team into its score
+    ]
+    entities = build_entities(mentions, teams=["Swansea", "Lincoln"], players=["Cairns", "Wasim Akram", "Harris"])
+    kinds = {e.canonical: e.type for e in entities}
+    assert kinds == {
+        "Cairns": EntityType.PERSON,
+        "Wasim Akram": EntityType.PERSON,
+        "Harris": EntityType.PERSON,
+        "Swansea": EntityType.ORGANIZATION,
+        "Lincoln": EntityType.ORGANIZATION,
+    }
+
+
+def test_a_scorecard_through_the_model(extractor: EntityExtractor) -> None:
+    (entities,) = extractor.extract([SCORECARD])
+    kinds = {e.canonical: e.type for e in entities}
+    for player in ("Saeed Anwar", "Zahoor Elahi", "Cairns", "Ijaz Ahmad", "Wasim Akram", "Harris", "Moin Khan"):
+        assert kinds.get(player) is EntityType.PERSON, player
+    assert kinds.get("Pakistan") is EntityType.PLACE
+    assert "Cricket" not in kinds  # the sport before the headline is no name
+    assert not [name for name in kinds if " b " in f" {name} " or " c " in f" {name} "]
