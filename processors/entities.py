@@ -342,6 +342,8 @@ def _name_of(mention: Mention) -> str | None:
             text = party  # "Labour MP", "Independence Party MEP": the party
     if len(text) < 2 or not any(c.isalpha() for c in text) or text[0] in "#@":
         return None  # no name; a hashtag or a handle ("#IStandWithAhmed") names no one
+    if all(len(word) == 1 for word in text.split()):
+        return None  # a table's column heads ("W L PCT"), not initials ("U.S.", "J.K. Rowling")
     # A name in a cased script has a capital; Arabic, Hebrew or Chinese names have no case at all.
     if any(c.islower() for c in text) and not any(c.isupper() for c in text):
         return None
@@ -452,11 +454,17 @@ def _country_keys() -> frozenset[str]:
     return frozenset(entity_key(name) for name in names) | _country_alias_keys()
 
 
-def _without_score(mention: _Typed, teams: Mapping[str, str]) -> _Typed:
-    """A mention run into the score after a team's name on a results line ("Swansea 1") as the team's name."""
+def _on_lines(mention: _Typed, names: Mapping[str, str], teams: Mapping[str, str]) -> _Typed:
+    """A mention of a results line's name, as that name: one run into the score or minute after it ("Swansea 1",
+    "Kluivert 12"), or the first words of one team's name alone ("Vitesse" for "Vitesse Arnhem")."""
     name, _, score = mention.text.rpartition(" ")
-    if score.isdigit() and entity_key(name) in teams:
+    if score.isdigit() and entity_key(name) in names:
         return replace(mention, text=name)
+    key = entity_key(mention.text)
+    if mention.kind is EntityType.ORGANIZATION and key not in names:
+        longer = [team for team_key, team in teams.items() if team_key.startswith(key + " ")]
+        if len(longer) == 1:
+            return replace(mention, text=longer[0])
     return mention
 
 
@@ -565,9 +573,9 @@ def build_entities(mentions: Iterable[Mention], teams: Iterable[str] = (), playe
     """
     typed, nationalities = _typed_mentions(mentions)
     on_results = {entity_key(name): name for name in (clean_surface(t) for t in teams) if len(name) >= 2}
-    typed = [_without_score(t, on_results) for t in typed]
-    typed += [_Typed(name, EntityType.ORGANIZATION, False, team=True) for name in on_results.values()]
     on_lines = {entity_key(name): name for name in (clean_surface(p) for p in players) if len(name) >= 2}
+    typed = [_on_lines(t, {**on_lines, **on_results}, on_results) for t in typed]
+    typed += [_Typed(name, EntityType.ORGANIZATION, False, team=True) for name in on_results.values()]
     typed += [_Typed(name, EntityType.PERSON, False) for key, name in on_lines.items() if key not in on_results]
     groups, joined = _group(typed)
     countries = _article_countries(groups)

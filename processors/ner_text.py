@@ -59,6 +59,18 @@ AGENCY_LINE = re.compile(
     r"\((?P<agency>[A-Z][A-Za-z.&'\- ]{0,30})\)[ \t]*[-\u2013\u2014]{1,2}[ \t]*",
     re.MULTILINE,
 )
+# The sport newswire puts before a headline in capitals ("SOCCER - ", "NBA BASKETBALL - "): no name, and the model
+# runs it into the headline's first name ("Golf - Australian"). A league before it stays ("NBA - ").
+SPORTS = (
+    "SOCCER", "CRICKET", "TENNIS", "GOLF", "ATHLETICS", "RUGBY UNION", "RUGBY LEAGUE", "BASKETBALL", "BASEBALL",
+    "ICE HOCKEY", "AMERICAN FOOTBALL", "MOTOR RACING", "MOTORCYCLING", "BOXING", "CYCLING", "ALPINE SKIING",
+    "NORDIC SKIING", "SKIING", "SWIMMING", "HORSE RACING", "BADMINTON", "SQUASH", "VOLLEYBALL", "HANDBALL",
+    "SNOOKER", "ROWING", "SAILING", "YACHTING", "TABLE TENNIS", "JUDO", "WRESTLING", "GYMNASTICS", "DARTS",
+)  # fmt: skip
+SPORT_SLUG = re.compile(
+    r"^(?P<league>[ \t]*(?:[A-Z]{2,5}[ \t]+)?)(?:" + "|".join(SPORTS) + r")[ \t]+[-\u2013\u2014][ \t]+",
+    re.MULTILINE,
+)
 # Control characters (not line breaks or tabs) and invisible format characters (bidi marks, zero-width
 # spaces, soft hyphens): no text, but they split or hide words from the model ("Zel\x00ensky").
 INVISIBLE = re.compile(
@@ -220,11 +232,16 @@ def _is_heading(lines: list[str], n: int) -> bool:
     )
 
 
+def _league_only(slug: re.Match[str]) -> str:
+    league = slug["league"].strip()
+    return f"{league} - " if league else ""
+
+
 def prepare(text: str) -> PreparedText:
     """The text for the model (controls and datelines out, lines in capitals and headings truecased) and the
     datelines' names."""
     found = PreparedText(text="")
-    text = _datelines(INVISIBLE.sub("", text), found)
+    text = _datelines(SPORT_SLUG.sub(_league_only, INVISIBLE.sub("", text)), found)
     lines = text.split("\n")
     caps = {n for n, line in enumerate(lines) if _in_capitals(line)}
     headings = {n for n in range(len(lines)) if n not in caps and _is_heading(lines, n)}

@@ -8,6 +8,8 @@ the city, and many names in a table are not marked at all):
     Group G - Belgium 3-0 Panama          the same with the score between the sides (a label may open it)
     Utah 105 Houston 97 (OT)              the same in basketball
     Barnsley 10 6 3 1 20 10 21            a standings row: a name, then three or more numbers
+    MIAMI 13 6 .684 1 1/2                 (shares, games behind and "-" count as numbers)
+    Ajax 2 ( Kluivert 12 ) NAC Breda 0    a match summary: the sides, with their scorers in brackets
     Chicago at Boston                     a fixture (also "Leeds v Chelsea", "Ajax vs. PSV")
 
 :func:`team_names` gives the names on such lines. The entity stage makes them
@@ -24,6 +26,8 @@ which are people:
     1. Michael Johnson (U.S.) 43.49                                 a time or a distance
     Ijaz Ahmad c Spearman b Vaughan 59                              a batsman, a fielder and a bowler
     Cairns 10-0-47-2                                                a bowler's figures
+    Ajax 2 ( Kluivert 12 , Litmanen 44 ) NAC Breda 0                a match summary's scorers (its sides are teams)
+    Scorers : Alan Shearer ( 7th minute ) , Les Ferdinand ( 55 )    a list of scorers
 
 A club with its country in brackets ("Rapid Vienna (Austria) 1 ...") has a
 single score after the bracket, so it is no player.
@@ -43,10 +47,24 @@ SCORE_BETWEEN_LINE = re.compile(
     rf"^[ \t]*(?:[A-Z][\w ]{{0,30}}?[ \t]+[\u2014\u2013:-][ \t]+)?(?P<home>{_NAME})[ \t]+{_SCORE}[ \t]*[-\u2013\u2014:]"
     rf"[ \t]*{_SCORE}[ \t]+(?P<away>{_NAME})[ \t]*(?:\([^)\n]{{0,30}}\))?[ \t]*\.?[ \t]*$"
 )
-STANDINGS_LINE = re.compile(rf"^[ \t]*(?:\d{{1,3}}\.?[ \t]+)?(?P<name>{_NAME})(?:[ \t]+-?\d+(?:\.\d+)?%?){{3,}}[ \t]*$")
+# A standings row's figures: counts, a share (".778", "45.5%"), games behind ("1 1/2", or "-" for the leader).
+_FIGURE = r"(?:-?\d*\.?\d+%?|\d+/\d+|-)"
+STANDINGS_LINE = re.compile(rf"^[ \t]*(?:\d{{1,3}}\.?[ \t]+)?(?P<name>{_NAME})(?:[ \t]+{_FIGURE}){{3,}}[ \t]*$")
+# A match summary: each side's score and, in brackets after it, its scorers with their minutes
+# ("Ajax Amsterdam 2 ( Kluivert 12 , Litmanen 44 pen ) NAC Breda 0 . Halftime 2-0 .").
+SUMMARY_LINE = re.compile(
+    rf"^[ \t]*(?P<home>{_NAME})[ \t]+{_SCORE}[ \t]*\((?P<home_scorers>[^()\n]{{1,200}})\)[ \t]*,?[ \t]*"
+    rf"(?P<away>{_NAME})[ \t]+{_SCORE}\b[ \t]*(?:\((?P<away_scorers>[^()\n]{{1,200}})\))?"
+)
+# A scorer in a summary's brackets: a name and a minute ("Kluivert 12").
+SCORER = re.compile(rf"(?P<name>{_NAME})[ \t]+\d{{1,3}}\b")
+# "Scorers : Alan Shearer ( 7th minute ) , Les Ferdinand ( 55 )": each name before a bracket or a minute.
+SCORERS_LINE = re.compile(r"^[ \t]*(?:Goal)?[Ss]corers?[ \t]*:(?P<scorers>.*)$")
+SCORERS_NAME = re.compile(rf"(?P<name>{_NAME})[ \t]*(?:\(|\d)")
 # A fixture: "Chicago at Boston", "Leeds v Chelsea", "Ajax vs. PSV" (the whole line).
 FIXTURE_LINE = re.compile(rf"^[ \t]*(?P<home>{_NAME})[ \t]+(?:at|v|vs\.?)[ \t]+(?P<away>{_NAME})[ \t]*\.?[ \t]*$")
 MAX_LINE_CHARS = 200  # a results line is short; a long line is prose, whatever its start
+MAX_SUMMARY_CHARS = 400  # a match summary with its scorers is longer
 # A nationality in brackets, spaced or not ("(U.S.)", "( Croatia )").
 _NATIONALITY = r"\([ \t]*[A-Z][\w.' ]{0,30}?[ \t]*\)"
 # What follows a player's nationality: a win ("beat", "bt", "d."), a time or distance ("43.49", "2:07:12"), or
@@ -76,9 +94,13 @@ def team_names(text: str) -> list[str]:
     scored: list[str] = []
     fixtures: list[str] = []
     for line in text.split("\n"):
-        if len(line) > MAX_LINE_CHARS:
+        if len(line) > MAX_SUMMARY_CHARS:
             continue
-        if (result := RESULT_LINE.match(line) or SCORE_BETWEEN_LINE.match(line)) is not None:
+        if (summary := SUMMARY_LINE.match(line)) is not None:
+            scored += [summary["home"], summary["away"]]
+        elif len(line) > MAX_LINE_CHARS:
+            continue
+        elif (result := RESULT_LINE.match(line) or SCORE_BETWEEN_LINE.match(line)) is not None:
             scored += [result["home"], result["away"]]
         elif (row := STANDINGS_LINE.match(line)) is not None:
             scored.append(row["name"])
@@ -92,6 +114,15 @@ def player_names(text: str) -> list[str]:
     order (repeats kept): people."""
     names: list[str] = []
     for line in text.split("\n"):
+        if len(line) > MAX_SUMMARY_CHARS:
+            continue
+        if (summary := SUMMARY_LINE.match(line)) is not None:
+            for scorers in (summary["home_scorers"], summary["away_scorers"]):
+                names += [m["name"] for m in SCORER.finditer(scorers or "")]
+            continue
+        if (listed := SCORERS_LINE.match(line)) is not None:
+            names += [m["name"] for m in SCORERS_NAME.finditer(listed["scorers"])]
+            continue
         if len(line) > MAX_LINE_CHARS:
             continue
         for pattern in (PLAYER_LINE, BATTING_LINE, BOWLING_LINE):

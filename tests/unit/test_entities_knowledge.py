@@ -396,7 +396,7 @@ def test_a_line_in_capitals_is_truecased_from_the_article_itself() -> None:
         "Japan began the defence of their title with a lucky 2-1 win against Syria on Friday, a surprise."
     )
     headline = prepare(text).text.split("\n")[0]
-    assert headline == "Soccer - Japan get lucky win, China in surprise Defeat."
+    assert headline == "Japan get lucky win, China in surprise Defeat."  # the sport left out: no name
 
 
 def test_truecasing_keeps_acronyms_and_capitalises_names() -> None:
@@ -454,3 +454,15 @@ def test_a_line_of_prose_is_no_heading() -> None:
 def test_a_line_of_names_keeps_its_capitals(line: str) -> None:
     text = f"The offensive went on.\n{line}\nTroops advanced."
     assert prepare(text).text.split("\n")[1] == line
+
+
+@pytest.mark.parametrize(
+    ("headline", "opening"),
+    [
+        ("GOLF - AUSTRALIAN OPEN FIRST ROUND SCORES .", "Australian Open "),
+        ("NBA BASKETBALL - STANDINGS AFTER THURSDAY 'S GAMES .", "NBA - Standings "),
+        ("RUGBY UNION - ENGLAND SQUAD TO FACE ARGENTINA .", "England "),
+    ],
+)
+def test_the_sport_before_a_capitals_headline_is_left_out_a_league_kept(headline: str, opening: str) -> None:
+    assert prepare(headline).text.startswith(opening)

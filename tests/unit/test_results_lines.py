@@ -143,3 +143,41 @@ def test_a_scorecard_through_the_model(extractor: EntityExtractor) -> None:
     assert kinds.get("Pakistan") is EntityType.PLACE
     assert "Cricket" not in kinds  # the sport before the headline is no name
     assert not [name for name in kinds if " b " in f" {name} " or " c " in f" {name} "]
+
+
+SUMMARY = """SOCCER - DUTCH FIRST DIVISION SUMMARY .
+AMSTERDAM 1996-12-08
+Summary of Dutch first division matches played on Sunday :
+Ajax Amsterdam 2 ( Kluivert 12 , Litmanen 44 pen ) NAC Breda 0 . Halftime 2-0 . Attendance 45,000 .
+PSV Eindhoven 3 ( Nilis 10 , Jonk 40 , Cocu 77 ) Vitesse Arnhem 1 ( Gillhaus 60 ) . Halftime 2-0 .
+Scorers : Alan Shearer ( 7th minute ) , Les Ferdinand ( 55 )
+"""
+
+
+def test_a_match_summary_gives_its_sides_and_scorers() -> None:
+    assert team_names(SUMMARY) == ["Ajax Amsterdam", "NAC Breda", "PSV Eindhoven", "Vitesse Arnhem"]
+    assert player_names(SUMMARY) == [
+        "Kluivert", "Litmanen", "Nilis", "Jonk", "Cocu", "Gillhaus", "Alan Shearer", "Les Ferdinand",
+    ]  # fmt: skip
+
+
+def test_standings_with_shares_and_games_behind_give_their_teams() -> None:
+    table = "EASTERN CONFERENCE\nW L PCT GB\nNEW YORK 14 4 .778 -\nMIAMI 13 6 .684 1 1/2"
+    assert team_names(table) == ["NEW YORK", "MIAMI"]
+
+
+def test_a_match_summary_through_the_model(extractor: EntityExtractor) -> None:
+    (entities,) = extractor.extract([SUMMARY])
+    kinds = {e.canonical: e.type for e in entities}
+    for club in ("Ajax Amsterdam", "NAC Breda", "PSV Eindhoven", "Vitesse Arnhem"):
+        assert kinds.get(club) is EntityType.ORGANIZATION, club
+    for player in ("Kluivert", "Litmanen", "Nilis", "Cocu", "Gillhaus", "Alan Shearer", "Les Ferdinand"):
+        assert kinds.get(player) is EntityType.PERSON, player
+    # Nothing run into a minute or cut from a club's name, and the sport before the headline is no name.
+    assert not [name for name in kinds if any(word.isdigit() for word in name.split())]
+    assert "NAC" not in kinds and "Vitesse" not in kinds and "Soccer" not in kinds
+
+
+def test_a_tables_column_heads_are_no_name() -> None:
+    (entity,) = build_entities([Mention("W L", "GPE"), Mention("Miami", "GPE")])
+    assert entity.canonical == "Miami"
