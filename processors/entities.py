@@ -267,6 +267,7 @@ def _person_groups(forms: Counter[str], other_names: Iterable[str] = ()) -> dict
     return owner
 
 
+AGENCY_SUFFIX = " news agency"
 # A cricket scorecard's words between names ("Ijaz Ahmad c Spearman b Vaughan"): no name holds them.
 SCORECARD_WORDS = frozenset({"b", "c", "st", "lbw"})
 
@@ -333,6 +334,10 @@ def _cue(mention: Mention, text: str) -> EntityType | None:
 def _name_of(mention: Mention) -> str | None:
     """The mention's text cleaned (:func:`clean_surface`), or None when it is no name at all."""
     text = clean_surface(mention.text)
+    if "(" in text and ")" not in text:
+        text = text.split("(", 1)[0].strip()  # run into a bracket: "Will Carling ( Harlequins"
+    if text.endswith(AGENCY_SUFFIX):
+        text = text.removesuffix(AGENCY_SUFFIX)  # "Interfax news agency": the agency's name is "Interfax"
     words = text.split()
     if len(words) >= 2 and knowledge.is_weapon(words[-1]):
         text = " ".join(words[:-1])  # "sent Ukraine NASAMS": the model ran a place into the weapon after it

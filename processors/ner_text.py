@@ -60,7 +60,7 @@ AGENCY_LINE = re.compile(
     re.MULTILINE,
 )
 # The sport newswire puts before a headline in capitals ("SOCCER - ", "NBA BASKETBALL - "): no name, and the model
-# runs it into the headline's first name ("Golf - Australian"). A league before it stays ("NBA - ").
+# runs it into the headline's first name ("Golf - Australian"). A league before it stays, on a line of its own.
 SPORTS = (
     "SOCCER", "CRICKET", "TENNIS", "GOLF", "ATHLETICS", "RUGBY UNION", "RUGBY LEAGUE", "BASKETBALL", "BASEBALL",
     "ICE HOCKEY", "AMERICAN FOOTBALL", "MOTOR RACING", "MOTORCYCLING", "BOXING", "CYCLING", "ALPINE SKIING",
@@ -233,8 +233,9 @@ def _is_heading(lines: list[str], n: int) -> bool:
 
 
 def _league_only(slug: re.Match[str]) -> str:
+    # The league a line of its own, so that the model does not run it into the headline ("NHL - Standings").
     league = slug["league"].strip()
-    return f"{league} - " if league else ""
+    return f"{league} .\n" if league else ""
 
 
 def prepare(text: str) -> PreparedText:

@@ -28,6 +28,7 @@ which are people:
     Cairns 10-0-47-2                                                a bowler's figures
     Ajax 2 ( Kluivert 12 , Litmanen 44 ) NAC Breda 0                a match summary's scorers (its sides are teams)
     Scorers : Alan Shearer ( 7th minute ) , Les Ferdinand ( 55 )    a list of scorers
+    Tim Stimpson ( Newcastle ) , Will Carling ( Harlequins )       a squad (the brackets: clubs or countries)
 
 A club with its country in brackets ("Rapid Vienna (Austria) 1 ...") has a
 single score after the bracket, so it is no player.
@@ -62,7 +63,19 @@ SCORER = re.compile(rf"(?P<name>{_NAME})[ \t]+\d{{1,3}}\b")
 SCORERS_LINE = re.compile(r"^[ \t]*(?:Goal)?[Ss]corers?[ \t]*:(?P<scorers>.*)$")
 SCORERS_NAME = re.compile(rf"(?P<name>{_NAME})[ \t]*(?:\(|\d)")
 # A fixture: "Chicago at Boston", "Leeds v Chelsea", "Ajax vs. PSV" (the whole line).
-FIXTURE_LINE = re.compile(rf"^[ \t]*(?P<home>{_NAME})[ \t]+(?:at|v|vs\.?)[ \t]+(?P<away>{_NAME})[ \t]*\.?[ \t]*$")
+FIXTURE_LINE = re.compile(
+    rf"^[ \t]*(?P<home>{_NAME})[ \t]+(?:at|AT|v|V|vs\.?|VS\.?)[ \t]+(?P<away>{_NAME})[ \t]*\.?[ \t]*$"
+)
+# A squad or a field: a line of nothing but people with their club or country in brackets, two or more, after an
+# optional label ("Squad : Tim Stimpson ( Newcastle ) , Will Carling ( Harlequins )"). Prose with tickers or
+# parties in brackets has other words between them.
+_SQUAD_ENTRY = rf"{_NAME}[ \t]*\([ \t]*{_NAME}[ \t]*\)"
+SQUAD_ENTRY = re.compile(rf"(?P<player>{_NAME})[ \t]*\([ \t]*(?P<side>{_NAME})[ \t]*\)")
+SQUAD_LINE = re.compile(
+    rf"[ \t]*(?:[A-Z][\w ]{{0,30}}?[ \t]*:[ \t]*)?(?P<entries>{_SQUAD_ENTRY}(?:[ \t]*[,;][ \t]*{_SQUAD_ENTRY})+)"
+    r"[ \t]*\.?[ \t]*"
+)
+MAX_SQUAD_CHARS = 1000
 MAX_LINE_CHARS = 200  # a results line is short; a long line is prose, whatever its start
 MAX_SUMMARY_CHARS = 400  # a match summary with its scorers is longer
 # A nationality in brackets, spaced or not ("(U.S.)", "( Croatia )").
@@ -87,16 +100,20 @@ BOWLING_LINE = re.compile(rf"^[ \t]*(?P<bowler>{_NAME})[ \t]+\d{{1,2}}(?:\.\d)?-
 
 
 def team_names(text: str) -> list[str]:
-    """The names on the results and standings lines of ``text``, in order (repeats kept).
+    """The names on the results and standings lines of ``text``, in order (repeats kept), after the clubs and
+    countries of its squad lines.
 
     Fixture lines count only in an article that has scores too: alone, "Talks at Geneva" is a heading.
     """
     scored: list[str] = []
     fixtures: list[str] = []
+    sides: list[str] = []  # the clubs and countries of a squad's players
     for line in text.split("\n"):
-        if len(line) > MAX_SUMMARY_CHARS:
+        if (squad := _squad(line)) is not None:
+            sides += [side for _, side in squad]
+        elif len(line) > MAX_SUMMARY_CHARS:
             continue
-        if (summary := SUMMARY_LINE.match(line)) is not None:
+        elif (summary := SUMMARY_LINE.match(line)) is not None:
             scored += [summary["home"], summary["away"]]
         elif len(line) > MAX_LINE_CHARS:
             continue
@@ -106,7 +123,7 @@ def team_names(text: str) -> list[str]:
             scored.append(row["name"])
         elif (fixture := FIXTURE_LINE.match(line)) is not None:
             fixtures += [fixture["home"], fixture["away"]]
-    return scored + fixtures if scored else []
+    return sides + (scored + fixtures if scored else [])
 
 
 def player_names(text: str) -> list[str]:
@@ -114,6 +131,9 @@ def player_names(text: str) -> list[str]:
     order (repeats kept): people."""
     names: list[str] = []
     for line in text.split("\n"):
+        if (squad := _squad(line)) is not None:
+            names += [player for player, _ in squad]
+            continue
         if len(line) > MAX_SUMMARY_CHARS:
             continue
         if (summary := SUMMARY_LINE.match(line)) is not None:
@@ -130,3 +150,14 @@ def player_names(text: str) -> list[str]:
                 names += [name for name in match.groups() if name and name[0].isupper()]
                 break
     return names
+
+
+def _squad(line: str) -> list[tuple[str, str]] | None:
+    """The (person, club or country) entries of a squad line, or None when ``line`` is none."""
+    if len(line) > MAX_SQUAD_CHARS or (squad := SQUAD_LINE.fullmatch(line)) is None:
+        return None
+    entries = [(entry["player"], entry["side"]) for entry in SQUAD_ENTRY.finditer(squad["entries"])]
+    # A club or a country is written in words ("Bath") or as initials ("U.S."); "RDS" or "BP.L" is a share's ticker.
+    if any(not any(c.islower() for c in side) and not side.endswith(".") for _, side in entries):
+        return None
+    return entries

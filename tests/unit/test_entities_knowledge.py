@@ -460,9 +460,16 @@ def test_a_line_of_names_keeps_its_capitals(line: str) -> None:
     ("headline", "opening"),
     [
         ("GOLF - AUSTRALIAN OPEN FIRST ROUND SCORES .", "Australian Open "),
-        ("NBA BASKETBALL - STANDINGS AFTER THURSDAY 'S GAMES .", "NBA - Standings "),
+        ("NBA BASKETBALL - STANDINGS AFTER THURSDAY 'S GAMES .", "NBA .\nStandings "),
         ("RUGBY UNION - ENGLAND SQUAD TO FACE ARGENTINA .", "England "),
     ],
 )
 def test_the_sport_before_a_capitals_headline_is_left_out_a_league_kept(headline: str, opening: str) -> None:
     assert prepare(headline).text.startswith(opening)
+
+
+def test_a_name_run_into_a_bracket_or_a_news_agency_is_the_name() -> None:
+    entities = build_entities(
+        [Mention("British Medical Association (BMA", "ORG"), Mention("Interfax news agency", "ORG")]
+    )
+    assert sorted(e.canonical for e in entities) == ["British Medical Association", "Interfax"]

@@ -181,3 +181,33 @@ def test_a_match_summary_through_the_model(extractor: EntityExtractor) -> None:
 def test_a_tables_column_heads_are_no_name() -> None:
     (entity,) = build_entities([Mention("W L", "GPE"), Mention("Miami", "GPE")])
     assert entity.canonical == "Miami"
+
+
+def test_a_squad_line_gives_people_and_their_clubs_or_countries() -> None:
+    squad = "Squad : Tim Stimpson ( Newcastle ) , Jon Sleightholme ( Bath ) , Will Carling ( Harlequins ) ."
+    assert player_names(squad) == ["Tim Stimpson", "Jon Sleightholme", "Will Carling"]
+    assert team_names(squad) == ["Newcastle", "Bath", "Harlequins"]
+    field = "Greg Norman ( Australia ) , Tom Lehman ( U.S. )"
+    assert (player_names(field), team_names(field)) == (["Greg Norman", "Tom Lehman"], ["Australia", "U.S."])
+    # Prose with brackets, and a line of share tickers, are no squad.
+    for line in ("Shares in Hoechst AG (HFAG.F) rose while Bayer (BAYG.F) fell.", "Royal Dutch Shell (RDS), BP (BP.L)"):
+        assert (player_names(line), team_names(line)) == ([], [])
+
+
+def test_fixtures_in_capitals_give_both_sides() -> None:
+    assert team_names("HARTFORD 12 7 6 72 73 30\nCHICAGO AT PHILADELPHIA") == ["HARTFORD", "CHICAGO", "PHILADELPHIA"]
+
+
+def test_a_squad_through_the_model(extractor: EntityExtractor) -> None:
+    text = (
+        "RUGBY UNION - ENGLAND NAME SQUAD .\nLONDON 1996-12-06\nEngland coach Jack Rowell named his squad on Friday .\n"
+        "Squad : Tim Stimpson ( Newcastle ) , Jon Sleightholme ( Bath ) , Will Carling ( Harlequins ) , "
+        "Lawrence Dallaglio ( Wasps )"
+    )
+    (entities,) = extractor.extract([text])
+    kinds = {e.canonical: e.type for e in entities}
+    for player in ("Tim Stimpson", "Jon Sleightholme", "Will Carling", "Lawrence Dallaglio", "Jack Rowell"):
+        assert kinds.get(player) is EntityType.PERSON, player
+    for club in ("Bath", "Harlequins", "Wasps"):
+        assert kinds.get(club) is EntityType.ORGANIZATION, club
+    assert not [name for name in kinds if "(" in name]
