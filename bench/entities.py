@@ -53,6 +53,8 @@ from newsflow.stack.sandbox import running_infrastructure
 DATA = Path(__file__).resolve().parent / "data" / "gum-news"
 # Dev only, automatic gold, no test part: for the in-process quick tool (bench/entity_quick.py), not scored here.
 GUM_INTERVIEWS = Path(__file__).resolve().parent / "data" / "gum-interviews"
+# Dev only, written for the project in the style of 1996 wire copy (its README): results tables, scorecards, squads.
+NEWSWIRE_SYNTHETIC = Path(__file__).resolve().parent / "data" / "newswire-synthetic"
 RESULTS = Path(__file__).parent / "results"
 PARTS = ("dev", "test")
 FACETS = {"PERSON": "people", "ORGANIZATION": "organizations", "PLACE": "places"}
@@ -93,8 +95,9 @@ def gum_set(name: str, data: Path) -> AnnotatedSet:
 
 
 def dev_only_sets() -> list[AnnotatedSet]:
-    """The sets without a test part, for iterating on rules only: GUM's Wikinews interviews."""
-    return [gum_set("gum-interviews", GUM_INTERVIEWS)]
+    """The sets without a test part, for iterating on rules only: GUM's Wikinews interviews, and wire-style
+    articles written for the project."""
+    return [gum_set("gum-interviews", GUM_INTERVIEWS), gum_set("newswire-synthetic", NEWSWIRE_SYNTHETIC)]
 
 
 def annotated_sets(staging: Path) -> list[AnnotatedSet]:

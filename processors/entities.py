@@ -56,7 +56,7 @@ from newsflow.processors import gazetteer
 from newsflow.processors.mention_context import context_type, names_a_work
 from newsflow.processors.ner_pipeline import load_ner_pipeline
 from newsflow.processors.ner_text import PreparedText, prepare
-from newsflow.processors.results_lines import player_names, team_names
+from newsflow.processors.results_lines import player_names, row_names, team_names
 from newsflow.schemas.articles import Entity, EntityType, entity_id
 
 PERSON_LABEL = "PERSON"
@@ -268,6 +268,7 @@ def _person_groups(forms: Counter[str], other_names: Iterable[str] = ()) -> dict
 
 
 AGENCY_SUFFIX = " news agency"
+FIGURES = re.compile(r"\d+(?:[-.]\d+)+")
 # A cricket scorecard's words between names ("Ijaz Ahmad c Spearman b Vaughan"): no name holds them.
 SCORECARD_WORDS = frozenset({"b", "c", "st", "lbw"})
 
@@ -394,6 +395,8 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
         # scorecard's "b" or "lbw" between names ("Wasim Akram b Harris").
         if kind is not EntityType.ORGANIZATION and any(word.isdigit() for word in text.split()):
             continue
+        if any(FIGURES.fullmatch(word) for word in text.split()):
+            continue  # a score or bowling figures ("Waqar Shah 16-3-44-1", "Charlotte 108-97")
         if SCORECARD_WORDS.intersection(text.split()[1:-1]):
             continue
         if kind is EntityType.PERSON:
@@ -461,24 +464,27 @@ def _country_keys() -> frozenset[str]:
 
 def _on_lines(mention: _Typed, names: Mapping[str, str], teams: Mapping[str, str]) -> _Typed:
     """A mention of a results line's name, as that name: one run into the score or minute after it ("Swansea 1",
-    "Kluivert 12"), or the first words of one team's name alone ("Vitesse" for "Vitesse Arnhem")."""
-    name, _, score = mention.text.rpartition(" ")
-    if score.isdigit() and entity_key(name) in names:
-        return replace(mention, text=name)
+    "Kluivert 12", "Bolton 3 Oldham"), or the first words of one team's name alone ("Vitesse" for "Vitesse
+    Arnhem", "Sheffield" for "Sheffield Wednesday")."""
+    words = mention.text.split()
+    scored = next((n for n, word in enumerate(words) if n and word.isdigit()), None)
+    if scored is not None and entity_key(" ".join(words[:scored])) in names:
+        return replace(mention, text=" ".join(words[:scored]))
     key = entity_key(mention.text)
-    if mention.kind is EntityType.ORGANIZATION and key not in names:
+    if mention.kind is not EntityType.PERSON and key not in names:
         longer = [team for team_key, team in teams.items() if team_key.startswith(key + " ")]
         if len(longer) == 1:
             return replace(mention, text=longer[0])
     return mention
 
 
-def _team(key: str, items: list[_Typed]) -> tuple[EntityType, str | None, bool]:
+def _team(key: str, items: list[_Typed], row: bool) -> tuple[EntityType, str | None, bool]:
     """A name on a results or standings line (processors/results_lines.py): a club, a country's team
-    (a place, as newswire's annotations have it) or, when the model calls it a person, a player."""
+    (a place, as newswire's annotations have it) or, heading a ``row`` the model calls a person's, a player."""
     model = Counter(t.kind for t in items if not t.team)
-    # A player's row has a first and a last name; one word on a results line is a club ("Bolton").
-    if len(key.split()) >= 2 and model and model.most_common(1)[0][0] is EntityType.PERSON:
+    # A player's row has a first and a last name; one word on a results line is a club ("Bolton"), and a
+    # match's two sides are teams whatever the model says ("Willem II Tilburg 1 PSV Eindhoven 1").
+    if row and len(key.split()) >= 2 and model and model.most_common(1)[0][0] is EntityType.PERSON:
         return EntityType.PERSON, None, False
     if key in _country_keys():
         return EntityType.PLACE, knowledge.place_name(key), True
@@ -501,10 +507,11 @@ def _decide(
     *,
     teams: frozenset[str] = frozenset(),
     players: frozenset[str] = frozenset(),
+    rows: frozenset[str] = frozenset(),
 ) -> tuple[EntityType, str | None, bool] | None:
     """The entity's type, a canonical name knowledge gives (or None) and whether knowledge decided; None: no entity."""
     if key in teams:
-        return _team(key, items)
+        return _team(key, items, key in rows)
     if key in players:  # "Cairns 10-0-47-2": a bowler, though a town has the name
         return EntityType.PERSON, None, True
     votes = Counter(t.kind for t in items)
@@ -570,11 +577,14 @@ def _decide(
     return majority, place if majority is EntityType.PLACE else None, False
 
 
-def build_entities(mentions: Iterable[Mention], teams: Iterable[str] = (), players: Iterable[str] = ()) -> list[Entity]:
+def build_entities(
+    mentions: Iterable[Mention], teams: Iterable[str] = (), players: Iterable[str] = (), rows: Iterable[str] = ()
+) -> list[Entity]:
     """Group one article's mentions into canonical entities (pure: no model needed).
 
     ``teams`` are the names on the article's results lines, ``players`` those on its lines of individual
-    results (processors/results_lines.py).
+    results, ``rows`` those of ``teams`` that open a standings row, where a golfer's name may stand
+    (processors/results_lines.py).
     """
     typed, nationalities = _typed_mentions(mentions)
     on_results = {entity_key(name): name for name in (clean_surface(t) for t in teams) if len(name) >= 2}
@@ -595,6 +605,7 @@ def build_entities(mentions: Iterable[Mention], teams: Iterable[str] = (), playe
             countries,
             teams=frozenset(on_results),
             players=frozenset(on_lines),
+            rows=frozenset(entity_key(clean_surface(r)) for r in rows),
         )
         if decision is None:
             continue
@@ -676,7 +687,9 @@ class EntityExtractor:
         with self._nlp.memory_zone():
             docs = self._nlp.pipe((p.text for p in prepared), batch_size=batch_size)
             return [
-                build_entities(_mentions(p, doc), teams=team_names(p.text), players=player_names(p.text))
+                build_entities(
+                    _mentions(p, doc), teams=team_names(p.text), players=player_names(p.text), rows=row_names(p.text)
+                )
                 for p, doc in zip(prepared, docs, strict=True)
             ]
 

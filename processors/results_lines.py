@@ -69,11 +69,13 @@ FIXTURE_LINE = re.compile(
 # A squad or a field: a line of nothing but people with their club or country in brackets, two or more, after an
 # optional label ("Squad : Tim Stimpson ( Newcastle ) , Will Carling ( Harlequins )"). Prose with tickers or
 # parties in brackets has other words between them.
-_SQUAD_ENTRY = rf"{_NAME}[ \t]*\([ \t]*{_NAME}[ \t]*\)"
-SQUAD_ENTRY = re.compile(rf"(?P<player>{_NAME})[ \t]*\([ \t]*(?P<side>{_NAME})[ \t]*\)")
+# A shirt number may open an entry ("15 - Nick Bramley ( Wasps ) ;").
+_SHIRT = r"(?:\d{1,2}[ \t]*[-.][ \t]*)?"
+_SQUAD_ENTRY = rf"{_SHIRT}{_NAME}[ \t]*\([ \t]*{_NAME}[ \t]*\)"
+SQUAD_ENTRY = re.compile(rf"{_SHIRT}(?P<player>{_NAME})[ \t]*\([ \t]*(?P<side>{_NAME})[ \t]*\)")
 SQUAD_LINE = re.compile(
     rf"[ \t]*(?:[A-Z][\w ]{{0,30}}?[ \t]*:[ \t]*)?(?P<entries>{_SQUAD_ENTRY}(?:[ \t]*[,;][ \t]*{_SQUAD_ENTRY})+)"
-    r"[ \t]*\.?[ \t]*"
+    r"[ \t]*[.;,]?[ \t]*"
 )
 MAX_SQUAD_CHARS = 1000
 MAX_LINE_CHARS = 200  # a results line is short; a long line is prose, whatever its start
@@ -85,7 +87,7 @@ _NATIONALITY = r"\([ \t]*[A-Z][\w.' ]{0,30}?[ \t]*\)"
 _INDIVIDUAL_RESULT = r"(?:beat\b|bt\b|d\.|\d+(?:[.:]\d+)+\b|(?:\d{2,3}[ \t]+){2,}\d{2,3}\b)"
 PLAYER_LINE = re.compile(
     rf"^[ \t]*(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<player>{_NAME})[ \t]*{_NATIONALITY}[ \t]*{_INDIVIDUAL_RESULT}"
-    rf"(?:[ \t]*(?P<loser>{_NAME})[ \t]*{_NATIONALITY})?"
+    rf"(?:[ \t]*(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<loser>{_NAME})[ \t]*{_NATIONALITY})?"
 )
 # A cricket scorecard's batting line: how the batsman was out, by whom, and the runs.
 BATTING_LINE = re.compile(
@@ -95,8 +97,9 @@ BATTING_LINE = re.compile(
     r"|run[ \t]+out|not[ \t]+out|retired[ \t]+hurt"
     r")[ \t]+\d{1,3}\b"
 )
-# A bowler's figures: overs, maidens, runs and wickets ("Cairns 10-0-47-2", "Wasim 9.4-1-40-3").
-BOWLING_LINE = re.compile(rf"^[ \t]*(?P<bowler>{_NAME})[ \t]+\d{{1,2}}(?:\.\d)?-\d{{1,2}}-\d{{1,3}}-\d{{1,2}}\b")
+# A bowler's figures: overs, maidens, runs and wickets ("Cairns 10-0-47-2", "Wasim 9.4-1-40-3"), one to a line
+# or listed ("Bowling : Aqib Hameed 18-4-51-2 , Waqar Shah 16-3-44-1").
+BOWLING_FIGURES = re.compile(rf"(?P<bowler>{_NAME})[ \t]+\d{{1,2}}(?:\.\d)?-\d{{1,2}}-\d{{1,3}}-\d{{1,2}}\b")
 
 
 def team_names(text: str) -> list[str]:
@@ -126,6 +129,18 @@ def team_names(text: str) -> list[str]:
     return sides + (scored + fixtures if scored else [])
 
 
+def row_names(text: str) -> list[str]:
+    """The names that open the standings rows of ``text``: a club's, or a golfer's with a round's scores (where a
+    results line's two sides are always teams)."""
+    return [
+        row["name"]
+        for line in text.split("\n")
+        if len(line) <= MAX_LINE_CHARS
+        and not (RESULT_LINE.match(line) or SCORE_BETWEEN_LINE.match(line))
+        and (row := STANDINGS_LINE.match(line)) is not None
+    ]
+
+
 def player_names(text: str) -> list[str]:
     """The names on the lines of individual results of ``text`` (matches, rounds, times, cricket scorecards), in
     order (repeats kept): people."""
@@ -145,10 +160,10 @@ def player_names(text: str) -> list[str]:
             continue
         if len(line) > MAX_LINE_CHARS:
             continue
-        for pattern in (PLAYER_LINE, BATTING_LINE, BOWLING_LINE):
-            if (match := pattern.match(line)) is not None:
-                names += [name for name in match.groups() if name and name[0].isupper()]
-                break
+        if (match := PLAYER_LINE.match(line) or BATTING_LINE.match(line)) is not None:
+            names += [name for name in match.groups() if name and name[0].isupper()]
+        else:
+            names += [figures["bowler"] for figures in BOWLING_FIGURES.finditer(line)]
     return names
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from newsflow.processors.entities import EntityExtractor, Mention, build_entities
-from newsflow.processors.results_lines import player_names, team_names
+from newsflow.processors.results_lines import player_names, row_names, team_names
 from newsflow.schemas.articles import EntityType
 
 RESULTS_ARTICLE = """Results of English league matches on Saturday :
@@ -57,7 +57,9 @@ def test_prose_with_numbers_and_bracketed_individuals_give_none() -> None:
 
 def test_clubs_are_organisations_countries_places_players_people() -> None:
     mentions = [Mention("Hamburg", "GPE"), Mention("Japan", "GPE"), Mention("Alan Shearer", "PERSON")]
-    entities = build_entities(mentions, teams=["Hamburg", "Bayern Munich", "Japan", "Alan Shearer"])
+    entities = build_entities(
+        mentions, teams=["Hamburg", "Bayern Munich", "Japan", "Alan Shearer"], rows=["Alan Shearer"]
+    )
     kinds = {e.canonical: e.type for e in entities}
     assert kinds == {
         "Hamburg": EntityType.ORGANIZATION,
@@ -211,3 +213,36 @@ def test_a_squad_through_the_model(extractor: EntityExtractor) -> None:
     for club in ("Bath", "Harlequins", "Wasps"):
         assert kinds.get(club) is EntityType.ORGANIZATION, club
     assert not [name for name in kinds if "(" in name]
+
+
+def test_a_matchs_two_sides_are_teams_though_the_model_calls_one_a_person() -> None:
+    lines = "Willem II Tilburg 1 PSV Eindhoven 1\nBolton 20 12 5 3 40 20 41"
+    assert row_names(lines) == ["Bolton"]
+    mentions = [Mention("PSV Eindhoven", "PERSON"), Mention("Bolton 3 Oldham", "ORG"), Mention("Sheffield", "GPE")]
+    entities = build_entities(
+        mentions, teams=["Willem II Tilburg", "PSV Eindhoven", "Bolton", "Oldham", "Sheffield Wednesday"]
+    )
+    kinds = {e.canonical: e.type for e in entities}
+    assert kinds == {
+        "PSV Eindhoven": EntityType.ORGANIZATION,
+        "Bolton": EntityType.ORGANIZATION,
+        "Willem II Tilburg": EntityType.ORGANIZATION,
+        "Oldham": EntityType.ORGANIZATION,
+        "Sheffield Wednesday": EntityType.ORGANIZATION,
+    }
+
+
+def test_seeded_losers_numbered_squads_and_listed_bowling_figures_give_their_players() -> None:
+    assert player_names("Mikael Strand ( Sweden ) beat 5 - Todd Ashford ( U.S. ) 3-6 6-3 6-2") == [
+        "Mikael Strand", "Todd Ashford",
+    ]  # fmt: skip
+    assert player_names("15 - Nick Bramley ( Wasps ) ; 14 - Tony Ruddock ( Bath ) , 13 - Phil Dawlish ( Bath ) ;") == [
+        "Nick Bramley", "Tony Ruddock", "Phil Dawlish",
+    ]  # fmt: skip
+    assert player_names("Bowling ( to date ) : Aqib Hameed 18-4-51-2 , Waqar Shah 16-3-44-1") == [
+        "Aqib Hameed", "Waqar Shah",
+    ]  # fmt: skip
+
+
+def test_a_name_run_into_figures_is_no_name() -> None:
+    assert build_entities([Mention("Waqar Shah 16-3-44-1", "PERSON"), Mention("Charlotte 108-97", "PERSON")]) == []
