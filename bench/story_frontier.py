@@ -114,6 +114,10 @@ def _extra_terms(pairs: bool, figures: bool) -> Callable[..., dict[str, float]]:
     return term_vector
 
 
+# (the article, its similarity with a candidate story, the story's articles so far) -> the score to use
+Gate = Callable[[ArticleDocument, float, list[ArticleDocument]], float]
+
+
 @dataclass
 class Variant:
     """A named change of the clustering: optional term vectors, and an optional gate on a candidate's score."""
@@ -121,18 +125,11 @@ class Variant:
     name: str
     thresholds: tuple[float, ...] = (0.18, 0.20, 0.22)
     term_vector: Callable[..., dict[str, float]] | None = None
-    # (article, its document, candidate story, score, the story's documents so far) -> the score to use
-    gate: Callable[[ArticleFeatures, ArticleDocument, StoryState, float, list[ArticleDocument]], float] | None = None
+    gate: Gate | None = None
 
 
-def _nearest_title(gate: float, unless: float) -> Callable[..., float]:
-    def rule(
-        features: ArticleFeatures,
-        document: ArticleDocument,
-        state: StoryState,
-        score: float,
-        members: list[ArticleDocument],
-    ) -> float:
+def _nearest_title(gate: float, unless: float) -> Gate:
+    def rule(document: ArticleDocument, score: float, members: list[ArticleDocument]) -> float:
         mine = _title_words(document.title, document.language)
         best = max((_cosine(mine, _title_words(m.title, m.language)) for m in members), default=0.0)
         return score if score >= unless or best >= gate else 0.0
@@ -140,13 +137,7 @@ def _nearest_title(gate: float, unless: float) -> Callable[..., float]:
     return rule
 
 
-def _months(
-    features: ArticleFeatures,
-    document: ArticleDocument,
-    state: StoryState,
-    score: float,
-    members: list[ArticleDocument],
-) -> float:
+def _months(document: ArticleDocument, score: float, members: list[ArticleDocument]) -> float:
     mine = _lead_months(document)
     theirs = set().union(*(_lead_months(m) for m in members)) if members else set()
     return score * 0.5 if mine and theirs and not mine & theirs else score
@@ -179,7 +170,7 @@ def _applied(
         for state in clustering.candidate_stories(features, store, params):
             score = clustering.similarity(features, state, params)
             if gate is not None:
-                score = gate(features, current[0], state, score, members.get(state.story_id, []))
+                score = gate(current[0], score, members.get(state.story_id, []))
             if score > best_score or (score == best_score and best is not None and state.story_id < best.story_id):
                 best, best_score = state, score
         return best, best_score
