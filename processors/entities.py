@@ -391,13 +391,12 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
             continue
         if not mention.decided and AGE_AFTER.match(mention.after) and len(text.split()) <= 3:
             kind = cue = EntityType.PERSON  # "Zoya, 76," is as sure a cue as a word beside the name
-        # A number between words is a span run across a results line ("Bolton 1 Ipswich"), not a name; so is a
-        # scorecard's "b" or "lbw" between names ("Wasim Akram b Harris").
+        # A number between words is a span run across a results line ("Bolton 1 Ipswich"), not a name; so is one
+        # with a score or bowling figures ("Charlotte 108-97", "Waqar Shah 16-3-44-1"), or a scorecard's "b" or
+        # "lbw" between names ("Wasim Akram b Harris").
         if kind is not EntityType.ORGANIZATION and any(word.isdigit() for word in text.split()):
             continue
-        if any(FIGURES.fullmatch(word) for word in text.split()):
-            continue  # a score or bowling figures ("Waqar Shah 16-3-44-1", "Charlotte 108-97")
-        if SCORECARD_WORDS.intersection(text.split()[1:-1]):
+        if any(FIGURES.fullmatch(word) for word in text.split()) or SCORECARD_WORDS.intersection(text.split()[1:-1]):
             continue
         if kind is EntityType.PERSON:
             text = strip_person_title(text)

@@ -68,7 +68,8 @@ SPORTS = (
     "SNOOKER", "ROWING", "SAILING", "YACHTING", "TABLE TENNIS", "JUDO", "WRESTLING", "GYMNASTICS", "DARTS",
 )  # fmt: skip
 SPORT_SLUG = re.compile(
-    r"^(?P<league>[ \t]*(?:[A-Z]{2,5}[ \t]+)?)(?:" + "|".join(SPORTS) + r")[ \t]+[-\u2013\u2014][ \t]+",
+    # The league only when the sport does not start there: "TABLE TENNIS" is no league "TABLE".
+    r"^(?P<league>[ \t]*(?:[A-Z]{2,5}[ \t]+)??)(?:" + "|".join(SPORTS) + r")[ \t]+[-\u2013\u2014][ \t]+",
     re.MULTILINE,
 )
 # Control characters (not line breaks or tabs) and invisible format characters (bidi marks, zero-width

@@ -462,6 +462,7 @@ def test_a_line_of_names_keeps_its_capitals(line: str) -> None:
         ("GOLF - AUSTRALIAN OPEN FIRST ROUND SCORES .", "Australian Open "),
         ("NBA BASKETBALL - STANDINGS AFTER THURSDAY 'S GAMES .", "NBA .\nStandings "),
         ("RUGBY UNION - ENGLAND SQUAD TO FACE ARGENTINA .", "England "),
+        ("TABLE TENNIS - CHINA WIN WORLD TEAM TITLE .", "China "),
     ],
 )
 def test_the_sport_before_a_capitals_headline_is_left_out_a_league_kept(headline: str, opening: str) -> None:
