@@ -56,7 +56,7 @@ from newsflow.processors import gazetteer
 from newsflow.processors.mention_context import context_type, names_a_work
 from newsflow.processors.ner_pipeline import load_ner_pipeline
 from newsflow.processors.ner_text import PreparedText, prepare
-from newsflow.processors.results_lines import player_names, row_names, team_names
+from newsflow.processors.results_lines import line_names
 from newsflow.schemas.articles import Entity, EntityType, entity_id
 
 PERSON_LABEL = "PERSON"
@@ -593,6 +593,8 @@ def build_entities(
     typed += [_Typed(name, EntityType.PERSON, False) for key, name in on_lines.items() if key not in on_results]
     groups, joined = _group(typed)
     countries = _article_countries(groups)
+    team_keys, player_keys = frozenset(on_results), frozenset(on_lines)
+    row_keys = frozenset(entity_key(clean_surface(r)) for r in rows)
     merged: dict[tuple[EntityType, str], Entity] = {}
     first_seen: dict[tuple[EntityType, str], int] = {}
     for position, (key, items) in enumerate(groups.items()):  # groups are in order of first mention
@@ -602,9 +604,9 @@ def build_entities(
             key in joined,
             nationalities,
             countries,
-            teams=frozenset(on_results),
-            players=frozenset(on_lines),
-            rows=frozenset(entity_key(clean_surface(r)) for r in rows),
+            teams=team_keys,
+            players=player_keys,
+            rows=row_keys,
         )
         if decision is None:
             continue
@@ -685,12 +687,13 @@ class EntityExtractor:
         # entities are built from plain strings.
         with self._nlp.memory_zone():
             docs = self._nlp.pipe((p.text for p in prepared), batch_size=batch_size)
-            return [
-                build_entities(
-                    _mentions(p, doc), teams=team_names(p.text), players=player_names(p.text), rows=row_names(p.text)
-                )
-                for p, doc in zip(prepared, docs, strict=True)
-            ]
+            return [_entities_of(p, doc) for p, doc in zip(prepared, docs, strict=True)]
+
+
+def _entities_of(prepared: PreparedText, doc: Any) -> list[Entity]:
+    """The entities of one prepared text and the model's ``doc`` of it, with what its results lines name."""
+    names = line_names(prepared.text)
+    return build_entities(_mentions(prepared, doc), teams=names.teams, players=names.players, rows=names.rows)
 
 
 # The lowercase particles of names ("Sandra den Hamer", "Robin van Persie", "Osama bin Laden") at which the

@@ -469,16 +469,7 @@ NAMED_EVENTS = frozenset(
 # The first words of a storm's name ("Hurricane Katrina", "Cyclone Phailin"): an event, whatever the model's label.
 STORM_WORDS = ("hurricane", "typhoon", "cyclone", "tropical storm", "storm", "superstorm", "tropical cyclone")
 # Words the model takes for names that name nothing of a facet: time zones, music genres.
-NOT_NAMES = frozenset(
-    {
-        "gmt", "bst", "utc", "cet", "r b", "hip hop",
-        # Sports, which newswire puts before its headlines in capitals ("CRICKET - PAKISTAN V NEW ZEALAND"); not
-        # badminton, also a village ("Badminton, Gloucestershire").
-        "soccer", "cricket", "tennis", "golf", "athletics", "rugby union", "rugby league", "basketball", "baseball",
-        "ice hockey", "motor racing", "motorcycling", "boxing", "cycling", "skiing", "alpine skiing", "swimming",
-        "horse racing", "squash", "volleyball", "handball", "snooker", "rowing", "sailing",
-    }
-)  # fmt: skip
+NOT_NAMES = frozenset({"gmt", "bst", "utc", "cet", "r b", "hip hop"})
 
 
 def is_event_or_law(name: str) -> bool:
@@ -513,7 +504,7 @@ def storm_name(name: str) -> str | None:
 
 
 def is_no_name(key: str) -> bool:
-    """Whether ``key`` is a time zone, a genre or a sport the model takes for a name ("GMT", "R&B", "Cricket")."""
+    """Whether ``key`` is a time zone or a genre the model takes for a name ("GMT", "R&B")."""
     return key in NOT_NAMES
 
 

@@ -12,14 +12,14 @@ the city, and many names in a table are not marked at all):
     Ajax 2 ( Kluivert 12 ) NAC Breda 0    a match summary: the sides, with their scorers in brackets
     Chicago at Boston                     a fixture (also "Leeds v Chelsea", "Ajax vs. PSV")
 
-:func:`team_names` gives the names on such lines. The entity stage makes them
+:func:`line_names` gives the names on such lines (``teams``). The entity stage makes them
 organisations (clubs), except a country, which stays a place, and a name the
 model marks as a person somewhere in the article (a golfer's row of scores).
 A name followed by a bracket ("Tiger Woods (U.S.) 69 70 71") is an
 individual with a nationality, not a team.
 
-:func:`player_names` gives the names on the lines of individual results,
-which are people:
+:func:`line_names` also gives the names on the lines of individual results,
+which are people (``players``):
 
     Pete Sampras (U.S.) beat Goran Ivanisevic (Croatia) 6-3 6-4     a match (a seed or rank may open it)
     Tiger Woods (U.S.) 69 70 71 210                                 a golfer's rounds
@@ -37,6 +37,7 @@ single score after the bracket, so it is no player.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # One to four capitalised words ("Manchester United", "St Johnstone", "Paris St Germain", "Queens Park Rangers").
 _NAME = r"[A-Z][\w.'&\-]*(?:[ \t]+(?:[A-Z][\w.'&\-]*|de|del|la|of|and|&)){0,3}"
@@ -102,69 +103,66 @@ BATTING_LINE = re.compile(
 BOWLING_FIGURES = re.compile(rf"(?P<bowler>{_NAME})[ \t]+\d{{1,2}}(?:\.\d)?-\d{{1,2}}-\d{{1,3}}-\d{{1,2}}\b")
 
 
-def team_names(text: str) -> list[str]:
-    """The names on the results and standings lines of ``text``, in order (repeats kept), after the clubs and
-    countries of its squad lines.
+@dataclass(frozen=True)
+class LineNames:
+    """What the results, standings and individual-results lines of an article name (repeats kept, in order)."""
+
+    teams: list[str]  # clubs and countries: squads' sides, then the sides of results, standings and fixtures
+    players: list[str]  # people: on lines of individual results, scorers, squads
+    rows: list[str]  # the names opening standings rows (a club's, or a golfer's with a round's scores)
+
+
+def line_names(text: str) -> LineNames:
+    """The names on the lines of ``text`` that list results, in one pass over its lines.
 
     Fixture lines count only in an article that has scores too: alone, "Talks at Geneva" is a heading.
     """
     scored: list[str] = []
     fixtures: list[str] = []
     sides: list[str] = []  # the clubs and countries of a squad's players
+    players: list[str] = []
+    rows: list[str] = []
     for line in text.split("\n"):
         if (squad := _squad(line)) is not None:
             sides += [side for _, side in squad]
+            players += [player for player, _ in squad]
         elif len(line) > MAX_SUMMARY_CHARS:
             continue
         elif (summary := SUMMARY_LINE.match(line)) is not None:
             scored += [summary["home"], summary["away"]]
+            for scorers in (summary["home_scorers"], summary["away_scorers"]):
+                players += [m["name"] for m in SCORER.finditer(scorers or "")]
+        elif (listed := SCORERS_LINE.match(line)) is not None:
+            players += [m["name"] for m in SCORERS_NAME.finditer(listed["scorers"])]
         elif len(line) > MAX_LINE_CHARS:
             continue
         elif (result := RESULT_LINE.match(line) or SCORE_BETWEEN_LINE.match(line)) is not None:
             scored += [result["home"], result["away"]]
         elif (row := STANDINGS_LINE.match(line)) is not None:
             scored.append(row["name"])
+            rows.append(row["name"])
         elif (fixture := FIXTURE_LINE.match(line)) is not None:
             fixtures += [fixture["home"], fixture["away"]]
-    return sides + (scored + fixtures if scored else [])
+        elif (match := PLAYER_LINE.match(line) or BATTING_LINE.match(line)) is not None:
+            players += [name for name in match.groups() if name and name[0].isupper()]
+        else:
+            players += [figures["bowler"] for figures in BOWLING_FIGURES.finditer(line)]
+    return LineNames(teams=sides + (scored + fixtures if scored else []), players=players, rows=rows)
 
 
-def row_names(text: str) -> list[str]:
-    """The names that open the standings rows of ``text``: a club's, or a golfer's with a round's scores (where a
-    results line's two sides are always teams)."""
-    return [
-        row["name"]
-        for line in text.split("\n")
-        if len(line) <= MAX_LINE_CHARS
-        and not (RESULT_LINE.match(line) or SCORE_BETWEEN_LINE.match(line))
-        and (row := STANDINGS_LINE.match(line)) is not None
-    ]
+def team_names(text: str) -> list[str]:
+    """The clubs and countries of ``text``'s squads, results, standings and fixtures (:func:`line_names`)."""
+    return line_names(text).teams
 
 
 def player_names(text: str) -> list[str]:
-    """The names on the lines of individual results of ``text`` (matches, rounds, times, cricket scorecards), in
-    order (repeats kept): people."""
-    names: list[str] = []
-    for line in text.split("\n"):
-        if (squad := _squad(line)) is not None:
-            names += [player for player, _ in squad]
-            continue
-        if len(line) > MAX_SUMMARY_CHARS:
-            continue
-        if (summary := SUMMARY_LINE.match(line)) is not None:
-            for scorers in (summary["home_scorers"], summary["away_scorers"]):
-                names += [m["name"] for m in SCORER.finditer(scorers or "")]
-            continue
-        if (listed := SCORERS_LINE.match(line)) is not None:
-            names += [m["name"] for m in SCORERS_NAME.finditer(listed["scorers"])]
-            continue
-        if len(line) > MAX_LINE_CHARS:
-            continue
-        if (match := PLAYER_LINE.match(line) or BATTING_LINE.match(line)) is not None:
-            names += [name for name in match.groups() if name and name[0].isupper()]
-        else:
-            names += [figures["bowler"] for figures in BOWLING_FIGURES.finditer(line)]
-    return names
+    """The people on ``text``'s lines of individual results, scorers and squads (:func:`line_names`)."""
+    return line_names(text).players
+
+
+def row_names(text: str) -> list[str]:
+    """The names opening ``text``'s standings rows, where a golfer's name may stand among clubs (:func:`line_names`)."""
+    return line_names(text).rows
 
 
 def _squad(line: str) -> list[tuple[str, str]] | None:
