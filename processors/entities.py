@@ -86,6 +86,9 @@ BEFORE_CHARS = 32
 CUE_LABELS = frozenset({*SPACY_LABEL_TYPES, "PRODUCT", "WORK_OF_ART"})
 # "Zoya, 76," / "John Smith, 45, said": a name followed by an age is a person.
 AGE_AFTER = re.compile(r",\s*\d{1,3}\s*(?:[,;)]|\.(?!\d))")
+# A person as scorecards and wire copy write one: an initial and a surname ("B. Tuffin", "A. Flower"). Not the
+# compass initials, which shorten places ("S. Africa", "W. Indies", "N. Korea").
+INITIAL_AND_SURNAME = re.compile(r"[A-DF-MO-RT-VX-Z]\. ?[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
 # Words that make a name an organisation's or a place's, not a person's ("Kyiv Post", "Bank of Russia").
 NOT_PERSON_WORDS = frozenset(
     {
@@ -461,10 +464,13 @@ def _country_keys() -> frozenset[str]:
     return frozenset(entity_key(name) for name in names) | _country_alias_keys()
 
 
-def _on_lines(mention: _Typed, names: Mapping[str, str], teams: Mapping[str, str]) -> _Typed:
+def _on_lines(mention: _Typed, names: Mapping[str, str], teams: Mapping[str, str]) -> _Typed | None:
     """A mention of a results line's name, as that name: one run into the score or minute after it ("Swansea 1",
     "Kluivert 12", "Bolton 3 Oldham"), or the first words of one team's name alone ("Vitesse" for "Vitesse
-    Arnhem", "Sheffield" for "Sheffield Wednesday")."""
+    Arnhem", "Sheffield" for "Sheffield Wednesday"). None for a mention run across a list of them ("Litmanen ,
+    Musampa"): its names are there on their own."""
+    if "," in mention.text and all(entity_key(part) in names for part in mention.text.split(",")):
+        return None
     words = mention.text.split()
     scored = next((n for n, word in enumerate(words) if n and word.isdigit()), None)
     if scored is not None and entity_key(" ".join(words[:scored])) in names:
@@ -550,6 +556,8 @@ def _decide(
         # "President Bush", "Mr Jackson": a person, though towns have the name; "singer Bono", though the model
         # read his other mentions as Bonn's Italian name
         return EntityType.PERSON, None, True
+    if majority is not EntityType.PERSON and INITIAL_AND_SURNAME.fullmatch(longest):
+        return EntityType.PERSON, None, False  # "B. Tuffin", which the model took for a place
     if is_known_place(key) and not (majority is EntityType.PERSON and len(key.split()) >= 2):
         return EntityType.PLACE, knowledge.place_name(key), True
     place = knowledge.place_name(key)
@@ -588,7 +596,8 @@ def build_entities(
     typed, nationalities = _typed_mentions(mentions)
     on_results = {entity_key(name): name for name in (clean_surface(t) for t in teams) if len(name) >= 2}
     on_lines = {entity_key(name): name for name in (clean_surface(p) for p in players) if len(name) >= 2}
-    typed = [_on_lines(t, {**on_lines, **on_results}, on_results) for t in typed]
+    listed = {**on_lines, **on_results}
+    typed = [t for t in (_on_lines(m, listed, on_results) for m in typed) if t is not None]
     typed += [_Typed(name, EntityType.ORGANIZATION, False, team=True) for name in on_results.values()]
     typed += [_Typed(name, EntityType.PERSON, False) for key, name in on_lines.items() if key not in on_results]
     groups, joined = _group(typed)

@@ -17,8 +17,9 @@ datelines gave:
   letters or more; or most of its letters capitals) is truecased word by word:
   a word the article writes elsewhere in lowercase is lowercased, one it
   writes capitalised keeps that form; an acronym without vowels or a known one
-  stays ("NATO", "BBC"); English function words are lowercased; any other word
-  is capitalised, as a name ("KYIV" -> "Kyiv", "NADIM LADKI" -> "Nadim Ladki").
+  stays ("NATO", "BBC"); English function words are lowercased; in an article
+  with little prose, so are frequent English words ("SQUAD TO FACE"); any other
+  word is capitalised, as a name ("KYIV" -> "Kyiv", "NADIM LADKI" -> "Nadim Ladki").
 
 Control and invisible format characters are removed first (they split words).
 Offsets are not kept (entities are per document), no text besides a dateline
@@ -30,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import wordfreq
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from newsflow.processors.entity_knowledge import fold, place_name
@@ -86,6 +88,10 @@ MAX_HEADING_WORDS = 12
 HEADING_ENDS = frozenset(".!?:;,\"'\u201d)")
 PARAGRAPH_ENDS = frozenset(".!?:\"'\u201d)")
 MIN_EVIDENCE_WORDS = 60  # distinct words of mixed-case lines: beyond this, the article's prose decides
+# In a short article (no evidence), a headline word at least this frequent in English (Zipf: log10 per billion
+# words; "squad" 4.7, "face" 5.5, "clinton" 4.6, "bolton" 3.7) is a common word unless the article capitalises
+# it elsewhere: "ISRAEL NAME SQUAD TO FACE BULGARIA" has no "Squad to Face Bulgaria".
+COMMON_WORD_ZIPF = 4.65
 
 
 @dataclass
@@ -166,7 +172,7 @@ def _truecase_word(word: str, seen: dict[str, str], unknown_as_names: bool) -> s
         return seen[key] + word[len(bare) :]
     if bare in ACRONYMS or (len(bare) >= 2 and not VOWELS.intersection(bare.upper())):
         return word
-    if key in FUNCTION_WORDS or not unknown_as_names:
+    if key in FUNCTION_WORDS or not unknown_as_names or wordfreq.zipf_frequency(key, "en") >= COMMON_WORD_ZIPF:
         return word.lower()
     # Anything else is taken for a name, as a headline's names are ("KYIV" -> "Kyiv", "NADIM LADKI").
     return _name_cased(word)

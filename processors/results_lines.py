@@ -29,6 +29,8 @@ which are people (``players``):
     Ajax 2 ( Kluivert 12 , Litmanen 44 ) NAC Breda 0                a match summary's scorers (its sides are teams)
     Scorers : Alan Shearer ( 7th minute ) , Les Ferdinand ( 55 )    a list of scorers
     Tim Stimpson ( Newcastle ) , Will Carling ( Harlequins )       a squad (the brackets: clubs or countries)
+    Israel - Itzik Peretz ; Moshe Glam , Avi Cohen , Nir Klinger    a line-up after its side (or "To bat :")
+    Zimbabwe 215 ( A. Flower 63 , G. Whittall 45 ; D. Gough 3-40 )  an innings: its batsmen and bowlers
 
 A club with its country in brackets ("Rapid Vienna (Austria) 1 ...") has a
 single score after the bracket, so it is no player.
@@ -39,8 +41,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from newsflow.processors.entity_knowledge import fold, place_name
+
 # One to four capitalised words ("Manchester United", "St Johnstone", "Paris St Germain", "Queens Park Rangers").
-_NAME = r"[A-Z][\w.'&\-]*(?:[ \t]+(?:[A-Z][\w.'&\-]*|de|del|la|of|and|&)){0,3}"
+_NAME = r"[A-Z][\w.'&\-]*(?:[ \t]+(?:[A-Z][\w.'&\-]*|&|(?:de|del|la|of|and|van|von|der|den|da|di|dos)\b)){0,3}"
 _SCORE = r"\d{1,3}"
 RESULT_LINE = re.compile(rf"^[ \t]*(?P<home>{_NAME})[ \t]+{_SCORE}[ \t]*,?[ \t]+(?P<away>{_NAME})[ \t]+{_SCORE}\b")
 # The score between the sides, the whole line: "Chelsea 2-1 Arsenal", "Group G: Belgium 3 - 0 Panama" (or en dashes),
@@ -98,6 +102,26 @@ BATTING_LINE = re.compile(
     r"|run[ \t]+out|not[ \t]+out|retired[ \t]+hurt"
     r")[ \t]+\d{1,3}\b"
 )
+# A side's innings with its batsmen's runs and bowlers' figures in brackets, no other side on the line
+# ("Zimbabwe 215 ( A. Flower 63 , G. Whittall 45 ; D. Gough 3-40 )", "Australia 141 for four ( M. Taylor 55 )").
+INNINGS_LINE = re.compile(
+    rf"^[ \t]*(?P<side>{_NAME})[ \t]+{_SCORE}(?:-\d{{1,2}}|[ \t]+for[ \t]+\w+|[ \t]+all[ \t]+out)?"
+    r"(?:[ \t]+declared)?[ \t]*\((?P<scorers>[^()\n]{1,300})\)[ \t]*\.?[ \t]*$"
+)
+# A line-up after a label: the side or a heading, then names parted by commas and semicolons (the semicolons
+# part goalkeeper, defence, midfield, attack): "Israel - Itzik Peretz ; Moshe Glam , Avi Cohen , Nir Klinger",
+# "To bat : D. Ashby , P. Gillespie , B. Tuffin".
+# A substitute in brackets after the player he replaced, with the minute: "Blind ( Bogarde 46 )".
+_LINEUP_ENTRY = rf"{_NAME}(?:[ \t]*\([ \t]*{_NAME}[ \t]+\d{{1,3}}[ \t]*\))?"
+LINEUP_LINE = re.compile(
+    rf"^[ \t]*(?P<label>[A-Z][\w .']{{0,30}}?)[ \t]+[-:][ \t]+"
+    rf"(?P<entries>{_LINEUP_ENTRY}(?:[ \t]*[,;][ \t]*{_LINEUP_ENTRY})+)[ \t]*\.?[ \t]*$"
+)
+LINEUP_ENTRY = re.compile(_NAME)
+LINEUP_HEADINGS = frozenset({"team", "teams", "squad", "side", "line-up", "lineup", "substitutes", "subs", "reserves"})
+MIN_LINEUP_NAMES = 3
+# A cricketer as scorecards write him: an initial and a surname ("D. Ashby").
+INITIALLED = re.compile(r"[A-Z]\.[ \t]*[A-Z][a-z][\w'\-]*")
 # A bowler's figures: overs, maidens, runs and wickets ("Cairns 10-0-47-2", "Wasim 9.4-1-40-3"), one to a line
 # or listed ("Bowling : Aqib Hameed 18-4-51-2 , Waqar Shah 16-3-44-1").
 BOWLING_FIGURES = re.compile(rf"(?P<bowler>{_NAME})[ \t]+\d{{1,2}}(?:\.\d)?-\d{{1,2}}-\d{{1,3}}-\d{{1,2}}\b")
@@ -134,6 +158,13 @@ def line_names(text: str) -> LineNames:
                 players += [m["name"] for m in SCORER.finditer(scorers or "")]
         elif (listed := SCORERS_LINE.match(line)) is not None:
             players += [m["name"] for m in SCORERS_NAME.finditer(listed["scorers"])]
+        elif (innings := INNINGS_LINE.match(line)) is not None and (batsmen := SCORER.findall(innings["scorers"])):
+            scored.append(innings["side"])
+            players += batsmen
+        elif (lineup := _lineup(line)) is not None:
+            side, lineup_players = lineup
+            sides += [side] if side else []
+            players += lineup_players
         elif len(line) > MAX_LINE_CHARS:
             continue
         elif (result := RESULT_LINE.match(line) or SCORE_BETWEEN_LINE.match(line)) is not None:
@@ -163,6 +194,24 @@ def player_names(text: str) -> list[str]:
 def row_names(text: str) -> list[str]:
     """The names opening ``text``'s standings rows, where a golfer's name may stand among clubs (:func:`line_names`)."""
     return line_names(text).rows
+
+
+def _lineup(line: str) -> tuple[str | None, list[str]] | None:
+    """The side (None: a heading such as "To bat") and the people of a line-up line, or None when ``line`` is none.
+
+    Three names or more, or two cricketers written with initials ("Did not bat : M. Ealham , A. Mullally"); a
+    list of places ("Venues : Harare , Bulawayo , Kwekwe") is none.
+    """
+    if (lineup := LINEUP_LINE.match(line)) is None:
+        return None
+    names = [m[0] for m in LINEUP_ENTRY.finditer(lineup["entries"])]
+    if len(names) < MIN_LINEUP_NAMES and not all(INITIALLED.fullmatch(name) for name in names):
+        return None
+    if sum(place_name(fold(name)) is not None for name in names) * 2 > len(names):
+        return None
+    label = lineup["label"].strip()
+    side = label if re.fullmatch(_NAME, label) and fold(label) not in LINEUP_HEADINGS else None
+    return side, names
 
 
 def _squad(line: str) -> list[tuple[str, str]] | None:

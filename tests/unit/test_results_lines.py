@@ -246,3 +246,64 @@ def test_seeded_losers_numbered_squads_and_listed_bowling_figures_give_their_pla
 
 def test_a_name_run_into_figures_is_no_name() -> None:
     assert build_entities([Mention("Waqar Shah 16-3-44-1", "PERSON"), Mention("Charlotte 108-97", "PERSON")]) == []
+
+
+def test_a_line_up_gives_its_people_and_its_side() -> None:
+    line_up = "Israel - Itzik Peretz ; Moshe Glam , Avi Cohen , Nir Klinger ; Eyal Berkovic , Haim Revivo ."
+    assert player_names(line_up) == [
+        "Itzik Peretz",
+        "Moshe Glam",
+        "Avi Cohen",
+        "Nir Klinger",
+        "Eyal Berkovic",
+        "Haim Revivo",
+    ]
+    assert team_names(line_up) == ["Israel"]
+    # Substitutes in brackets are players too, Dutch names keep their particles, and a heading is no side.
+    dutch = "Team : Van der Sar ; Reiziger , Blind ( Bogarde 46 ) , Frank de Boer ; Litmanen ."
+    assert player_names(dutch) == ["Van der Sar", "Reiziger", "Blind", "Bogarde", "Frank de Boer", "Litmanen"]
+    assert team_names(dutch) == []
+    # Two cricketers written with initials are a line-up; two other names are not, nor a list of places.
+    assert player_names("Did not bat : M. Ealham , A. Mullally .") == ["M. Ealham", "A. Mullally"]
+    assert player_names("Winners : Jane Smith , John Brown .") == []
+    assert player_names("Venues : Harare , Bulawayo , Kwekwe .") == []
+
+
+def test_an_innings_gives_its_side_and_its_batsmen_and_bowlers() -> None:
+    innings = "Zimbabwe 215 ( A. Flower 63 , G. Whittall 45 ; D. Gough 3-40 )"
+    assert player_names(innings) == ["A. Flower", "G. Whittall", "D. Gough"]
+    assert team_names(innings) == ["Zimbabwe"]
+    assert player_names("Australia 141 for four ( M. Taylor 55 ) .") == ["M. Taylor"]
+    # A share price with last week's in brackets is no innings.
+    assert player_names("Volvo 145 ( 142 )") == []
+
+
+def test_a_name_with_an_initial_is_a_person_unless_a_compass_point_shortens_a_place() -> None:
+    entities = build_entities([Mention("B. Tuffin", "GPE"), Mention("S. Africa", "GPE"), Mention("J.P. Morgan", "ORG")])
+    assert {e.canonical: e.type for e in entities} == {
+        "B. Tuffin": EntityType.PERSON,
+        "S. Africa": EntityType.PLACE,
+        "J.P. Morgan": EntityType.ORGANIZATION,
+    }
+
+
+def test_a_mention_run_across_a_line_ups_names_gives_the_names_alone() -> None:
+    entities = build_entities([Mention("Litmanen , Musampa", "ORG")], players=["Litmanen", "Musampa"])
+    assert {e.canonical: e.type for e in entities} == {"Litmanen": EntityType.PERSON, "Musampa": EntityType.PERSON}
+
+
+def test_a_line_up_and_a_scorecard_through_the_model(extractor: EntityExtractor) -> None:
+    text = (
+        "SOCCER - ISRAEL NAME SQUAD TO FACE BULGARIA\nTEL AVIV 1996-12-06\n"
+        "Israel coach Shlomo Scharf named the following side :\n"
+        "Israel - Itzik Peretz ; Moshe Glam , Avi Cohen , Nir Klinger ; Eyal Berkovic , Haim Revivo , Tal Banin .\n"
+        "Zimbabwe 215 ( A. Flower 63 , G. Whittall 45 ; D. Gough 3-40 )\n"
+        "To bat : D. Ashby , P. Gillespie , B. Tuffin , R. Croft ."
+    )
+    (entities,) = extractor.extract([text])
+    kinds = {e.canonical: e.type for e in entities}
+    for person in ("Itzik Peretz", "Tal Banin", "A. Flower", "G. Whittall", "D. Gough", "D. Ashby", "B. Tuffin"):
+        assert kinds.get(person) is EntityType.PERSON, person
+    # The headline's common words are no name ("Squad to Face Bulgaria").
+    assert kinds.get("Bulgaria") is EntityType.PLACE and kinds.get("Israel") is EntityType.PLACE
+    assert not [name for name in kinds if "Squad" in name or "Face" in name]
