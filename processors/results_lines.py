@@ -23,6 +23,7 @@ which are people (``players``):
 
     Pete Sampras (U.S.) beat Goran Ivanisevic (Croatia) 6-3 6-4     a match (a seed or rank may open it)
     Tiger Woods (U.S.) 69 70 71 210                                 a golfer's rounds
+    134 Ernie Els ( South Africa ) 65 69                            a total, then the rounds so far
     1. Michael Johnson (U.S.) 43.49                                 a time or a distance
     Ijaz Ahmad c Spearman b Vaughan 59                              a batsman, a fielder and a bowler
     Cairns 10-0-47-2                                                a bowler's figures
@@ -94,6 +95,15 @@ PLAYER_LINE = re.compile(
     rf"^[ \t]*(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<player>{_NAME})[ \t]*{_NATIONALITY}[ \t]*{_INDIVIDUAL_RESULT}"
     rf"(?:[ \t]*(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<loser>{_NAME})[ \t]*{_NATIONALITY})?"
 )
+# A player's line of scores or times after a rank or a total ("134 Ernie Els ( South Africa ) 65 69",
+# "1. Luc Alphand ( France ) 1 minute 50.23 seconds"): the whole line. A club with its country and one score
+# ("Rapid Vienna ( Austria ) 1") has neither the rank nor two figures.
+_TALLY = r"(?:[-+]?\d{1,3}(?:[.:,]\d+)*|minutes?|seconds?|mins?|secs?|pts|points)"
+RANKED_LINE = re.compile(
+    rf"^[ \t]*(?P<rank>[T=]?\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<player>{_NAME})[ \t]*{_NATIONALITY}"
+    rf"(?P<tally>(?:[ \t]+{_TALLY})+)[ \t]*\.?[ \t]*$"
+)
+MIN_TALLIES = 2
 # A cricket scorecard's batting line: how the batsman was out, by whom, and the runs.
 BATTING_LINE = re.compile(
     rf"^[ \t]*(?P<batsman>{_NAME})[ \t]+(?:"
@@ -176,6 +186,10 @@ def line_names(text: str) -> LineNames:
             fixtures += [fixture["home"], fixture["away"]]
         elif (match := PLAYER_LINE.match(line) or BATTING_LINE.match(line)) is not None:
             players += [name for name in match.groups() if name and name[0].isupper()]
+        elif (ranked := RANKED_LINE.match(line)) is not None and (
+            ranked["rank"] or len(re.findall(r"\d+", ranked["tally"])) >= MIN_TALLIES
+        ):
+            players.append(ranked["player"])
         else:
             players += [figures["bowler"] for figures in BOWLING_FIGURES.finditer(line)]
     return LineNames(teams=sides + (scored + fixtures if scored else []), players=players, rows=rows)

@@ -307,3 +307,12 @@ def test_a_line_up_and_a_scorecard_through_the_model(extractor: EntityExtractor)
     # The headline's common words are no name ("Squad to Face Bulgaria").
     assert kinds.get("Bulgaria") is EntityType.PLACE and kinds.get("Israel") is EntityType.PLACE
     assert not [name for name in kinds if "Squad" in name or "Face" in name]
+
+
+def test_a_players_rank_or_total_before_the_name_gives_the_player() -> None:
+    assert player_names("134 Ernie Els ( South Africa ) 65 69\nT3 Greg Norman ( Australia ) 66 69") == [
+        "Ernie Els", "Greg Norman",
+    ]  # fmt: skip
+    assert player_names("1. Luc Alphand ( France ) 1 minute 50.23 seconds") == ["Luc Alphand"]
+    # A club with its country and one score is no player.
+    assert player_names("Rapid Vienna ( Austria ) 1") == []
