@@ -55,6 +55,8 @@ DATA = Path(__file__).resolve().parent / "data" / "gum-news"
 GUM_INTERVIEWS = Path(__file__).resolve().parent / "data" / "gum-interviews"
 # Dev only, written for the project in the style of 1996 wire copy (its README): results tables, scorecards, squads.
 NEWSWIRE_SYNTHETIC = Path(__file__).resolve().parent / "data" / "newswire-synthetic"
+# The same, a second round written by another helper after session 33's rules, with story labels (its README).
+NEWSWIRE_SYNTHETIC_2 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-2"
 RESULTS = Path(__file__).parent / "results"
 PARTS = ("dev", "test")
 FACETS = {"PERSON": "people", "ORGANIZATION": "organizations", "PLACE": "places"}
@@ -97,7 +99,11 @@ def gum_set(name: str, data: Path) -> AnnotatedSet:
 def dev_only_sets() -> list[AnnotatedSet]:
     """The sets without a test part, for iterating on rules only: GUM's Wikinews interviews, and wire-style
     articles written for the project."""
-    return [gum_set("gum-interviews", GUM_INTERVIEWS), gum_set("newswire-synthetic", NEWSWIRE_SYNTHETIC)]
+    return [
+        gum_set("gum-interviews", GUM_INTERVIEWS),
+        gum_set("newswire-synthetic", NEWSWIRE_SYNTHETIC),
+        gum_set("newswire-synthetic-2", NEWSWIRE_SYNTHETIC_2),
+    ]
 
 
 def annotated_sets(staging: Path) -> list[AnnotatedSet]:

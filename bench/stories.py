@@ -52,6 +52,7 @@ from bench.polling import wait_until
 from bench.sandboxed_worker import sandboxed_worker
 from newsflow.infra.settings import Settings, get_settings
 from newsflow.processors import registry
+from newsflow.processors.dating import filed_date
 from newsflow.processors.entities import EntityExtractor
 from newsflow.processors.normalize import normalize
 from newsflow.processors.stories import MemoryStore, StoryParameters, assign
@@ -149,10 +150,11 @@ def _documents(files: Iterable[Path]) -> list[ArticleDocument]:
             extractor = extractor or EntityExtractor()
             cache[key] = [e.model_dump(mode="json") for e in extractor.extract([article.body])[0]]
         entities = [Entity.model_validate(e) for e in cache[key]]
+        dated_at, date_note = filed_date(None, received, f"{article.title}\n{article.body}")  # as the entity stage
         documents.append(
             ArticleDocument(
                 article_id=article.article_id, title=article.title, body=article.body, outlet=article.outlet,
-                ingested_at=received, dated_at=received, language=article.language,
+                ingested_at=received, dated_at=dated_at, date_note=date_note, language=article.language,
                 word_count=article.word_count, source=source, dedup_group=article.article_id,
             ).with_entities(entities)
         )  # fmt: skip

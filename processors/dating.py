@@ -5,7 +5,7 @@ A plain-text file has no date field, but wire copy and web pages print their dat
 every file of an archive dropped at once would be dated when it arrived: search's date filters and the story
 stage's time window would see one day. So when the source gives no date, the title and the body's first
 lines (:data:`HEAD_LINES`) are read for
-- a CoNLL/Reuters dateline, a line of its own: "ROME 1996-12-06";
+- a CoNLL/Reuters dateline, a line of its own: "ROME 1996-12-06" (or with its agency: "KIEV 1996-12-06 ( Reuters ) -");
 - an agency dateline with month and day: "KYIV, Sept 13 (Reuters) -". The year is the one of receipt, or the
   one before when that would put the date after the receipt (wire copy is filed before it arrives);
 - a line that is a date and nothing else: "Friday, July 21, 2017", "21 July 2017", "2017-07-21".
@@ -76,6 +76,9 @@ def text_date(text: str, received_at: datetime) -> tuple[datetime, str] | None:
 
 def _line_date(line: str, received_at: datetime) -> tuple[datetime, str] | None:
     if match := DATE_LINE.fullmatch(line):
+        day = _iso_day(match["date"])
+        return (day, _quoted("its dateline", match[0])) if day else None
+    if (match := AGENCY_LINE.match(line)) and match["date"]:
         day = _iso_day(match["date"])
         return (day, _quoted("its dateline", match[0])) if day else None
     if (match := AGENCY_LINE.match(line)) and match["month"]:

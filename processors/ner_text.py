@@ -54,11 +54,12 @@ DATE_LINE = re.compile(
     r"[ \t]+(?P<date>\d{4}-\d{2}-\d{2})[ \t]*$",
     re.MULTILINE,
 )
-# "KYIV, Sept 13 (Reuters) -", "LONDON (AP) --", "WASHINGTON, D.C., March 3 (Reuters) -": at a line's start.
+# "KYIV, Sept 13 (Reuters) -", "LONDON (AP) --", "WASHINGTON, D.C., March 3 (Reuters) -", "KIEV 1996-12-06 (
+# Reuters ) -": at a line's start.
 AGENCY_LINE = re.compile(
     r"^[ \t]*(?P<place>[A-Z][A-Z.'\- ]{1,40}?)(?:,[ \t]*(?P<region>[A-Z][A-Za-z.'\- ]{1,40}?))?"
-    rf",?[ \t]*(?:(?P<month>{MONTHS})[ \t]+(?P<day>\d{{1,2}})[ \t]*)?"
-    r"\((?P<agency>[A-Z][A-Za-z.&'\- ]{0,30})\)[ \t]*[-\u2013\u2014]{1,2}[ \t]*",
+    rf",?[ \t]*(?:(?P<month>{MONTHS})[ \t]+(?P<day>\d{{1,2}})[ \t]*|(?P<date>\d{{4}}-\d{{2}}-\d{{2}})[ \t]*)?"
+    r"\([ \t]*(?P<agency>[A-Z][A-Za-z.&'\- ]{0,30}?)[ \t]*\)[ \t]*[-\u2013\u2014]{1,2}[ \t]*",
     re.MULTILINE,
 )
 # The sport newswire puts before a headline in capitals ("SOCCER - ", "NBA BASKETBALL - "): no name, and the model

@@ -17,6 +17,13 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_DERIVED_TITLE = 120
+LANGUAGE_SAMPLE_CHARS = 5000
+# A line of prose has this many lowercase words; results tables, line-ups and lists of names have fewer, and
+# the identifier reads a page of them as some language of names ("Werder Bremen 2 Hansa Rostock 0": Nigerian
+# Pidgin). A text with less prose than MIN_PROSE_CHARS is identified whole.
+PROSE_LINE_WORDS = 4
+MIN_PROSE_CHARS = 40
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def clean_text(text: str) -> str:
@@ -61,8 +68,14 @@ def detect_language(text: str, declared: str | None) -> str:
     if declared and re.fullmatch(r"[A-Za-z]{2}([-_][A-Za-z]{2})?", declared.strip()):
         return declared.strip()[:2].lower()
 
-    code, _score = py3langid.classify(text[:5000])
+    prose = "\n".join(line for line in text.split("\n") if _lowercase_words(line) >= PROSE_LINE_WORDS)
+    sample = prose if len(prose) >= MIN_PROSE_CHARS else text
+    code, _score = py3langid.classify(sample[:LANGUAGE_SAMPLE_CHARS])
     return str(code)
+
+
+def _lowercase_words(line: str) -> int:
+    return sum(1 for word in _LETTERS.findall(line) if word.islower())
 
 
 def normalize(raw: RawArticle) -> NormalizedArticle:

@@ -31,6 +31,9 @@ def noon(year: int, month: int, day: int) -> datetime:
         # Filed on December 30, received on January 2: the year before the receipt's.
         ("Markets close the year\nLONDON, Dec 30 (Reuters) - Shares rose.", datetime(2023, 1, 2, tzinfo=UTC),
          noon(2022, 12, 30)),
+        # The CoNLL dateline with its agency, spaced as CoNLL tokenises.
+        ("Pit blast kills 31\nKIEV 1996-12-06 ( Reuters ) - A methane explosion tore through a mine.", RECEIVED,
+         noon(1996, 12, 6)),
         ("Robots win a medal\nFriday, July 21, 2017\nA group of Afghan teenagers was awarded a medal.", RECEIVED,
          noon(2017, 7, 21)),
         ("Robots win a medal\n21 July 2017\nA group of Afghan teenagers was awarded a medal.", RECEIVED,
