@@ -89,6 +89,14 @@ AGE_AFTER = re.compile(r",\s*\d{1,3}\s*(?:[,;)]|\.(?!\d))")
 # A person as scorecards and wire copy write one: an initial and a surname ("B. Tuffin", "A. Flower"). Not the
 # compass initials, which shorten places ("S. Africa", "W. Indies", "N. Korea").
 INITIAL_AND_SURNAME = re.compile(r"[A-DF-MO-RT-VX-Z]\. ?[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
+LIST_SEPARATOR = re.compile(r"\s*[,/]\s*")
+# A country run into its points or score in a prose table ("Japan 6 points , China 3 , Syria 3").
+COUNTRY_AND_NUMBER = re.compile(r"(?P<name>.+?)\s+\d{1,3}")
+# ... where the number ends a cell of the table, not a name ("the Sudan 1 food scare": a dye).
+TABLE_CELL_END = re.compile(r"\s*(?:[,.;)]|points\b|pts\b|$)")
+RANK_BEFORE = re.compile(r"^\d{1,3}\s*[-.]\s+(?=[A-Z])")
+# "Furey v Camilleri", "Ajax vs. PSV": two names the model ran into one across the word between them.
+VERSUS = re.compile(r"\s+(?:v|vs\.?|versus)\s+(?=[A-Z])")
 # Words that make a name an organisation's or a place's, not a person's ("Kyiv Post", "Bank of Russia").
 NOT_PERSON_WORDS = frozenset(
     {
@@ -340,6 +348,7 @@ def _name_of(mention: Mention) -> str | None:
     text = clean_surface(mention.text)
     if "(" in text and ")" not in text:
         text = text.split("(", 1)[0].strip()  # run into a bracket: "Will Carling ( Harlequins"
+    text = RANK_BEFORE.sub("", text)  # a chart's rank run into the name: "14 - Ramon Echevarria"
     if text.endswith(AGENCY_SUFFIX):
         text = text.removesuffix(AGENCY_SUFFIX)  # "Interfax news agency": the agency's name is "Interfax"
     words = text.split()
@@ -359,13 +368,19 @@ def _name_of(mention: Mention) -> str | None:
     return text
 
 
+def _versus_parts(mention: Mention) -> list[Mention]:
+    """The two sides of a mention run across a "v" ("Furey v Camilleri"), each with the model's label; else it."""
+    parts = VERSUS.split(mention.text)
+    return [replace(mention, text=part) for part in parts] if len(parts) == 2 else [mention]
+
+
 def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]]:
     """The mentions with a facet type, cleaned; and the keys the model called nationalities (NORP)."""
     typed: list[_Typed] = []
     nationalities: set[str] = set()
     works: set[str] = set()
     members: list[str] = []  # "Tories", "Democrats": the party only where the article names it otherwise
-    for mention in mentions:
+    for mention in (part for found in mentions for part in _versus_parts(found)):
         text = _name_of(mention)
         if text is None:
             continue
@@ -397,6 +412,12 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
         # A number between words is a span run across a results line ("Bolton 1 Ipswich"), not a name; so is one
         # with a score or bowling figures ("Charlotte 108-97", "Waqar Shah 16-3-44-1"), or a scorecard's "b" or
         # "lbw" between names ("Wasim Akram b Harris").
+        if (
+            (scored := COUNTRY_AND_NUMBER.fullmatch(text))
+            and TABLE_CELL_END.match(mention.after)
+            and entity_key(scored["name"]) in _country_keys()
+        ):
+            text, kind = scored["name"], EntityType.PLACE
         if kind is not EntityType.ORGANIZATION and any(word.isdigit() for word in text.split()):
             continue
         if any(FIGURES.fullmatch(word) for word in text.split()) or SCORECARD_WORDS.intersection(text.split()[1:-1]):
@@ -468,8 +489,9 @@ def _on_lines(mention: _Typed, names: Mapping[str, str], teams: Mapping[str, str
     """A mention of a results line's name, as that name: one run into the score or minute after it ("Swansea 1",
     "Kluivert 12", "Bolton 3 Oldham"), or the first words of one team's name alone ("Vitesse" for "Vitesse
     Arnhem", "Sheffield" for "Sheffield Wednesday"). None for a mention run across a list of them ("Litmanen ,
-    Musampa"): its names are there on their own."""
-    if "," in mention.text and all(entity_key(part) in names for part in mention.text.split(",")):
+    Musampa", "Belgium / Palmans"): its names are there on their own."""
+    parts = LIST_SEPARATOR.split(mention.text)
+    if len(parts) > 1 and all(entity_key(part) in names for part in parts):
         return None
     words = mention.text.split()
     scored = next((n for n, word in enumerate(words) if n and word.isdigit()), None)

@@ -44,8 +44,9 @@ from dataclasses import dataclass
 
 from newsflow.processors.entity_knowledge import fold, place_name
 
-# One to four capitalised words ("Manchester United", "St Johnstone", "Paris St Germain", "Queens Park Rangers").
-_NAME = r"[A-Z][\w.'&\-]*(?:[ \t]+(?:[A-Z][\w.'&\-]*|&|(?:de|del|la|of|and|van|von|der|den|da|di|dos)\b)){0,3}"
+# One to four capitalised words ("Manchester United", "St Johnstone", "Paris St Germain", "Queens Park Rangers"), with
+# particles between ("Queen of the South", "Queen 's Park" as CoNLL splits it, "Van der Sar").
+_NAME = r"[A-Z][\w.'&\-]*(?:[ \t]+(?:[A-Z][\w.'&\-]*|&|(?:de|del|la|of|the|and|van|von|der|den|da|di|dos|'s)\b)){0,3}"
 _SCORE = r"\d{1,3}"
 RESULT_LINE = re.compile(rf"^[ \t]*(?P<home>{_NAME})[ \t]+{_SCORE}[ \t]*,?[ \t]+(?P<away>{_NAME})[ \t]+{_SCORE}\b")
 # The score between the sides, the whole line: "Chelsea 2-1 Arsenal", "Group G: Belgium 3 - 0 Panama" (or en dashes),
@@ -68,9 +69,11 @@ SCORER = re.compile(rf"(?P<name>{_NAME})[ \t]+\d{{1,3}}\b")
 # "Scorers : Alan Shearer ( 7th minute ) , Les Ferdinand ( 55 )": each name before a bracket or a minute.
 SCORERS_LINE = re.compile(r"^[ \t]*(?:Goal)?[Ss]corers?[ \t]*:(?P<scorers>.*)$")
 SCORERS_NAME = re.compile(rf"(?P<name>{_NAME})[ \t]*(?:\(|\d)")
-# A fixture: "Chicago at Boston", "Leeds v Chelsea", "Ajax vs. PSV" (the whole line).
+# A fixture: "Chicago at Boston", "Leeds v Chelsea", "Ajax vs. PSV" (the whole line, maybe after a label:
+# "Playing on Monday : Dallas at New England").
 FIXTURE_LINE = re.compile(
-    rf"^[ \t]*(?P<home>{_NAME})[ \t]+(?:at|AT|v|V|vs\.?|VS\.?)[ \t]+(?P<away>{_NAME})[ \t]*\.?[ \t]*$"
+    rf"^[ \t]*(?:[A-Z][\w ]{{0,30}}?[ \t]*:[ \t]*)?(?P<home>{_NAME})[ \t]+(?:at|AT|v|V|vs\.?|VS\.?)[ \t]+"
+    rf"(?P<away>{_NAME})[ \t]*\.?[ \t]*$"
 )
 # A squad or a field: a line of nothing but people with their club or country in brackets, two or more, after an
 # optional label ("Squad : Tim Stimpson ( Newcastle ) , Will Carling ( Harlequins )"). Prose with tickers or
@@ -79,6 +82,8 @@ FIXTURE_LINE = re.compile(
 _SHIRT = r"(?:\d{1,2}[ \t]*[-.][ \t]*)?"
 _SQUAD_ENTRY = rf"{_SHIRT}{_NAME}[ \t]*\([ \t]*{_NAME}[ \t]*\)"
 SQUAD_ENTRY = re.compile(rf"{_SHIRT}(?P<player>{_NAME})[ \t]*\([ \t]*(?P<side>{_NAME})[ \t]*\)")
+# One entry after a rank or a tally: "14 - Ramon Echevarria ( Real Madrid )" (a scoring chart).
+RANKED_ENTRY_LINE = re.compile(rf"[ \t]*\d{{1,3}}[ \t]*[-.][ \t]*{_SQUAD_ENTRY}[ \t]*[.;,]?[ \t]*")
 SQUAD_LINE = re.compile(
     rf"[ \t]*(?:[A-Z][\w ]{{0,30}}?[ \t]*:[ \t]*)?(?P<entries>{_SQUAD_ENTRY}(?:[ \t]*[,;][ \t]*{_SQUAD_ENTRY})+)"
     r"[ \t]*[.;,]?[ \t]*"
@@ -87,18 +92,24 @@ MAX_SQUAD_CHARS = 1000
 MAX_LINE_CHARS = 200  # a results line is short; a long line is prose, whatever its start
 MAX_SUMMARY_CHARS = 400  # a match summary with its scorers is longer
 # A nationality in brackets, spaced or not ("(U.S.)", "( Croatia )").
-_NATIONALITY = r"\([ \t]*[A-Z][\w.' ]{0,30}?[ \t]*\)"
+_NATIONALITY = r"\([ \t]*[A-Z][\w.' ]{0,30}?(?:[ \t]*/[ \t]*[A-Z][\w.' ]{0,30}?)?[ \t]*\)"
+# A cyclist's country and trade team: "( Belgium / Palmans )".
+COUNTRY_AND_TEAM = re.compile(
+    r"\([ \t]*(?P<country>[A-Z][\w.' ]{0,30}?)[ \t]*/[ \t]*(?P<team>[A-Z][\w.' ]{0,30}?)[ \t]*\)"
+)
+# One player or a doubles pair: "Chandra Gunadi and Yohan Setiawan".
+_PLAYERS = rf"{_NAME}(?:[ \t]+and[ \t]+{_NAME})?"
 # What follows a player's nationality: a win ("beat", "bt", "d."), a time or distance ("43.49", "2:07:12"), or
 # three or more rounds' scores ("69 70 71").
 _INDIVIDUAL_RESULT = r"(?:beat\b|bt\b|d\.|\d+(?:[.:]\d+)+\b|(?:\d{2,3}[ \t]+){2,}\d{2,3}\b)"
 PLAYER_LINE = re.compile(
-    rf"^[ \t]*(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<player>{_NAME})[ \t]*{_NATIONALITY}[ \t]*{_INDIVIDUAL_RESULT}"
-    rf"(?:[ \t]*(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<loser>{_NAME})[ \t]*{_NATIONALITY})?"
+    rf"^[ \t]*(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<player>{_PLAYERS})[ \t]*{_NATIONALITY}[ \t]*{_INDIVIDUAL_RESULT}"
+    rf"(?:[ \t]*(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<loser>{_PLAYERS})[ \t]*{_NATIONALITY})?"
 )
 # A player's line of scores or times after a rank or a total ("134 Ernie Els ( South Africa ) 65 69",
 # "1. Luc Alphand ( France ) 1 minute 50.23 seconds"): the whole line. A club with its country and one score
 # ("Rapid Vienna ( Austria ) 1") has neither the rank nor two figures.
-_TALLY = r"(?:[-+]?\d{1,3}(?:[.:,]\d+)*|minutes?|seconds?|mins?|secs?|pts|points)"
+_TALLY = r"(?:[-+]?\d{1,3}(?:[.:,]\d+)*|hours?|minutes?|seconds?|mins?|secs?|pts|points|behind|same|time)"
 RANKED_LINE = re.compile(
     rf"^[ \t]*(?P<rank>[T=]?\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<player>{_NAME})[ \t]*{_NATIONALITY}"
     rf"(?P<tally>(?:[ \t]+{_TALLY})+)[ \t]*\.?[ \t]*$"
@@ -121,8 +132,8 @@ INNINGS_LINE = re.compile(
 # A line-up after a label: the side or a heading, then names parted by commas and semicolons (the semicolons
 # part goalkeeper, defence, midfield, attack): "Israel - Itzik Peretz ; Moshe Glam , Avi Cohen , Nir Klinger",
 # "To bat : D. Ashby , P. Gillespie , B. Tuffin".
-# A substitute in brackets after the player he replaced, with the minute: "Blind ( Bogarde 46 )".
-_LINEUP_ENTRY = rf"{_NAME}(?:[ \t]*\([ \t]*{_NAME}[ \t]+\d{{1,3}}[ \t]*\))?"
+# A substitute in brackets after the player he replaced, with the minute: "Blind ( Bogarde 46 )", "( Ohno 70th )".
+_LINEUP_ENTRY = rf"{_NAME}(?:[ \t]*\([ \t]*{_NAME}[ \t]+\d{{1,3}}(?:st|nd|rd|th)?[ \t]*\))?"
 LINEUP_LINE = re.compile(
     rf"^[ \t]*(?P<label>[A-Z][\w .']{{0,30}}?)[ \t]+[-:][ \t]+"
     rf"(?P<entries>{_LINEUP_ENTRY}(?:[ \t]*[,;][ \t]*{_LINEUP_ENTRY})+)[ \t]*\.?[ \t]*$"
@@ -185,11 +196,13 @@ def line_names(text: str) -> LineNames:
         elif (fixture := FIXTURE_LINE.match(line)) is not None:
             fixtures += [fixture["home"], fixture["away"]]
         elif (match := PLAYER_LINE.match(line) or BATTING_LINE.match(line)) is not None:
-            players += [name for name in match.groups() if name and name[0].isupper()]
+            players += [one for name in match.groups() if name and name[0].isupper() for one in _pair(name)]
+            sides += _teams_in_brackets(line)
         elif (ranked := RANKED_LINE.match(line)) is not None and (
             ranked["rank"] or len(re.findall(r"\d+", ranked["tally"])) >= MIN_TALLIES
         ):
-            players.append(ranked["player"])
+            players += _pair(ranked["player"])
+            sides += _teams_in_brackets(line)
         else:
             players += [figures["bowler"] for figures in BOWLING_FIGURES.finditer(line)]
     return LineNames(teams=sides + (scored + fixtures if scored else []), players=players, rows=rows)
@@ -208,6 +221,17 @@ def player_names(text: str) -> list[str]:
 def row_names(text: str) -> list[str]:
     """The names opening ``text``'s standings rows, where a golfer's name may stand among clubs (:func:`line_names`)."""
     return line_names(text).rows
+
+
+def _pair(name: str) -> list[str]:
+    """A doubles pair's two players ("Chandra Gunadi and Yohan Setiawan"), else ``name`` alone."""
+    first, joined, second = name.partition(" and ")
+    return [first, second] if joined and len(first.split()) >= 2 and len(second.split()) >= 2 else [name]
+
+
+def _teams_in_brackets(line: str) -> list[str]:
+    """The countries and trade teams of a line's "( Belgium / Palmans )" brackets."""
+    return [name for found in COUNTRY_AND_TEAM.finditer(line) for name in (found["country"], found["team"])]
 
 
 def _lineup(line: str) -> tuple[str | None, list[str]] | None:
@@ -230,9 +254,15 @@ def _lineup(line: str) -> tuple[str | None, list[str]] | None:
 
 def _squad(line: str) -> list[tuple[str, str]] | None:
     """The (person, club or country) entries of a squad line, or None when ``line`` is none."""
-    if len(line) > MAX_SQUAD_CHARS or (squad := SQUAD_LINE.fullmatch(line)) is None:
+    if len(line) > MAX_SQUAD_CHARS:
         return None
-    entries = [(entry["player"], entry["side"]) for entry in SQUAD_ENTRY.finditer(squad["entries"])]
+    if (squad := SQUAD_LINE.fullmatch(line)) is not None:
+        listed = squad["entries"]
+    elif RANKED_ENTRY_LINE.fullmatch(line):
+        listed = line
+    else:
+        return None
+    entries = [(entry["player"], entry["side"]) for entry in SQUAD_ENTRY.finditer(listed)]
     # A club or a country is written in words ("Bath") or as initials ("U.S."); "RDS" or "BP.L" is a share's ticker.
     if any(not any(c.islower() for c in side) and not side.endswith(".") for _, side in entries):
         return None

@@ -316,3 +316,43 @@ def test_a_players_rank_or_total_before_the_name_gives_the_player() -> None:
     assert player_names("1. Luc Alphand ( France ) 1 minute 50.23 seconds") == ["Luc Alphand"]
     # A club with its country and one score is no player.
     assert player_names("Rapid Vienna ( Austria ) 1") == []
+
+
+def test_a_cyclists_country_and_trade_team_and_a_doubles_pair() -> None:
+    line = (
+        "1. Wim Verstraeten ( Belgium / Palmans ) 1 hour 02 minutes 11 seconds\n6. Jo Smet ( France / Gan ) same time"
+    )
+    assert player_names(line) == ["Wim Verstraeten", "Jo Smet"]
+    assert team_names(line) == ["Belgium", "Palmans", "France", "Gan"]
+    doubles = "1 - Chandra Gunadi and Yohan Setiawan ( Indonesia ) beat Tomas Bager and Henrik Holst ( Denmark ) 15-12"
+    assert player_names(doubles) == ["Chandra Gunadi", "Yohan Setiawan", "Tomas Bager", "Henrik Holst"]
+
+
+def test_a_scoring_charts_ranked_entry_a_labelled_fixture_and_clubs_with_particles() -> None:
+    assert player_names("14 - Ramon Echevarria ( Real Madrid )") == ["Ramon Echevarria"]
+    assert team_names("14 - Ramon Echevarria ( Real Madrid )") == ["Real Madrid"]
+    assert team_names("Denver 21 Oakland 19\nPlaying on Monday : Dallas at New England") == [
+        "Denver", "Oakland", "Dallas", "New England",
+    ]  # fmt: skip
+    assert team_names("Queen of the South 3 Dumbarton 1\nQueen 's Park 2 East Stirlingshire 2") == [
+        "Queen of the South", "Dumbarton", "Queen 's Park", "East Stirlingshire",
+    ]  # fmt: skip
+    # Substitutes' minutes may be ordinals.
+    line_up = "Japan : Takeshi Onodera ; Masato Kurihara , Akira Kuwabara ( Daisuke Ohno 70th ) ; Kenji Morimoto"
+    assert "Daisuke Ohno" in player_names(line_up)
+
+
+def test_mentions_run_across_a_v_a_slash_or_a_countrys_points_give_their_names() -> None:
+    entities = build_entities(
+        [Mention("Furey v Camilleri", "PERSON"), Mention("China 3", "ORG"), Mention("Belgium / Palmans", "ORG")],
+        teams=["Belgium", "Palmans"],
+    )
+    assert {e.canonical: e.type for e in entities} == {
+        "Furey": EntityType.PERSON,
+        "Camilleri": EntityType.PERSON,
+        "China": EntityType.PLACE,
+        "Belgium": EntityType.PLACE,
+        "Palmans": EntityType.ORGANIZATION,
+    }
+    (ranked,) = build_entities([Mention("14 - Ramon Echevarria", "ORG")], players=["Ramon Echevarria"])
+    assert (ranked.canonical, ranked.type) == ("Ramon Echevarria", EntityType.PERSON)
