@@ -94,6 +94,9 @@ LIST_SEPARATOR = re.compile(r"\s*[,/]\s*")
 COUNTRY_AND_NUMBER = re.compile(r"(?P<name>.+?)\s+\d{1,3}")
 # ... where the number ends a cell of the table, not a name ("the Sudan 1 food scare": a dye).
 TABLE_CELL_END = re.compile(r"\s*(?:[,.;)]|points\b|pts\b|$)")
+# What a report calls a club before its name at the start of a sentence ("Champions Auxerre inflicted ...").
+TEAM_ROLES = frozenset({"champions", "holders", "leaders", "hosts", "visitors", "title-holders", "newcomers"})
+NOT_A_MENTION_AFTER_A_NAME = frozenset({"'s", "\u2019s", *knowledge.PARTY_MEMBER_TITLES})
 RANK_BEFORE = re.compile(r"^\d{1,3}\s*[-.]\s+(?=[A-Z])")
 # "Furey v Camilleri", "Ajax vs. PSV": two names the model ran into one across the word between them.
 VERSUS = re.compile(r"\s+(?:v|vs\.?|versus)\s+(?=[A-Z])")
@@ -374,6 +377,27 @@ def _versus_parts(mention: Mention) -> list[Mention]:
     return [replace(mention, text=part) for part in parts] if len(parts) == 2 else [mention]
 
 
+def _as_named(text: str, kind: EntityType, after: str) -> tuple[str, EntityType] | None:
+    """The name a typed mention gives and its type, without a title or a team's role before it; None when it
+    is a span run across a table's figures."""
+    scored = COUNTRY_AND_NUMBER.fullmatch(text)
+    if scored and TABLE_CELL_END.match(after) and entity_key(scored["name"]) in _country_keys():
+        return scored["name"], EntityType.PLACE  # "China 3" in "Japan 6 points , China 3 , Syria 3"
+    # A number between words is a span run across a results line ("Bolton 1 Ipswich"), not a name; so is one
+    # with a score or bowling figures ("Charlotte 108-97", "Waqar Shah 16-3-44-1"), or a scorecard's "b" or
+    # "lbw" between names ("Wasim Akram b Harris").
+    words = text.split()
+    if kind is not EntityType.ORGANIZATION and any(word.isdigit() for word in words):
+        return None
+    if any(FIGURES.fullmatch(word) for word in words) or SCORECARD_WORDS.intersection(words[1:-1]):
+        return None
+    if kind is EntityType.PERSON:
+        return strip_person_title(text), kind
+    if kind is EntityType.ORGANIZATION and len(words) >= 2 and words[0].casefold() in TEAM_ROLES:
+        return text.split(" ", 1)[1], kind  # "Champions Auxerre": the club is Auxerre
+    return text, kind
+
+
 def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]]:
     """The mentions with a facet type, cleaned; and the keys the model called nationalities (NORP)."""
     typed: list[_Typed] = []
@@ -409,21 +433,9 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
             continue
         if not mention.decided and AGE_AFTER.match(mention.after) and len(text.split()) <= 3:
             kind = cue = EntityType.PERSON  # "Zoya, 76," is as sure a cue as a word beside the name
-        # A number between words is a span run across a results line ("Bolton 1 Ipswich"), not a name; so is one
-        # with a score or bowling figures ("Charlotte 108-97", "Waqar Shah 16-3-44-1"), or a scorecard's "b" or
-        # "lbw" between names ("Wasim Akram b Harris").
-        if (
-            (scored := COUNTRY_AND_NUMBER.fullmatch(text))
-            and TABLE_CELL_END.match(mention.after)
-            and entity_key(scored["name"]) in _country_keys()
-        ):
-            text, kind = scored["name"], EntityType.PLACE
-        if kind is not EntityType.ORGANIZATION and any(word.isdigit() for word in text.split()):
+        if (named := _as_named(text, kind, mention.after)) is None:
             continue
-        if any(FIGURES.fullmatch(word) for word in text.split()) or SCORECARD_WORDS.intersection(text.split()[1:-1]):
-            continue
-        if kind is EntityType.PERSON:
-            text = strip_person_title(text)
+        text, kind = named
         typed.append(_Typed(text, kind, mention.decided is not None, cued=cue is kind))
     named_parties = {knowledge.party_name(entity_key(t.text)) for t in typed} - {None}
     for text in members:
@@ -679,7 +691,8 @@ def with_listed_spans(text: str, found: Sequence[tuple[int, int, Mention]]) -> l
     """The model's mentions (``found``: each with its start and end in ``text``) with the parties, outlets and
     listed organisations it split or missed (entity_knowledge.party_spans, outlet_spans, organisation_spans): a
     listed name's span replaces the model's mentions inside it ("Liberal", "Democrat" -> "Liberal Democrat";
-    "Telegraph" -> "Sunday Telegraph"); one inside a model's mention ("Parliamentary Labour Party") adds nothing.
+    "Telegraph" -> "Sunday Telegraph") and cuts one that runs on past its end ("Lib Dem Norman Baker" -> "Norman
+    Baker"); one inside a model's mention ("Parliamentary Labour Party") adds nothing.
     """
     spans = {*knowledge.party_spans(text), *knowledge.outlet_spans(text), *knowledge.organisation_spans(text)}
     listed = [
@@ -689,7 +702,16 @@ def with_listed_spans(text: str, found: Sequence[tuple[int, int, Mention]]) -> l
         # one list's name inside another's ("Yahoo" in the outlet "Yahoo! News") adds nothing either
         and not any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans)
     ]
-    kept = [m for s, e, m in found if not any(start <= s and e <= end for start, end in listed)]
+    kept = []
+    for s, e, mention in found:
+        end = max((end for start, end in listed if start <= s < end), default=None)
+        if end is None:
+            kept.append(mention)
+        elif e > end and (rest := text[end:e].strip()) and rest not in NOT_A_MENTION_AFTER_A_NAME:
+            # run from within a listed name past its end: the rest is a mention of its own ("Lib Dem Norman Baker")
+            kept.append(replace(mention, text=rest, before=text[max(0, e - len(rest) - BEFORE_CHARS) : e - len(rest)]))
+        # else inside the listed name, or it and a possessive or a title ("St Germain 's" of "Paris St Germain 's",
+        # "MEP" of "UK Independence Party MEP"): gone
     return kept + [
         Mention(
             text[start:end], "ORG", text[end : end + AFTER_CHARS], before=text[max(0, start - BEFORE_CHARS) : start]

@@ -45,6 +45,8 @@ ACRONYMS = frozenset(
         "PSV", "AEK", "AIK", "AC", "FC", "CSKA", "SV", "VFB", "IBM", "AT", "ABC", "CBS", "NBC", "RAI", "ORF",
     }
 )  # fmt: skip
+# Abbreviations without vowels that are no acronyms: "PARIS ST GERMAIN" is "Paris St Germain".
+ABBREVIATIONS = {"ST": "St", "STS": "Sts", "MT": "Mt", "FT": "Ft"}
 # Words that a news line in capitals has and that are no name even when the article has them nowhere else.
 FUNCTION_WORDS = frozenset(STOP_WORDS) | frozenset({"vs", "v", "says", "said", "new", "win", "wins", "beat", "beats"})
 MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -152,6 +154,8 @@ def _evidence(caps_lines: set[int], lines: list[str]) -> dict[str, str]:
             continue
         for match in WORD.finditer(line):
             word = match[0].rstrip(".")
+            if match.start() and line[match.start() - 1].isdigit():
+                continue  # an ordinal's ending ("71st") is no evidence that "ST" (Saint) is a common word
             if word.islower():
                 lower.add(word)
             elif not word.isupper():
@@ -171,6 +175,8 @@ def _truecase_word(word: str, seen: dict[str, str], unknown_as_names: bool) -> s
     key = bare.lower()
     if key in seen:
         return seen[key] + word[len(bare) :]
+    if bare in ABBREVIATIONS:
+        return ABBREVIATIONS[bare] + word[len(bare) :]
     if bare in ACRONYMS or (len(bare) >= 2 and not VOWELS.intersection(bare.upper())):
         return word
     if key in FUNCTION_WORDS or not unknown_as_names or wordfreq.zipf_frequency(key, "en") >= COMMON_WORD_ZIPF:
