@@ -97,6 +97,7 @@ TABLE_CELL_END = re.compile(r"\s*(?:[,.;)]|points\b|pts\b|$)")
 # What a report calls a club before its name at the start of a sentence ("Champions Auxerre inflicted ...").
 TEAM_ROLES = frozenset({"champions", "holders", "leaders", "hosts", "visitors", "title-holders", "newcomers"})
 NOT_A_MENTION_AFTER_A_NAME = frozenset({"'s", "\u2019s", *knowledge.PARTY_MEMBER_TITLES})
+CITY_WORDS = frozenset({"city", "town", *knowledge.PLACE_HEADS})
 RANK_BEFORE = re.compile(r"^\d{1,3}\s*[-.]\s+(?=[A-Z])")
 # "Furey v Camilleri", "Ajax vs. PSV": two names the model ran into one across the word between them.
 VERSUS = re.compile(r"\s+(?:v|vs\.?|versus)\s+(?=[A-Z])")
@@ -592,7 +593,9 @@ def _decide(
         return EntityType.PERSON, None, True
     if majority is not EntityType.PERSON and INITIAL_AND_SURNAME.fullmatch(longest):
         return EntityType.PERSON, None, False  # "B. Tuffin", which the model took for a place
-    if is_known_place(key) and not (majority is EntityType.PERSON and len(key.split()) >= 2):
+    if is_known_place(key) and not (
+        majority is EntityType.PERSON and len(key.split()) >= 2 and key.rsplit(" ", 1)[-1] not in CITY_WORDS
+    ):  # a known place, unless the model reads a person's name there ("Jordan Henderson"; not "Ho Chi Minh City")
         return EntityType.PLACE, knowledge.place_name(key), True
     place = knowledge.place_name(key)
     if place and majority is not EntityType.PERSON and knowledge.place_countries(key) & countries:

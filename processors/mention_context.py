@@ -32,6 +32,10 @@ ORGANIZATION_BEFORE = frozenset(
     }
 )  # fmt: skip
 ORGANIZATION_BEFORE_PAIRS = frozenset({("shares", "in"), ("stake", "in"), ("takeover", "of"), ("bid", "for")})
+# "the town of Gorlovka", "the port of Antwerp": a place, whatever the model made of a name it did not know.
+PLACE_BEFORE_PAIRS = frozenset(
+    (kind, "of") for kind in ("town", "city", "village", "port", "province", "region", "district", "island")
+)
 # Before a name, in apposition: "singer Bono", "character Den Watts", "campaigner Neil Herron".
 PERSON_BEFORE = frozenset(
     {
@@ -189,8 +193,11 @@ def _before_type(before: str) -> EntityType | None:
         return None
     if folded in PERSON_BEFORE:
         return EntityType.PERSON
-    if folded in ORGANIZATION_BEFORE or tuple(w.casefold() for w in words[-2:]) in ORGANIZATION_BEFORE_PAIRS:
+    pair = tuple(w.casefold() for w in words[-2:])
+    if folded in ORGANIZATION_BEFORE or pair in ORGANIZATION_BEFORE_PAIRS:
         return EntityType.ORGANIZATION
+    if pair in PLACE_BEFORE_PAIRS:
+        return EntityType.PLACE
     return None
 
 

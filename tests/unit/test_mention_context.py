@@ -48,6 +48,8 @@ PERSON, ORG, PLACE = EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLAC
         ('strategy" ', "Rennard", " said it was not a term", None),
         ("elections chief Lord ", "Rennard", " said it was", PERSON),
         ("a deal with aid agency ", "Oxfam", " to", ORG),
+        ("in the eastern Ukrainian town of ", "Gorlovka", " on Friday", PLACE),
+        ("grain loaded at the port of ", "Rouen", " this week", PLACE),
     ],
 )
 def test_the_words_beside_a_name_say_what_it_names(
@@ -64,6 +66,11 @@ def test_a_cue_overrules_the_models_label_at_every_mention_of_the_name() -> None
     ]
     (entity,) = build_entities(mentions)
     assert (entity.type, entity.canonical, entity.confidence) == (ORG, "Gazprom", 1.0)
+
+
+def test_a_known_city_the_model_took_for_a_person_is_a_place() -> None:
+    (city,) = build_entities([Mention("Ho Chi Minh City", "PERSON", " in big volumes")])
+    assert (city.canonical, city.type) == ("Ho Chi Minh City", PLACE)
 
 
 def test_a_known_place_stays_a_place_whatever_the_words_beside_it() -> None:
