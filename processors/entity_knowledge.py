@@ -468,8 +468,11 @@ NAMED_EVENTS = frozenset(
 )  # fmt: skip
 # The first words of a storm's name ("Hurricane Katrina", "Cyclone Phailin"): an event, whatever the model's label.
 STORM_WORDS = ("hurricane", "typhoon", "cyclone", "tropical storm", "storm", "superstorm", "tropical cyclone")
-# Words the model takes for names that name nothing of a facet: time zones, music genres.
-NOT_NAMES = frozenset({"gmt", "bst", "utc", "cet", "r b", "hip hop"})
+# Words the model takes for names that name nothing of a facet: time zones, music genres, and the headings of
+# wire copy's results ("Scoreboard in the second one-day international ...").
+NOT_NAMES = frozenset(
+    {"gmt", "bst", "utc", "cet", "r b", "hip hop", "scoreboard", "scorers", "attendance", "standings", "halftime"}
+)
 
 
 def is_event_or_law(name: str) -> bool:
@@ -504,7 +507,8 @@ def storm_name(name: str) -> str | None:
 
 
 def is_no_name(key: str) -> bool:
-    """Whether ``key`` is a time zone or a genre the model takes for a name ("GMT", "R&B")."""
+    """Whether ``key`` is a time zone, a genre or a results heading the model takes for a name ("GMT", "R&B",
+    "Scoreboard")."""
     return key in NOT_NAMES
 
 

@@ -356,3 +356,8 @@ def test_mentions_run_across_a_v_a_slash_or_a_countrys_points_give_their_names()
     }
     (ranked,) = build_entities([Mention("14 - Ramon Echevarria", "ORG")], players=["Ramon Echevarria"])
     assert (ranked.canonical, ranked.type) == ("Ramon Echevarria", EntityType.PERSON)
+
+
+def test_a_results_heading_at_a_sentences_start_is_no_name() -> None:
+    entities = build_entities([Mention("Scoreboard", "PERSON"), Mention("Attendance", "ORG"), Mention("Cairns", "GPE")])
+    assert [e.canonical for e in entities] == ["Cairns"]
