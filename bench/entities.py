@@ -57,6 +57,8 @@ GUM_INTERVIEWS = Path(__file__).resolve().parent / "data" / "gum-interviews"
 NEWSWIRE_SYNTHETIC = Path(__file__).resolve().parent / "data" / "newswire-synthetic"
 # The same, a second round written by another helper after session 33's rules, with story labels (its README).
 NEWSWIRE_SYNTHETIC_2 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-2"
+# A third round, two thirds general and business news, written after the second round's rules.
+NEWSWIRE_SYNTHETIC_3 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-3"
 RESULTS = Path(__file__).parent / "results"
 PARTS = ("dev", "test")
 FACETS = {"PERSON": "people", "ORGANIZATION": "organizations", "PLACE": "places"}
@@ -103,6 +105,7 @@ def dev_only_sets() -> list[AnnotatedSet]:
         gum_set("gum-interviews", GUM_INTERVIEWS),
         gum_set("newswire-synthetic", NEWSWIRE_SYNTHETIC),
         gum_set("newswire-synthetic-2", NEWSWIRE_SYNTHETIC_2),
+        gum_set("newswire-synthetic-3", NEWSWIRE_SYNTHETIC_3),
     ]
 
 

@@ -98,6 +98,7 @@ TABLE_CELL_END = re.compile(r"\s*(?:[,.;)]|points\b|pts\b|$)")
 TEAM_ROLES = frozenset({"champions", "holders", "leaders", "hosts", "visitors", "title-holders", "newcomers"})
 NOT_A_MENTION_AFTER_A_NAME = frozenset({"'s", "\u2019s", *knowledge.PARTY_MEMBER_TITLES})
 CITY_WORDS = frozenset({"city", "town", *knowledge.PLACE_HEADS})
+TRAILING_CONNECTOR = re.compile(r"\s+(?:and|&|of|the)$")
 RANK_BEFORE = re.compile(r"^\d{1,3}\s*[-.]\s+(?=[A-Z])")
 # "Furey v Camilleri", "Ajax vs. PSV": two names the model ran into one across the word between them.
 VERSUS = re.compile(r"\s+(?:v|vs\.?|versus)\s+(?=[A-Z])")
@@ -186,8 +187,10 @@ def _strip_controls(text: str) -> str:
 def clean_surface(text: str) -> str:
     """A mention without controls, leading articles ("the", "a"), possessives, line breaks or edge punctuation."""
     text = " ".join(_strip_controls(text).split())
-    text = re.sub(r"^(?:the|The|an?(?=\s+[A-Z]))\s+", "", text)  # "a Golden Globe": no name has a lowercase "a"
+    if not (text.startswith("The ") and knowledge.place_name(knowledge.fold(text)) == text):  # "The Hague"
+        text = re.sub(r"^(?:the|The|an?(?=\s+[A-Z]))\s+", "", text)  # "a Golden Globe": no name has a lowercase "a"
     text = re.sub(r"['\u2019]s$", "", text)
+    text = TRAILING_CONNECTOR.sub("", text)  # "Midland Bank and": the model ran on into a list
     return text.strip(" .,;:!?\"'()[]-\u2013\u2014")
 
 
@@ -787,6 +790,17 @@ def _line_end(text: str, start: int, end: int) -> int:
     return end if newline < 0 else newline
 
 
+def _employers(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``spans`` with a name right after a person's and "of" an organisation: "analyst Ian Fraser of Nesbitt
+    Burns" names the analyst's firm, which the model often takes for another person."""
+    out = list(spans)
+    for n in range(1, len(out)):
+        (_, before_end, before_label), (start, end, label) = out[n - 1], out[n]
+        if before_label == "PERSON" and label == "PERSON" and text[before_end:start] == " of ":
+            out[n] = (start, end, "ORG")
+    return out
+
+
 def _mentions(prepared: PreparedText, doc: Any) -> list[Mention]:
     """The model's mentions of one prepared text, its parties and outlets (:func:`with_listed_spans`) and its
     dateline's."""
@@ -794,6 +808,7 @@ def _mentions(prepared: PreparedText, doc: Any) -> list[Mention]:
     spans = joined_at_particles(
         text, [(e.start_char, _line_end(text, e.start_char, e.end_char), e.label_) for e in doc.ents]
     )
+    spans = _employers(text, spans)
     found = [
         (
             start,

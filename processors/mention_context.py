@@ -36,6 +36,13 @@ ORGANIZATION_BEFORE_PAIRS = frozenset({("shares", "in"), ("stake", "in"), ("take
 PLACE_BEFORE_PAIRS = frozenset(
     (kind, "of") for kind in ("town", "city", "village", "port", "province", "region", "district", "island")
 )
+# After a company's name in a market report: its shares' move and price ("Veba firmed 0.55 to 86.30", "BMW fell
+# 3.5 pence", "Daimler-Benz rose 1.20 marks").
+PRICE_MOVE_AFTER = re.compile(
+    r"^[ \t]+(?:rose|fell|gained|firmed|eased|lost|dropped|slipped|climbed|added|shed|jumped|slid|dipped|edged"
+    r"(?:[ \t]+(?:up|down))?|advanced|declined|tumbled|plunged|surged|soared|rallied)[ \t]+\d[\d.,]*[ \t]*"
+    r"(?:to\b|pence\b|p\b|marks\b|francs\b|cents\b|pfennigs?\b|yen\b|percent\b|%|,|\.)"
+)
 # Before a name, in apposition: "singer Bono", "character Den Watts", "campaigner Neil Herron".
 PERSON_BEFORE = frozenset(
     {
@@ -203,7 +210,10 @@ def _before_type(before: str) -> EntityType | None:
 
 def _after_type(after: str) -> EntityType | None:
     """The type a noun the name modifies gives it: "Yukos spokesman", "Yili's shares", "Blair's wife". A role
-    after a possessive says nothing ("Mr Blair's spokesman", "Sony's chief")."""
+    after a possessive says nothing ("Mr Blair's spokesman", "Sony's chief"). A share's move in a market report
+    makes a company: "Veba firmed 0.55 to 86.30"."""
+    if PRICE_MOVE_AFTER.match(after):
+        return EntityType.ORGANIZATION
     if not (match := _WORDS_AFTER.match(after)):
         return None
     possessive, first, second = match.group(1), match.group(2), match.group(3) or ""

@@ -50,6 +50,8 @@ PERSON, ORG, PLACE = EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLAC
         ("a deal with aid agency ", "Oxfam", " to", ORG),
         ("in the eastern Ukrainian town of ", "Gorlovka", " on Friday", PLACE),
         ("grain loaded at the port of ", "Rouen", " this week", PLACE),
+        ("in a firm market . ", "Veba", " firmed 0.55 to 86.30 on talk", ORG),
+        ("", "Hoechst", " fell 1.20 marks", ORG),
     ],
 )
 def test_the_words_beside_a_name_say_what_it_names(
@@ -66,6 +68,21 @@ def test_a_cue_overrules_the_models_label_at_every_mention_of_the_name() -> None
     ]
     (entity,) = build_entities(mentions)
     assert (entity.type, entity.canonical, entity.confidence) == (ORG, "Gazprom", 1.0)
+
+
+def test_a_name_after_a_persons_and_of_is_the_persons_organisation() -> None:
+    text = "said mining analyst Ian Fraser of Nesbitt Burns ."
+    fraser, nesbitt = text.index("Ian Fraser"), text.index("Nesbitt Burns")
+    found = [(fraser, fraser + 10, "PERSON"), (nesbitt, nesbitt + 13, "PERSON")]
+    doc = SimpleNamespace(ents=[SimpleNamespace(start_char=s, end_char=e, label_=label) for s, e, label in found])
+    assert [(m.text, m.label) for m in _mentions(PreparedText(text=text), doc)] == [
+        ("Ian Fraser", "PERSON"), ("Nesbitt Burns", "ORG"),
+    ]  # fmt: skip
+
+
+def test_the_hague_keeps_its_article_and_a_mention_run_into_and_loses_it() -> None:
+    entities = build_entities([Mention("The Hague", "GPE"), Mention("Midland Bank and", "ORG"), Mention("Sejm", "GPE")])
+    assert {e.canonical: e.type for e in entities} == {"The Hague": PLACE, "Midland Bank": ORG, "Sejm": ORG}
 
 
 def test_a_known_city_the_model_took_for_a_person_is_a_place() -> None:
