@@ -32,6 +32,9 @@ which are people (``players``):
     Tim Stimpson ( Newcastle ) , Will Carling ( Harlequins )       a squad (the brackets: clubs or countries)
     Israel - Itzik Peretz ; Moshe Glam , Avi Cohen , Nir Klinger    a line-up after its side (or "To bat :")
     Zimbabwe 215 ( A. Flower 63 , G. Whittall 45 ; D. Gough 3-40 )  an innings: its batsmen and bowlers
+    ATLANTA ( 91 ) Mosley 7-15 4-4 19 , Brantley 3-9 0-0 8          a box score: the side, its players
+    Rebounds - Atlanta 44 ( Okonjo 11 ) , Detroit 52 ( Vance 14 )   a game summary's labelled line (also goals,
+                                                                    penalties and goalies of hockey's)
 
 A club with its country in brackets ("Rapid Vienna (Austria) 1 ...") has a
 single score after the bracket, so it is no player.
@@ -139,10 +142,36 @@ LINEUP_LINE = re.compile(
     rf"(?P<entries>{_LINEUP_ENTRY}(?:[ \t]*[,;][ \t]*{_LINEUP_ENTRY})+)[ \t]*\.?[ \t]*$"
 )
 LINEUP_ENTRY = re.compile(_NAME)
+_NAMES = LINEUP_ENTRY
 LINEUP_HEADINGS = frozenset({"team", "teams", "squad", "side", "line-up", "lineup", "substitutes", "subs", "reserves"})
 MIN_LINEUP_NAMES = 3
 # A cricketer as scorecards write him: an initial and a surname ("D. Ashby").
 INITIALLED = re.compile(r"[A-Z]\.[ \t]*[A-Z][a-z][\w'\-]*")
+# The agate of a game's summary: lines opened by a label and a dash, their sentences parted by " . "
+# ("Rebounds - Atlanta 44 ( Okonjo 11 ) , Detroit 52 ( Vance 14 )", "First period - 1 , Detroit , Vasiliev 9
+# ( Lindqvist , Hartley ) 6:12 .", "Goalies - St Louis , Fontaine ( 9-7-2 )").
+AGATE_LINE = re.compile(r"^[ \t]*[A-Z](?=[\w' -]{0,30}?[ \t]+-)[\w' -]*?[a-z][\w' -]*?[ \t]+-[ \t]+\S")
+AGATE_SENTENCE = re.compile(r"[ \t]+\.[ \t]+|[ \t]*;[ \t]*")
+_FIGURES = r"\d{1,3}(?:-\d{1,3})*"
+# A side with its figure and, in brackets, its players with theirs: "Atlanta 4-15 ( Brantley 2-6 , Mosley 1-4 )".
+SIDE_FIGURES = re.compile(rf"(?P<team>{_NAME})[ \t]+{_FIGURES}\b(?:[ \t]*\((?P<players>[^()\n]*)\))?")
+PLAYER_FIGURES = re.compile(rf"(?P<name>{_NAME})[ \t]+{_FIGURES}\b")
+# A goal: its number, the side, the scorer with his goals so far, the assists ("1 , Detroit , Vasiliev 9 ( Lindqvist ,
+# Hartley )"); a penalty ("Hartley , Detroit ( hooking )"); a goalie and his record ("St Louis , Fontaine ( 9-7-2 )").
+GOAL = re.compile(
+    rf"\b\d{{1,2}}[ \t]*,[ \t]*(?P<team>{_NAME})[ \t]*,[ \t]*(?P<scorer>{_NAME})[ \t]+\d{{1,2}}\b"
+    r"(?:[ \t]*\((?P<assists>[^()\n]*)\))?"
+)
+PENALTY = re.compile(rf"(?P<player>{_NAME})[ \t]*,[ \t]*(?P<team>{_NAME})[ \t]*\([ \t]*[a-z][a-z -]*\)")
+GOALIE = re.compile(rf"(?P<team>{_NAME})[ \t]*,[ \t]*(?P<player>{_NAME})[ \t]*\([ \t]*\d+-\d+-\d+[ \t]*\)")
+# A box score's line: the side and its points, then each player's shots, free throws and points ("ATLANTA ( 91 )
+# Mosley 7-15 4-4 19 , Brantley 3-9 0-0 8").
+BOX_SIDE = re.compile(rf"^[ \t]*(?P<team>{_NAME})[ \t]*\([ \t]*\d{{1,3}}[ \t]*\)")
+BOX_PLAYER = re.compile(rf"(?P<name>{_NAME})[ \t]+\d{{1,2}}-\d{{1,2}}[ \t]+\d{{1,2}}-\d{{1,2}}[ \t]+\d{{1,3}}\b")
+MIN_BOX_PLAYERS = 2
+_WORDS = re.compile(r"[^\W\d_]+")
+MAX_PROSE_SHARE = 3  # at most a third of an agate line's words are lowercase ("goals", "none", "hooking")
+BOX_TOTALS = frozenset({"Totals", "Total", "TOTALS", "TOTAL", "Team"})
 # A bowler's figures: overs, maidens, runs and wickets ("Cairns 10-0-47-2", "Wasim 9.4-1-40-3"), one to a line
 # or listed ("Bowling : Aqib Hameed 18-4-51-2 , Waqar Shah 16-3-44-1").
 BOWLING_FIGURES = re.compile(rf"(?P<bowler>{_NAME})[ \t]+\d{{1,2}}(?:\.\d)?-\d{{1,2}}-\d{{1,3}}-\d{{1,2}}\b")
@@ -171,6 +200,9 @@ def line_names(text: str) -> LineNames:
         if (squad := _squad(line)) is not None:
             sides += [side for _, side in squad]
             players += [player for player, _ in squad]
+        elif (agate := _agate(line)) is not None and not _lineup(line) and not SCORE_BETWEEN_LINE.match(line):
+            sides += agate.teams
+            players += agate.players
         elif len(line) > MAX_SUMMARY_CHARS:
             continue
         elif (summary := SUMMARY_LINE.match(line)) is not None:
@@ -221,6 +253,37 @@ def player_names(text: str) -> list[str]:
 def row_names(text: str) -> list[str]:
     """The names opening ``text``'s standings rows, where a golfer's name may stand among clubs (:func:`line_names`)."""
     return line_names(text).rows
+
+
+def _agate(line: str) -> LineNames | None:
+    """The sides and players of a box score's line or of a game summary's labelled line, or None when ``line``
+    is neither."""
+    if len(line) > MAX_SQUAD_CHARS:
+        return None
+    if (box := BOX_SIDE.match(line)) is not None:
+        players = [m["name"] for m in BOX_PLAYER.finditer(line, box.end()) if m["name"] not in BOX_TOTALS]
+        return LineNames([box["team"]], players, []) if len(players) >= MIN_BOX_PLAYERS else None
+    if not AGATE_LINE.match(line):
+        return None
+    words = _WORDS.findall(line)
+    if sum(word.islower() for word in words) * MAX_PROSE_SHARE > len(words):
+        return None  # prose with a dash ("The cuts - amounting to 3% of the staff - will ...")
+    teams: list[str] = []
+    players = []
+    for sentence in AGATE_SENTENCE.split(line):
+        body = sentence.split(" - ", 1)[-1]  # after the label
+        if found := [*GOAL.finditer(body)]:
+            for goal in found:
+                teams.append(goal["team"])
+                players += [goal["scorer"], *(m[0] for m in _NAMES.finditer(goal["assists"] or ""))]
+        elif found := [*PENALTY.finditer(body), *GOALIE.finditer(body)]:
+            teams += [m["team"] for m in found]
+            players += [m["player"] for m in found]
+        else:
+            for side in SIDE_FIGURES.finditer(body):
+                teams.append(side["team"])
+                players += [m["name"] for m in PLAYER_FIGURES.finditer(side["players"] or "")]
+    return LineNames(teams, players, []) if teams else None
 
 
 def _pair(name: str) -> list[str]:

@@ -361,3 +361,24 @@ def test_mentions_run_across_a_v_a_slash_or_a_countrys_points_give_their_names()
 def test_a_results_heading_at_a_sentences_start_is_no_name() -> None:
     entities = build_entities([Mention("Scoreboard", "PERSON"), Mention("Attendance", "ORG"), Mention("Cairns", "GPE")])
     assert [e.canonical for e in entities] == ["Cairns"]
+
+
+def test_a_box_score_and_a_games_summary_give_their_sides_and_players() -> None:
+    box = "ATLANTA ( 91 ) Mosley 7-15 4-4 19 , Brantley 3-9 0-0 8 , Okonjo 6-10 2-5 14 . Totals 35-78 17-22 91 ."
+    assert (team_names(box), player_names(box)) == (["ATLANTA"], ["Mosley", "Brantley", "Okonjo"])
+    stats = "Halftime - Detroit 50 , Atlanta 44 . Rebounds - Atlanta 44 ( Okonjo 11 ) , Detroit 52 ( Vance 14 ) ."
+    assert (team_names(stats), player_names(stats)) == (
+        ["Detroit", "Atlanta", "Atlanta", "Detroit"], ["Okonjo", "Vance"],
+    )  # fmt: skip
+    period = (
+        "First period - 1 , Detroit , Vasiliev 9 ( Lindqvist , Hartley ) 6:12 . 2 , St Louis , Cormier 7 ( Pelletier )"
+        " 14:40 ( pp ) . Penalties - Hartley , Detroit ( hooking ) 13:05 ; Dufresne , St Louis ( tripping ) 17:22 ."
+    )
+    assert player_names(period) == ["Vasiliev", "Lindqvist", "Hartley", "Cormier", "Pelletier", "Hartley", "Dufresne"]
+    assert set(team_names(period)) == {"Detroit", "St Louis"}
+    assert player_names("Goalies - St Louis , Fontaine ( 9-7-2 ) ; Detroit , Halvorsen ( 11-4-3 ) .") == [
+        "Fontaine", "Halvorsen",
+    ]  # fmt: skip
+    # A headline with a dash and a score, and prose after a dash, are no summary.
+    for line in ("Pistons hold off Hawks - Detroit win 98-91 .", "Reuters - Shares in Siemens rose 2 percent ."):
+        assert (team_names(line), player_names(line)) == ([], [])
