@@ -99,6 +99,7 @@ TEAM_ROLES = frozenset({"champions", "holders", "leaders", "hosts", "visitors", 
 NOT_A_MENTION_AFTER_A_NAME = frozenset({"'s", "\u2019s", *knowledge.PARTY_MEMBER_TITLES})
 CITY_WORDS = frozenset({"city", "town", *knowledge.PLACE_HEADS})
 TRAILING_CONNECTOR = re.compile(r"\s+(?:and|&|of|the)$")
+COMPANY_OF_PLACE = re.compile(r"(?P<company>.+?) of (?P<place>[A-Z][\w .'-]+)")
 RANK_BEFORE = re.compile(r"^\d{1,3}\s*[-.]\s+(?=[A-Z])")
 # "Furey v Camilleri", "Ajax vs. PSV": two names the model ran into one across the word between them.
 VERSUS = re.compile(r"\s+(?:v|vs\.?|versus)\s+(?=[A-Z])")
@@ -129,8 +130,17 @@ PERSON_TITLES = frozenset(
         "defender", "goalkeeper", "singer", "singers", "musician", "actor", "actress", "comedian", "sprinter",
         "backbencher", "rapper", "star", "veteran", "king", "queen", "prince", "princess", "pope", "ambassador",
         "deputy", "leader", "former", "foreign", "defence", "defense", "interior", "finance", "state",
+        # a player's position, as team news writes it ("Centre Stuart Beddow", "Fly-half Paul Grayson")
+        "centre", "wing", "winger", "prop", "lock", "hooker", "flanker", "fly-half", "scrum-half", "full-back",
+        "fullback", "keeper", "skipper", "forward",
     }
 )  # fmt: skip
+# A player's position opening a name the model took for an organisation's ("Centre Stuart Beddow").
+PLAYER_POSITIONS = frozenset(
+    {"centre", "winger", "prop", "lock", "hooker", "flanker", "fly-half", "scrum-half", "full-back", "striker"}
+)
+# An ordinal the model ran into a finisher's name ("Bruno Cassagne third").
+TRAILING_PLACING = re.compile(r"\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
 
 
 # Letters after a person's name: "Philippe Sands QC", "Frank Field MP". The model calls some such names bodies.
@@ -155,9 +165,9 @@ def post_nominal_person(text: str) -> str | None:
 
 
 def strip_person_title(text: str) -> str:
-    """A person's name without the honorifics and titles before it ("Mr Tony Blair" -> "Tony Blair");
-    unchanged when nothing capitalised would be left."""
-    words = text.split()
+    """A person's name without the honorifics and titles before it ("Mr Tony Blair" -> "Tony Blair") or a placing
+    after it ("Bruno Cassagne third"); unchanged when nothing capitalised would be left."""
+    words = TRAILING_PLACING.sub("", text).split()
     start = 0
     while start < len(words) - 1 and words[start].rstrip(".").casefold() in PERSON_TITLES:
         start += 1
@@ -399,6 +409,11 @@ def _as_named(text: str, kind: EntityType, after: str) -> tuple[str, EntityType]
         return strip_person_title(text), kind
     if kind is EntityType.ORGANIZATION and len(words) >= 2 and words[0].casefold() in TEAM_ROLES:
         return text.split(" ", 1)[1], kind  # "Champions Auxerre": the club is Auxerre
+    if len(words) >= 3 and words[0].casefold() in PLAYER_POSITIONS and _could_be_person(rest := " ".join(words[1:])):
+        return rest, EntityType.PERSON  # "Centre Stuart Beddow"; not "Centre for Social Evolution"
+    based = COMPANY_OF_PLACE.fullmatch(text) if kind is EntityType.ORGANIZATION else None
+    if based and knowledge.has_company_ending(based["company"]) and is_known_place(entity_key(based["place"])):
+        return based["company"], kind  # "Tamarack Resources of Toronto": the company
     return text, kind
 
 
@@ -509,6 +524,10 @@ def _on_lines(mention: _Typed, names: Mapping[str, str], teams: Mapping[str, str
     parts = LIST_SEPARATOR.split(mention.text)
     if len(parts) > 1 and all(entity_key(part) in names for part in parts):
         return None
+    if " - " in mention.text:  # a label run into the name: "Halftime - Detroit 50"
+        named = _on_lines(replace(mention, text=mention.text.rsplit(" - ", 1)[1]), names, teams)
+        if named is not None and entity_key(named.text) in names:
+            return named
     words = mention.text.split()
     scored = next((n for n, word in enumerate(words) if n and word.isdigit()), None)
     if scored is not None and entity_key(" ".join(words[:scored])) in names:

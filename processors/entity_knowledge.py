@@ -613,6 +613,7 @@ COMPANY_ENDINGS = frozenset(
         "foods", "pharmaceuticals", "industries", "enterprises", "technologies", "electronics", "telecom",
         "telecommunications", "communications", "entertainment", "records", "pictures", "brewery", "breweries",
         "petroleum", "chemicals", "insurance", "securities", "investments", "bancorp", "software", "mining",
+        "resources", "group",
     }
 )  # fmt: skip
 

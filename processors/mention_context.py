@@ -28,6 +28,7 @@ ORGANIZATION_BEFORE = frozenset(
         "newspaper", "tabloid", "magazine", "charity", "watchdog", "regulator", "studio", "chain", "operator",
         "publisher", "distributor", "lender", "airlines", "outfit", "club", "side", "franchise", "team", "squad",
         "group", "agency", "organisation", "organization", "federation", "association", "union", "party",
+        "exporter", "importer", "refiner",
         "firms", "companies", "banks", "bands", "groups", "clubs", "sides", "teams", "carriers", "retailers",
     }
 )  # fmt: skip

@@ -382,3 +382,23 @@ def test_a_box_score_and_a_games_summary_give_their_sides_and_players() -> None:
     # A headline with a dash and a score, and prose after a dash, are no summary.
     for line in ("Pistons hold off Hawks - Detroit win 98-91 .", "Reuters - Shares in Siemens rose 2 percent ."):
         assert (team_names(line), player_names(line)) == ([], [])
+
+
+def test_a_label_a_position_or_a_placing_run_into_a_name_is_cut() -> None:
+    entities = build_entities(
+        [
+            Mention("Halftime - Detroit 50", "ORG"),
+            Mention("Centre Stuart Beddow", "ORG"),
+            Mention("Bruno Cassagne third", "PERSON"),
+            Mention("Centre for Social Evolution", "ORG"),
+            Mention("Tamarack Resources of Toronto", "ORG"),
+        ],
+        teams=["Detroit"],
+    )
+    assert {e.canonical: e.type for e in entities} == {
+        "Detroit": EntityType.ORGANIZATION,
+        "Stuart Beddow": EntityType.PERSON,
+        "Bruno Cassagne": EntityType.PERSON,
+        "Centre for Social Evolution": EntityType.ORGANIZATION,
+        "Tamarack Resources": EntityType.ORGANIZATION,
+    }
