@@ -59,6 +59,8 @@ NEWSWIRE_SYNTHETIC = Path(__file__).resolve().parent / "data" / "newswire-synthe
 NEWSWIRE_SYNTHETIC_2 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-2"
 # A third round, two thirds general and business news, written after the second round's rules.
 NEWSWIRE_SYNTHETIC_3 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-3"
+# A fourth round, a whole day's mix, written after the third round's rules.
+NEWSWIRE_SYNTHETIC_4 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-4"
 RESULTS = Path(__file__).parent / "results"
 PARTS = ("dev", "test")
 FACETS = {"PERSON": "people", "ORGANIZATION": "organizations", "PLACE": "places"}
@@ -106,6 +108,7 @@ def dev_only_sets() -> list[AnnotatedSet]:
         gum_set("newswire-synthetic", NEWSWIRE_SYNTHETIC),
         gum_set("newswire-synthetic-2", NEWSWIRE_SYNTHETIC_2),
         gum_set("newswire-synthetic-3", NEWSWIRE_SYNTHETIC_3),
+        gum_set("newswire-synthetic-4", NEWSWIRE_SYNTHETIC_4),
     ]
 
 
