@@ -132,7 +132,7 @@ PERSON_TITLES = frozenset(
         "deputy", "leader", "former", "foreign", "defence", "defense", "interior", "finance", "state",
         # a player's position, as team news writes it ("Centre Stuart Beddow", "Fly-half Paul Grayson")
         "centre", "wing", "winger", "prop", "lock", "hooker", "flanker", "fly-half", "scrum-half", "full-back",
-        "fullback", "keeper", "skipper", "forward",
+        "fullback", "keeper", "skipper", "forward", "substitute",
     }
 )  # fmt: skip
 # A player's position opening a name the model took for an organisation's ("Centre Stuart Beddow").

@@ -39,10 +39,19 @@ PLACE_BEFORE_PAIRS = frozenset(
 )
 # After a company's name in a market report: its shares' move and price ("Veba firmed 0.55 to 86.30", "BMW fell
 # 3.5 pence", "Daimler-Benz rose 1.20 marks").
+_PRICE_UNITS = (
+    r"(?:pence|p|marks|pfennigs?|francs|centimes|cents|yen|pesetas|lire|lira|escudos|kroner|kronor|crowns|forints|"
+    r"zlotys?|rand|baht|rupees|ringgit|won|pesos|dollars|schillings|guilders|drachmas|shekels|yuan|percent)\b"
+)
+_PRICE = r"\d[\d.,]*"
+_MOVED = (
+    r"(?:rose|fell|gained|firmed|eased|lost|dropped|slipped|climbed|added|shed|jumped|slid|dipped|edged"
+    r"(?:[ \t]+(?:up|down))?|advanced|declined|tumbled|plunged|surged|soared|rallied)"
+)
 PRICE_MOVE_AFTER = re.compile(
-    r"^[ \t]+(?:rose|fell|gained|firmed|eased|lost|dropped|slipped|climbed|added|shed|jumped|slid|dipped|edged"
-    r"(?:[ \t]+(?:up|down))?|advanced|declined|tumbled|plunged|surged|soared|rallied)[ \t]+\d[\d.,]*[ \t]*"
-    r"(?:to\b|pence\b|p\b|marks\b|francs\b|cents\b|pfennigs?\b|yen\b|percent\b|%|,|\.)"
+    rf"^[ \t]+(?:{_MOVED}[ \t]+{_PRICE}[ \t]*(?:to\b|{_PRICE_UNITS}|%|,|\.)"
+    rf"|(?:up|down)[ \t]+{_PRICE}[ \t]+(?:{_PRICE_UNITS}[ \t]+)?(?:at|to)\b"
+    rf"|{_PRICE}[ \t]+(?:higher|lower)[ \t]+at\b)"
 )
 # Before a name, in apposition: "singer Bono", "character Den Watts", "campaigner Neil Herron".
 PERSON_BEFORE = frozenset(
@@ -170,6 +179,8 @@ def context_type(name: str, before: str, after: str) -> EntityType | None:
         return EntityType.PERSON  # "Mr Blair" whatever follows: "Mr Blair's spokesman" is his
     if (cue := _before_type(before)) is not None:
         return cue
+    if PRICE_MOVE_AFTER.match(after):  # "Tabacalera eased 30 to 5,620", "Endesa up 180 pesetas at 7,390"
+        return EntityType.ORGANIZATION
     # "Royal Bank of" + "Scotland chief executive": the chief is the longer name's, not this part's.
     if not before.endswith((" of ", " and ", " & ")) and (cue := _after_type(after)) is not None:
         return cue
@@ -211,10 +222,7 @@ def _before_type(before: str) -> EntityType | None:
 
 def _after_type(after: str) -> EntityType | None:
     """The type a noun the name modifies gives it: "Yukos spokesman", "Yili's shares", "Blair's wife". A role
-    after a possessive says nothing ("Mr Blair's spokesman", "Sony's chief"). A share's move in a market report
-    makes a company: "Veba firmed 0.55 to 86.30"."""
-    if PRICE_MOVE_AFTER.match(after):
-        return EntityType.ORGANIZATION
+    after a possessive says nothing ("Mr Blair's spokesman", "Sony's chief")."""
     if not (match := _WORDS_AFTER.match(after)):
         return None
     possessive, first, second = match.group(1), match.group(2), match.group(3) or ""

@@ -51,7 +51,11 @@ from newsflow.processors.entity_knowledge import fold, place_name
 # particles between ("Queen of the South", "Queen 's Park" as CoNLL splits it, "Van der Sar").
 _NAME = r"[A-Z][\w.'&\-]*(?:[ \t]+(?:[A-Z][\w.'&\-]*|&|(?:de|del|la|of|the|and|van|von|der|den|da|di|dos|'s)\b)){0,3}"
 _SCORE = r"\d{1,3}"
-RESULT_LINE = re.compile(rf"^[ \t]*(?P<home>{_NAME})[ \t]+{_SCORE}[ \t]*,?[ \t]+(?P<away>{_NAME})[ \t]+{_SCORE}\b")
+# Each side may have its country in brackets: "ASVEL Villeurbanne ( France ) 80 Maccabi Tel Aviv ( Israel ) 77".
+_COUNTRY = r"(?:[ \t]*\([ \t]*[A-Z][\w.' ]{0,30}?[ \t]*\))?"
+RESULT_LINE = re.compile(
+    rf"^[ \t]*(?P<home>{_NAME}){_COUNTRY}[ \t]+{_SCORE}[ \t]*,?[ \t]+(?P<away>{_NAME}){_COUNTRY}[ \t]+{_SCORE}\b"
+)
 # The score between the sides, the whole line: "Chelsea 2-1 Arsenal", "Group G: Belgium 3 - 0 Panama" (or en dashes),
 # "Real Madrid 3-3 Barcelona (aet)". Not in prose: "Labour won 3-0 in Hull" has no side after the score.
 SCORE_BETWEEN_LINE = re.compile(
@@ -112,7 +116,10 @@ PLAYER_LINE = re.compile(
 # A player's line of scores or times after a rank or a total ("134 Ernie Els ( South Africa ) 65 69",
 # "1. Luc Alphand ( France ) 1 minute 50.23 seconds"): the whole line. A club with its country and one score
 # ("Rapid Vienna ( Austria ) 1") has neither the rank nor two figures.
-_TALLY = r"(?:[-+]?\d{1,3}(?:[.:,]\d+)*|hours?|minutes?|seconds?|mins?|secs?|pts|points|behind|same|time)"
+_TALLY = (
+    r"(?:[-+]?\d{1,3}(?:[.:,]\d+)*|hours?|minutes?|seconds?|mins?|secs?|pts|points|behind|same|time|laps?|one|two|"
+    r"three)"
+)
 RANKED_LINE = re.compile(
     rf"^[ \t]*(?P<rank>[T=]?\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<player>{_NAME})[ \t]*{_NATIONALITY}"
     rf"(?P<tally>(?:[ \t]+{_TALLY})+)[ \t]*\.?[ \t]*$"
@@ -145,6 +152,18 @@ LINEUP_ENTRY = re.compile(_NAME)
 _NAMES = LINEUP_ENTRY
 LINEUP_HEADINGS = frozenset({"team", "teams", "squad", "side", "line-up", "lineup", "substitutes", "subs", "reserves"})
 MIN_LINEUP_NAMES = 3
+# An innings anywhere in a line of close-of-play scores: "In Melbourne : Victoria 320 ( Luke Harwood 112 ; Craig
+# Braddock 4-71 ) and 150-4 ( Nathan Fairbairn 65 not out ) ; South Australia 280 ( Jason Penhall 88 )".
+INNINGS = re.compile(
+    rf"(?P<side>{_NAME})[ \t]+{_SCORE}(?:-\d{{1,2}})?(?:[ \t]+declared)?[ \t]*\((?P<scorers>[^()\n]{{1,300}})\)"
+)
+# A golf leaderboard's line: a total, then the players on it, some with their country ("71 Sipho Ndlovu , Grant
+# Fairweather ( Zimbabwe ) , Kevin Stroud ( England )").
+_LEADER = rf"{_NAME}(?:[ \t]*\([ \t]*[A-Z][\w.' ]{{0,30}}?[ \t]*\))?"
+LEADERBOARD_LINE = re.compile(
+    rf"^[ \t]*\d{{2,3}}[ \t]+(?P<entries>{_LEADER}(?:[ \t]*,[ \t]*{_LEADER})*)[ \t]*\.?[ \t]*$"
+)
+LEADER = re.compile(rf"(?P<name>{_NAME})(?P<country>[ \t]*\()?")
 # A cricketer as scorecards write him: an initial and a surname ("D. Ashby").
 INITIALLED = re.compile(r"[A-Z]\.[ \t]*[A-Z][a-z][\w'\-]*")
 # The agate of a game's summary: lines opened by a label and a dash, their sentences parted by " . "
@@ -214,6 +233,13 @@ def line_names(text: str) -> LineNames:
         elif (innings := INNINGS_LINE.match(line)) is not None and (batsmen := SCORER.findall(innings["scorers"])):
             scored.append(innings["side"])
             players += batsmen
+        elif (leaders := LEADERBOARD_LINE.match(line)) is not None and "(" in line:
+            players += [
+                m["name"] for m in LEADER.finditer(leaders["entries"]) if not _in_brackets(leaders["entries"], m)
+            ]
+        elif (innings_found := _innings(line)) is not None:
+            scored += innings_found.teams
+            players += innings_found.players
         elif (lineup := _lineup(line)) is not None:
             side, lineup_players = lineup
             sides += [side] if side else []
@@ -283,6 +309,28 @@ def _agate(line: str) -> LineNames | None:
             for side in SIDE_FIGURES.finditer(body):
                 teams.append(side["team"])
                 players += [m["name"] for m in PLAYER_FIGURES.finditer(side["players"] or "")]
+    return LineNames(teams, players, []) if teams else None
+
+
+def _in_brackets(text: str, match: re.Match[str]) -> bool:
+    """Whether ``match`` in ``text`` stands inside brackets (a country, not a player)."""
+    return text.count("(", 0, match.start()) > text.count(")", 0, match.start())
+
+
+def _innings(line: str) -> LineNames | None:
+    """The sides and players of a line of innings ("Victoria 320 ( Luke Harwood 112 ) ; South Australia 280 ( ...
+    )"), or None when ``line`` has none or is prose (more than a third of its words lowercase)."""
+    if "(" not in line:
+        return None
+    words = _WORDS.findall(line)
+    if sum(word.islower() for word in words) * MAX_PROSE_SHARE > len(words):
+        return None
+    teams: list[str] = []
+    players: list[str] = []
+    for innings in INNINGS.finditer(line):
+        if batsmen := SCORER.findall(innings["scorers"]):
+            teams.append(innings["side"])
+            players += batsmen
     return LineNames(teams, players, []) if teams else None
 
 

@@ -52,6 +52,9 @@ PERSON, ORG, PLACE = EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLAC
         ("grain loaded at the port of ", "Rouen", " this week", PLACE),
         ("in a firm market . ", "Veba", " firmed 0.55 to 86.30 on talk", ORG),
         ("", "Hoechst", " fell 1.20 marks", ORG),
+        ("and ", "Tabacalera", " eased 30 to 5,620", ORG),
+        ("with ", "Endesa", " up 180 pesetas at 7,390 ,", ORG),
+        (", ", "Iberdrola", " 35 higher at 1,385", ORG),
     ],
 )
 def test_the_words_beside_a_name_say_what_it_names(

@@ -402,3 +402,20 @@ def test_a_label_a_position_or_a_placing_run_into_a_name_is_cut() -> None:
         "Centre for Social Evolution": EntityType.ORGANIZATION,
         "Tamarack Resources": EntityType.ORGANIZATION,
     }
+
+
+def test_results_with_countries_close_of_play_innings_and_a_leaderboard() -> None:
+    assert team_names("ASVEL Villeurbanne ( France ) 80 Maccabi Tel Aviv ( Israel ) 77") == [
+        "ASVEL Villeurbanne", "Maccabi Tel Aviv",
+    ]  # fmt: skip
+    close = (
+        "In Melbourne : Victoria 320 ( Luke Harwood 112 ; Craig Braddock 4-71 ) and 150-4 ; "
+        "South Australia 280 ( Jason Penhall 88 )"
+    )
+    assert team_names(close) == ["Victoria", "South Australia"]
+    assert player_names(close) == ["Luke Harwood", "Craig Braddock", "Jason Penhall"]
+    leaders = "71 Sipho Ndlovu , Grant Fairweather ( Zimbabwe ) , Kevin Stroud ( England ) , Deon Visagie"
+    assert player_names(leaders) == ["Sipho Ndlovu", "Grant Fairweather", "Kevin Stroud", "Deon Visagie"]
+    assert player_names("8. Mark Pennington ( Britain / Kawasaki ) one lap behind") == ["Mark Pennington"]
+    # Prose with a score and a bracket is no innings.
+    assert team_names("Labour won 320 seats ( up from 270 ) in a vote that surprised Smith 12 of them .") == []
