@@ -98,7 +98,8 @@ TABLE_CELL_END = re.compile(r"\s*(?:[,.;)]|points\b|pts\b|$)")
 TEAM_ROLES = frozenset({"champions", "holders", "leaders", "hosts", "visitors", "title-holders", "newcomers"})
 NOT_A_MENTION_AFTER_A_NAME = frozenset({"'s", "\u2019s", *knowledge.PARTY_MEMBER_TITLES})
 CITY_WORDS = frozenset({"city", "town", *knowledge.PLACE_HEADS})
-TRAILING_CONNECTOR = re.compile(r"\s+(?:and|&|of|the)$")
+# "Midland Bank and", "J. Tully b" (a scorecard's "bowled by"): the model ran on into the next word.
+TRAILING_CONNECTOR = re.compile(r"\s+(?:and|&|of|the|b|c|st|lbw)$")
 COMPANY_OF_PLACE = re.compile(r"(?P<company>.+?) of (?P<place>[A-Z][\w .'-]+)")
 RANK_BEFORE = re.compile(r"^\d{1,3}\s*[-.]\s+(?=[A-Z])")
 # "Furey v Camilleri", "Ajax vs. PSV": two names the model ran into one across the word between them.
@@ -308,6 +309,7 @@ class _Typed:
     decided: bool
     team: bool = False  # added from a results line, not the model's
     cued: bool = False  # typed by the words beside it (processors/mention_context.py), not the model
+    before: str = ""  # the text right before the mention (the model's mentions only)
 
 
 def _place_inside(name: str) -> str | None:
@@ -455,7 +457,7 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
         if (named := _as_named(text, kind, mention.after)) is None:
             continue
         text, kind = named
-        typed.append(_Typed(text, kind, mention.decided is not None, cued=cue is kind))
+        typed.append(_Typed(text, kind, mention.decided is not None, cued=cue is kind, before=mention.before))
     named_parties = {knowledge.party_name(entity_key(t.text)) for t in typed} - {None}
     for text in members:
         key = entity_key(text)
@@ -537,6 +539,12 @@ def _on_lines(mention: _Typed, names: Mapping[str, str], teams: Mapping[str, str
         longer = [team for team_key, team in teams.items() if team_key.startswith(key + " ")]
         if len(longer) == 1:
             return replace(mention, text=longer[0])
+    # The last words of a team's name, right after its first ones: "Belgrade" of "Partizan Belgrade".
+    if key not in names:
+        tail = len(mention.text)
+        whole = [t for t in teams.values() if t.endswith(" " + mention.text) and mention.before.endswith(t[:-tail])]
+        if whole:
+            return replace(mention, text=whole[0])
     return mention
 
 

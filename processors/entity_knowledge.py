@@ -425,7 +425,7 @@ NOT_ENTITY_HEADS = frozenset(
     {
         "festival", "fair", "awards", "award", "prize", "prizes", "championship", "championships", "cup",
         "olympics", "summit", "conference", "expo", "tournament", "marathon", "elections", "election", "bill",
-        "act", "agreement", "treaty", "accord", "directive", "chart", "charts", "prix", "open",
+        "act", "agreement", "treaty", "accord", "directive", "chart", "charts", "prix", "open", "shield", "trophy",
     }
 )  # fmt: skip
 

@@ -43,6 +43,7 @@ single score after the bracket, so it is no player.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from newsflow.processors.entity_knowledge import fold, place_name
@@ -155,7 +156,8 @@ MIN_LINEUP_NAMES = 3
 # An innings anywhere in a line of close-of-play scores: "In Melbourne : Victoria 320 ( Luke Harwood 112 ; Craig
 # Braddock 4-71 ) and 150-4 ( Nathan Fairbairn 65 not out ) ; South Australia 280 ( Jason Penhall 88 )".
 INNINGS = re.compile(
-    rf"(?P<side>{_NAME})[ \t]+{_SCORE}(?:-\d{{1,2}})?(?:[ \t]+declared)?[ \t]*\((?P<scorers>[^()\n]{{1,300}})\)"
+    rf"(?:(?P<side>{_NAME})|\band)[ \t]+{_SCORE}(?:-\d{{1,2}})?(?:[ \t]+declared)?"
+    r"[ \t]*\((?P<scorers>[^()\n]{1,300})\)"
 )
 # A golf leaderboard's line: a total, then the players on it, some with their country ("71 Sipho Ndlovu , Grant
 # Fairweather ( Zimbabwe ) , Kevin Stroud ( England )").
@@ -189,7 +191,7 @@ BOX_SIDE = re.compile(rf"^[ \t]*(?P<team>{_NAME})[ \t]*\([ \t]*\d{{1,3}}[ \t]*\)
 BOX_PLAYER = re.compile(rf"(?P<name>{_NAME})[ \t]+\d{{1,2}}-\d{{1,2}}[ \t]+\d{{1,2}}-\d{{1,2}}[ \t]+\d{{1,3}}\b")
 MIN_BOX_PLAYERS = 2
 _WORDS = re.compile(r"[^\W\d_]+")
-MAX_PROSE_SHARE = 3  # at most a third of an agate line's words are lowercase ("goals", "none", "hooking")
+MAX_PROSE_SHARE = 2  # at most half of an agate line's words are lowercase ("goals", "none", "hooking", "not out")
 BOX_TOTALS = frozenset({"Totals", "Total", "TOTALS", "TOTAL", "Team"})
 # A bowler's figures: overs, maidens, runs and wickets ("Cairns 10-0-47-2", "Wasim 9.4-1-40-3"), one to a line
 # or listed ("Bowling : Aqib Hameed 18-4-51-2 , Waqar Shah 16-3-44-1").
@@ -263,6 +265,10 @@ def line_names(text: str) -> LineNames:
             sides += _teams_in_brackets(line)
         else:
             players += [figures["bowler"] for figures in BOWLING_FIGURES.finditer(line)]
+    # A standings row may be a golfer's, but not one whose name also plays a match on another line (the name is
+    # then among the sides more often than among the rows).
+    sides_seen, rows_seen = Counter(scored), Counter(rows)
+    rows = [row for row in rows if sides_seen[row] <= rows_seen[row]]
     return LineNames(teams=sides + (scored + fixtures if scored else []), players=players, rows=rows)
 
 
@@ -319,7 +325,7 @@ def _in_brackets(text: str, match: re.Match[str]) -> bool:
 
 def _innings(line: str) -> LineNames | None:
     """The sides and players of a line of innings ("Victoria 320 ( Luke Harwood 112 ) ; South Australia 280 ( ...
-    )"), or None when ``line`` has none or is prose (more than a third of its words lowercase)."""
+    )"), or None when ``line`` has none or is prose (more than half of its words lowercase)."""
     if "(" not in line:
         return None
     words = _WORDS.findall(line)
@@ -329,7 +335,7 @@ def _innings(line: str) -> LineNames | None:
     players: list[str] = []
     for innings in INNINGS.finditer(line):
         if batsmen := SCORER.findall(innings["scorers"]):
-            teams.append(innings["side"])
+            teams += [innings["side"]] if innings["side"] else []  # "and 150-4 ( ... )": the side's second innings
             players += batsmen
     return LineNames(teams, players, []) if teams else None
 

@@ -419,3 +419,16 @@ def test_results_with_countries_close_of_play_innings_and_a_leaderboard() -> Non
     assert player_names("8. Mark Pennington ( Britain / Kawasaki ) one lap behind") == ["Mark Pennington"]
     # Prose with a score and a bracket is no innings.
     assert team_names("Labour won 320 seats ( up from 270 ) in a vote that surprised Smith 12 of them .") == []
+
+
+def test_a_teams_last_words_a_second_innings_and_a_bowled_batsman() -> None:
+    lines = "Partizan Belgrade ( Yugoslavia ) 70 Limoges ( France ) 73\nPartizan Belgrade 8 4 4 12"
+    assert row_names(lines) == []  # a side of a match, not a golfer
+    belgrade = Mention("Belgrade", "GPE", before="Partizan ")
+    entities = build_entities([belgrade, Mention("J. Tully b", "PERSON")], teams=team_names(lines))
+    kinds = {e.canonical: e.type for e in entities}
+    assert kinds["Partizan Belgrade"] is EntityType.ORGANIZATION and "Belgrade" not in kinds
+    assert kinds["J. Tully"] is EntityType.PERSON
+    assert player_names("Victoria 320 ( Luke Harwood 112 ) and 150-4 ( Nathan Fairbairn 65 not out )") == [
+        "Luke Harwood", "Nathan Fairbairn",
+    ]  # fmt: skip
