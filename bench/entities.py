@@ -61,6 +61,8 @@ NEWSWIRE_SYNTHETIC_2 = Path(__file__).resolve().parent / "data" / "newswire-synt
 NEWSWIRE_SYNTHETIC_3 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-3"
 # A fourth round, a whole day's mix, written after the third round's rules.
 NEWSWIRE_SYNTHETIC_4 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-4"
+# A fifth round, a day's mix in other layouts, measured once on session 34's final rules.
+NEWSWIRE_SYNTHETIC_5 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-5"
 RESULTS = Path(__file__).parent / "results"
 PARTS = ("dev", "test")
 FACETS = {"PERSON": "people", "ORGANIZATION": "organizations", "PLACE": "places"}
@@ -109,6 +111,7 @@ def dev_only_sets() -> list[AnnotatedSet]:
         gum_set("newswire-synthetic-2", NEWSWIRE_SYNTHETIC_2),
         gum_set("newswire-synthetic-3", NEWSWIRE_SYNTHETIC_3),
         gum_set("newswire-synthetic-4", NEWSWIRE_SYNTHETIC_4),
+        gum_set("newswire-synthetic-5", NEWSWIRE_SYNTHETIC_5),
     ]
 
 
