@@ -13,7 +13,8 @@ and Elasticsearch (nothing should).
     python -m bench.entity_quick --set bbc-entities           # the annotated BBC articles instead of GUM's
     python -m bench.entity_quick --set gum-interviews         # GUM's Wikinews interviews: dev only, automatic gold
     python -m bench.entity_quick --set newswire-synthetic     # wire-style articles written for the project: dev only
-    python -m bench.entity_quick --set newswire-synthetic-2   # a second round of them, written after session 33
+    python -m bench.entity_quick --set newswire-synthetic-2   # more rounds of them (-2 ... -5), each written by a
+                                                              # helper that had not seen the rules (their READMEs)
     python -m bench.entity_quick --model PATH_OR_NAME         # the extractor on another spaCy pipeline, beside
 
 Only the dev part is for looking at errors; ``--errors`` never prints the test part's.
