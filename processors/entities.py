@@ -394,8 +394,10 @@ def _versus_parts(mention: Mention) -> list[Mention]:
 
 
 def _as_named(text: str, kind: EntityType, after: str) -> tuple[str, EntityType] | None:
-    """The name a typed mention gives and its type, without a title or a team's role before it; None when it
-    is a span run across a table's figures."""
+    """The name a typed mention gives and its type: without a title, a team's role or a player's position before
+    it ("Champions Auxerre", "Centre Stuart Beddow"), a company without its city ("Tamarack Resources of
+    Toronto"), a country without its points in a prose table ("China 3 ,"); None when it is a span run across a
+    table's figures."""
     scored = COUNTRY_AND_NUMBER.fullmatch(text)
     if scored and TABLE_CELL_END.match(after) and entity_key(scored["name"]) in _country_keys():
         return scored["name"], EntityType.PLACE  # "China 3" in "Japan 6 points , China 3 , Syria 3"

@@ -295,11 +295,8 @@ def _agate(line: str) -> LineNames | None:
     if (box := BOX_SIDE.match(line)) is not None:
         players = [m["name"] for m in BOX_PLAYER.finditer(line, box.end()) if m["name"] not in BOX_TOTALS]
         return LineNames([box["team"]], players, []) if len(players) >= MIN_BOX_PLAYERS else None
-    if not AGATE_LINE.match(line):
+    if not AGATE_LINE.match(line) or _is_prose(line):  # "The cuts - amounting to 3% of the staff - will ..."
         return None
-    words = _WORDS.findall(line)
-    if sum(word.islower() for word in words) * MAX_PROSE_SHARE > len(words):
-        return None  # prose with a dash ("The cuts - amounting to 3% of the staff - will ...")
     teams: list[str] = []
     players = []
     for sentence in AGATE_SENTENCE.split(line):
@@ -318,6 +315,12 @@ def _agate(line: str) -> LineNames | None:
     return LineNames(teams, players, []) if teams else None
 
 
+def _is_prose(line: str) -> bool:
+    """Whether more than half of ``line``'s words are lowercase: a sentence, not a line of names and figures."""
+    words: list[str] = _WORDS.findall(line)
+    return sum(word.islower() for word in words) * MAX_PROSE_SHARE > len(words)
+
+
 def _in_brackets(text: str, match: re.Match[str]) -> bool:
     """Whether ``match`` in ``text`` stands inside brackets (a country, not a player)."""
     return text.count("(", 0, match.start()) > text.count(")", 0, match.start())
@@ -325,11 +328,8 @@ def _in_brackets(text: str, match: re.Match[str]) -> bool:
 
 def _innings(line: str) -> LineNames | None:
     """The sides and players of a line of innings ("Victoria 320 ( Luke Harwood 112 ) ; South Australia 280 ( ...
-    )"), or None when ``line`` has none or is prose (more than half of its words lowercase)."""
-    if "(" not in line:
-        return None
-    words = _WORDS.findall(line)
-    if sum(word.islower() for word in words) * MAX_PROSE_SHARE > len(words):
+    )"), or None when ``line`` has none or is prose."""
+    if "(" not in line or _is_prose(line):
         return None
     teams: list[str] = []
     players: list[str] = []
