@@ -63,6 +63,9 @@ NEWSWIRE_SYNTHETIC_3 = Path(__file__).resolve().parent / "data" / "newswire-synt
 NEWSWIRE_SYNTHETIC_4 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-4"
 # A fifth round, a day's mix in other layouts, measured once on session 34's final rules.
 NEWSWIRE_SYNTHETIC_5 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-5"
+# Sixth and seventh rounds (session 35), sport-heavy and news-heavy, written after session 34's rules.
+NEWSWIRE_SYNTHETIC_6 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-6"
+NEWSWIRE_SYNTHETIC_7 = Path(__file__).resolve().parent / "data" / "newswire-synthetic-7"
 RESULTS = Path(__file__).parent / "results"
 PARTS = ("dev", "test")
 FACETS = {"PERSON": "people", "ORGANIZATION": "organizations", "PLACE": "places"}
@@ -112,6 +115,8 @@ def dev_only_sets() -> list[AnnotatedSet]:
         gum_set("newswire-synthetic-3", NEWSWIRE_SYNTHETIC_3),
         gum_set("newswire-synthetic-4", NEWSWIRE_SYNTHETIC_4),
         gum_set("newswire-synthetic-5", NEWSWIRE_SYNTHETIC_5),
+        gum_set("newswire-synthetic-6", NEWSWIRE_SYNTHETIC_6),
+        gum_set("newswire-synthetic-7", NEWSWIRE_SYNTHETIC_7),
     ]
 
 
