@@ -100,6 +100,9 @@ NOT_A_MENTION_AFTER_A_NAME = frozenset({"'s", "\u2019s", *knowledge.PARTY_MEMBER
 CITY_WORDS = frozenset({"city", "town", *knowledge.PLACE_HEADS})
 # "Midland Bank and", "J. Tully b" (a scorecard's "bowled by"): the model ran on into the next word.
 TRAILING_CONNECTOR = re.compile(r"\s+(?:and|&|of|the|b|c|st|lbw)$")
+# A time, a share or half a point run into the name from a results line ("Joanne Pryce 2:14.91", "Korolyov 4 1/2");
+# a whole number may be the name's own ("Channel 4").
+TRAILING_FIGURES = re.compile(r"(?:\s+\d+)*\s+(?:\d*[:.]\d[\d:.]*|1/2)$")  # not "Fahrenheit 9/11"
 COMPANY_OF_PLACE = re.compile(r"(?P<company>.+?) of (?P<place>[A-Z][\w .'-]+)")
 RANK_BEFORE = re.compile(r"^\d{1,3}\s*[-.]\s+(?=[A-Z])")
 # "Furey v Camilleri", "Ajax vs. PSV": two names the model ran into one across the word between them.
@@ -202,6 +205,7 @@ def clean_surface(text: str) -> str:
         text = re.sub(r"^(?:the|The|an?(?=\s+[A-Z]))\s+", "", text)  # "a Golden Globe": no name has a lowercase "a"
     text = re.sub(r"['\u2019]s$", "", text)
     text = TRAILING_CONNECTOR.sub("", text)  # "Midland Bank and": the model ran on into a list
+    text = TRAILING_FIGURES.sub("", text)
     return text.strip(" .,;:!?\"'()[]-\u2013\u2014")
 
 
@@ -625,8 +629,9 @@ def _decide(
         return EntityType.PERSON, None, True
     if majority is not EntityType.PERSON and INITIAL_AND_SURNAME.fullmatch(longest):
         return EntityType.PERSON, None, False  # "B. Tuffin", which the model took for a place
-    if is_known_place(key) and not (
-        majority is EntityType.PERSON and len(key.split()) >= 2 and key.rsplit(" ", 1)[-1] not in CITY_WORDS
+    if is_known_place(key) and (
+        key in _country_and_state_keys()  # "Sierra Leone" names no one, whatever the model reads
+        or not (majority is EntityType.PERSON and len(key.split()) >= 2 and key.rsplit(" ", 1)[-1] not in CITY_WORDS)
     ):  # a known place, unless the model reads a person's name there ("Jordan Henderson"; not "Ho Chi Minh City")
         return EntityType.PLACE, knowledge.place_name(key), True
     place = knowledge.place_name(key)

@@ -52,11 +52,15 @@ from newsflow.processors.entity_knowledge import fold, place_name
 # particles between ("Queen of the South", "Queen 's Park" as CoNLL splits it, "Van der Sar").
 _NAME = r"[A-Z][\w.'&\-]*(?:[ \t]+(?:[A-Z][\w.'&\-]*|&|(?:de|del|la|of|the|and|van|von|der|den|da|di|dos|'s)\b)){0,3}"
 _SCORE = r"\d{1,3}"
-# Each side may have its country in brackets: "ASVEL Villeurbanne ( France ) 80 Maccabi Tel Aviv ( Israel ) 77".
-_COUNTRY = r"(?:[ \t]*\([ \t]*[A-Z][\w.' ]{0,30}?[ \t]*\))?"
+# Each side may have its country in brackets: "ASVEL Villeurbanne ( France ) 80 Maccabi Tel Aviv ( Israel ) 77", or
+# its ranking: "Kansas ( 1 ) 91 Santa Clara 62". A chess game's score is a point or half of one ("1/2").
+_COUNTRY = r"(?:[ \t]*\([ \t]*(?:[A-Z][\w.' ]{0,30}?|\d{1,2})[ \t]*\))?"
+_RESULT_SCORE = r"(?:1/2|\d{1,3})"
 RESULT_LINE = re.compile(
-    rf"^[ \t]*(?P<home>{_NAME}){_COUNTRY}[ \t]+{_SCORE}[ \t]*,?[ \t]+(?P<away>{_NAME}){_COUNTRY}[ \t]+{_SCORE}\b"
+    rf"^[ \t]*(?P<home>{_NAME})(?P<home_bracket>{_COUNTRY})[ \t]+(?P<home_score>{_RESULT_SCORE})[ \t]*,?[ \t]+"
+    rf"(?P<away>{_NAME})(?P<away_bracket>{_COUNTRY})[ \t]+(?P<away_score>{_RESULT_SCORE})(?![\w/])"
 )
+CHESS_SCORES = frozenset({"0", "1", "1/2"})
 # The score between the sides, the whole line: "Chelsea 2-1 Arsenal", "Group G: Belgium 3 - 0 Panama" (or en dashes),
 # "Real Madrid 3-3 Barcelona (aet)". Not in prose: "Labour won 3-0 in Hull" has no side after the score.
 SCORE_BETWEEN_LINE = re.compile(
@@ -82,6 +86,17 @@ SCORERS_NAME = re.compile(rf"(?P<name>{_NAME})[ \t]*(?:\(|\d)")
 FIXTURE_LINE = re.compile(
     rf"^[ \t]*(?:[A-Z][\w ]{{0,30}}?[ \t]*:[ \t]*)?(?P<home>{_NAME})[ \t]+(?:at|AT|v|V|vs\.?|VS\.?)[ \t]+"
     rf"(?P<away>{_NAME})[ \t]*\.?[ \t]*$"
+)
+# Fixtures on one line, parted by commas: "Denver at Green Bay , Jacksonville at Seattle , Miami at N.Y. Giants".
+_FIXTURE = rf"{_NAME}[ \t]+(?:at|AT|v|V|vs\.?|VS\.?)[ \t]+{_NAME}"
+FIXTURES_LINE = re.compile(rf"^[ \t]*{_FIXTURE}(?:[ \t]*,[ \t]*{_FIXTURE})+[ \t]*\.?[ \t]*$")
+FIXTURE = re.compile(rf"(?P<home>{_NAME})[ \t]+(?:at|AT|v|V|vs\.?|VS\.?)[ \t]+(?P<away>{_NAME})")
+# A side's scorers with their minutes, the sides parted by semicolons: "LASK Linz - Peter Hubmer ( 5th , 61st ) ,
+# Andreas Lindl ( 44th ) ; SV Ried - Josef Angerer ( 30th )".
+_MINUTES = r"\([ \t]*\d{1,3}(?:st|nd|rd|th)?\b[^()\n]{0,30}\)"
+SIDE_SCORERS = re.compile(
+    rf"[ \t]*(?P<side>{_NAME})[ \t]+-[ \t]+"
+    rf"(?P<scorers>{_NAME}[ \t]*{_MINUTES}(?:[ \t]*,[ \t]*{_NAME}[ \t]*{_MINUTES})*)[ \t]*\.?[ \t]*"
 )
 # A squad or a field: a line of nothing but people with their club or country in brackets, two or more, after an
 # optional label ("Squad : Tim Stimpson ( Newcastle ) , Will Carling ( Harlequins )"). Prose with tickers or
@@ -110,8 +125,11 @@ _PLAYERS = rf"{_NAME}(?:[ \t]+and[ \t]+{_NAME})?"
 # What follows a player's nationality: a win ("beat", "bt", "d."), a time or distance ("43.49", "2:07:12"), or
 # three or more rounds' scores ("69 70 71").
 _INDIVIDUAL_RESULT = r"(?:beat\b|bt\b|d\.|\d+(?:[.:]\d+)+\b|(?:\d{2,3}[ \t]+){2,}\d{2,3}\b)"
+# An event's label may open a winner's line: "200 metres backstroke : Anke de Haan ( Netherlands ) 2:10.33".
+_EVENT_LABEL = r"(?:[\w ,'-]{1,40}?[ \t]*:[ \t]*)?"
 PLAYER_LINE = re.compile(
-    rf"^[ \t]*(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<player>{_PLAYERS})[ \t]*{_NATIONALITY}[ \t]*{_INDIVIDUAL_RESULT}"
+    rf"^[ \t]*{_EVENT_LABEL}(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<player>{_PLAYERS})[ \t]*{_NATIONALITY}[ \t]*"
+    rf"{_INDIVIDUAL_RESULT}"
     rf"(?:[ \t]*(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<loser>{_PLAYERS})[ \t]*{_NATIONALITY})?"
 )
 # A player's line of scores or times after a rank or a total ("134 Ernie Els ( South Africa ) 65 69",
@@ -126,6 +144,10 @@ RANKED_LINE = re.compile(
     rf"(?P<tally>(?:[ \t]+{_TALLY})+)[ \t]*\.?[ \t]*$"
 )
 MIN_TALLIES = 2
+# A winner without a nationality after an event's label: "200 metres butterfly : Graham Tolley 1:57.90".
+LABELLED_TIME_LINE = re.compile(
+    rf"^[ \t]*[\w ,'-]{{1,40}}?[ \t]*:[ \t]*(?P<player>{_NAME})[ \t]+\d+(?:[.:]\d+)+[ \t]*\.?[ \t]*$"
+)
 # A cricket scorecard's batting line: how the batsman was out, by whom, and the runs.
 BATTING_LINE = re.compile(
     rf"^[ \t]*(?P<batsman>{_NAME})[ \t]+(?:"
@@ -248,23 +270,21 @@ def line_names(text: str) -> LineNames:
             players += lineup_players
         elif len(line) > MAX_LINE_CHARS:
             continue
-        elif (result := RESULT_LINE.match(line) or SCORE_BETWEEN_LINE.match(line)) is not None:
-            scored += [result["home"], result["away"]]
+        elif (result := _result(line)) is not None:
+            scored += result.teams
+            rows += result.rows
         elif (row := STANDINGS_LINE.match(line)) is not None:
             scored.append(row["name"])
             rows.append(row["name"])
-        elif (fixture := FIXTURE_LINE.match(line)) is not None:
-            fixtures += [fixture["home"], fixture["away"]]
-        elif (match := PLAYER_LINE.match(line) or BATTING_LINE.match(line)) is not None:
-            players += [one for name in match.groups() if name and name[0].isupper() for one in _pair(name)]
-            sides += _teams_in_brackets(line)
-        elif (ranked := RANKED_LINE.match(line)) is not None and (
-            ranked["rank"] or len(re.findall(r"\d+", ranked["tally"])) >= MIN_TALLIES
-        ):
-            players += _pair(ranked["player"])
-            sides += _teams_in_brackets(line)
+        elif found_fixtures := _fixtures(line):
+            fixtures += found_fixtures
+        elif (side_scorers := _side_scorers(line)) is not None:
+            sides += side_scorers.teams
+            players += side_scorers.players
         else:
-            players += [figures["bowler"] for figures in BOWLING_FIGURES.finditer(line)]
+            individuals = _individuals(line)
+            sides += individuals.teams
+            players += individuals.players
     # A standings row may be a golfer's, but not one whose name also plays a match on another line (the name is
     # then among the sides more often than among the rows).
     sides_seen, rows_seen = Counter(scored), Counter(rows)
@@ -313,6 +333,49 @@ def _agate(line: str) -> LineNames | None:
                 teams.append(side["team"])
                 players += [m["name"] for m in PLAYER_FIGURES.finditer(side["players"] or "")]
     return LineNames(teams, players, []) if teams else None
+
+
+def _individuals(line: str) -> LineNames:
+    """The people of a line of individual results, a batsman's or a bowler's, and the countries and trade teams
+    in its brackets (none when ``line`` is none of those)."""
+    if match := PLAYER_LINE.match(line) or BATTING_LINE.match(line) or LABELLED_TIME_LINE.match(line):
+        players = [one for name in match.groups() if name and name[0].isupper() for one in _pair(name)]
+        return LineNames(_teams_in_brackets(line), players, [])
+    ranked = RANKED_LINE.match(line)
+    if ranked is not None and (ranked["rank"] or len(re.findall(r"\d+", ranked["tally"])) >= MIN_TALLIES):
+        return LineNames(_teams_in_brackets(line), _pair(ranked["player"]), [])
+    return LineNames([], [figures["bowler"] for figures in BOWLING_FIGURES.finditer(line)], [])
+
+
+def _fixtures(line: str) -> list[str]:
+    """Both sides of each fixture on a line of fixtures ("Chicago at Boston"), or none."""
+    if (fixture := FIXTURE_LINE.match(line)) is not None:
+        return [fixture["home"], fixture["away"]]
+    if FIXTURES_LINE.match(line):
+        return [name for found in FIXTURE.finditer(line) for name in (found["home"], found["away"])]
+    return []
+
+
+def _result(line: str) -> LineNames | None:
+    """The two sides of a result line (``rows``: those that may be chess players), or None when ``line`` is none."""
+    if (result := RESULT_LINE.match(line)) is not None:
+        # A side with its country scoring a point or half of one may be a chess player: the model's person decides.
+        chess = {result["home_score"], result["away_score"]} <= CHESS_SCORES
+        bracketed = [result[side] for side in ("home", "away") if any(c.isalpha() for c in result[f"{side}_bracket"])]
+        return LineNames([result["home"], result["away"]], [], bracketed if chess else [])
+    if (result := SCORE_BETWEEN_LINE.match(line)) is not None:
+        return LineNames([result["home"], result["away"]], [], [])
+    return None
+
+
+def _side_scorers(line: str) -> LineNames | None:
+    """The sides and scorers of a line of sides' scorers ("GAK - Kurt Felber ( 17th ) ; ..."), or None."""
+    found = [SIDE_SCORERS.fullmatch(part) for part in line.split(";")]
+    if not found or any(m is None for m in found):
+        return None
+    teams = [m["side"] for m in found if m is not None]
+    players = [n[0] for m in found if m is not None for n in _NAMES.finditer(re.sub(r"\([^()]*\)", " ", m["scorers"]))]
+    return LineNames(teams, players, [])
 
 
 def _is_prose(line: str) -> bool:

@@ -432,3 +432,47 @@ def test_a_teams_last_words_a_second_innings_and_a_bowled_batsman() -> None:
     assert player_names("Victoria 320 ( Luke Harwood 112 ) and 150-4 ( Nathan Fairbairn 65 not out )") == [
         "Luke Harwood", "Nathan Fairbairn",
     ]  # fmt: skip
+
+
+def test_ranked_college_results_fixture_lists_and_sides_scorers() -> None:
+    assert team_names("Kansas ( 1 ) 91 Santa Clara 62\nXavier 81 Cincinnati ( 4 ) 79") == [
+        "Kansas", "Santa Clara", "Xavier", "Cincinnati",
+    ]  # fmt: skip
+    fixtures = "Houston 23 Baltimore 20\nDenver at Green Bay , Jacksonville at Seattle , Miami at N.Y. Giants"
+    assert team_names(fixtures) == ["Houston", "Baltimore", "Denver", "Green Bay", "Jacksonville", "Seattle", "Miami",
+                                    "N.Y. Giants"]  # fmt: skip
+    scorers = "LASK Linz - Peter Hubmer ( 5th , 61st ) , Andreas Lindl ( 44th ) ; SV Ried - Josef Angerer ( 30th )"
+    assert team_names(scorers) == ["LASK Linz", "SV Ried"]
+    assert player_names(scorers) == ["Peter Hubmer", "Andreas Lindl", "Josef Angerer"]
+    # A sentence with a dash and a bracket is not a side's scorers.
+    assert player_names("Rapid - who won ( 2-1 ) on Saturday - lead the table") == []
+
+
+def test_chess_results_and_labelled_winners_give_players() -> None:
+    chess = (
+        "Vadim Korolyov ( Russia ) 1 Javier Ochoa ( Spain ) 0\n"
+        "Istvan Farago ( Hungary ) 1/2 Nigel Pembury ( England ) 1/2"
+    )
+    assert row_names(chess) == ["Vadim Korolyov", "Javier Ochoa", "Istvan Farago", "Nigel Pembury"]
+    # A club with its country and a basketball score is no chess player.
+    assert row_names("Zalgiris Kaunas ( Lithuania ) 82 Efes Pilsen ( Turkey ) 77") == []
+    winners = "50 metres freestyle : Graham Tolley ( Britain ) 22.31\n200 metres butterfly : Graham Tolley 1:57.90"
+    assert player_names(winners) == ["Graham Tolley", "Graham Tolley"]
+
+
+def test_a_time_or_half_point_run_into_a_name_is_cut_and_a_country_is_never_a_person() -> None:
+    entities = build_entities(
+        [
+            Mention("Joanne Pryce 2:14.91", "PERSON"),
+            Mention("Hakobyan 4 1/2", "PERSON"),
+            Mention("Sierra Leone", "PERSON"),
+            Mention("Channel 4", "ORG"),
+        ]
+    )
+    kinds = {e.canonical: e.type for e in entities}
+    assert kinds == {
+        "Joanne Pryce": EntityType.PERSON,
+        "Hakobyan": EntityType.PERSON,
+        "Sierra Leone": EntityType.PLACE,
+        "Channel 4": EntityType.ORGANIZATION,
+    }
