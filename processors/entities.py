@@ -532,10 +532,11 @@ def _on_lines(mention: _Typed, names: Mapping[str, str], teams: Mapping[str, str
     parts = LIST_SEPARATOR.split(mention.text)
     if len(parts) > 1 and all(entity_key(part) in names for part in parts):
         return None
-    if " - " in mention.text:  # a label run into the name: "Halftime - Detroit 50"
-        named = _on_lines(replace(mention, text=mention.text.rsplit(" - ", 1)[1]), names, teams)
-        if named is not None and entity_key(named.text) in names:
-            return named
+    if " - " in mention.text:  # a label or a side run into the name: "Halftime - Detroit 50", "Lemgo - Stefan"
+        right = replace(mention, text=mention.text.rsplit(" - ", 1)[1])
+        key = entity_key(right.text)
+        whole = [name for name_key, name in names.items() if name_key.startswith(key + " ")]
+        return _on_lines(replace(right, text=whole[0]) if key not in names and len(whole) == 1 else right, names, teams)
     words = mention.text.split()
     scored = next((n for n, word in enumerate(words) if n and word.isdigit()), None)
     if scored is not None and entity_key(" ".join(words[:scored])) in names:

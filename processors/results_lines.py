@@ -81,6 +81,7 @@ SCORER = re.compile(rf"(?P<name>{_NAME})[ \t]+\d{{1,3}}\b")
 # "Scorers : Alan Shearer ( 7th minute ) , Les Ferdinand ( 55 )": each name before a bracket or a minute.
 SCORERS_LINE = re.compile(r"^[ \t]*(?:Goal)?[Ss]corers?[ \t]*:(?P<scorers>.*)$")
 SCORERS_NAME = re.compile(rf"(?P<name>{_NAME})[ \t]*(?:\(|\d)")
+SIDE_BEFORE_SCORERS = re.compile(rf"(?:^|;)[ \t]*({_NAME})[ \t]+-[ \t]+(?=[A-Z])")
 # A fixture: "Chicago at Boston", "Leeds v Chelsea", "Ajax vs. PSV" (the whole line, maybe after a label:
 # "Playing on Monday : Dallas at New England").
 FIXTURE_LINE = re.compile(
@@ -120,8 +121,8 @@ _NATIONALITY = r"\([ \t]*[A-Z][\w.' ]{0,30}?(?:[ \t]*/[ \t]*[A-Z][\w.' ]{0,30}?)
 COUNTRY_AND_TEAM = re.compile(
     r"\([ \t]*(?P<country>[A-Z][\w.' ]{0,30}?)[ \t]*/[ \t]*(?P<team>[A-Z][\w.' ]{0,30}?)[ \t]*\)"
 )
-# One player or a doubles pair: "Chandra Gunadi and Yohan Setiawan".
-_PLAYERS = rf"{_NAME}(?:[ \t]+and[ \t]+{_NAME})?"
+# One player or a doubles pair: "Chandra Gunadi and Yohan Setiawan", "Mehra / Sood".
+_PLAYERS = rf"{_NAME}(?:[ \t]+(?:and|/)[ \t]+{_NAME})?"
 # What follows a player's nationality: a win ("beat", "bt", "d."), a time or distance ("43.49", "2:07:12"), or
 # three or more rounds' scores ("69 70 71").
 _INDIVIDUAL_RESULT = r"(?:beat\b|bt\b|d\.|\d+(?:[.:]\d+)+\b|(?:\d{2,3}[ \t]+){2,}\d{2,3}\b)"
@@ -184,8 +185,16 @@ INNINGS = re.compile(
 # A golf leaderboard's line: a total, then the players on it, some with their country ("71 Sipho Ndlovu , Grant
 # Fairweather ( Zimbabwe ) , Kevin Stroud ( England )").
 _LEADER = rf"{_NAME}(?:[ \t]*\([ \t]*[A-Z][\w.' ]{{0,30}}?[ \t]*\))?"
+# The rounds may come first, then the total: "70 69 69 68 - 276 Kevin Durham".
+_ROUNDS = r"(?P<rounds>(?:\d{2}[ \t]+){2,}(?:-[ \t]+)?)?"
 LEADERBOARD_LINE = re.compile(
-    rf"^[ \t]*\d{{2,3}}[ \t]+(?P<entries>{_LEADER}(?:[ \t]*,[ \t]*{_LEADER})*)[ \t]*\.?[ \t]*$"
+    rf"^[ \t]*{_ROUNDS}\d{{2,3}}[ \t]+(?P<entries>{_LEADER}(?:[ \t]*,[ \t]*{_LEADER})*)[ \t]*\.?[ \t]*$"
+)
+# A team with its members in brackets and its time or points: "1. Norway ( Oddvar Brenna , Knut Aasland , Einar
+# Haugen ) 1:36:48.2", "Germany I ( Harald Czudaj , Udo Lehmann ) 1:52.30".
+TEAM_MEMBERS_LINE = re.compile(
+    rf"^[ \t]*(?:\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<side>{_NAME})[ \t]*"
+    rf"\((?P<members>[ \t]*{_NAME}(?:[ \t]*,[ \t]*{_NAME})+)[ \t]*\)[ \t]+\d[\d:.,]*"
 )
 LEADER = re.compile(rf"(?P<name>{_NAME})(?P<country>[ \t]*\()?")
 # A cricketer as scorecards write him: an initial and a surname ("D. Ashby").
@@ -252,15 +261,12 @@ def line_names(text: str) -> LineNames:
             scored += [summary["home"], summary["away"]]
             for scorers in (summary["home_scorers"], summary["away_scorers"]):
                 players += [m["name"] for m in SCORER.finditer(scorers or "")]
-        elif (listed := SCORERS_LINE.match(line)) is not None:
-            players += [m["name"] for m in SCORERS_NAME.finditer(listed["scorers"])]
         elif (innings := INNINGS_LINE.match(line)) is not None and (batsmen := SCORER.findall(innings["scorers"])):
             scored.append(innings["side"])
             players += batsmen
-        elif (leaders := LEADERBOARD_LINE.match(line)) is not None and "(" in line:
-            players += [
-                m["name"] for m in LEADER.finditer(leaders["entries"]) if not _in_brackets(leaders["entries"], m)
-            ]
+        elif (listed := _listed(line)) is not None:
+            sides += listed.teams
+            players += listed.players
         elif (innings_found := _innings(line)) is not None:
             scored += innings_found.teams
             players += innings_found.players
@@ -335,6 +341,20 @@ def _agate(line: str) -> LineNames | None:
     return LineNames(teams, players, []) if teams else None
 
 
+def _listed(line: str) -> LineNames | None:
+    """The people (and their sides) of a list of scorers, a leaderboard's line or a team's members, or None."""
+    if (scorers := SCORERS_LINE.match(line)) is not None:
+        # Each side's scorers may follow its name and a dash: "Lemgo - Stefan Reinhold 7 ; Drammen - Frode Hagen 6".
+        teams = [side[1] for side in SIDE_BEFORE_SCORERS.finditer(scorers["scorers"])]
+        return LineNames(teams, [m["name"] for m in SCORERS_NAME.finditer(scorers["scorers"])], [])
+    if (leaders := LEADERBOARD_LINE.match(line)) is not None and ("(" in line or leaders["rounds"]):
+        entries = leaders["entries"]
+        return LineNames([], [m["name"] for m in LEADER.finditer(entries) if not _in_brackets(entries, m)], [])
+    if (team := TEAM_MEMBERS_LINE.match(line)) is not None:
+        return LineNames([team["side"]], [m[0] for m in _NAMES.finditer(team["members"])], [])
+    return None
+
+
 def _individuals(line: str) -> LineNames:
     """The people of a line of individual results, a batsman's or a bowler's, and the countries and trade teams
     in its brackets (none when ``line`` is none of those)."""
@@ -404,7 +424,10 @@ def _innings(line: str) -> LineNames | None:
 
 
 def _pair(name: str) -> list[str]:
-    """A doubles pair's two players ("Chandra Gunadi and Yohan Setiawan"), else ``name`` alone."""
+    """A doubles pair's two players ("Chandra Gunadi and Yohan Setiawan", "Mehra / Sood"), else ``name`` alone."""
+    first, joined, second = name.partition(" / ")  # surnames alone: "Mehra / Sood"
+    if joined:
+        return [first, second]
     first, joined, second = name.partition(" and ")
     return [first, second] if joined and len(first.split()) >= 2 and len(second.split()) >= 2 else [name]
 

@@ -476,3 +476,28 @@ def test_a_time_or_half_point_run_into_a_name_is_cut_and_a_country_is_never_a_pe
         "Sierra Leone": EntityType.PLACE,
         "Channel 4": EntityType.ORGANIZATION,
     }
+
+
+def test_relay_teams_rounds_first_leaderboards_slashed_doubles_and_sides_before_scorers() -> None:
+    relay = "1. Norway ( Oddvar Brenna , Knut Aasland , Trond Sandvik ) 1:36:48.2"
+    assert team_names(relay) == ["Norway"]
+    assert player_names(relay) == ["Oddvar Brenna", "Knut Aasland", "Trond Sandvik"]
+    assert player_names("70 69 69 68 - 276 Kevin Durham") == ["Kevin Durham"]
+    assert player_names("Mehra / Sood ( India ) beat Peretz / Yusupov ( Israel / Uzbekistan ) 6-4 6-4") == [
+        "Mehra", "Sood", "Peretz", "Yusupov",
+    ]  # fmt: skip
+    scorers = "Scorers : Lemgo - Stefan Reinhold 7 , Marc Detmold 6 ; Drammen - Frode Skogvang 6"
+    assert team_names(f"TBV Lemgo 26 Drammen 20\n{scorers}") == ["Lemgo", "Drammen", "TBV Lemgo", "Drammen"]
+    assert player_names(scorers) == ["Stefan Reinhold", "Marc Detmold", "Frode Skogvang"]
+
+
+def test_a_mention_run_across_a_dash_is_the_name_after_it() -> None:
+    lines = "TBV Lemgo 26 Drammen 20\nScorers : Lemgo - Stefan Reinhold 7 , Marc Detmold 6"
+    entities = build_entities(
+        [Mention("Lemgo - Stefan", "ORG"), Mention("Cocoa - London", "ORG", after=" cocoa futures")],
+        teams=team_names(lines),
+        players=player_names(lines),
+    )
+    kinds = {e.canonical: e.type for e in entities}
+    assert kinds["Stefan Reinhold"] is EntityType.PERSON
+    assert "Lemgo - Stefan" not in kinds and "Stefan" not in kinds and "Cocoa - London" not in kinds
