@@ -194,6 +194,20 @@ def _places() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
     return names, {key: frozenset(codes) for key, codes in countries.items()}
 
 
+@lru_cache(maxsize=1)
+def _country_keys() -> frozenset[str]:
+    """The keys of the countries under their gazetteer names and curated aliases, and of the nations and regions
+    sport names as countries ("England", "Scotland")."""
+    names = [p.name for p in gazetteer.places() if p.kind is gazetteer.PlaceKind.COUNTRY]
+    names += [*COUNTRY_ALIASES, *(alias for aliases in COUNTRY_ALIASES.values() for alias in aliases), *REGIONS]
+    return frozenset(fold(name) for name in names)
+
+
+def is_country(key: str) -> bool:
+    """Whether ``key`` (see :func:`fold`) names a country or a nation: "denmark", "u.s.", "england"."""
+    return key in _country_keys()
+
+
 def place_name(key: str) -> str | None:
     """The canonical name of the place whose name or spelling has ``key`` (see :func:`fold`), or None."""
     return _places()[0].get(key)

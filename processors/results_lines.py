@@ -46,7 +46,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from newsflow.processors.entity_knowledge import fold, place_name
+from newsflow.processors.entity_knowledge import fold, is_country, place_name
 
 # One to four capitalised words ("Manchester United", "St Johnstone", "Paris St Germain", "Queens Park Rangers"), with
 # particles between ("Queen of the South", "Queen 's Park" as CoNLL splits it, "Van der Sar").
@@ -140,10 +140,15 @@ _TALLY = (
     r"(?:[-+]?\d{1,3}(?:[.:,]\d+)*|hours?|minutes?|seconds?|mins?|secs?|pts|points|behind|same|time|laps?|one|two|"
     r"three)"
 )
+# A bracket of figures may close it: a run's times, a shooting's misses ("1:35.74 ( 48.02 / 47.72 )", "28:12.0 ( 1 )").
+# A pair may share the line, each with a nationality: "3. Brett Ashby ( Australia ) / Lars Holst ( Denmark ) 301".
 RANKED_LINE = re.compile(
     rf"^[ \t]*(?P<rank>[T=]?\d{{1,3}}[ \t]*[-.=]?[ \t]+)?(?P<player>{_NAME})[ \t]*{_NATIONALITY}"
-    rf"(?P<tally>(?:[ \t]+{_TALLY})+)[ \t]*\.?[ \t]*$"
+    rf"(?:[ \t]*/[ \t]*(?P<partner>{_NAME})[ \t]*{_NATIONALITY})?"
+    rf"(?P<tally>(?:[ \t]+{_TALLY})+)[ \t]*(?:\([\d .:/,-]*\))?[ \t]*\.?[ \t]*$"
 )
+# A country in brackets after a player or a club: "( Denmark )", "( U.S. )".
+BRACKETED = re.compile(r"\([ \t]*([A-Z][\w.' ]{0,30}?)[ \t]*\)")
 MIN_TALLIES = 2
 # A winner without a nationality after an event's label: "200 metres butterfly : Graham Tolley 1:57.90".
 LABELLED_TIME_LINE = re.compile(
@@ -360,10 +365,11 @@ def _individuals(line: str) -> LineNames:
     in its brackets (none when ``line`` is none of those)."""
     if match := PLAYER_LINE.match(line) or BATTING_LINE.match(line) or LABELLED_TIME_LINE.match(line):
         players = [one for name in match.groups() if name and name[0].isupper() for one in _pair(name)]
-        return LineNames(_teams_in_brackets(line), players, [])
+        return LineNames(_teams_in_brackets(line) + _countries_in_brackets(line), players, [])
     ranked = RANKED_LINE.match(line)
     if ranked is not None and (ranked["rank"] or len(re.findall(r"\d+", ranked["tally"])) >= MIN_TALLIES):
-        return LineNames(_teams_in_brackets(line), _pair(ranked["player"]), [])
+        players = _pair(ranked["player"]) + ([ranked["partner"]] if ranked["partner"] else [])
+        return LineNames(_teams_in_brackets(line) + _countries_in_brackets(line), players, [])
     return LineNames([], [figures["bowler"] for figures in BOWLING_FIGURES.finditer(line)], [])
 
 
@@ -382,7 +388,8 @@ def _result(line: str) -> LineNames | None:
         # A side with its country scoring a point or half of one may be a chess player: the model's person decides.
         chess = {result["home_score"], result["away_score"]} <= CHESS_SCORES
         bracketed = [result[side] for side in ("home", "away") if any(c.isalpha() for c in result[f"{side}_bracket"])]
-        return LineNames([result["home"], result["away"]], [], bracketed if chess else [])
+        sides = [result["home"], result["away"], *_countries_in_brackets(line)]
+        return LineNames(sides, [], bracketed if chess else [])
     if (result := SCORE_BETWEEN_LINE.match(line)) is not None:
         return LineNames([result["home"], result["away"]], [], [])
     return None
@@ -430,6 +437,11 @@ def _pair(name: str) -> list[str]:
         return [first, second]
     first, joined, second = name.partition(" and ")
     return [first, second] if joined and len(first.split()) >= 2 and len(second.split()) >= 2 else [name]
+
+
+def _countries_in_brackets(line: str) -> list[str]:
+    """The countries a line names in brackets after its players or clubs ("Lars Holst ( Denmark )")."""
+    return [found[1] for found in BRACKETED.finditer(line) if is_country(fold(found[1]))]
 
 
 def _teams_in_brackets(line: str) -> list[str]:

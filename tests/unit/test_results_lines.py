@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from newsflow.processors.entities import EntityExtractor, Mention, build_entities
-from newsflow.processors.results_lines import player_names, row_names, team_names
+from newsflow.processors.results_lines import line_names, player_names, row_names, team_names
 from newsflow.schemas.articles import EntityType
 
 RESULTS_ARTICLE = """Results of English league matches on Saturday :
@@ -27,8 +27,9 @@ def extractor() -> EntityExtractor:
 
 
 def test_results_and_standings_lines_give_their_names() -> None:
+    # The golfer's country first: a bracket's country is named like a squad's side.
     assert team_names(RESULTS_ARTICLE) == [
-        "Barnsley", "Wolverhampton", "Manchester United", "Leeds", "Bolton", "Ipswich",
+        "U.S.", "Barnsley", "Wolverhampton", "Manchester United", "Leeds", "Bolton", "Ipswich",
         "Bolton", "Barnsley", "Japan", "Syria",
     ]  # fmt: skip
 
@@ -51,7 +52,7 @@ def test_a_score_between_the_sides_gives_both() -> None:
 def test_prose_with_numbers_and_bracketed_individuals_give_none() -> None:
     prose = "Japan began the defence of their title with a 2-1 win against Syria on Friday .\nIn 1996 sales rose 5 %"
     assert team_names(prose) == []
-    assert team_names("Tiger Woods ( U.S. ) 69 70 71") == []
+    assert team_names("Tiger Woods ( U.S. ) 69 70 71") == ["U.S."]  # his country, not the golfer
     assert team_names("A " * 150 + "2 B 1") == []  # a long line is prose
 
 
@@ -406,7 +407,7 @@ def test_a_label_a_position_or_a_placing_run_into_a_name_is_cut() -> None:
 
 def test_results_with_countries_close_of_play_innings_and_a_leaderboard() -> None:
     assert team_names("ASVEL Villeurbanne ( France ) 80 Maccabi Tel Aviv ( Israel ) 77") == [
-        "ASVEL Villeurbanne", "Maccabi Tel Aviv",
+        "ASVEL Villeurbanne", "Maccabi Tel Aviv", "France", "Israel",
     ]  # fmt: skip
     close = (
         "In Melbourne : Victoria 320 ( Luke Harwood 112 ; Craig Braddock 4-71 ) and 150-4 ; "
@@ -501,3 +502,16 @@ def test_a_mention_run_across_a_dash_is_the_name_after_it() -> None:
     kinds = {e.canonical: e.type for e in entities}
     assert kinds["Stefan Reinhold"] is EntityType.PERSON
     assert "Lemgo - Stefan" not in kinds and "Stefan" not in kinds and "Cocoa - London" not in kinds
+
+
+def test_countries_in_brackets_on_results_lines_are_named_and_a_closing_bracket_of_figures_is_allowed() -> None:
+    lines = (
+        "3. Brett Ashby ( Australia ) / Lars Holst ( Denmark ) 301\n"
+        "11. Taras Dolny ( Ukraine ) 28:12.0 ( 1 )\n"
+        "Podravka Koprivnica ( Croatia ) 23 Viborg ( Denmark ) 25 ( 11-13 )"
+    )
+    found = line_names(lines)
+    assert found.players == ["Brett Ashby", "Lars Holst", "Taras Dolny"]
+    assert found.teams == ["Australia", "Denmark", "Ukraine", "Podravka Koprivnica", "Viborg", "Croatia", "Denmark"]
+    # A club in a bracket is no country: "( Harlequins )" is left to the squad rules.
+    assert line_names("1. John Smith ( Harlequins ) 12 points").teams == []
