@@ -53,7 +53,7 @@ from newsflow.infra.ner_models import SMALL_PACKAGE, ner_model_location
 from newsflow.infra.settings import get_settings
 from newsflow.processors import entity_knowledge as knowledge
 from newsflow.processors import gazetteer
-from newsflow.processors.mention_context import context_type, names_a_work
+from newsflow.processors.mention_context import context_type, names_a_team, names_a_work
 from newsflow.processors.ner_pipeline import load_ner_pipeline
 from newsflow.processors.ner_text import PreparedText, prepare
 from newsflow.processors.results_lines import line_names
@@ -316,6 +316,7 @@ class _Typed:
     team: bool = False  # added from a results line, not the model's
     cued: bool = False  # typed by the words beside it (processors/mention_context.py), not the model
     before: str = ""  # the text right before the mention (the model's mentions only)
+    team_cued: bool = False  # a player's or coach's role follows it ("Forest goalkeeper")
 
 
 def _place_inside(name: str) -> str | None:
@@ -465,7 +466,16 @@ def _typed_mentions(mentions: Iterable[Mention]) -> tuple[list[_Typed], set[str]
         if (named := _as_named(text, kind, mention.after)) is None:
             continue
         text, kind = named
-        typed.append(_Typed(text, kind, mention.decided is not None, cued=cue is kind, before=mention.before))
+        typed.append(
+            _Typed(
+                text,
+                kind,
+                mention.decided is not None,
+                cued=cue is kind,
+                before=mention.before,
+                team_cued=names_a_team(mention.after),
+            )
+        )
     named_parties = {knowledge.party_name(entity_key(t.text)) for t in typed} - {None}
     for text in members:
         key = entity_key(text)
@@ -659,6 +669,8 @@ def _decide(
         # "President Bush", "Mr Jackson": a person, though towns have the name; "singer Bono", though the model
         # read his other mentions as Bonn's Italian name
         return EntityType.PERSON, None, True
+    if any(t.team_cued for t in items) and key not in _country_keys() and majority is not EntityType.PERSON:
+        return EntityType.ORGANIZATION, None, True  # "Forest goalkeeper", "Cincinnati coach": a club, not the city
     if majority is not EntityType.PERSON and INITIAL_AND_SURNAME.fullmatch(longest):
         return EntityType.PERSON, None, False  # "B. Tuffin", which the model took for a place
     if is_known_place(key) and (

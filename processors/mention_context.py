@@ -136,6 +136,20 @@ _CLAUSE_START = re.compile(r"(?:^|[.!?:;,\"\u201c\u201d])\s*$")
 _WORDS_AFTER = re.compile(r"^((?:['\u2019]s?)?)[ \t]+([A-Za-z][\w-]*)(?:[ \t]+([A-Za-z][\w-]*))?")
 
 
+# After a club's name, a player's or coach's role: "Forest goalkeeper Gareth Pryce", "Cincinnati coach Wally
+# Brenner". The name is the club's even where a city has it.
+TEAM_ROLES_AFTER = frozenset(
+    {"striker", "midfielder", "defender", "goalkeeper", "keeper", "winger", "coach", "captain", "skipper", "full-back"}
+)
+
+
+def names_a_team(after: str) -> bool:
+    """Whether the word right after a mention is a player's or coach's role ("Liverpool striker"), not after a
+    possessive ("Brazil 's coach" may be a country's)."""
+    match = _WORDS_AFTER.match(after)
+    return match is not None and not match.group(1) and match.group(2) in TEAM_ROLES_AFTER
+
+
 # Before a name, in apposition: a work's noun ("soap EastEnders", "TV show Brass Eye", "programme Fear Factor").
 # Nouns that are also verbs before a name ("show", "play", "hit") count only after a kind of show.
 WORK_BEFORE = frozenset(

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from newsflow.processors.entities import Mention, _mentions, build_entities, joined_at_particles, with_listed_spans
-from newsflow.processors.mention_context import context_type, names_a_work
+from newsflow.processors.mention_context import context_type, names_a_team, names_a_work
 from newsflow.processors.ner_text import PreparedText
 from newsflow.schemas.articles import EntityType
 
@@ -275,3 +275,19 @@ def test_a_span_the_model_ran_over_a_line_break_ends_at_it() -> None:
     span = SimpleNamespace(start_char=start, end_char=text.index(" games"), label_="ORG")
     mentions = _mentions(PreparedText(text=text), SimpleNamespace(ents=[span]))
     assert [(m.text, m.label) for m in mentions] == [("Disney", "ORG")]
+
+
+def test_a_players_role_after_a_city_makes_it_the_club_but_not_a_countrys_team() -> None:
+    assert names_a_team(" goalkeeper Gareth Pryce , who")
+    assert not names_a_team(" 's coach said")  # "Brazil 's coach": the country's
+    assert not names_a_team(" shares rose")
+    entities = build_entities(
+        [
+            Mention("Forest", "GPE", after=" goalkeeper Gareth Pryce"),
+            Mention("Liverpool", "GPE", after=" striker Robbie Fowler"),
+            Mention("Brazil", "GPE", after=" coach Mario Zagallo"),
+        ]
+    )
+    kinds = {e.canonical: e.type for e in entities}
+    assert kinds["Liverpool"] is EntityType.ORGANIZATION and kinds["Forest"] is EntityType.ORGANIZATION
+    assert kinds["Brazil"] is EntityType.PLACE
