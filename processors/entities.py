@@ -137,12 +137,36 @@ PERSON_TITLES = frozenset(
         "deputy", "leader", "former", "foreign", "defence", "defense", "interior", "finance", "state",
         # a player's position, as team news writes it ("Centre Stuart Beddow", "Fly-half Paul Grayson")
         "centre", "wing", "winger", "prop", "lock", "hooker", "flanker", "fly-half", "scrum-half", "full-back",
-        "fullback", "keeper", "skipper", "forward", "substitute",
+        "fullback", "keeper", "skipper", "forward", "substitute", "guard", "center", "pitcher", "quarterback",
+        "major",
     }
+)  # fmt: skip
+# A nationality before a name ("Dutchman Henk van Tilburg", "Briton Tim Henman"): no part of it.
+NATIONALITY_NOUNS = frozenset(
+    {"dutchman", "frenchman", "englishman", "irishman", "scotsman", "welshman", "briton", "spaniard", "swede",
+     "dane", "finn", "pole", "turk", "scot", "kiwi", "aussie", "dutchwoman", "frenchwoman", "englishwoman"}
 )  # fmt: skip
 # A player's position opening a name the model took for an organisation's ("Centre Stuart Beddow").
 PLAYER_POSITIONS = frozenset(
-    {"centre", "winger", "prop", "lock", "hooker", "flanker", "fly-half", "scrum-half", "full-back", "striker"}
+    {
+        "centre",
+        "winger",
+        "prop",
+        "lock",
+        "hooker",
+        "flanker",
+        "fly-half",
+        "scrum-half",
+        "full-back",
+        "striker",
+        "guard",
+        "forward",
+        "pitcher",
+        "quarterback",
+        "goalkeeper",
+        "midfielder",
+        "defender",
+    }
 )
 # An ordinal the model ran into a finisher's name ("Bruno Cassagne third").
 TRAILING_PLACING = re.compile(r"\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
@@ -174,7 +198,10 @@ def strip_person_title(text: str) -> str:
     after it ("Bruno Cassagne third"); unchanged when nothing capitalised would be left."""
     words = TRAILING_PLACING.sub("", text).split()
     start = 0
-    while start < len(words) - 1 and words[start].rstrip(".").casefold() in PERSON_TITLES:
+    while start < len(words) - 1 and (
+        words[start].rstrip(".").casefold() in PERSON_TITLES
+        or (words[start].casefold() in NATIONALITY_NOUNS and start < len(words) - 2)
+    ):
         start += 1
     rest = words[start:]
     return " ".join(rest) if rest and rest[0][:1].isupper() else text

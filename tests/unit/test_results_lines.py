@@ -515,3 +515,15 @@ def test_countries_in_brackets_on_results_lines_are_named_and_a_closing_bracket_
     assert found.teams == ["Australia", "Denmark", "Ukraine", "Podravka Koprivnica", "Viborg", "Croatia", "Denmark"]
     # A club in a bracket is no country: "( Harlequins )" is left to the squad rules.
     assert line_names("1. John Smith ( Harlequins ) 12 points").teams == []
+
+
+def test_a_nationality_or_a_position_before_a_name_is_no_part_of_it() -> None:
+    entities = build_entities(
+        [
+            Mention("Dutchman Henk van Tilburg", "PERSON"),
+            Mention("Guard Tyrell Banks", "ORG"),
+            Mention("Major Abu Conteh", "PERSON"),
+            Mention("Briton Jones", "PERSON"),  # one word left: kept whole, a title never empties a name
+        ]
+    )
+    assert {e.canonical for e in entities} == {"Henk van Tilburg", "Tyrell Banks", "Abu Conteh", "Briton Jones"}
