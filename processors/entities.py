@@ -106,6 +106,8 @@ TRAILING_FIGURES = re.compile(r"(?:\s+\d+)*\s+(?:\d*[:.]\d[\d:.]*|1/2)$")  # not
 COMPANY_OF_PLACE = re.compile(r"(?P<company>.+?) of (?P<place>[A-Z][\w .'-]+)")
 RANK_BEFORE = re.compile(r"^\d{1,3}\s*[-.]\s+(?=[A-Z])")
 # "Furey v Camilleri", "Ajax vs. PSV": two names the model ran into one across the word between them.
+NAME_START = re.compile(r"(?:(?:van|von|de|der|den|da|di|del|al|el|le|la)\s+)*[A-Z]")  # "van Tilburg", "Graham"
+SPACED_DASH = re.compile(r" [-\u2013\u2014] ")  # a dash between words, not a hyphen ("Group G \u2014 Belgium 3")
 VERSUS = re.compile(r"\s+(?:v|vs\.?|versus)\s+(?=[A-Z])")
 # Words that make a name an organisation's or a place's, not a person's ("Kyiv Post", "Bank of Russia").
 NOT_PERSON_WORDS = frozenset(
@@ -571,7 +573,7 @@ def _on_lines(mention: _Typed, names: Mapping[str, str], teams: Mapping[str, str
     parts = LIST_SEPARATOR.split(mention.text)
     if len(parts) > 1 and all(entity_key(part) in names for part in parts):
         return None
-    if " - " in mention.text:  # a label or a side run into the name: "Halftime - Detroit 50", "Lemgo - Stefan"
+    if SPACED_DASH.search(mention.text):  # a label or a side run into it: "Halftime - Detroit 50", "Lemgo - Stefan"
         return _on_lines(replace(mention, text=_dashed_part(mention.text, names)), names, teams)
     words = mention.text.split()
     scored = next((n for n, word in enumerate(words) if n and word.isdigit()), None)
@@ -594,19 +596,20 @@ def _on_lines(mention: _Typed, names: Mapping[str, str], teams: Mapping[str, str
 def _dashed_part(text: str, names: Mapping[str, str]) -> str:
     """The name in a mention run across a dash: a listed name ("Lemgo - Stefan" -> "Stefan Reinhold"), else the
     one capitalised part ("Graham King - with"), else the name after a one-word label ("MPs - Keith Vaz", "Cocoa -
-    London"), else the first ("Jerry Springer - The Opera")."""
-    left, _, right = text.rpartition(" - ")
+    London"), else the part before the dash ("Jerry Springer - The Opera")."""
+    *lefts, right = SPACED_DASH.split(text)
+    left = lefts[-1]
     parts: list[str] = []
-    for part in (left.rpartition(" - ")[2], right):
+    for part in (left, right):
         key = entity_key(part)
         whole = [name for name_key, name in names.items() if name_key.startswith(key + " ")]
         if key in names or len(whole) == 1:
             return part if key in names else whole[0]
-        if re.match(r"(?:(?:van|von|de|der|den|da|di|del|al|el|le|la)\s+)*[A-Z]", part):
+        if NAME_START.match(part):
             parts.append(part)
     if len(parts) == 1:
         return parts[0]
-    return right if " " not in left.strip() else left.rpartition(" - ")[2]
+    return right if " " not in left.strip() else left
 
 
 def _team(key: str, items: list[_Typed], row: bool) -> tuple[EntityType, str | None, bool]:
