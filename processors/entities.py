@@ -331,7 +331,8 @@ def _person_groups(forms: Counter[str], other_names: Iterable[str] = ()) -> dict
 
 
 AGENCY_SUFFIX = " news agency"
-FIRM_BEFORE = (" at ", " of ", " from ", " at", " of", " from")
+FIRM_BEFORE = (" at ", " of ")
+PLACE_LAST_WORDS = frozenset({*knowledge.FACILITY_HEADS, *knowledge.PLACE_HEADS, "park", "lane", "gardens", "green"})
 FIGURES = re.compile(r"\d+(?:[-.]\d+)+")
 # A cricket scorecard's words between names ("Ijaz Ahmad c Spearman b Vaughan"): no name holds them.
 SCORECARD_WORDS = frozenset({"b", "c", "st", "lbw"})
@@ -620,6 +621,9 @@ def _team(key: str, items: list[_Typed], row: bool) -> tuple[EntityType, str | N
     # match's two sides are teams whatever the model says ("Willem II Tilburg 1 PSV Eindhoven 1").
     if row and len(key.split()) >= 2 and model and model.most_common(1)[0][0] is EntityType.PERSON:
         return EntityType.PERSON, None, False
+    longest = max((t.text for t in items), key=len)
+    if row and _could_be_person(longest) and _opens_with_given_name(longest, items):
+        return EntityType.PERSON, None, False  # "Istvan Farago ( Hungary ) 1/2": a chess player, not a club
     if key in _country_keys():
         return EntityType.PLACE, knowledge.place_name(key), True
     return EntityType.ORGANIZATION, None, True
@@ -627,14 +631,16 @@ def _team(key: str, items: list[_Typed], row: bool) -> tuple[EntityType, str | N
 
 def _opens_with_given_name(name: str, items: list[_Typed]) -> bool:
     """Whether ``name`` is a given name and a surname ("Christos Vlachakis"), not a firm named after its founder
-    or a thing: its last word is no given name too ("Morgan Stanley", "Philip Morris"), a surname or no common
-    word ("Atticus Capital"), and no mention follows "at", "of" or "from" ("an analyst at James Capel")."""
+    or a thing: its last word is a surname, or no given name ("Hakobyan"; not "Morgan Stanley", which the listed
+    organisations name, as they do "Philip Morris"), and no common word ("Atticus Capital"); and no mention
+    follows "at" or "of" ("an analyst at James Capel")."""
     words = name.split()
     last = words[-1]
     return (
         knowledge.is_given_name(words[0])
-        and not knowledge.is_given_name(last)
+        and (knowledge.is_surname(last) or not knowledge.is_given_name(last))
         and knowledge.could_be_surname(last)
+        and last.casefold() not in PLACE_LAST_WORDS  # "Luna Park", "Drury Lane", "Reid Hall"
         and not any(t.before.endswith(FIRM_BEFORE) for t in items)
     )
 

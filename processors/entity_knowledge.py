@@ -231,10 +231,15 @@ def is_given_name(word: str) -> bool:
     return fold(word) in _names_file(GIVEN_NAMES_FILE)
 
 
+def is_surname(word: str) -> bool:
+    """Whether ``word`` is someone's surname in one of Faker's locales ("Heyward", "Morris", "Nagano")."""
+    return fold(word) in _names_file(SURNAMES_FILE)
+
+
 def could_be_surname(word: str) -> bool:
     """Whether ``word`` is someone's surname in one of Faker's locales ("Brown", "Baker", "Nagano") or no common
     English word ("Vlachakis"; not "Capital", "Research", "Studios")."""
-    return fold(word) in _names_file(SURNAMES_FILE) or wordfreq.zipf_frequency(word, "en") < SURNAME_WORD_ZIPF
+    return is_surname(word) or wordfreq.zipf_frequency(word, "en") < SURNAME_WORD_ZIPF
 
 
 def _table_rows(file_name: str) -> Iterator[list[str]]:

@@ -52,3 +52,18 @@ def test_a_given_name_and_a_surname_the_model_called_an_organisation_is_a_person
         "Morgan Stanley": EntityType.ORGANIZATION,
         "James Capel": EntityType.ORGANIZATION,
     }
+
+
+def test_a_row_or_a_chess_side_opening_with_a_given_name_is_a_player() -> None:
+    entities = build_entities(
+        [Mention("Luna Park", "GPE")],
+        teams=["Kevin Durham", "Istvan Farago", "Bolton"],
+        rows=["Kevin Durham", "Istvan Farago"],
+    )
+    kinds = {e.canonical: e.type for e in entities}
+    assert kinds == {
+        "Kevin Durham": EntityType.PERSON,
+        "Istvan Farago": EntityType.PERSON,
+        "Bolton": EntityType.ORGANIZATION,
+        "Luna Park": EntityType.PLACE,  # a park, though Luna is a given name
+    }
