@@ -81,7 +81,7 @@ def _line_date(line: str, received_at: datetime) -> tuple[datetime, str] | None:
     if (match := AGENCY_LINE.match(line)) and match["date"]:
         day = _iso_day(match["date"])
         return (day, _quoted("its dateline", match[0])) if day else None
-    if (match := AGENCY_LINE.match(line)) and match["month"]:
+    if match and match["month"]:
         month = _month_number(match["month"])
         day = _recent_day(month, int(match["day"]), received_at) if month else None
         where = _quoted("its dateline", match[0]) + ", the year inferred from its receipt"
