@@ -897,6 +897,20 @@ def joined_at_particles(text: str, spans: Sequence[tuple[int, int, str]]) -> lis
     return joined
 
 
+HYPHENED_FIRST_PART = re.compile(r"(?<![\w-])[A-Z][a-z]+-$")  # "Marc-" of "Marc-Andre Giroux"
+
+
+def with_hyphened_first_names(text: str, spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The model's spans, a person's widened to the first part of a hyphened given name it left out ("Andre
+    Giroux" in "Marc-Andre Giroux": spaCy splits at the hyphen)."""
+    widened: list[tuple[int, int, str]] = []
+    for start, end, label in spans:
+        first = HYPHENED_FIRST_PART.search(text, max(0, start - 20), start) if label == PERSON_LABEL else None
+        given = first is not None and knowledge.is_given_name(first[0][:-1])  # "Marc-", "Jean-", "Per-"; not "Anti-"
+        widened.append((first.start() if first is not None and given else start, end, label))
+    return widened
+
+
 def _line_end(text: str, start: int, end: int) -> int:
     """A span's end, cut at its first line break: a name does not run on into the next line, a list's next
     item or the paragraph after a heading ("Disney\nSuperheroes\nAnime")."""
@@ -922,7 +936,7 @@ def _mentions(prepared: PreparedText, doc: Any) -> list[Mention]:
     spans = joined_at_particles(
         text, [(e.start_char, _line_end(text, e.start_char, e.end_char), e.label_) for e in doc.ents]
     )
-    spans = _employers(text, spans)
+    spans = _employers(text, with_hyphened_first_names(text, spans))
     found = [
         (
             start,

@@ -6,7 +6,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from newsflow.processors.entities import Mention, _mentions, build_entities, joined_at_particles, with_listed_spans
+from newsflow.processors.entities import (
+    Mention,
+    _mentions,
+    build_entities,
+    joined_at_particles,
+    with_hyphened_first_names,
+    with_listed_spans,
+)
 from newsflow.processors.mention_context import context_type, names_a_team, names_a_work
 from newsflow.processors.ner_text import PreparedText
 from newsflow.schemas.articles import EntityType
@@ -291,3 +298,9 @@ def test_a_players_role_after_a_city_makes_it_the_club_but_not_a_countrys_team()
     kinds = {e.canonical: e.type for e in entities}
     assert kinds["Liverpool"] is EntityType.ORGANIZATION and kinds["Forest"] is EntityType.ORGANIZATION
     assert kinds["Brazil"] is EntityType.PLACE
+
+
+def test_a_hyphened_given_name_the_model_cut_is_whole_again() -> None:
+    text = "judge Marc-Andre Giroux said ; Anti-Smith marchers"
+    spans = with_hyphened_first_names(text, [(11, 23, "PERSON"), (36, 41, "PERSON")])
+    assert [text[start:end] for start, end, _ in spans] == ["Marc-Andre Giroux", "Smith"]
