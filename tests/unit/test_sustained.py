@@ -126,7 +126,9 @@ def test_a_watched_child_is_counted_as_itself_not_again_in_its_parent() -> None:
         both = ProcessSampler.rss_mb(os.getpid())
         assert rss["bench"] is not None and rss["worker"] is not None and both is not None
         assert rss["worker"] > 1
-        assert abs(rss["bench"] + rss["worker"] - both) < 2
+        # The test process may grow between the two readings (3.7 MB once in a full unit run): half the child's
+        # size apart still tells a figure that counts the child once from one that counts it twice.
+        assert abs(rss["bench"] + rss["worker"] - both) < max(2, rss["worker"] / 2)
         assert rss["bench"] < both - rss["worker"] / 2
     finally:
         child.kill()
