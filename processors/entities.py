@@ -332,7 +332,10 @@ def _person_groups(forms: Counter[str], other_names: Iterable[str] = ()) -> dict
 
 AGENCY_SUFFIX = " news agency"
 FIRM_BEFORE = (" at ", " of ")
-PLACE_LAST_WORDS = frozenset({*knowledge.FACILITY_HEADS, *knowledge.PLACE_HEADS, "park", "lane", "gardens", "green"})
+PLACE_LAST_WORDS = frozenset(
+    {*knowledge.FACILITY_HEADS, *knowledge.PLACE_HEADS, "park", "lane", "gardens", "green", "ridge", "creek", "springs",
+     "falls", "heights"}
+)  # fmt: skip
 FIGURES = re.compile(r"\d+(?:[-.]\d+)+")
 # A cricket scorecard's words between names ("Ijaz Ahmad c Spearman b Vaughan"): no name holds them.
 SCORECARD_WORDS = frozenset({"b", "c", "st", "lbw"})

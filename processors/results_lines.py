@@ -147,6 +147,7 @@ RANKED_LINE = re.compile(
     rf"(?:[ \t]*/[ \t]*(?P<partner>{_NAME})[ \t]*{_NATIONALITY})?"
     rf"(?P<tally>(?:[ \t]+{_TALLY})+)[ \t]*(?:\([\d .:/,-]*\))?[ \t]*\.?[ \t]*$"
 )
+SLED_NUMBER = re.compile(r"[ \t]+(?:I|II|III|IV)$")
 # A country in brackets after a player or a club: "( Denmark )", "( U.S. )".
 BRACKETED = re.compile(r"\([ \t]*([A-Z][\w.' ]{0,30}?)[ \t]*\)")
 MIN_TALLIES = 2
@@ -356,7 +357,8 @@ def _listed(line: str) -> LineNames | None:
         entries = leaders["entries"]
         return LineNames([], [m["name"] for m in LEADER.finditer(entries) if not _in_brackets(entries, m)], [])
     if (team := TEAM_MEMBERS_LINE.match(line)) is not None:
-        return LineNames([team["side"]], [m[0] for m in _NAMES.finditer(team["members"])], [])
+        side = SLED_NUMBER.sub("", team["side"])  # "Germany II": the country's second sled
+        return LineNames([side], [m[0] for m in _NAMES.finditer(team["members"])], [])
     return None
 
 

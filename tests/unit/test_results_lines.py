@@ -527,3 +527,9 @@ def test_a_nationality_or_a_position_before_a_name_is_no_part_of_it() -> None:
         ]
     )
     assert {e.canonical for e in entities} == {"Henk van Tilburg", "Tyrell Banks", "Abu Conteh", "Briton Jones"}
+
+
+def test_a_countrys_numbered_sled_is_the_country() -> None:
+    line = "7. Germany II ( Jens Kuhnert , Mirko Sachse ) 1:54.02 ( 57.01 / 57.01 )"
+    assert team_names(line) == ["Germany"]
+    assert player_names(line) == ["Jens Kuhnert", "Mirko Sachse"]
