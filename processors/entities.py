@@ -150,26 +150,9 @@ NATIONALITY_NOUNS = frozenset(
 )  # fmt: skip
 # A player's position opening a name the model took for an organisation's ("Centre Stuart Beddow").
 PLAYER_POSITIONS = frozenset(
-    {
-        "centre",
-        "winger",
-        "prop",
-        "lock",
-        "hooker",
-        "flanker",
-        "fly-half",
-        "scrum-half",
-        "full-back",
-        "striker",
-        "guard",
-        "forward",
-        "pitcher",
-        "quarterback",
-        "goalkeeper",
-        "midfielder",
-        "defender",
-    }
-)
+    {"centre", "winger", "prop", "lock", "hooker", "flanker", "fly-half", "scrum-half", "full-back", "striker", "guard",
+     "forward", "pitcher", "quarterback", "goalkeeper", "midfielder", "defender"}
+)  # fmt: skip
 # An ordinal the model ran into a finisher's name ("Bruno Cassagne third").
 TRAILING_PLACING = re.compile(r"\s+(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
 
@@ -618,7 +601,8 @@ def _dashed_part(text: str, names: Mapping[str, str]) -> str:
 
 def _team(key: str, items: list[_Typed], row: bool) -> tuple[EntityType, str | None, bool]:
     """A name on a results or standings line (processors/results_lines.py): a club, a country's team
-    (a place, as newswire's annotations have it) or, heading a ``row`` the model calls a person's, a player."""
+    (a place, as newswire's annotations have it) or, heading a ``row`` the model calls a person's or that opens
+    with a given name, a player."""
     model = Counter(t.kind for t in items if not t.team)
     # A player's row has a first and a last name; one word on a results line is a club ("Bolton"), and a
     # match's two sides are teams whatever the model says ("Willem II Tilburg 1 PSV Eindhoven 1").
