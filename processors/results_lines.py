@@ -10,7 +10,8 @@ the city, and many names in a table are not marked at all):
     Barnsley 10 6 3 1 20 10 21            a standings row: a name, then three or more numbers
     MIAMI 13 6 .684 1 1/2                 (shares, games behind and "-" count as numbers)
     Ajax 2 ( Kluivert 12 ) NAC Breda 0    a match summary: the sides, with their scorers in brackets
-    Chicago at Boston                     a fixture (also "Leeds v Chelsea", "Ajax vs. PSV")
+    Chicago at Boston                     a fixture (also "Leeds v Chelsea", "Ajax vs. PSV"; several on a line)
+    Kansas ( 1 ) 91 Santa Clara 62        a result with a side's ranking
 
 :func:`line_names` gives the names on such lines (``teams``). The entity stage makes them
 organisations (clubs), except a country, which stays a place, and a name the
@@ -35,6 +36,14 @@ which are people (``players``):
     ATLANTA ( 91 ) Mosley 7-15 4-4 19 , Brantley 3-9 0-0 8          a box score: the side, its players
     Rebounds - Atlanta 44 ( Okonjo 11 ) , Detroit 52 ( Vance 14 )   a game summary's labelled line (also goals,
                                                                     penalties and goalies of hockey's)
+    LASK Linz - Peter Hubmer ( 5th ) ; SV Ried - Josef Angerer ( 30th )   each side's scorers after it
+    200 metres backstroke : Anke de Haan ( Netherlands ) 2:10.33    a winner after the event's label
+    1. Norway ( Oddvar Brenna , Knut Aasland ) 1:36:48.2            a team's members (a sled: "Germany II")
+    70 69 69 68 - 276 Kevin Durham                                  a leaderboard's line, the rounds first
+    Vadim Korolyov ( Russia ) 1 Javier Ochoa ( Spain ) 0            a chess game: its sides are ``rows``, players
+                                                                    where the model or a given name says so
+
+A country in brackets after a player or a club ("( Denmark )") is among the ``teams``: a place of the article.
 
 A club with its country in brackets ("Rapid Vienna (Austria) 1 ...") has a
 single score after the bracket, so it is no player.
